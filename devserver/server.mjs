@@ -1,0 +1,394 @@
+// pixie-auth dev server: a real local OpenID provider (panva oidc-provider v9), a small
+// Genesys-shaped protected API and the demo's static file server, in one Node process.
+//
+//   node devserver/server.mjs            (environment variables: see README.md / envOptions())
+//   import { startDevServer } from './devserver/server.mjs'
+
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import {
+  applyInjectedFailure,
+  createApiHandler,
+  createFailureInjector,
+  createTestControlsHandler,
+  emptyStats,
+  resetStats,
+  sendJson,
+} from './api.mjs';
+import { createProvider } from './provider.mjs';
+import { createStaticHandler, resolveMounts } from './static.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO_ROOT = path.resolve(HERE, '..');
+const HOST = '127.0.0.1';
+
+export const DEFAULT_STATIC_ROOTS = Object.freeze({
+  '/': 'www/dist',
+  '/plain/': 'www/plain',
+  '/pkg-web/': 'pkg-web',
+});
+
+// Keeps the dev login/consent/logout/error pages of oidc-provider from fetching Google Fonts
+// (they @import it): with no internet the import can stall the page's load event in a browser.
+const HTML_CSP = "style-src 'self' 'unsafe-inline'; font-src 'self'";
+
+function listen(server, port) {
+  return new Promise((resolve, reject) => {
+    const onError = (err) => reject(err);
+    server.once('error', onError);
+    server.listen(port, HOST, () => {
+      server.off('error', onError);
+      resolve(server.address().port);
+    });
+  });
+}
+
+function closeServer(server) {
+  return new Promise((resolve) => {
+    if (!server.listening) { resolve(); return; }
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+function seconds(value, name) {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number of seconds`);
+  return Math.round(n);
+}
+
+function port(value, name) {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number (0 = any free port)`);
+  return n;
+}
+
+/**
+ * Starts the local OpenID provider + demo API (one http server on 127.0.0.1:opPort) and the demo
+ * static file server (127.0.0.1:demoPort).
+ *
+ * @param {object} [options]
+ * @param {number} [options.opPort=9000] provider/API port; 0 picks a free port (the result has the real one).
+ * @param {number} [options.demoPort=8080] demo static server port; 0 picks a free port.
+ * @param {boolean} [options.genesysPaths=false] mount the authorization endpoint at /oauth/authorize
+ *   and the token endpoint at /oauth/token (Genesys Cloud's paths) instead of /auth and /token.
+ * @param {number} [options.accessTokenTtl=600] access token lifetime, seconds.
+ * @param {number} [options.idTokenTtl=600] ID token lifetime, seconds.
+ * @param {number} [options.refreshTokenTtl=86400] refresh token lifetime, seconds, counted from
+ *   sign-in: a rotated refresh token keeps the remaining lifetime of the one it replaced.
+ * @param {boolean} [options.testControls=false] enable the /__test/* endpoints.
+ * @param {string} [options.clientId='pixie-demo'] client_id of the single public client.
+ * @param {Record<string,string>} [options.staticRoots] URL prefix -> folder (relative to rootDir)
+ *   served by the demo server; default { '/': 'www/dist', '/plain/': 'www/plain', '/pkg-web/': 'pkg-web' }.
+ * @param {string} [options.rootDir] base for relative staticRoots; default the repository root.
+ * @param {string} [options.genesysRegion] with genesysClientId: /config.json points the demo at a
+ *   real Genesys Cloud org ({ mode: 'genesys', region, clientId }) instead of the local provider.
+ * @param {string} [options.genesysClientId]
+ * @param {false|((line: string) => void)} [options.log=false] request/event logger.
+ * @returns {Promise<{
+ *   issuer: string, demoOrigin: string, opPort: number, demoPort: number,
+ *   clientId: string, redirectUris: string[], endpoints: Record<string,string>,
+ *   stats: {token: {authorization_code: number, refresh_token: number, other: number, failed_injected: number},
+ *           api: {ok: number, unauthorized: number}},
+ *   demoConfig: () => object,
+ *   failToken: (o: {count?: number, status?: number|'drop', retryAfter?: number}) => object|null,
+ *   reset: () => void, revokeAccessTokens: () => Promise<number>,
+ *   provider: import('oidc-provider').default, close: () => Promise<void>
+ * }>}
+ */
+export async function startDevServer(options = {}) {
+  const o = {
+    opPort: port(options.opPort ?? 9000, 'opPort'),
+    demoPort: port(options.demoPort ?? 8080, 'demoPort'),
+    genesysPaths: Boolean(options.genesysPaths),
+    accessTokenTtl: seconds(options.accessTokenTtl ?? 600, 'accessTokenTtl'),
+    idTokenTtl: seconds(options.idTokenTtl ?? 600, 'idTokenTtl'),
+    refreshTokenTtl: seconds(options.refreshTokenTtl ?? 86400, 'refreshTokenTtl'),
+    testControls: Boolean(options.testControls),
+    clientId: options.clientId || 'pixie-demo',
+    staticRoots: options.staticRoots ?? DEFAULT_STATIC_ROOTS,
+    rootDir: options.rootDir ?? REPO_ROOT,
+    genesysRegion: options.genesysRegion || undefined,
+    genesysClientId: options.genesysClientId || undefined,
+    log: typeof options.log === 'function' ? options.log : () => {},
+  };
+  const { log } = o;
+
+  const stats = emptyStats();
+  const injector = createFailureInjector();
+  let provider;
+  let store;
+  let routes;
+  let providerCallback;
+  let allowedOrigins = new Set();
+  let demoConfig = () => ({});
+
+  const logRequests = (name, req, res) => {
+    const t0 = process.hrtime.bigint();
+    res.on('close', () => {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const status = res.headersSent ? res.statusCode : 'dropped';
+      log(`[${name}] ${req.method} ${req.url} -> ${status} (${ms.toFixed(0)} ms)`);
+    });
+  };
+
+  const revokeAccessTokens = async () => {
+    let n = 0;
+    for (const key of store.keysWithPrefix('AccessToken:')) {
+      const at = await provider.AccessToken.find(key.slice('AccessToken:'.length), { ignoreExpiration: true });
+      if (at) { await at.destroy(); n += 1; }
+    }
+    return n;
+  };
+
+  const apiHandler = createApiHandler({ getProvider: () => provider, allowedOrigins: { has: (x) => allowedOrigins.has(x) }, stats });
+  let opServer;
+  const testControlsHandler = createTestControlsHandler({
+    stats,
+    injector,
+    revokeAccessTokens,
+    onArm: (armed) => {
+      // A dropped request on a reused keep-alive connection may be retried by the browser
+      // (Chromium resends after an empty response on a reused socket), which would eat two
+      // failures. Force fresh connections while a drop is armed.
+      if (armed?.status === 'drop') opServer.closeIdleConnections();
+    },
+  });
+
+  async function opHandler(req, res) {
+    logRequests('op', req, res);
+    if (!providerCallback) {
+      sendJson(res, 503, { error: 'starting' });
+      return;
+    }
+    const url = new URL(req.url, 'http://127.0.0.1');
+
+    if (o.testControls && await testControlsHandler(req, res, url)) return;
+    if (await apiHandler(req, res, url)) return;
+
+    if (injector.dropArmed) res.setHeader('Connection', 'close');
+
+    if (req.method === 'POST' && url.pathname === routes.token) {
+      const failure = injector.take();
+      if (failure) {
+        stats.token.failed_injected += 1;
+        log(`[op] injected token failure: ${failure.status}`);
+        await applyInjectedFailure(req, res, failure, allowedOrigins);
+        return;
+      }
+    }
+    providerCallback(req, res);
+  }
+
+  opServer = http.createServer((req, res) => {
+    opHandler(req, res).catch((err) => {
+      console.error('[op] internal error', err);
+      if (!res.headersSent) sendJson(res, 500, { error: 'server_error', error_description: String(err.message) });
+      else res.destroy();
+    });
+  });
+
+  let staticHandler = null;
+  const demoServer = http.createServer((req, res) => {
+    logRequests('demo', req, res);
+    if (!staticHandler) { res.writeHead(503).end(); return; }
+    staticHandler(req, res).catch((err) => {
+      console.error('[demo] internal error', err);
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
+
+  // Listen first: with port 0 the real ports are only known now, and the issuer and the
+  // client's redirect URIs must carry them.
+  let opPort;
+  let demoPort;
+  try {
+    opPort = await listen(opServer, o.opPort);
+    demoPort = await listen(demoServer, o.demoPort);
+  } catch (err) {
+    await Promise.all([closeServer(opServer), closeServer(demoServer)]);
+    throw err;
+  }
+
+  const issuer = `http://${HOST}:${opPort}`;
+  const demoOrigin = `http://${HOST}:${demoPort}`;
+  const localhostOrigin = `http://localhost:${demoPort}`;
+  allowedOrigins = new Set([demoOrigin, localhostOrigin]);
+  const redirectUris = [`${demoOrigin}/`, `${demoOrigin}/plain/`, `${localhostOrigin}/`, `${localhostOrigin}/plain/`];
+
+  try {
+    ({ provider, store, routes } = createProvider({
+      issuer,
+      clientId: o.clientId,
+      redirectUris,
+      allowedOrigins,
+      genesysPaths: o.genesysPaths,
+      accessTokenTtl: o.accessTokenTtl,
+      idTokenTtl: o.idTokenTtl,
+      refreshTokenTtl: o.refreshTokenTtl,
+      cookieSuffix: String(opPort),
+    }));
+  } catch (err) {
+    await Promise.all([closeServer(opServer), closeServer(demoServer)]);
+    throw err;
+  }
+
+  // Runs around oidc-provider's own router for every request that reaches the provider.
+  provider.use(async (ctx, next) => {
+    const origin = ctx.get('Origin');
+    try {
+      await next();
+    } finally {
+      // Count token requests by grant_type (after oidc-provider parsed the form; requests it
+      // rejects, e.g. a reused refresh token, are counted too).
+      if (ctx.method === 'POST' && ctx.path === routes.token) {
+        const gty = ctx.oidc?.body?.grant_type;
+        if (gty === 'authorization_code' || gty === 'refresh_token') stats.token[gty] += 1;
+        else stats.token.other += 1;
+      }
+      if (origin && !allowedOrigins.has(origin)) {
+        // oidc-provider answers discovery/JWKS with CORS for any origin: only the demo may.
+        for (const name of Object.keys(ctx.response.headers)) {
+          if (name.toLowerCase().startsWith('access-control-')) ctx.remove(name);
+        }
+      } else if (origin && ctx.response.get('Access-Control-Allow-Origin') && ctx.method !== 'OPTIONS') {
+        // The client reads the Date header of token responses to measure clock drift.
+        const expose = ctx.response.get('Access-Control-Expose-Headers');
+        const names = expose ? expose.split(',').map((s) => s.trim()).filter(Boolean) : [];
+        if (!names.some((n) => n.toLowerCase() === 'date')) names.unshift('Date');
+        ctx.set('Access-Control-Expose-Headers', names.join(', '));
+      }
+      if (ctx.response.is('html')) ctx.set('Content-Security-Policy', HTML_CSP);
+    }
+  });
+
+  provider.on('server_error', (ctx, err) => console.error('[op] server_error', err));
+  for (const event of ['grant.error', 'authorization.error', 'userinfo.error', 'revocation.error', 'end_session.error']) {
+    provider.on(event, (ctx, err) => log(`[op] ${event}: ${err.error ?? err.name}${err.error_description ? ` (${err.error_description})` : ''}`));
+  }
+
+  providerCallback = provider.callback();
+
+  const endpoints = {
+    discovery: `${issuer}/.well-known/openid-configuration`,
+    authorization: `${issuer}${routes.authorization}`,
+    token: `${issuer}${routes.token}`,
+    userinfo: `${issuer}${routes.userinfo}`,
+    jwks: `${issuer}${routes.jwks}`,
+    revocation: `${issuer}${routes.revocation}`,
+    endSession: `${issuer}${routes.end_session}`,
+    usersMe: `${issuer}/api/v2/users/me`,
+    tokensMe: `${issuer}/api/v2/tokens/me`,
+  };
+
+  demoConfig = () => {
+    if (o.genesysRegion && o.genesysClientId) {
+      return { mode: 'genesys', region: o.genesysRegion, clientId: o.genesysClientId };
+    }
+    return {
+      mode: 'local',
+      issuer,
+      clientId: o.clientId,
+      apiBase: issuer,
+      authorizationEndpoint: endpoints.authorization,
+      tokenEndpoint: endpoints.token,
+      genesysPaths: o.genesysPaths,
+      userinfoEndpoint: endpoints.userinfo,
+      revocationEndpoint: endpoints.revocation,
+      endSessionEndpoint: endpoints.endSession,
+      jwksUri: endpoints.jwks,
+    };
+  };
+  staticHandler = createStaticHandler({ mounts: resolveMounts(o.staticRoots, o.rootDir), getConfig: () => demoConfig() });
+
+  let closing;
+  return {
+    issuer,
+    demoOrigin,
+    opPort,
+    demoPort,
+    clientId: o.clientId,
+    redirectUris,
+    endpoints,
+    stats,
+    demoConfig: () => demoConfig(),
+    failToken: (opts) => {
+      const armed = injector.arm(opts);
+      if (armed?.status === 'drop') opServer.closeIdleConnections();
+      return armed;
+    },
+    reset: () => { injector.reset(); resetStats(stats); },
+    revokeAccessTokens,
+    provider,
+    close() {
+      closing ??= Promise.all([closeServer(opServer), closeServer(demoServer)]).then(() => {});
+      return closing;
+    },
+  };
+}
+
+/** Options from environment variables (used by the CLI). */
+export function envOptions(env = process.env) {
+  const flag = (v) => ['1', 'true', 'yes', 'on'].includes(String(v ?? '').toLowerCase());
+  const num = (v) => (v === undefined || v === '' ? undefined : Number(v));
+  return {
+    opPort: num(env.PIXIE_OP_PORT),
+    demoPort: num(env.PIXIE_DEMO_PORT),
+    genesysPaths: flag(env.PIXIE_GENESYS_PATHS),
+    accessTokenTtl: num(env.PIXIE_ACCESS_TOKEN_TTL),
+    idTokenTtl: num(env.PIXIE_ID_TOKEN_TTL),
+    refreshTokenTtl: num(env.PIXIE_REFRESH_TOKEN_TTL),
+    testControls: flag(env.PIXIE_TEST_CONTROLS),
+    clientId: env.PIXIE_CLIENT_ID || undefined,
+    genesysRegion: env.PIXIE_GENESYS_REGION || undefined,
+    genesysClientId: env.PIXIE_GENESYS_CLIENT_ID || undefined,
+  };
+}
+
+async function main() {
+  const quiet = ['0', 'false', 'no', 'off'].includes(String(process.env.PIXIE_LOG ?? '').toLowerCase());
+  let server;
+  try {
+    server = await startDevServer({ ...envOptions(), log: quiet ? false : (line) => console.log(line) });
+  } catch (err) {
+    console.error(`pixie-auth dev server: could not start: ${err.message}`);
+    process.exit(1);
+  }
+  const cfg = server.demoConfig();
+  console.log([
+    '',
+    'pixie-auth dev server',
+    `  Demo (webpack build):  ${server.demoOrigin}/`,
+    `  Demo (plain page):     ${server.demoOrigin}/plain/`,
+    `  Demo config:           ${server.demoOrigin}/config.json  (mode: ${cfg.mode}${cfg.mode === 'genesys' ? `, region ${cfg.region}` : ''})`,
+    `  OpenID provider:       ${server.issuer}  (${server.endpoints.discovery})`,
+    `    authorize:           ${server.endpoints.authorization}`,
+    `    token:               ${server.endpoints.token}`,
+    `  Demo API:              ${server.endpoints.usersMe}`,
+    `  Client:                ${server.clientId} (public, PKCE S256)`,
+    process.env.PIXIE_TEST_CONTROLS && envOptions().testControls ? `  Test controls:         ${server.issuer}/__test/stats` : null,
+    '',
+    `Open ${server.demoOrigin}/ in a browser and sign in with any name (any password).`,
+    'Press Ctrl+C to stop.',
+    '',
+  ].filter((l) => l !== null).join('\n'));
+
+  let stopping = false;
+  const stop = async (signal) => {
+    if (stopping) { process.exit(1); }
+    stopping = true;
+    console.log(`\n${signal}: stopping the dev server`);
+    setTimeout(() => { console.error('forced exit after 5 s'); process.exit(1); }, 5000).unref();
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  await main();
+}

@@ -1,0 +1,58 @@
+//! `fetch`: sends a core [`HttpRequest`] and reads the answer into an [`HttpResponse`].
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, Request, RequestCache, RequestCredentials, RequestInit, Response};
+
+use super::window;
+use crate::core::error::Error;
+use crate::core::http::{HttpRequest, HttpResponse};
+
+/// Response headers the core reads. Cross-origin, `Date` is readable only when the server
+/// lists it in `Access-Control-Expose-Headers`.
+const READ_HEADERS: [&str; 3] = ["date", "retry-after", "content-type"];
+
+/// Sends the request without cookies and without the HTTP cache. Any failure to get a
+/// response (offline, DNS, CORS refusal) is [`Error::Network`].
+pub async fn send(request: HttpRequest) -> Result<HttpResponse, Error> {
+    let headers = Headers::new().map_err(|_| Error::Platform("Headers"))?;
+    for (name, value) in &request.headers {
+        headers
+            .append(name, value)
+            .map_err(|_| Error::Platform("Headers.append"))?;
+    }
+    let init = RequestInit::new();
+    init.set_method(request.method.as_str());
+    init.set_headers(&headers);
+    init.set_credentials(RequestCredentials::Omit);
+    init.set_cache(RequestCache::NoStore);
+    if let Some(body) = &request.body {
+        init.set_body(&body.into());
+    }
+    let req = Request::new_with_str_and_init(&request.url, &init).map_err(|_| Error::Network)?;
+    let response = fetch_request(&req).await?;
+    let mut out = HttpResponse {
+        status: response.status(),
+        ..Default::default()
+    };
+    for name in READ_HEADERS {
+        if let Ok(Some(v)) = response.headers().get(name) {
+            out.headers.push((name.to_string(), v));
+        }
+    }
+    let text = response.text().map_err(|_| Error::Network)?;
+    out.body = JsFuture::from(text)
+        .await
+        .map_err(|_| Error::Network)?
+        .as_string()
+        .unwrap_or_default();
+    Ok(out)
+}
+
+/// `window.fetch(request)`, with a rejection mapped to [`Error::Network`].
+pub async fn fetch_request(request: &Request) -> Result<Response, Error> {
+    let value = JsFuture::from(window()?.fetch_with_request(request))
+        .await
+        .map_err(|_| Error::Network)?;
+    value.dyn_into::<Response>().map_err(|_| Error::Network)
+}

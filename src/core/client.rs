@@ -1,0 +1,259 @@
+//! The login flow, independent of any browser: a [`Client`] drives the protocol through a
+//! [`Platform`] (randomness, SHA-256, HTTP, clock) and two [`Store`]s (session, pending login).
+//! The browser layer supplies a WebCrypto/fetch platform; tests supply a fake one.
+
+use url::Url;
+
+use super::authorize::{authorization_url, validate_return_to, LoginOptions, PendingLogin};
+use super::callback::{parse_callback, validate_callback};
+use super::config::{Config, RESERVED_PARAMS};
+use super::error::{CallbackError, ConfigError, Error};
+use super::http::{HttpRequest, HttpResponse};
+use super::pkce::CodeChallenge;
+use super::secret::{AccessToken, CodeVerifier, Nonce, State};
+use super::session::{Session, SessionSummary};
+use super::store::Store;
+use super::token::{code_exchange_request, process_token_response};
+
+/// What the protocol needs from its environment. The browser implementation uses
+/// `crypto.getRandomValues`, `crypto.subtle.digest`, `fetch` and `Date.now()`.
+#[allow(async_fn_in_trait)] // single-threaded (wasm32): no Send bound is wanted.
+pub trait Platform {
+    /// Fills `buf` with cryptographically secure random bytes.
+    fn random_bytes(&self, buf: &mut [u8]) -> Result<(), Error>;
+    /// SHA-256 of `data`.
+    async fn sha256(&self, data: &[u8]) -> Result<[u8; 32], Error>;
+    /// Sends a request; `Err(Error::Network)` when no response arrived.
+    async fn fetch(&self, request: HttpRequest) -> Result<HttpResponse, Error>;
+    /// The current time in milliseconds since the Unix epoch.
+    fn now_ms(&self) -> u64;
+}
+
+/// A login client for one OAuth client id.
+pub struct Client<P: Platform> {
+    config: Config,
+    platform: P,
+    sessions: Box<dyn Store>,
+    pending: Box<dyn Store>,
+}
+
+const SESSION_KEY: &str = "session";
+const PENDING_KEY: &str = "pending";
+
+impl<P: Platform> Client<P> {
+    /// Makes a client. `sessions` keeps the tokens; `pending` keeps the pending login and must
+    /// survive the redirect to the authorization server (sessionStorage in a browser).
+    pub fn new(
+        config: Config,
+        platform: P,
+        sessions: Box<dyn Store>,
+        pending: Box<dyn Store>,
+    ) -> Self {
+        Client {
+            config,
+            platform,
+            sessions,
+            pending,
+        }
+    }
+
+    /// The validated configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The platform.
+    pub fn platform(&self) -> &P {
+        &self.platform
+    }
+
+    fn key(&self, name: &str) -> String {
+        let mut k = self.config.storage_prefix();
+        k.push_str(name);
+        k
+    }
+
+    /// 32 random bytes: the entropy of a verifier, a state or a nonce.
+    fn random_32(&self) -> Result<[u8; 32], Error> {
+        let mut bytes = [0u8; 32];
+        self.platform.random_bytes(&mut bytes)?;
+        Ok(bytes)
+    }
+
+    /// Starts a login (RFC 6749 §4.1.1 + RFC 7636 §4): makes a fresh verifier, state and (for
+    /// OpenID Connect) nonce, stores them as this tab's pending login, and returns the
+    /// authorization URL to send the browser to.
+    pub async fn start_login(&self, options: LoginOptions) -> Result<Url, Error> {
+        if let Some(path) = &options.return_to {
+            validate_return_to(path)?;
+        }
+        if let Some(name) = options
+            .extra_params
+            .keys()
+            .find(|k| RESERVED_PARAMS.contains(&k.as_str()))
+        {
+            return Err(ConfigError::Invalid {
+                field: "extraParams",
+                reason: format!("{name:?} is set by the library and cannot be overridden"),
+            }
+            .into());
+        }
+        let verifier = CodeVerifier::from_random_bytes(&self.random_32()?);
+        let state = State::from_random_bytes(&self.random_32()?);
+        let nonce = if self.config.is_openid() {
+            Some(Nonce::from_random_bytes(&self.random_32()?))
+        } else {
+            None
+        };
+        let digest = self.platform.sha256(verifier.secret().as_bytes()).await?;
+        let challenge = CodeChallenge::from_sha256_digest(&digest);
+        let pending = PendingLogin {
+            state,
+            code_verifier: verifier,
+            nonce,
+            redirect_uri: self.config.redirect_uri.to_string(),
+            created_at: self.platform.now_ms(),
+            return_to: options.return_to.clone(),
+        };
+        let json = serde_json::to_string(&pending).map_err(|_| Error::Platform("serialize"))?;
+        self.pending.set(&self.key(PENDING_KEY), &json)?;
+        Ok(authorization_url(
+            &self.config,
+            &pending,
+            &challenge,
+            &options,
+        ))
+    }
+
+    /// Reads and deletes this tab's pending login. A record that cannot be read is deleted
+    /// and treated as absent.
+    fn take_pending(&self) -> Result<Option<PendingLogin>, Error> {
+        let key = self.key(PENDING_KEY);
+        let raw = self.pending.get(&key)?;
+        self.pending.remove(&key)?;
+        Ok(raw
+            .and_then(|r| serde_json::from_str::<PendingLogin>(&r).ok())
+            .filter(|p| p.code_verifier.is_well_formed()))
+    }
+
+    /// Whether this tab has a login in progress.
+    pub fn has_pending_login(&self) -> bool {
+        matches!(self.pending.get(&self.key(PENDING_KEY)), Ok(Some(_)))
+    }
+
+    /// Handles the authorization response at `url`: validates it against the pending login
+    /// (which is deleted whatever the outcome), exchanges the code (RFC 6749 §4.1.3 with the
+    /// PKCE verifier), validates the token response and stores the session.
+    ///
+    /// A failure leaves any existing session untouched. A URL with neither `code` nor `error`
+    /// is refused with `invalid_callback` and leaves the pending login in place.
+    pub async fn handle_callback(&self, url: &Url) -> Result<SessionSummary, Error> {
+        let parsed = parse_callback(url);
+        if let Err(CallbackError::NotACallback) = parsed {
+            return Err(CallbackError::NotACallback.into());
+        }
+        let pending = self.take_pending()?;
+        let validated = validate_callback(parsed?, pending.as_ref(), self.platform.now_ms(), None)?;
+        let pending = pending.ok_or(CallbackError::MissingPendingLogin)?;
+        let request = code_exchange_request(
+            &self.config,
+            &validated,
+            &pending.code_verifier,
+            &pending.redirect_uri,
+        );
+        let response = self.platform.fetch(request).await?;
+        let now = self.platform.now_ms();
+        let tokens = process_token_response(&response, now).map_err(Error::TokenExchange)?;
+        let session = Session::from_token_response(tokens, now, &self.config.scopes);
+        self.save_session(&session)?;
+        let mut summary = session.summary();
+        summary.return_to = pending.return_to;
+        Ok(summary)
+    }
+
+    /// The stored session, fresh or not. An unreadable record is deleted.
+    pub fn stored_session(&self) -> Option<Session> {
+        let key = self.key(SESSION_KEY);
+        let raw = self.sessions.get(&key).ok()??;
+        match serde_json::from_str::<Session>(&raw) {
+            Ok(s) => Some(s),
+            Err(_) => {
+                let _ = self.sessions.remove(&key);
+                None
+            }
+        }
+    }
+
+    /// The session, if its access token is still fresh.
+    pub fn session(&self) -> Option<Session> {
+        self.stored_session()
+            .filter(|s| s.is_fresh(self.platform.now_ms()))
+    }
+
+    /// Whether there is a session with a fresh access token.
+    pub fn is_authenticated(&self) -> bool {
+        self.session().is_some()
+    }
+
+    /// Saves the session.
+    pub fn save_session(&self, session: &Session) -> Result<(), Error> {
+        let json = serde_json::to_string(session).map_err(|_| Error::Platform("serialize"))?;
+        self.sessions.set(&self.key(SESSION_KEY), &json)
+    }
+
+    /// Deletes the session (not the pending login).
+    pub fn clear_session(&self) {
+        let _ = self.sessions.remove(&self.key(SESSION_KEY));
+    }
+
+    /// The access token for an API call, or `login_required` (and the stale session is
+    /// cleared) when there is none or it expired.
+    pub fn access_token(&self) -> Result<AccessToken, Error> {
+        match self.stored_session() {
+            None => Err(Error::LoginRequired("there is no session")),
+            Some(s) if !s.is_fresh(self.platform.now_ms()) => {
+                self.clear_session();
+                Err(Error::LoginRequired("the session expired"))
+            }
+            Some(s) => Ok(s.access_token),
+        }
+    }
+
+    /// Resolves a `callApi` target: a path is appended to the API base; an absolute URL must
+    /// lie under the API base, so the token is never sent anywhere else.
+    pub fn api_url(&self, path_or_url: &str) -> Result<String, Error> {
+        let base = self.config.api_base.as_ref();
+        if let Ok(url) = Url::parse(path_or_url) {
+            let base = base.ok_or(Error::InvalidApiUrl)?;
+            let under = url.origin() == base.origin() && url.path().starts_with(base.path());
+            return if under {
+                Ok(url.into())
+            } else {
+                Err(Error::InvalidApiUrl)
+            };
+        }
+        let base = base.ok_or_else(|| {
+            Error::from(ConfigError::Invalid {
+                field: "apiBase",
+                reason: "is needed to call an API by path".into(),
+            })
+        })?;
+        if path_or_url.starts_with("//") || path_or_url.contains('\\') {
+            return Err(Error::InvalidApiUrl);
+        }
+        let mut out = base.as_str().trim_end_matches('/').to_string();
+        if !path_or_url.starts_with('/') {
+            out.push('/');
+        }
+        out.push_str(path_or_url);
+        Url::parse(&out)
+            .map(String::from)
+            .map_err(|_| Error::InvalidApiUrl)
+    }
+
+    /// Ends the session locally: deletes the session and any pending login.
+    pub fn logout(&self) {
+        self.clear_session();
+        let _ = self.pending.remove(&self.key(PENDING_KEY));
+    }
+}

@@ -1,0 +1,462 @@
+//! Client configuration: the Genesys Cloud preset, the generic form, and their validation.
+//!
+//! Configuration arrives from JavaScript as a camelCase object ([`RawConfig`]) and is
+//! validated once, at construction, into a [`Config`] that the rest of the library trusts.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use url::{Host, Url};
+
+use super::error::ConfigError;
+
+/// Genesys Cloud regions: (region id, domain). Endpoints are `https://login.<domain>` and
+/// `https://api.<domain>`.
+pub const GENESYS_REGIONS: &[(&str, &str)] = &[
+    ("us_east_1", "mypurecloud.com"),
+    ("us_east_2", "use2.us-gov-pure.cloud"),
+    ("us_west_2", "usw2.pure.cloud"),
+    ("ca_central_1", "cac1.pure.cloud"),
+    ("sa_east_1", "sae1.pure.cloud"),
+    ("mx_central_1", "mxc1.pure.cloud"),
+    ("eu_west_1", "mypurecloud.ie"),
+    ("eu_west_2", "euw2.pure.cloud"),
+    ("eu_central_1", "mypurecloud.de"),
+    ("eu_central_2", "euc2.pure.cloud"),
+    ("eusc_de_east_1", "edee1.eusc-pure.cloud"),
+    ("me_central_1", "mec1.pure.cloud"),
+    ("ap_south_1", "aps1.pure.cloud"),
+    ("ap_southeast_1", "apse1.pure.cloud"),
+    ("ap_southeast_2", "mypurecloud.com.au"),
+    ("ap_northeast_1", "mypurecloud.jp"),
+    ("ap_northeast_2", "apne2.pure.cloud"),
+    ("ap_northeast_3", "apne3.pure.cloud"),
+];
+
+/// The list of valid regions, for error messages.
+pub fn genesys_region_list() -> String {
+    let mut out = String::new();
+    for (i, (id, domain)) in GENESYS_REGIONS.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(domain);
+        out.push_str(" (");
+        out.push_str(id);
+        out.push(')');
+    }
+    out
+}
+
+/// Looks a Genesys Cloud region up by domain (`mypurecloud.ie`) or id (`eu_west_1`, also
+/// `eu-west-1`), case-insensitively. Returns the domain.
+pub fn genesys_domain(region: &str) -> Option<&'static str> {
+    let wanted = region.trim().to_ascii_lowercase().replace('-', "_");
+    let wanted = wanted
+        .trim_start_matches("https://")
+        .trim_start_matches("login.");
+    let wanted = wanted.trim_start_matches("api.").trim_end_matches('/');
+    GENESYS_REGIONS.iter().find_map(|(id, domain)| {
+        (*id == wanted || domain.replace('-', "_") == wanted).then_some(*domain)
+    })
+}
+
+/// Where the session (tokens) is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageKind {
+    /// `sessionStorage`: per tab, survives reloads, gone when the tab closes. The default.
+    #[default]
+    Session,
+    /// Memory only: gone on reload. The pending login still uses sessionStorage, since it
+    /// must survive the redirect to the authorization server.
+    Memory,
+}
+
+/// The configuration object as JavaScript passes it (camelCase keys). Either `region` (the
+/// Genesys Cloud preset) or `authorizationEndpoint` + `tokenEndpoint` (generic) is required.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RawConfig {
+    /// Genesys Cloud region domain or id, e.g. `mypurecloud.ie` or `eu_west_1`.
+    pub region: Option<String>,
+    /// The OAuth client id.
+    pub client_id: Option<String>,
+    /// The registered redirect URI (where the callback lands).
+    pub redirect_uri: Option<String>,
+    /// The scopes to request.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Generic: the authorization endpoint URL.
+    pub authorization_endpoint: Option<String>,
+    /// Generic: the token endpoint URL.
+    pub token_endpoint: Option<String>,
+    /// Base URL that `callApi` resolves relative paths against.
+    pub api_base: Option<String>,
+    /// Extra authorization request parameters (Genesys: org, provider, login_hint, prompt, target).
+    #[serde(default)]
+    pub extra_params: BTreeMap<String, String>,
+    /// `"session"` (default) or `"memory"`.
+    #[serde(default)]
+    pub storage: StorageKind,
+}
+
+/// Which kind of server the client talks to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Provider {
+    /// Genesys Cloud, with its domain (e.g. `mypurecloud.ie`).
+    Genesys {
+        /// The region's domain.
+        domain: &'static str,
+    },
+    /// Any standards-following OAuth 2.0 server.
+    Generic,
+}
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The OAuth client id.
+    pub client_id: String,
+    /// The redirect URI, exactly as registered.
+    pub redirect_uri: Url,
+    /// The scopes to request (may be empty).
+    pub scopes: Vec<String>,
+    /// The authorization endpoint (RFC 6749 §3.1).
+    pub authorization_endpoint: Url,
+    /// The token endpoint (RFC 6749 §3.2).
+    pub token_endpoint: Url,
+    /// The API base for `callApi`, if any.
+    pub api_base: Option<Url>,
+    /// Extra authorization parameters, in order.
+    pub extra_params: Vec<(String, String)>,
+    /// Where the session lives.
+    pub storage: StorageKind,
+    /// The kind of server.
+    pub provider: Provider,
+}
+
+/// Authorization request parameters the library sets itself; an app may not override them.
+pub const RESERVED_PARAMS: &[&str] = &[
+    "client_id",
+    "response_type",
+    "redirect_uri",
+    "scope",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+    "nonce",
+    "response_mode",
+    "request",
+    "request_uri",
+];
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        field,
+        reason: reason.into(),
+    }
+}
+
+/// True for `localhost`, 127.0.0.0/8 and `[::1]`, where plain http is allowed for development.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Parses an endpoint URL: absolute, https (or http on a loopback host), no fragment, no
+/// credentials.
+pub fn parse_endpoint(field: &'static str, value: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(value.trim()).map_err(|e| invalid(field, format!("not a URL ({e})")))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(invalid(
+                field,
+                "must use https (plain http is allowed only on localhost, 127.0.0.1 and [::1])",
+            ))
+        }
+        _ => return Err(invalid(field, "must be an https URL")),
+    }
+    if url.fragment().is_some() {
+        return Err(invalid(field, "must not contain a fragment (#...)"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(field, "must not contain credentials"));
+    }
+    Ok(url)
+}
+
+/// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
+fn is_scope_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+}
+
+impl RawConfig {
+    /// Validates the raw configuration.
+    pub fn validate(self) -> Result<Config, ConfigError> {
+        let client_id = self.client_id.unwrap_or_default();
+        if client_id.trim().is_empty() {
+            return Err(invalid("clientId", "is required"));
+        }
+        let redirect_uri = parse_endpoint(
+            "redirectUri",
+            self.redirect_uri
+                .as_deref()
+                .ok_or_else(|| invalid("redirectUri", "is required"))?,
+        )?;
+        for s in &self.scopes {
+            if !is_scope_token(s) {
+                return Err(invalid(
+                    "scopes",
+                    format!(
+                        "{:?} is not a valid scope (one scope per array item, no spaces)",
+                        super::error::sanitize(s, 64)
+                    ),
+                ));
+            }
+        }
+        for name in self.extra_params.keys() {
+            if name.is_empty() || RESERVED_PARAMS.contains(&name.as_str()) {
+                return Err(invalid(
+                    "extraParams",
+                    format!("{name:?} is set by the library and cannot be overridden"),
+                ));
+            }
+        }
+        let (provider, authorization_endpoint, token_endpoint, api_base) = match self.region {
+            Some(region) => {
+                if self.authorization_endpoint.is_some() || self.token_endpoint.is_some() {
+                    return Err(invalid(
+                        "region",
+                        "give either a Genesys region or explicit endpoints, not both",
+                    ));
+                }
+                let domain =
+                    genesys_domain(&region).ok_or(ConfigError::UnknownRegion { given: region })?;
+                let login = |path: &str| {
+                    Url::parse(&format!("https://login.{domain}{path}")).expect("static URL")
+                };
+                let api_base = match self.api_base {
+                    Some(base) => parse_endpoint("apiBase", &base)?,
+                    None => Url::parse(&format!("https://api.{domain}")).expect("static URL"),
+                };
+                (
+                    Provider::Genesys { domain },
+                    login("/oauth/authorize"),
+                    login("/oauth/token"),
+                    Some(api_base),
+                )
+            }
+            None => {
+                let auth = self.authorization_endpoint.ok_or_else(|| {
+                    invalid(
+                        "authorizationEndpoint",
+                        "is required (or give a Genesys `region`)",
+                    )
+                })?;
+                let token = self.token_endpoint.ok_or_else(|| {
+                    invalid("tokenEndpoint", "is required (or give a Genesys `region`)")
+                })?;
+                let api_base = self
+                    .api_base
+                    .map(|b| parse_endpoint("apiBase", &b))
+                    .transpose()?;
+                (
+                    Provider::Generic,
+                    parse_endpoint("authorizationEndpoint", &auth)?,
+                    parse_endpoint("tokenEndpoint", &token)?,
+                    api_base,
+                )
+            }
+        };
+        Ok(Config {
+            client_id,
+            redirect_uri,
+            scopes: self.scopes,
+            authorization_endpoint,
+            token_endpoint,
+            api_base,
+            extra_params: self.extra_params.into_iter().collect(),
+            storage: self.storage,
+            provider,
+        })
+    }
+}
+
+impl Config {
+    /// The namespace of this client's storage keys: `pixie:<clientId>:`.
+    pub fn storage_prefix(&self) -> String {
+        format!("pixie:{}:", self.client_id)
+    }
+
+    /// Whether `openid` is among the scopes (OpenID Connect is in use).
+    pub fn is_openid(&self) -> bool {
+        self.scopes.iter().any(|s| s == "openid")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn generic() -> RawConfig {
+        RawConfig {
+            client_id: Some("app".into()),
+            redirect_uri: Some("https://app.example/cb".into()),
+            authorization_endpoint: Some("https://as.example/authorize".into()),
+            token_endpoint: Some("https://as.example/token".into()),
+            ..Default::default()
+        }
+    }
+
+    fn field_of(e: ConfigError) -> &'static str {
+        match e {
+            ConfigError::Invalid { field, .. } => field,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn genesys_preset_by_domain_and_id() {
+        for region in [
+            "mypurecloud.ie",
+            "eu_west_1",
+            "EU-WEST-1",
+            "login.mypurecloud.ie",
+        ] {
+            let c = RawConfig {
+                region: Some(region.into()),
+                client_id: Some("id".into()),
+                redirect_uri: Some("https://app.example/".into()),
+                ..Default::default()
+            }
+            .validate()
+            .unwrap();
+            assert_eq!(
+                c.authorization_endpoint.as_str(),
+                "https://login.mypurecloud.ie/oauth/authorize"
+            );
+            assert_eq!(
+                c.token_endpoint.as_str(),
+                "https://login.mypurecloud.ie/oauth/token"
+            );
+            assert_eq!(c.api_base.unwrap().as_str(), "https://api.mypurecloud.ie/");
+            assert_eq!(
+                c.provider,
+                Provider::Genesys {
+                    domain: "mypurecloud.ie"
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn region_table_is_consistent() {
+        for (id, domain) in GENESYS_REGIONS {
+            assert_eq!(genesys_domain(id), Some(*domain));
+            assert_eq!(genesys_domain(domain), Some(*domain));
+        }
+        assert_eq!(genesys_domain("usw2.pure.cloud"), Some("usw2.pure.cloud"));
+        assert_eq!(
+            genesys_domain("use2.us-gov-pure.cloud"),
+            Some("use2.us-gov-pure.cloud")
+        );
+        assert_eq!(
+            genesys_domain("mypurecloud.com.au"),
+            Some("mypurecloud.com.au")
+        );
+        assert_eq!(genesys_domain("example.com"), None);
+    }
+
+    #[test]
+    fn unknown_region_lists_valid_ones() {
+        let err = RawConfig {
+            region: Some("mars_north_1".into()),
+            client_id: Some("id".into()),
+            redirect_uri: Some("https://app.example/".into()),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("mars_north_1"), "{text}");
+        assert!(text.contains("mypurecloud.ie (eu_west_1)"), "{text}");
+        assert!(text.contains("apse1.pure.cloud"), "{text}");
+    }
+
+    #[test]
+    fn generic_config_validates() {
+        let c = generic().validate().unwrap();
+        assert_eq!(c.provider, Provider::Generic);
+        assert!(c.api_base.is_none());
+        assert_eq!(c.storage, StorageKind::Session);
+        assert_eq!(c.storage_prefix(), "pixie:app:");
+    }
+
+    #[test]
+    fn https_required_except_loopback() {
+        for ok in [
+            "https://x.example/a",
+            "http://localhost:8080/",
+            "http://127.0.0.1/",
+            "http://127.9.9.9:1/",
+            "http://[::1]:80/",
+        ] {
+            assert!(parse_endpoint("tokenEndpoint", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://x.example/",
+            "http://localhost.evil.example/",
+            "ftp://x.example/",
+            "javascript:alert(1)",
+            "https://x.example/#frag",
+            "https://user:pw@x.example/",
+            "not a url",
+            "/relative",
+        ] {
+            assert!(parse_endpoint("tokenEndpoint", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn missing_and_bad_fields_name_the_field() {
+        let mut c = generic();
+        c.client_id = None;
+        assert_eq!(field_of(c.validate().unwrap_err()), "clientId");
+        let mut c = generic();
+        c.redirect_uri = Some("http://app.example/cb".into());
+        assert_eq!(field_of(c.validate().unwrap_err()), "redirectUri");
+        let mut c = generic();
+        c.token_endpoint = None;
+        assert_eq!(field_of(c.validate().unwrap_err()), "tokenEndpoint");
+        let mut c = generic();
+        c.scopes = vec!["openid profile".into()];
+        assert_eq!(field_of(c.validate().unwrap_err()), "scopes");
+        let mut c = generic();
+        c.scopes = vec![String::new()];
+        assert_eq!(field_of(c.validate().unwrap_err()), "scopes");
+        let mut c = generic();
+        c.extra_params = [("state".to_string(), "x".to_string())].into();
+        assert_eq!(field_of(c.validate().unwrap_err()), "extraParams");
+        let mut c = generic();
+        c.region = Some("mypurecloud.com".into());
+        assert_eq!(field_of(c.validate().unwrap_err()), "region");
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let err = serde_json::from_str::<RawConfig>(r#"{"clientID":"x"}"#).unwrap_err();
+        assert!(err.to_string().contains("unknown field `clientID`"));
+        let ok: RawConfig =
+            serde_json::from_str(r#"{"clientId":"x","storage":"memory","scopes":["a"]}"#).unwrap();
+        assert_eq!(ok.storage, StorageKind::Memory);
+    }
+}

@@ -1,0 +1,121 @@
+//! Plain HTTP request and response values.
+//!
+//! The core describes requests and parses responses; the browser layer only moves the bytes
+//! (the "request/process pair" habit). Tests assert on these values without a network.
+
+use url::form_urlencoded;
+
+/// An HTTP method the library uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// DELETE
+    Delete,
+}
+
+impl Method {
+    /// The method's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// A request for the platform to send. Its `Debug` omits the body, which may hold secrets.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// The method.
+    pub method: Method,
+    /// The absolute URL.
+    pub url: String,
+    /// Header names and values.
+    pub headers: Vec<(&'static str, String)>,
+    /// The body, if any (form-encoded for the token endpoint).
+    pub body: Option<String>,
+}
+
+impl core::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("body", &self.body.as_ref().map(|_| "<redacted>"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpRequest {
+    /// A form POST (`application/x-www-form-urlencoded`, RFC 6749 §4.1.3) accepting JSON.
+    pub fn form_post(url: &url::Url, params: &[(&str, &str)]) -> Self {
+        let mut form = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in params {
+            form.append_pair(k, v);
+        }
+        HttpRequest {
+            method: Method::Post,
+            url: url.to_string(),
+            headers: vec![
+                (
+                    "Content-Type",
+                    "application/x-www-form-urlencoded".to_string(),
+                ),
+                ("Accept", "application/json".to_string()),
+            ],
+            body: Some(form.finish()),
+        }
+    }
+
+    /// The value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The form body's parameters (for tests and logging-free inspection).
+    pub fn form_params(&self) -> Vec<(String, String)> {
+        self.body
+            .as_deref()
+            .map(|b| form_urlencoded::parse(b.as_bytes()).into_owned().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// A response as the platform received it. Its `Debug` omits the body.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct HttpResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// The headers the core may read (at least `Date`, `Retry-After`, `Content-Type`),
+    /// names lower-case.
+    pub headers: Vec<(String, String)>,
+    /// The body as text.
+    pub body: String,
+}
+
+impl core::fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body", &"<redacted>")
+            .finish()
+    }
+}
+
+impl HttpResponse {
+    /// The value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}

@@ -1,0 +1,113 @@
+//! Secret values as newtypes: redacted `Debug`, no `Display`, an explicit accessor.
+//!
+//! Every value that would let someone act as the user (PKCE verifier, state, nonce,
+//! authorization code, tokens) lives in one of these types, so it cannot reach a log line or an
+//! error message through `{:?}` by accident. Read the value with `secret()`, on purpose.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! secret_type {
+    ($(#[$meta:meta])* $name:ident $(, $derive:ident)*) => {
+        $(#[$meta])*
+        #[derive(Serialize, Deserialize, PartialEq, Eq $(, $derive)*)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wraps a value received from the server or read back from storage.
+            pub fn new(value: impl Into<String>) -> Self {
+                Self(value.into())
+            }
+
+            /// The secret value itself. Call only where it must leave the library
+            /// (a request body, a header, storage).
+            pub fn secret(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl core::fmt::Debug for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str(concat!(stringify!($name), "(<redacted>)"))
+            }
+        }
+    };
+}
+
+secret_type!(
+    /// The PKCE `code_verifier` (RFC 7636 §4.1). Deliberately not `Clone`: it is made once per
+    /// login, stored with the pending login and consumed by the code exchange.
+    CodeVerifier
+);
+secret_type!(
+    /// The `state` value that binds the callback to the login that started it (RFC 6749 §10.12).
+    State, Clone
+);
+secret_type!(
+    /// The OpenID Connect `nonce` (OIDC Core §3.1.2.1) that binds the ID token to this login.
+    Nonce, Clone
+);
+secret_type!(
+    /// An authorization code from the callback (RFC 6749 §4.1.2). Single use.
+    AuthorizationCode
+);
+secret_type!(
+    /// A bearer access token (RFC 6750).
+    AccessToken, Clone
+);
+secret_type!(
+    /// A refresh token (RFC 6749 §1.5).
+    RefreshToken, Clone
+);
+secret_type!(
+    /// A raw, compact-serialized ID token (OIDC Core §2).
+    IdToken, Clone
+);
+
+/// Compares two byte strings in time that depends only on their lengths, so a mismatching
+/// `state` or `nonce` does not reveal how many leading bytes were right.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_is_redacted() {
+        let values: [&dyn core::fmt::Debug; 7] = [
+            &CodeVerifier::new("verifier-secret"),
+            &State::new("state-secret"),
+            &Nonce::new("nonce-secret"),
+            &AuthorizationCode::new("code-secret"),
+            &AccessToken::new("access-secret"),
+            &RefreshToken::new("refresh-secret"),
+            &IdToken::new("id-secret"),
+        ];
+        for v in values {
+            let printed = format!("{v:?}");
+            assert!(!printed.contains("secret"), "{printed}");
+            assert!(printed.contains("<redacted>"));
+        }
+    }
+
+    #[test]
+    fn serializes_as_plain_string_for_storage() {
+        let t = AccessToken::new("abc");
+        assert_eq!(serde_json::to_string(&t).unwrap(), "\"abc\"");
+        let back: AccessToken = serde_json::from_str("\"abc\"").unwrap();
+        assert_eq!(back.secret(), "abc");
+    }
+
+    #[test]
+    fn constant_time_eq_works() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+        assert!(constant_time_eq(b"", b""));
+    }
+}

@@ -1,0 +1,158 @@
+//! The session: the tokens a login produced, their expiry, and the summary shown to apps.
+
+use serde::{Deserialize, Serialize};
+
+use super::secret::{AccessToken, IdToken, RefreshToken};
+use super::token::TokenResponse;
+
+/// An access token closer than this to its expiry is treated as expired, so a request does not
+/// leave with a token that dies in flight.
+pub const EXPIRY_MARGIN_MS: u64 = 5_000;
+
+/// A logged-in session as stored (sessionStorage or memory). Holds tokens: no `Debug`.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    /// The bearer access token.
+    pub access_token: AccessToken,
+    /// When the access token expires, in ms since the epoch (browser clock); `None` when the
+    /// server did not say.
+    #[serde(default)]
+    pub expires_at: Option<u64>,
+    /// The granted scope.
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// The refresh token, when one was issued.
+    #[serde(default)]
+    pub refresh_token: Option<RefreshToken>,
+    /// The ID token, when one was issued.
+    #[serde(default)]
+    pub id_token: Option<IdToken>,
+    /// When the tokens were received, in ms since the epoch (browser clock).
+    pub issued_at: u64,
+}
+
+impl Session {
+    /// Makes a session from a validated token response received at `now_ms`. `scope` falls
+    /// back to the requested scopes when the server omits it (RFC 6749 §5.1).
+    pub fn from_token_response(response: TokenResponse, now_ms: u64, requested: &[String]) -> Self {
+        Session {
+            access_token: response.access_token,
+            expires_at: response
+                .expires_in
+                .map(|s| now_ms.saturating_add(s.saturating_mul(1000))),
+            scope: response
+                .scope
+                .or_else(|| (!requested.is_empty()).then(|| requested.join(" "))),
+            refresh_token: response.refresh_token,
+            id_token: response.id_token,
+            issued_at: now_ms,
+        }
+    }
+
+    /// Whether the access token is still usable at `now_ms` (with [`EXPIRY_MARGIN_MS`]).
+    pub fn is_fresh(&self, now_ms: u64) -> bool {
+        self.expires_at
+            .is_none_or(|at| now_ms.saturating_add(EXPIRY_MARGIN_MS) < at)
+    }
+
+    /// The non-secret view of the session given to apps.
+    pub fn summary(&self) -> SessionSummary {
+        SessionSummary {
+            expires_at: self.expires_at,
+            scope: self.scope.clone(),
+            has_refresh_token: self.refresh_token.is_some(),
+            has_id_token: self.id_token.is_some(),
+            return_to: None,
+        }
+    }
+}
+
+/// What apps see of a session: never a token or the verifier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionSummary {
+    /// Access-token expiry in ms since the epoch (compare with `Date.now()`), or null.
+    pub expires_at: Option<u64>,
+    /// The granted scope, space-separated, or null.
+    pub scope: Option<String>,
+    /// Whether a refresh token is held.
+    pub has_refresh_token: bool,
+    /// Whether an ID token is held.
+    pub has_id_token: bool,
+    /// After a callback: the `returnTo` path given to `login()`, already restored in the
+    /// address bar.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub return_to: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(expires_in: Option<u64>, scope: Option<&str>) -> TokenResponse {
+        TokenResponse {
+            access_token: AccessToken::new("at"),
+            expires_in,
+            scope: scope.map(str::to_string),
+            refresh_token: Some(RefreshToken::new("rt")),
+            id_token: None,
+            server_date_ms: None,
+        }
+    }
+
+    #[test]
+    fn expiry_arithmetic() {
+        let s = Session::from_token_response(response(Some(3600), None), 1_000_000, &[]);
+        assert_eq!(s.expires_at, Some(1_000_000 + 3_600_000));
+        assert!(s.is_fresh(1_000_000));
+        assert!(s.is_fresh(1_000_000 + 3_600_000 - EXPIRY_MARGIN_MS - 1));
+        assert!(!s.is_fresh(1_000_000 + 3_600_000 - EXPIRY_MARGIN_MS));
+        assert!(!s.is_fresh(u64::MAX));
+        let forever = Session::from_token_response(response(None, None), 0, &[]);
+        assert!(forever.is_fresh(u64::MAX - 1));
+        let huge = Session::from_token_response(response(Some(u64::MAX), None), 5, &[]);
+        assert_eq!(huge.expires_at, Some(u64::MAX));
+    }
+
+    #[test]
+    fn scope_falls_back_to_requested() {
+        let req = vec!["a".to_string(), "b".to_string()];
+        assert_eq!(
+            Session::from_token_response(response(None, None), 0, &req)
+                .scope
+                .as_deref(),
+            Some("a b")
+        );
+        assert_eq!(
+            Session::from_token_response(response(None, Some("a")), 0, &req)
+                .scope
+                .as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            Session::from_token_response(response(None, None), 0, &[]).scope,
+            None
+        );
+    }
+
+    #[test]
+    fn summary_has_no_secrets() {
+        let s = Session::from_token_response(response(Some(60), Some("x")), 0, &[]);
+        let json = serde_json::to_string(&s.summary()).unwrap();
+        assert_eq!(
+            json,
+            r#"{"expiresAt":60000,"scope":"x","hasRefreshToken":true,"hasIdToken":false}"#
+        );
+    }
+
+    #[test]
+    fn storage_round_trip() {
+        let s = Session::from_token_response(response(Some(60), Some("x")), 7, &[]);
+        let json = serde_json::to_string(&s).unwrap();
+        let back: Session = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.access_token.secret(), "at");
+        assert_eq!(back.expires_at, Some(60_007));
+        assert_eq!(back.refresh_token.unwrap().secret(), "rt");
+    }
+}
