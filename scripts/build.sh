@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds the package (pkg/ for bundlers, pkg-web/ for <script type="module">) and the demo
+# (www/dist/). Assumes scripts/setup.sh has run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+say() { printf '\033[1m[build]\033[0m %s\n' "$*"; }
+
+say "wasm-pack build --release --target bundler -> pkg/"
+wasm-pack --quiet build --release --target bundler --out-dir pkg >/dev/null
+say "wasm-pack build --release --target web -> pkg-web/"
+wasm-pack --quiet build --release --target web --out-dir pkg-web >/dev/null
+rm -f pkg/.gitignore pkg-web/.gitignore
+if [ -f www/webpack.config.cjs ]; then
+  say "webpack -> www/dist/"
+  npx --no-install webpack --config www/webpack.config.cjs --mode production >/dev/null
+fi
+say "done"
