@@ -82,6 +82,8 @@ function port(value, name) {
  * @param {string} [options.clientId='pixie-demo'] client_id of the single public client.
  * @param {Record<string,string>} [options.staticRoots] URL prefix -> folder (relative to rootDir)
  *   served by the demo server; default { '/': 'www/dist', '/plain/': 'www/plain', '/pkg-web/': 'pkg-web' }.
+ * @param {string[]} [options.extraRedirectPaths] more demo-origin paths registered as redirect URIs
+ *   (besides / and /plain/), e.g. for a benchmark page mounted through staticRoots.
  * @param {string} [options.rootDir] base for relative staticRoots; default the repository root.
  * @param {string} [options.genesysRegion] with genesysClientId: /config.json points the demo at a
  *   real Genesys Cloud org ({ mode: 'genesys', region, clientId }) instead of the local provider.
@@ -109,6 +111,7 @@ export async function startDevServer(options = {}) {
     testControls: Boolean(options.testControls),
     clientId: options.clientId || 'pixie-demo',
     staticRoots: options.staticRoots ?? DEFAULT_STATIC_ROOTS,
+    extraRedirectPaths: options.extraRedirectPaths ?? [],
     rootDir: options.rootDir ?? REPO_ROOT,
     genesysRegion: options.genesysRegion || undefined,
     genesysClientId: options.genesysClientId || undefined,
@@ -217,7 +220,8 @@ export async function startDevServer(options = {}) {
   const demoOrigin = `http://${HOST}:${demoPort}`;
   const localhostOrigin = `http://localhost:${demoPort}`;
   allowedOrigins = new Set([demoOrigin, localhostOrigin]);
-  const redirectUris = [`${demoOrigin}/`, `${demoOrigin}/plain/`, `${localhostOrigin}/`, `${localhostOrigin}/plain/`];
+  const redirectPaths = ['/', '/plain/', ...o.extraRedirectPaths];
+  const redirectUris = redirectPaths.flatMap((p) => [`${demoOrigin}${p}`, `${localhostOrigin}${p}`]);
 
   try {
     ({ provider, store, routes } = createProvider({
