@@ -1,0 +1,1 @@
+//! OpenID Connect flow tests (filled below).
