@@ -4,7 +4,6 @@
 
 use std::rc::Rc;
 
-use serde_json::{Map, Value};
 use url::Url;
 
 use super::authorize::{
@@ -24,7 +23,7 @@ use super::secret::{AccessToken, CodeVerifier, Nonce, State};
 use super::session::{Session, SessionSummary};
 use super::store::Store;
 use super::token::{code_exchange_request, process_token_response};
-use super::userinfo::{process_userinfo_response, userinfo_request};
+use super::userinfo::{process_userinfo_response, userinfo_request, UserInfo};
 
 /// What the protocol needs from its environment. The browser implementation uses
 /// `crypto.getRandomValues`, `crypto.subtle.digest`, `fetch` and `Date.now()`.
@@ -292,6 +291,7 @@ impl<P: Platform> Client<P> {
             code_verifier: pending.code_verifier,
             nonce: pending.nonce,
             max_age: pending.max_age,
+            return_to: pending.return_to,
         })
     }
 
@@ -303,7 +303,7 @@ impl<P: Platform> Client<P> {
     /// Fetches the user's claims from the UserInfo endpoint (OIDC Core §5.3) with the access
     /// token, and returns them when their `sub` is the ID token's (§5.3.2). A 401 clears the
     /// session (`login_required`), like `callApi`.
-    pub async fn load_userinfo(&self) -> Result<Map<String, Value>, Error> {
+    pub async fn load_userinfo(&self) -> Result<UserInfo, Error> {
         let endpoint = self.config.userinfo_endpoint.as_ref().ok_or_else(|| {
             Error::from(ConfigError::Invalid {
                 field: "userinfoEndpoint",

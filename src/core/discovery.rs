@@ -10,7 +10,7 @@
 //!
 //! [OpenID Connect Discovery 1.0 §4]: https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
 
-use serde::Deserialize;
+use serde_json::{Map, Value};
 use url::Url;
 
 use super::cache::DocumentCache;
@@ -18,6 +18,7 @@ use super::client::Platform;
 use super::config::{parse_endpoint, parse_issuer, Config, RawConfig};
 use super::error::{ConfigError, DiscoveryError, Error};
 use super::http::{HttpRequest, HttpResponse};
+use super::jwks::opt_string;
 
 /// The well-known path appended to the issuer (OIDC Discovery §4).
 pub const WELL_KNOWN_PATH: &str = "/.well-known/openid-configuration";
@@ -61,21 +62,6 @@ pub struct ProviderMetadata {
     pub authorization_response_iss_parameter_supported: bool,
 }
 
-/// The document as served: fields we read, wrongly typed ones fail the whole document.
-#[derive(Deserialize)]
-struct RawMetadata {
-    issuer: Option<String>,
-    authorization_endpoint: Option<String>,
-    token_endpoint: Option<String>,
-    jwks_uri: Option<String>,
-    userinfo_endpoint: Option<String>,
-    end_session_endpoint: Option<String>,
-    revocation_endpoint: Option<String>,
-    code_challenge_methods_supported: Option<Vec<String>>,
-    #[serde(default)]
-    authorization_response_iss_parameter_supported: bool,
-}
-
 fn endpoint(field: &'static str, value: Option<String>) -> Result<Option<Url>, DiscoveryError> {
     value
         .map(|v| {
@@ -104,30 +90,46 @@ pub fn process_discovery_response(
     if response.status != 200 {
         return Err(DiscoveryError::HttpStatus(response.status));
     }
-    let raw: RawMetadata = serde_json::from_str(&response.body).map_err(|_| {
+    // Read by hand from a JSON object (smaller in wasm than a serde derive); a field we use
+    // with the wrong type fails the whole document.
+    let doc: Map<String, Value> = serde_json::from_str(&response.body).map_err(|_| {
         DiscoveryError::InvalidDocument("it is not a JSON object of OpenID Provider metadata")
     })?;
+    const WRONG_TYPE: DiscoveryError =
+        DiscoveryError::InvalidDocument("a metadata field has the wrong type");
+    let string = |key| opt_string(&doc, key).map_err(|_| WRONG_TYPE);
     // §4.3: "The issuer value returned MUST be identical to the Issuer URL that was used as
     // the prefix to /.well-known/openid-configuration to retrieve the configuration".
-    if raw.issuer.as_deref() != Some(issuer) {
+    if string("issuer")?.as_deref() != Some(issuer) {
         return Err(DiscoveryError::IssuerMismatch);
     }
     // RFC 8414 §2: when the list is given, S256 must be on it (we send nothing else).
-    if let Some(methods) = &raw.code_challenge_methods_supported {
-        if !methods.iter().any(|m| m == "S256") {
-            return Err(DiscoveryError::S256Unsupported);
+    match doc.get("code_challenge_methods_supported") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(methods)) => {
+            if !methods.iter().any(|m| m == "S256") {
+                return Err(DiscoveryError::S256Unsupported);
+            }
         }
+        Some(_) => return Err(WRONG_TYPE),
     }
+    let iss_parameter = match doc.get("authorization_response_iss_parameter_supported") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(WRONG_TYPE),
+    };
     Ok(ProviderMetadata {
         issuer: issuer.to_string(),
-        authorization_endpoint: required("authorization_endpoint", raw.authorization_endpoint)?,
-        token_endpoint: required("token_endpoint", raw.token_endpoint)?,
-        jwks_uri: required("jwks_uri", raw.jwks_uri)?,
-        userinfo_endpoint: endpoint("userinfo_endpoint", raw.userinfo_endpoint)?,
-        end_session_endpoint: endpoint("end_session_endpoint", raw.end_session_endpoint)?,
-        revocation_endpoint: endpoint("revocation_endpoint", raw.revocation_endpoint)?,
-        authorization_response_iss_parameter_supported: raw
-            .authorization_response_iss_parameter_supported,
+        authorization_endpoint: required(
+            "authorization_endpoint",
+            string("authorization_endpoint")?,
+        )?,
+        token_endpoint: required("token_endpoint", string("token_endpoint")?)?,
+        jwks_uri: required("jwks_uri", string("jwks_uri")?)?,
+        userinfo_endpoint: endpoint("userinfo_endpoint", string("userinfo_endpoint")?)?,
+        end_session_endpoint: endpoint("end_session_endpoint", string("end_session_endpoint")?)?,
+        revocation_endpoint: endpoint("revocation_endpoint", string("revocation_endpoint")?)?,
+        authorization_response_iss_parameter_supported: iss_parameter,
     })
 }
 
@@ -154,9 +156,20 @@ pub async fn discover<P: Platform>(
 }
 
 impl RawConfig {
-    /// The configuration for `PkceClient.discover`: the endpoints come from `metadata`, so the
-    /// app must not give its own (nor a Genesys `region`); `apiBase` stays unset unless given.
-    pub fn with_discovery(mut self, metadata: ProviderMetadata) -> Result<Config, ConfigError> {
+    /// For `PkceClient.discover`: the issuer to discover, after checking that the app gave
+    /// none of the settings that come from the discovery document (nor a Genesys `region`).
+    /// Checked before anything is fetched.
+    pub fn discovery_issuer(&self) -> Result<&str, ConfigError> {
+        self.refuse_discovered_fields()?;
+        let issuer = self.issuer.as_deref().ok_or(ConfigError::Invalid {
+            field: "issuer",
+            reason: "is required for discover()".into(),
+        })?;
+        parse_issuer("issuer", issuer)?;
+        Ok(issuer)
+    }
+
+    fn refuse_discovered_fields(&self) -> Result<(), ConfigError> {
         let given = [
             ("region", self.region.is_some()),
             (
@@ -173,6 +186,19 @@ impl RawConfig {
             return Err(ConfigError::Invalid {
                 field,
                 reason: "comes from the discovery document; do not give it with discover()".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The configuration for `PkceClient.discover`: the endpoints come from `metadata`, so the
+    /// app must not give its own (nor a Genesys `region`); `apiBase` stays unset unless given.
+    pub fn with_discovery(mut self, metadata: ProviderMetadata) -> Result<Config, ConfigError> {
+        self.refuse_discovered_fields()?;
+        if self.issuer.as_deref().is_some_and(|i| i != metadata.issuer) {
+            return Err(ConfigError::Invalid {
+                field: "issuer",
+                reason: "is not the issuer of this discovery document".into(),
             });
         }
         let text = |u: Option<Url>| u.map(String::from);
@@ -424,9 +450,24 @@ mod tests {
             token_endpoint: Some("https://elsewhere.example/token".into()),
             ..Default::default()
         };
+        match raw.discovery_issuer().unwrap_err() {
+            ConfigError::Invalid { field, .. } => assert_eq!(field, "tokenEndpoint"),
+            other => panic!("{other:?}"),
+        }
         match raw.with_discovery(m).unwrap_err() {
             ConfigError::Invalid { field, .. } => assert_eq!(field, "tokenEndpoint"),
             other => panic!("{other:?}"),
         }
+        let no_issuer = RawConfig {
+            client_id: Some("app".into()),
+            ..Default::default()
+        };
+        assert!(no_issuer.discovery_issuer().is_err());
+        let genesys = RawConfig {
+            region: Some("mypurecloud.ie".into()),
+            issuer: Some(ISSUER.into()),
+            ..Default::default()
+        };
+        assert!(genesys.discovery_issuer().is_err());
     }
 }

@@ -614,6 +614,87 @@ mod tests {
     }
 
     #[test]
+    fn every_code_is_listed_and_in_the_typescript_union() {
+        let samples = [
+            Error::Config(ConfigError::UnknownRegion { given: "x".into() }),
+            Error::Callback(CallbackError::NotACallback),
+            Error::Callback(CallbackError::MissingPendingLogin),
+            Error::Callback(CallbackError::PendingLoginExpired),
+            Error::Callback(CallbackError::StateMismatch),
+            Error::Callback(CallbackError::IssuerMismatch),
+            Error::Callback(CallbackError::MissingCode),
+            Error::TokenExchange(TokenError::InvalidResponse("x")),
+            Error::TokenExchange(TokenError::HttpStatus {
+                status: 500,
+                retry_after: None,
+            }),
+            Error::Network,
+            Error::LoginRequired("x"),
+            Error::StorageUnavailable,
+            Error::Platform("x"),
+            Error::InvalidApiUrl,
+            Error::Discovery(DiscoveryError::HttpStatus(404)),
+            Error::Discovery(DiscoveryError::InvalidDocument("x")),
+            Error::Discovery(DiscoveryError::InvalidEndpoint {
+                field: "jwks_uri",
+                reason: "x".into(),
+            }),
+            Error::Discovery(DiscoveryError::IssuerMismatch),
+            Error::Discovery(DiscoveryError::S256Unsupported),
+            Error::Jwks(JwksError::HttpStatus(500)),
+            Error::Jwks(JwksError::Invalid("x")),
+            Error::IdToken(IdTokenError::Malformed("x")),
+            Error::IdToken(IdTokenError::AlgUnsupported("HS256".into())),
+            Error::IdToken(IdTokenError::CritUnsupported),
+            Error::IdToken(IdTokenError::SignatureInvalid),
+            Error::IdToken(IdTokenError::UnknownKid),
+            Error::IdToken(IdTokenError::KeyAmbiguous),
+            Error::IdToken(IdTokenError::IssMismatch),
+            Error::IdToken(IdTokenError::AudMismatch),
+            Error::IdToken(IdTokenError::AzpMismatch),
+            Error::IdToken(IdTokenError::Expired),
+            Error::IdToken(IdTokenError::IatFuture),
+            Error::IdToken(IdTokenError::NotYetValid),
+            Error::IdToken(IdTokenError::NonceMismatch),
+            Error::IdToken(IdTokenError::AuthTimeInvalid),
+            Error::UserInfo(UserInfoError::HttpStatus(500)),
+            Error::UserInfo(UserInfoError::Invalid("x")),
+            Error::UserInfo(UserInfoError::SubMismatch),
+            Error::NotACallback,
+        ];
+        let mut seen: Vec<&str> = samples.iter().map(Error::code).collect();
+        for code in &seen {
+            assert!(
+                Error::CODES.contains(code),
+                "{code} is missing from Error::CODES"
+            );
+        }
+        seen.push("authorization_error");
+        seen.push("token_exchange_failed");
+        for code in Error::CODES {
+            assert!(
+                seen.contains(code),
+                "{code} is listed but never produced here"
+            );
+        }
+        let mut sorted = Error::CODES.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), Error::CODES.len(), "duplicate codes");
+        // The TypeScript `PixieErrorCode` union in src/api.rs lists exactly these codes.
+        let api = include_str!("../api.rs");
+        let start = api.find("export type PixieErrorCode =").expect("the union");
+        let union = &api[start..start + api[start..].find(';').unwrap()];
+        let mut in_union: Vec<&str> = union.split('"').skip(1).step_by(2).collect();
+        in_union.sort_unstable();
+        assert_eq!(in_union, sorted);
+        // No message carries a secret-looking placeholder or a newline.
+        for e in &samples {
+            assert!(!e.to_string().contains('\n'));
+        }
+    }
+
+    #[test]
     fn sanitize_strips_quotes_backslashes_and_controls() {
         assert_eq!(sanitize("a\"b\\c\nd<e>", 100), "abcd<e>");
         assert_eq!(sanitize("abcdef", 3), "abc");

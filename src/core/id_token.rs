@@ -12,7 +12,7 @@
 //!
 //! [OpenID Connect Core 1.0 §3.1.3.7]: https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use url::Url;
 
@@ -46,24 +46,45 @@ pub struct IdTokenCheck<'a> {
 /// The claims of an ID token that passed [`verify_id_token`] (or were stored after passing it,
 /// see [`crate::core::session::Session`]). Personal data, not secrets: a `Debug` that prints
 /// nothing but the subject is provided.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct IdTokenClaims(Map<String, Value>);
+///
+/// Kept with the payload's JSON text, which is what is stored and handed to JavaScript: no
+/// JSON serializer for arbitrary values is needed in the wasm.
+#[derive(Clone, PartialEq)]
+pub struct IdTokenClaims {
+    claims: Map<String, Value>,
+    json: String,
+}
 
 impl IdTokenClaims {
     /// The subject (`sub`), the stable user identifier at the issuer (OIDC Core §2).
     pub fn sub(&self) -> Option<&str> {
-        self.0.get("sub").and_then(Value::as_str)
+        self.claims.get("sub").and_then(Value::as_str)
     }
 
     /// Every claim, as in the token's payload.
     pub fn claims(&self) -> &Map<String, Value> {
-        &self.0
+        &self.claims
     }
 
-    /// The claims as a JSON object text.
-    pub fn to_json(&self) -> String {
-        Value::Object(self.0.clone()).to_string()
+    /// The payload's JSON object text, as signed.
+    pub fn to_json(&self) -> &str {
+        &self.json
+    }
+}
+
+/// Stored as the payload's JSON text (a string inside the session record).
+impl Serialize for IdTokenClaims {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.json)
+    }
+}
+
+impl<'de> Deserialize<'de> for IdTokenClaims {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let json = String::deserialize(deserializer)?;
+        let claims = serde_json::from_str(&json)
+            .map_err(|_| serde::de::Error::custom("stored ID token claims are not an object"))?;
+        Ok(IdTokenClaims { claims, json })
     }
 }
 
@@ -89,9 +110,11 @@ fn numeric_date_ms(claims: &Map<String, Value>, name: &str) -> Result<Option<u64
     }
 }
 
-/// The claim checks of OIDC Core §3.1.3.7 on a payload whose signature has verified.
+/// The claim checks of OIDC Core §3.1.3.7 on a payload (`claims`, read from the JSON text
+/// `json`) whose signature has verified.
 pub fn validate_claims(
     claims: Map<String, Value>,
+    json: String,
     check: &IdTokenCheck<'_>,
 ) -> Result<IdTokenClaims, IdTokenError> {
     let tolerance_ms = check.tolerance_s.saturating_mul(1000);
@@ -182,7 +205,7 @@ pub fn validate_claims(
         }
     }
 
-    Ok(IdTokenClaims(claims))
+    Ok(IdTokenClaims { claims, json })
 }
 
 /// Validates an ID token from the token endpoint (OIDC Core §3.1.3.7) and returns its claims.
@@ -227,7 +250,8 @@ pub async fn verify_id_token<P: Platform>(
     }
 
     // Steps 2 to 5 and 9 to 13, on claims that are now known to come from the provider.
-    Ok(validate_claims(jws.into_unverified_claims(), check)?)
+    let (claims, json) = jws.into_unverified_claims();
+    Ok(validate_claims(claims, json, check)?)
 }
 
 #[cfg(test)]

@@ -565,6 +565,11 @@ fn claims_debug_shows_only_the_subject() {
     let printed = format!("{claims:?}");
     assert!(printed.contains("user-1"));
     assert!(!printed.contains("nonce-1") && !printed.contains("ada@"));
-    let json: Value = serde_json::from_str(&claims.to_json()).unwrap();
+    let json: Value = serde_json::from_str(claims.to_json()).unwrap();
     assert_eq!(json["name"], "Ada");
+    // Stored as the payload text, read back to the same claims.
+    let stored = serde_json::to_string(&claims).unwrap();
+    let back: IdTokenClaims = serde_json::from_str(&stored).unwrap();
+    assert!(back == claims);
+    assert!(serde_json::from_str::<IdTokenClaims>(r#""[1]""#).is_err());
 }

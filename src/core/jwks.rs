@@ -7,8 +7,7 @@
 //! [RFC 7517 §5]: https://www.rfc-editor.org/rfc/rfc7517#section-5
 //! [OIDC Core §10.1]: https://openid.net/specs/openid-connect-core-1_0.html#Signing
 
-use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use url::Url;
 
 use super::b64::decode_url;
@@ -23,37 +22,67 @@ use super::jwt::{AlgFamily, JwsAlg, JwsHeader};
 pub const MIN_RSA_BITS: usize = 2048;
 
 /// One public JSON Web Key (RFC 7517 §4, RFC 7518 §6). Public material only, so `Debug` is fine.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Jwk {
     /// Key type: `RSA` or `EC` (§4.1).
     pub kty: String,
     /// Key id (§4.5).
-    #[serde(default)]
     pub kid: Option<String>,
-    /// Intended use (§4.2): absent or `sig` for signing keys.
-    #[serde(default, rename = "use")]
+    /// Intended use (§4.2, the `use` member): absent or `sig` for signing keys.
     pub use_: Option<String>,
     /// Operations allowed (§4.3): absent, or must include `verify`.
-    #[serde(default)]
     pub key_ops: Option<Vec<String>>,
     /// The one algorithm the key is for (§4.4), when restricted.
-    #[serde(default)]
     pub alg: Option<String>,
     /// RSA modulus, base64url (RFC 7518 §6.3.1.1).
-    #[serde(default)]
     pub n: Option<String>,
     /// RSA public exponent, base64url (RFC 7518 §6.3.1.2).
-    #[serde(default)]
     pub e: Option<String>,
     /// EC curve (RFC 7518 §6.2.1.1): `P-256` or `P-384`.
-    #[serde(default)]
     pub crv: Option<String>,
     /// EC x coordinate, base64url (RFC 7518 §6.2.1.2).
-    #[serde(default)]
     pub x: Option<String>,
     /// EC y coordinate, base64url (RFC 7518 §6.2.1.3).
-    #[serde(default)]
     pub y: Option<String>,
+}
+
+/// An optional string member: `Ok(None)` when absent or null, `Err` when of another type.
+pub(crate) fn opt_string(map: &Map<String, Value>, key: &str) -> Result<Option<String>, ()> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(()),
+    }
+}
+
+impl Jwk {
+    /// Reads a JWK object (read by hand rather than with a serde derive: smaller in wasm).
+    /// `None` when a member has the wrong type or `kty` is missing.
+    pub fn from_json(value: &Value) -> Option<Jwk> {
+        let map = value.as_object()?;
+        let s = |key| opt_string(map, key).ok();
+        let key_ops = match map.get("key_ops") {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(ops)) => Some(
+                ops.iter()
+                    .map(|o| o.as_str().map(str::to_string))
+                    .collect::<Option<Vec<String>>>()?,
+            ),
+            Some(_) => return None,
+        };
+        Some(Jwk {
+            kty: s("kty")??,
+            kid: s("kid")?,
+            use_: s("use")?,
+            key_ops,
+            alg: s("alg")?,
+            n: s("n")?,
+            e: s("e")?,
+            crv: s("crv")?,
+            x: s("x")?,
+            y: s("y")?,
+        })
+    }
 }
 
 /// A JWK Set (RFC 7517 §5): the keys that could be read. Keys of unknown types or with
@@ -83,7 +112,7 @@ pub fn process_jwks_response(response: &HttpResponse) -> Result<JwkSet, JwksErro
     Ok(JwkSet {
         keys: keys
             .iter()
-            .filter_map(|k| Jwk::deserialize(k).ok())
+            .filter_map(Jwk::from_json)
             .filter(|k| k.kty == "RSA" || k.kty == "EC")
             .collect(),
     })

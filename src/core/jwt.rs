@@ -144,6 +144,7 @@ pub struct UnverifiedJws<'a> {
     pub header: JwsHeader,
     signing_input: &'a str,
     payload: Map<String, Value>,
+    payload_json: String,
     signature: Vec<u8>,
 }
 
@@ -158,9 +159,10 @@ impl<'a> UnverifiedJws<'a> {
         &self.signature
     }
 
-    /// The payload's claims, to be trusted only after the signature verified.
-    pub fn into_unverified_claims(self) -> Map<String, Value> {
-        self.payload
+    /// The payload's claims, and the payload's JSON text, to be trusted only after the
+    /// signature verified.
+    pub fn into_unverified_claims(self) -> (Map<String, Value>, String) {
+        (self.payload, self.payload_json)
     }
 }
 
@@ -189,9 +191,12 @@ pub fn parse_compact(token: &str) -> Result<UnverifiedJws<'_>, IdTokenError> {
     if h.is_empty() || p.is_empty() || s.is_empty() {
         return Err(malformed("a part is empty"));
     }
+    // JSON is read from `str`s only (never `from_slice`): one serde_json reader in the wasm.
     let header_bytes = decode_url(h).ok_or(malformed("the header is not base64url"))?;
-    let header: Map<String, Value> = serde_json::from_slice(&header_bytes)
-        .map_err(|_| malformed("the header is not a JSON object"))?;
+    let header: Map<String, Value> = core::str::from_utf8(&header_bytes)
+        .ok()
+        .and_then(|text| serde_json::from_str(text).ok())
+        .ok_or(malformed("the header is not a JSON object"))?;
     let alg = match header.get("alg") {
         Some(Value::String(name)) => JwsAlg::from_name(name)
             .ok_or_else(|| IdTokenError::AlgUnsupported(sanitize(name, 16)))?,
@@ -206,13 +211,16 @@ pub fn parse_compact(token: &str) -> Result<UnverifiedJws<'_>, IdTokenError> {
         Some(_) => return Err(malformed("the header's kid is not a string")),
     };
     let payload_bytes = decode_url(p).ok_or(malformed("the payload is not base64url"))?;
-    let payload: Map<String, Value> = serde_json::from_slice(&payload_bytes)
+    let payload_json =
+        String::from_utf8(payload_bytes).map_err(|_| malformed("the payload is not UTF-8"))?;
+    let payload: Map<String, Value> = serde_json::from_str(&payload_json)
         .map_err(|_| malformed("the payload is not a JSON object"))?;
     let signature = decode_url(s).ok_or(malformed("the signature is not base64url"))?;
     Ok(UnverifiedJws {
         header: JwsHeader { alg, kid },
         signing_input: &token[..h.len() + 1 + p.len()],
         payload,
+        payload_json,
         signature,
     })
 }
@@ -250,7 +258,9 @@ mod tests {
         assert_eq!(jws.signature(), b"sig");
         let dot = t.rfind('.').unwrap();
         assert_eq!(jws.signing_input(), &t.as_bytes()[..dot]);
-        assert_eq!(jws.into_unverified_claims()["sub"], "a");
+        let (claims, json) = jws.into_unverified_claims();
+        assert_eq!(claims["sub"], "a");
+        assert_eq!(json, r#"{"sub":"a"}"#);
     }
 
     #[test]

@@ -32,4 +32,7 @@ pub struct MessengerAuthCode {
     /// The callback's `iss` parameter (RFC 9207), when the provider sent one; already checked
     /// against the configured issuer.
     pub iss: Option<String>,
+    /// The `returnTo` path given to `login()`. Not for Messenger: the JavaScript face restores
+    /// it in the address bar, as `handleCallback()` does.
+    pub return_to: Option<String>,
 }

@@ -493,8 +493,8 @@ fn userinfo_is_checked_against_the_id_token_subject() {
     h.logged_in();
     h.platform
         .respond(200, r#"{"sub":"user-42","email":"grace@example.com"}"#);
-    let claims = block_on(h.client().load_userinfo()).unwrap();
-    assert_eq!(claims["email"], "grace@example.com");
+    let info = block_on(h.client().load_userinfo()).unwrap();
+    assert_eq!(info.claims()["email"], "grace@example.com");
     let last = h.platform.requests.borrow().last().cloned().unwrap();
     assert_eq!(last.url, format!("{ISSUER}/me"));
     assert_eq!(last.header("authorization"), Some("Bearer AT-1"));

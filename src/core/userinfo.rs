@@ -28,6 +28,33 @@ pub fn userinfo_request(endpoint: &Url, access_token: &AccessToken) -> HttpReque
     )
 }
 
+/// UserInfo claims whose `sub` is the ID token's, with the response's JSON text. Personal
+/// data: `Debug` prints only the subject.
+pub struct UserInfo {
+    claims: Map<String, Value>,
+    json: String,
+}
+
+impl UserInfo {
+    /// The claims.
+    pub fn claims(&self) -> &Map<String, Value> {
+        &self.claims
+    }
+
+    /// The response's JSON object text.
+    pub fn to_json(&self) -> &str {
+        &self.json
+    }
+}
+
+impl core::fmt::Debug for UserInfo {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("UserInfo")
+            .field("sub", &self.claims.get("sub"))
+            .finish_non_exhaustive()
+    }
+}
+
 /// Validates a UserInfo response (§5.3.2, §5.3.3) for the user whose ID token had `sub`.
 ///
 /// A 401 means the access token was refused (RFC 6750 §3.1): `login_required`. Other
@@ -36,7 +63,7 @@ pub fn userinfo_request(endpoint: &Url, access_token: &AccessToken) -> HttpReque
 pub fn process_userinfo_response(
     response: &HttpResponse,
     expected_sub: &str,
-) -> Result<Map<String, Value>, Error> {
+) -> Result<UserInfo, Error> {
     match response.status {
         200 => {}
         401 => {
@@ -59,7 +86,10 @@ pub fn process_userinfo_response(
     let claims: Map<String, Value> = serde_json::from_str(&response.body)
         .map_err(|_| UserInfoError::Invalid("the body is not a JSON object"))?;
     match claims.get("sub") {
-        Some(Value::String(sub)) if sub == expected_sub => Ok(claims),
+        Some(Value::String(sub)) if sub == expected_sub => Ok(UserInfo {
+            claims,
+            json: response.body.clone(),
+        }),
         Some(Value::String(_)) => Err(UserInfoError::SubMismatch.into()),
         _ => Err(UserInfoError::Invalid("sub is missing").into()),
     }
@@ -95,8 +125,9 @@ mod tests {
             "application/json; charset=utf-8",
             r#"{"sub":"u1","email":"a@b"}"#,
         );
-        let claims = process_userinfo_response(&r, "u1").unwrap();
-        assert_eq!(claims["email"], "a@b");
+        let info = process_userinfo_response(&r, "u1").unwrap();
+        assert_eq!(info.claims()["email"], "a@b");
+        assert_eq!(info.to_json(), r#"{"sub":"u1","email":"a@b"}"#);
     }
 
     #[test]
