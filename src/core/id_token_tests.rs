@@ -573,3 +573,67 @@ fn claims_debug_shows_only_the_subject() {
     assert!(back == claims);
     assert!(serde_json::from_str::<IdTokenClaims>(r#""[1]""#).is_err());
 }
+
+/// The fixtures of the browser tests (tests/web_oidc.rs): real signatures by the test keys,
+/// which WebCrypto must verify. Checked here with RustCrypto, so both implementations agree.
+const BROWSER_FIXTURES: &str = include_str!("../../tests/fixtures/oidc_jws.json");
+
+/// The browser fixtures' claims and clock.
+fn fixture_claims() -> Value {
+    json!({
+        "iss": "https://issuer.example", "sub": "web-user", "aud": "pixie-web-test",
+        "iat": 1_800_000_000u64, "exp": 1_800_000_600u64, "nonce": "web-nonce",
+    })
+}
+
+fn fixtures() -> Value {
+    let k = test_keys();
+    let list: Vec<Value> = JwsAlg::ALL
+        .iter()
+        .map(|&alg| {
+            let kid = format!("{}-key", alg.name().to_ascii_lowercase());
+            json!({
+                "alg": alg.name(),
+                "jwk": k.jwk(alg, &kid),
+                "token": k.sign(alg, &kid, &fixture_claims()),
+            })
+        })
+        .collect();
+    json!({ "claims": fixture_claims(), "fixtures": list })
+}
+
+/// Regenerates tests/fixtures/oidc_jws.json: `cargo test write_browser_fixtures -- --ignored`.
+#[test]
+#[ignore]
+fn write_browser_fixtures() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/oidc_jws.json");
+    let text = serde_json::to_string_pretty(&fixtures()).unwrap() + "\n";
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn browser_fixtures_are_current_and_verify_natively() {
+    let stored: Value = serde_json::from_str(BROWSER_FIXTURES).unwrap();
+    assert_eq!(
+        stored,
+        fixtures(),
+        "run `cargo test write_browser_fixtures -- --ignored` to regenerate"
+    );
+    for f in stored["fixtures"].as_array().unwrap() {
+        let platform = FakePlatform::at(1_800_000_100_000);
+        platform.respond(200, &json!({ "keys": [f["jwk"]] }).to_string());
+        let cache = DocumentCache::default();
+        let check = IdTokenCheck {
+            issuer: "https://issuer.example",
+            client_id: "pixie-web-test",
+            nonce: Some(&Nonce::new("web-nonce")),
+            max_age: None,
+            now_ms: 1_800_000_100_000,
+            tolerance_s: 60,
+        };
+        let uri = Url::parse(JWKS_URI).unwrap();
+        let token = IdToken::new(f["token"].as_str().unwrap());
+        let claims = block_on(verify_id_token(&platform, &cache, &uri, &token, &check));
+        assert_eq!(claims.unwrap().sub(), Some("web-user"), "{}", f["alg"]);
+    }
+}
