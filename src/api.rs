@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Promise, Reflect};
+use js_sys::{Object, Promise, Reflect};
 use url::Url;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -13,9 +13,11 @@ use web_sys::{Request, RequestInit};
 use crate::browser::storage::SessionStore;
 use crate::browser::{fetch, location, BrowserPlatform};
 use crate::core::authorize::LoginOptions;
+use crate::core::cache::DocumentCache;
 use crate::core::callback::{clean_callback_url, is_callback};
 use crate::core::client::Client;
-use crate::core::config::{RawConfig, StorageKind};
+use crate::core::config::{Config, RawConfig, StorageKind};
+use crate::core::discovery::discover;
 use crate::core::error::{CallbackError, ConfigError, Error};
 use crate::core::store::{MemoryStore, Store};
 
@@ -39,23 +41,48 @@ export interface CommonConfig {
   clientId: string;
   /** The redirect URI exactly as registered; https, or http on localhost/127.0.0.1/[::1]. */
   redirectUri: string;
-  /** Scopes to request, one per item. */
+  /**
+   * Scopes to request, one per item. With "openid" (OpenID Connect), a nonce is sent and the
+   * ID token is verified (signature with the provider's keys, iss, aud, azp, exp, iat, nonce).
+   */
   scopes?: string[];
-  /** Extra authorization parameters (Genesys: org, provider, login_hint, prompt, target). */
+  /**
+   * Extra authorization parameters (Genesys: org, provider, login_hint, prompt, target).
+   * A `max_age` (seconds) makes the ID token's auth_time checked (OIDC Core 3.1.2.1).
+   */
   extraParams?: Record<string, string>;
   /** Where the session lives: "session" (sessionStorage, default) or "memory". */
   storage?: "session" | "memory";
+  /** Allowed clock skew for the ID token's exp, iat, nbf and auth_time: default 60, at most 600. */
+  clockToleranceSeconds?: number;
+}
+
+/**
+ * OpenID Connect endpoints given by hand (PkceClient.discover fetches them instead).
+ * With the "openid" scope, `issuer` and `jwksUri` are required.
+ */
+export interface OidcEndpoints {
+  /** The issuer identifier, exactly as the provider spells it (compared as a string). */
+  issuer?: string;
+  /** The provider's JWK Set (its ID token signing keys). */
+  jwksUri?: string;
+  /** The UserInfo endpoint, for loadUserInfo(). */
+  userinfoEndpoint?: string;
+  /** The RP-initiated logout endpoint (OpenID Connect RP-Initiated Logout 1.0). */
+  endSessionEndpoint?: string;
+  /** The token revocation endpoint (RFC 7009). */
+  revocationEndpoint?: string;
 }
 
 /** Genesys Cloud preset: endpoints derive from the region. */
-export interface GenesysConfig extends CommonConfig {
+export interface GenesysConfig extends CommonConfig, OidcEndpoints {
   region: GenesysRegion;
   /** Overrides https://api.<region domain>. */
   apiBase?: string;
 }
 
 /** Any standards-following OAuth 2.0 server. */
-export interface GenericConfig extends CommonConfig {
+export interface GenericConfig extends CommonConfig, OidcEndpoints {
   authorizationEndpoint: string;
   tokenEndpoint: string;
   /** Base URL for callApi paths. */
@@ -65,12 +92,116 @@ export interface GenericConfig extends CommonConfig {
 /** The configuration of a PkceClient. */
 export type PkceConfig = GenesysConfig | GenericConfig;
 
+/**
+ * The configuration of PkceClient.discover: every endpoint comes from
+ * `<issuer>/.well-known/openid-configuration` (OpenID Connect Discovery 1.0).
+ */
+export interface DiscoveryConfig extends CommonConfig {
+  /**
+   * The issuer identifier, exactly as the provider's discovery document spells it
+   * (`https://id.example.com` and `https://id.example.com/` are different issuers).
+   */
+  issuer: string;
+  /** Base URL for callApi paths; none unless given. */
+  apiBase?: string;
+}
+
 /** Per-login options. */
 export interface LoginOptions {
-  /** Extra authorization parameters for this login only. */
+  /** Extra authorization parameters for this login only (e.g. prompt, max_age, login_hint). */
   extraParams?: Record<string, string>;
   /** A same-origin path restored in the address bar after the callback. */
   returnTo?: string;
+}
+
+/** A JSON value, as a claim can hold. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** The postal address claim (OIDC Core 5.1.1). */
+export type AddressClaim = {
+  formatted?: string;
+  street_address?: string;
+  locality?: string;
+  region?: string;
+  postal_code?: string;
+  country?: string;
+};
+
+/** The standard claims about the user (OIDC Core 5.1), all optional; others may appear too. */
+export interface StandardClaims {
+  name?: string;
+  given_name?: string;
+  family_name?: string;
+  middle_name?: string;
+  nickname?: string;
+  preferred_username?: string;
+  profile?: string;
+  picture?: string;
+  website?: string;
+  email?: string;
+  email_verified?: boolean;
+  gender?: string;
+  birthdate?: string;
+  zoneinfo?: string;
+  locale?: string;
+  phone_number?: string;
+  phone_number_verified?: boolean;
+  address?: AddressClaim;
+  /** Seconds since the epoch. */
+  updated_at?: number;
+  [claim: string]: JsonValue | undefined;
+}
+
+/**
+ * The claims of the verified ID token (OIDC Core 2): its signature, iss, aud, azp, exp, iat,
+ * nonce (and auth_time with max_age) were checked when the session was made.
+ */
+export interface IdTokenClaims extends StandardClaims {
+  /** The issuer. */
+  iss: string;
+  /** The subject: the user's stable id at the issuer. */
+  sub: string;
+  /** The audience: this client id, or a list containing it. */
+  aud: string | string[];
+  /** Expiry, seconds since the epoch. */
+  exp: number;
+  /** Issue time, seconds since the epoch. */
+  iat: number;
+  /** When the user authenticated, seconds since the epoch. */
+  auth_time?: number;
+  nonce?: string;
+  acr?: string;
+  amr?: string[];
+  azp?: string;
+  at_hash?: string;
+  sid?: string;
+}
+
+/** A UserInfo response (OIDC Core 5.3.2) whose sub equals the ID token's. */
+export interface UserInfo extends StandardClaims {
+  sub: string;
+}
+
+/**
+ * What Genesys Web Messenger's AuthProvider `getAuthCode` command resolves with, for an
+ * "OpenID Connect Messenger Configuration": Messenger (Genesys) redeems the code itself.
+ */
+export interface MessengerAuthCode {
+  /** The authorization code, not redeemed. */
+  authCode: string;
+  /** The redirect URI of the authorization request, which the exchange must repeat. */
+  redirectUri: string;
+  /**
+   * The PKCE code_verifier whose S256 challenge was sent. The only place pixie-auth ever
+   * hands out a verifier: whoever redeems the code must present it.
+   */
+  codeVerifier: string;
+  /** The nonce sent (with the openid scope), for the ID token check. */
+  nonce?: string;
+  /** The max_age sent, in seconds, when one was (extraParams.max_age). */
+  maxAge?: number;
+  /** The authorization response's iss parameter (RFC 9207), when the provider sent one. */
+  iss?: string;
 }
 
 /** The non-secret view of a session. */
@@ -90,7 +221,15 @@ export type PixieErrorCode =
   | "invalid_config" | "invalid_callback" | "state_mismatch" | "missing_pending_login"
   | "pending_login_expired" | "issuer_mismatch" | "authorization_error"
   | "token_exchange_failed" | "invalid_token_response" | "network_error" | "login_required"
-  | "storage_unavailable" | "platform_error" | "invalid_api_url";
+  | "storage_unavailable" | "platform_error" | "invalid_api_url"
+  | "discovery_failed" | "invalid_discovery" | "discovery_issuer_mismatch"
+  | "discovery_s256_unsupported" | "jwks_fetch_failed" | "jwks_invalid"
+  | "id_token_malformed" | "id_token_alg_unsupported" | "id_token_crit_unsupported"
+  | "id_token_signature_invalid" | "id_token_unknown_kid" | "id_token_key_ambiguous"
+  | "id_token_iss_mismatch" | "id_token_aud_mismatch" | "id_token_azp_mismatch"
+  | "id_token_expired" | "id_token_iat_future" | "id_token_nbf_future"
+  | "id_token_nonce_mismatch" | "id_token_auth_time_invalid"
+  | "userinfo_failed" | "userinfo_invalid" | "userinfo_sub_mismatch" | "not_a_callback";
 
 /** The Error every pixie-auth rejection is. Its message never holds a secret. */
 export interface PixieAuthError extends Error {
@@ -100,7 +239,7 @@ export interface PixieAuthError extends Error {
   oauthError?: string;
   /** The server's error_description for authorization errors (sanitized, for display). */
   errorDescription?: string;
-  /** The HTTP status behind a token endpoint failure. */
+  /** The HTTP status behind a token, discovery, JWK Set or UserInfo endpoint failure. */
   status?: number;
 }
 "#;
@@ -164,17 +303,10 @@ pub struct PkceClient {
     mode: StorageMode,
 }
 
-#[wasm_bindgen]
 impl PkceClient {
-    /// Validates the configuration and picks up a stored session (so a reload keeps the user
-    /// logged in). Throws a `PixieAuthError` with code `invalid_config` on bad configuration.
-    #[wasm_bindgen(constructor)]
-    pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "PkceConfig")] config: JsValue,
-    ) -> Result<PkceClient, JsValue> {
-        let raw: RawConfig =
-            serde_wasm_bindgen::from_value(config).map_err(|e| config_error("config", e))?;
-        let config = raw.validate().map_err(|e| js_err(e.into()))?;
+    /// A client on the validated configuration: sessionStorage (or memory, with a warning,
+    /// where it is blocked), sharing the page's provider documents.
+    fn from_config(config: Config) -> PkceClient {
         let session_store = SessionStore::open();
         if session_store.is_err() {
             warn(
@@ -196,10 +328,56 @@ impl PkceClient {
                 (Err(_), StorageKind::Memory) => (memory(), memory(), StorageMode::Memory),
                 (Err(_), StorageKind::Session) => (memory(), memory(), StorageMode::MemoryFallback),
             };
-        Ok(PkceClient {
-            inner: Rc::new(Client::new(config, BrowserPlatform, sessions, pending)),
+        let client = Client::new(config, BrowserPlatform, sessions, pending)
+            .with_document_cache(page_documents());
+        PkceClient {
+            inner: Rc::new(client),
             mode,
-        })
+        }
+    }
+
+    /// `PkceClient.discover` without the promise.
+    async fn discovered(config: JsValue) -> Result<PkceClient, JsValue> {
+        let raw: RawConfig =
+            serde_wasm_bindgen::from_value(config).map_err(|e| config_error("config", e))?;
+        let issuer = raw
+            .discovery_issuer()
+            .map_err(|e| js_err(e.into()))?
+            .to_string();
+        let metadata = discover(&BrowserPlatform, &page_documents(), &issuer)
+            .await
+            .map_err(js_err)?;
+        let config = raw.with_discovery(metadata).map_err(|e| js_err(e.into()))?;
+        Ok(PkceClient::from_config(config))
+    }
+}
+
+#[wasm_bindgen]
+impl PkceClient {
+    /// Validates the configuration and picks up a stored session (so a reload keeps the user
+    /// logged in). Throws a `PixieAuthError` with code `invalid_config` on bad configuration.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "PkceConfig")] config: JsValue,
+    ) -> Result<PkceClient, JsValue> {
+        let raw: RawConfig =
+            serde_wasm_bindgen::from_value(config).map_err(|e| config_error("config", e))?;
+        let config = raw.validate().map_err(|e| js_err(e.into()))?;
+        Ok(PkceClient::from_config(config))
+    }
+
+    /// Makes a client from the provider's discovery document (OpenID Connect Discovery 1.0
+    /// §4): fetches `<issuer>/.well-known/openid-configuration` (once per page), requires its
+    /// `issuer` to equal the configured one exactly and `S256` among
+    /// `code_challenge_methods_supported` when listed, and takes the endpoints from it (each
+    /// https, or http on a loopback host). `apiBase` stays unset unless given. Rejects with
+    /// `invalid_config`, `network_error`, `discovery_failed`, `invalid_discovery`,
+    /// `discovery_issuer_mismatch` or `discovery_s256_unsupported`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<PkceClient>")]
+    pub fn discover(
+        #[wasm_bindgen(unchecked_param_type = "DiscoveryConfig")] config: JsValue,
+    ) -> Promise {
+        future_to_promise(async move { Ok(PkceClient::discovered(config).await?.into()) })
     }
 
     /// Where the session is kept: `"session"`, `"memory"`, or `"memory-fallback"` when
@@ -253,9 +431,11 @@ impl PkceClient {
     }
 
     /// Handles the authorization response in `url` (default: the current page): removes the
-    /// response parameters from the address bar at once, checks state, exchanges the code,
-    /// stores the session, and restores `returnTo`. Rejects with a `PixieAuthError`; a failure
-    /// leaves any existing session in place.
+    /// response parameters from the address bar at once, checks state (and `iss`, RFC 9207),
+    /// exchanges the code, verifies the ID token when `openid` was requested (OIDC Core
+    /// §3.1.3.7, signature checked with WebCrypto against the provider's JWK Set), stores the
+    /// session, and restores `returnTo`. Rejects with a `PixieAuthError`; a failure leaves any
+    /// existing session in place.
     #[wasm_bindgen(js_name = handleCallback, unchecked_return_type = "Promise<SessionSummary>")]
     pub fn handle_callback(&self, url: Option<String>) -> Promise {
         let inner = self.inner.clone();
@@ -275,6 +455,81 @@ impl PkceClient {
                 location::replace_url(path).map_err(js_err)?;
             }
             to_js(&summary)
+        })
+    }
+
+    /// The Genesys Web Messenger hand-off, for an "OpenID Connect Messenger Configuration"
+    /// where Messenger redeems the code itself: on the callback page (`url`, default: the
+    /// current page), call this instead of `handleCallback()` and resolve the AuthProvider
+    /// `getAuthCode` command with the result. It removes the code and state from the address
+    /// bar, runs the same callback checks (pending login, state, `iss`), deletes the pending
+    /// login, restores `returnTo`, and resolves with `{ authCode, redirectUri, codeVerifier,
+    /// nonce?, maxAge?, iss? }` without exchanging the code. Single use: keep the result
+    /// for the page if Messenger asks again.
+    ///
+    /// This is the only call that ever hands out the PKCE `code_verifier`: Genesys needs it
+    /// to redeem the code (RFC 7636 §4.5). Rejects with `not_a_callback` when the URL is not an
+    /// authorization response (start a login with `login()` then), or with the callback codes
+    /// (`state_mismatch`, `missing_pending_login`, `issuer_mismatch`, `authorization_error`...).
+    #[wasm_bindgen(js_name = messengerAuthCode, unchecked_return_type = "Promise<MessengerAuthCode>")]
+    pub fn messenger_auth_code(&self, url: Option<String>) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let from_page = url.is_none();
+            let href = match url {
+                Some(u) => u,
+                None => location::current_url().map_err(js_err)?,
+            };
+            let parsed = Url::parse(&href).map_err(|_| js_err(Error::NotACallback))?;
+            if from_page && is_callback(&parsed) {
+                location::replace_url(clean_callback_url(&parsed).as_str()).map_err(js_err)?;
+            }
+            let handoff = inner.messenger_auth_code(&parsed).map_err(js_err)?;
+            if let (true, Some(path)) = (from_page, &handoff.return_to) {
+                location::replace_url(path).map_err(js_err)?;
+            }
+            let out = Object::new();
+            let set = |k: &str, v: JsValue| {
+                let _ = Reflect::set(&out, &k.into(), &v);
+            };
+            set("authCode", handoff.auth_code.secret().into());
+            set("redirectUri", handoff.redirect_uri.as_str().into());
+            set("codeVerifier", handoff.code_verifier.secret().into());
+            if let Some(nonce) = &handoff.nonce {
+                set("nonce", nonce.secret().into());
+            }
+            if let Some(max_age) = handoff.max_age {
+                set("maxAge", (max_age as f64).into());
+            }
+            if let Some(iss) = &handoff.iss {
+                set("iss", iss.as_str().into());
+            }
+            Ok(out.into())
+        })
+    }
+
+    /// The claims of the verified ID token of the current session, or `null` (no session, an
+    /// expired one, or no `openid` scope). Verified once, when the session was made; read back
+    /// from the session after a reload without verifying again (the session lives in this
+    /// origin's storage, where whoever could forge it could read the tokens as well).
+    #[wasm_bindgen(js_name = getUser, unchecked_return_type = "IdTokenClaims | null")]
+    pub fn get_user(&self) -> JsValue {
+        self.inner
+            .user()
+            .and_then(|c| js_sys::JSON::parse(c.to_json()).ok())
+            .unwrap_or(JsValue::NULL)
+    }
+
+    /// Fetches the user's claims from the UserInfo endpoint (OIDC Core §5.3) with the access
+    /// token. Resolves only when the response's `sub` equals the ID token's; otherwise rejects
+    /// with `userinfo_sub_mismatch` and the claims are dropped. A 401 clears the session
+    /// (`login_required`); other failures are `userinfo_failed` or `userinfo_invalid`.
+    #[wasm_bindgen(js_name = loadUserInfo, unchecked_return_type = "Promise<UserInfo>")]
+    pub fn load_user_info(&self) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let info = inner.load_userinfo().await.map_err(js_err)?;
+            js_sys::JSON::parse(info.to_json()).map_err(|_| js_err(Error::Platform("JSON.parse")))
         })
     }
 
@@ -351,6 +606,12 @@ fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
 
 thread_local! {
     static DEFAULT: RefCell<Option<Rc<PkceClient>>> = const { RefCell::new(None) };
+    /// Discovery documents and JWK Sets, fetched once per page and shared by every client.
+    static DOCUMENTS: Rc<DocumentCache> = Rc::default();
+}
+
+fn page_documents() -> Rc<DocumentCache> {
+    DOCUMENTS.with(Rc::clone)
 }
 
 fn default_client() -> Result<Rc<PkceClient>, JsValue> {
@@ -374,6 +635,19 @@ pub fn configure(
     let client = Rc::new(PkceClient::new(config)?);
     DEFAULT.with(|d| *d.borrow_mut() = Some(client));
     Ok(())
+}
+
+/// Sets the client the free functions act on from the provider's discovery document, like
+/// `PkceClient.discover`.
+#[wasm_bindgen(js_name = configureWithDiscovery, unchecked_return_type = "Promise<void>")]
+pub fn configure_with_discovery(
+    #[wasm_bindgen(unchecked_param_type = "DiscoveryConfig")] config: JsValue,
+) -> Promise {
+    future_to_promise(async move {
+        let client = PkceClient::discovered(config).await?;
+        DEFAULT.with(|d| *d.borrow_mut() = Some(Rc::new(client)));
+        Ok(JsValue::UNDEFINED)
+    })
 }
 
 /// `login()` on the configured client.
@@ -409,6 +683,24 @@ pub fn is_authenticated_fn() -> bool {
 #[wasm_bindgen(js_name = getSession, unchecked_return_type = "SessionSummary | null")]
 pub fn get_session_fn() -> JsValue {
     default_client().map_or(JsValue::NULL, |c| c.get_session())
+}
+
+/// `getUser()` on the configured client (null when none is configured).
+#[wasm_bindgen(js_name = getUser, unchecked_return_type = "IdTokenClaims | null")]
+pub fn get_user_fn() -> JsValue {
+    default_client().map_or(JsValue::NULL, |c| c.get_user())
+}
+
+/// `loadUserInfo()` on the configured client.
+#[wasm_bindgen(js_name = loadUserInfo, unchecked_return_type = "Promise<UserInfo>")]
+pub fn load_user_info_fn() -> Promise {
+    default_client().map_or_else(reject, |c| c.load_user_info())
+}
+
+/// `messengerAuthCode()` on the configured client.
+#[wasm_bindgen(js_name = messengerAuthCode, unchecked_return_type = "Promise<MessengerAuthCode>")]
+pub fn messenger_auth_code_fn(url: Option<String>) -> Promise {
+    default_client().map_or_else(reject, |c| c.messenger_auth_code(url))
 }
 
 /// `logout()` on the configured client.

@@ -1,10 +1,15 @@
-//! WebCrypto: `crypto.getRandomValues` and `crypto.subtle.digest`.
+//! WebCrypto: `crypto.getRandomValues`, `crypto.subtle.digest`, and `crypto.subtle.importKey`
+//! + `crypto.subtle.verify` for ID token signatures.
 
-use js_sys::Uint8Array;
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+use web_sys::{CryptoKey, SubtleCrypto};
 
 use super::window;
-use crate::core::error::Error;
+use crate::core::error::{Error, JwksError};
+use crate::core::jwks::Jwk;
+use crate::core::jwt::{AlgFamily, JwsAlg};
 
 fn crypto() -> Result<web_sys::Crypto, Error> {
     window()?
@@ -20,18 +25,22 @@ pub fn random_bytes(buf: &mut [u8]) -> Result<(), Error> {
         .map_err(|_| Error::Platform("crypto.getRandomValues failed"))
 }
 
-/// SHA-256 through `crypto.subtle.digest`. SubtleCrypto exists only in secure contexts
-/// (https, or http on localhost), which is also where a login page belongs.
-pub async fn sha256(data: &[u8]) -> Result<[u8; 32], Error> {
+/// `crypto.subtle`, which exists only in secure contexts (https, or http on localhost), which
+/// is also where a login page belongs.
+fn subtle() -> Result<SubtleCrypto, Error> {
     const NO_SUBTLE: Error =
         Error::Platform("crypto.subtle is unavailable (the page must be served over https)");
     let crypto = crypto()?;
-    let subtle = js_sys::Reflect::get(&crypto, &"subtle".into()).map_err(|_| NO_SUBTLE)?;
+    let subtle = Reflect::get(&crypto, &"subtle".into()).map_err(|_| NO_SUBTLE)?;
     if subtle.is_undefined() {
         return Err(NO_SUBTLE);
     }
-    let promise = crypto
-        .subtle()
+    Ok(crypto.subtle())
+}
+
+/// SHA-256 through `crypto.subtle.digest`.
+pub async fn sha256(data: &[u8]) -> Result<[u8; 32], Error> {
+    let promise = subtle()?
         .digest_with_str_and_u8_array("SHA-256", data)
         .map_err(|_| Error::Platform("crypto.subtle.digest failed"))?;
     let buffer = JsFuture::from(promise)
@@ -46,4 +55,86 @@ pub async fn sha256(data: &[u8]) -> Result<[u8; 32], Error> {
     }
     bytes.copy_to(&mut out);
     Ok(out)
+}
+
+/// A plain JS object from string properties. WebCrypto's algorithm parameters and JWKs are
+/// dictionaries, so plain objects do, and cost less than web-sys's typed dictionaries.
+fn object(props: &[(&str, &JsValue)]) -> Object {
+    let o = Object::new();
+    for (k, v) in props {
+        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+    }
+    o
+}
+
+/// Verifies a JWS signature with WebCrypto: `importKey("jwk", ...)` then `verify(...)`.
+///
+/// - RS*: RSASSA-PKCS1-v1_5 with the algorithm's hash (RFC 7518 §3.3);
+/// - PS*: RSA-PSS with `saltLength` equal to the hash size (RFC 7518 §3.5);
+/// - ES*: ECDSA on the algorithm's curve and hash; JWS's raw `r || s` signature is WebCrypto's
+///   format as is (RFC 7518 §3.4).
+///
+/// Only the public members (`kty`, `n`, `e` / `crv`, `x`, `y`) are passed to `importKey`, as a
+/// non-extractable key for `verify` only. A key the browser refuses is `jwks_invalid`.
+pub async fn verify_signature(
+    alg: JwsAlg,
+    key: &Jwk,
+    signing_input: &[u8],
+    signature: &[u8],
+) -> Result<bool, Error> {
+    const BAD_KEY: Error = Error::Jwks(JwksError::Invalid("the browser could not import a key"));
+    const FAILED: Error = Error::Platform("crypto.subtle.verify failed");
+    let subtle = subtle()?;
+    let s = |v: &str| JsValue::from_str(v);
+    let member = |v: &Option<String>| v.as_deref().map(JsValue::from_str).ok_or(BAD_KEY);
+    let hash = s(alg.hash_name());
+    let (jwk, import, verify) = match alg.family() {
+        AlgFamily::RsaPkcs1 | AlgFamily::RsaPss => {
+            let name = s(if alg.family() == AlgFamily::RsaPss {
+                "RSA-PSS"
+            } else {
+                "RSASSA-PKCS1-v1_5"
+            });
+            let jwk = object(&[
+                ("kty", &s("RSA")),
+                ("n", &member(&key.n)?),
+                ("e", &member(&key.e)?),
+            ]);
+            let import = object(&[("name", &name), ("hash", &hash)]);
+            let salt = JsValue::from_f64(alg.hash_len() as f64);
+            let verify = if alg.family() == AlgFamily::RsaPss {
+                object(&[("name", &name), ("saltLength", &salt)])
+            } else {
+                object(&[("name", &name)])
+            };
+            (jwk, import, verify)
+        }
+        AlgFamily::Ecdsa => {
+            let name = s("ECDSA");
+            let curve = s(alg.curve().unwrap_or_default());
+            let jwk = object(&[
+                ("kty", &s("EC")),
+                ("crv", &curve),
+                ("x", &member(&key.x)?),
+                ("y", &member(&key.y)?),
+            ]);
+            let import = object(&[("name", &name), ("namedCurve", &curve)]);
+            let verify = object(&[("name", &name), ("hash", &hash)]);
+            (jwk, import, verify)
+        }
+    };
+    let usages = Array::of1(&s("verify"));
+    let promise = subtle
+        .import_key_with_object("jwk", &jwk, &import, false, &usages)
+        .map_err(|_| BAD_KEY)?;
+    let key: CryptoKey = JsFuture::from(promise)
+        .await
+        .map_err(|_| BAD_KEY)?
+        .dyn_into()
+        .map_err(|_| BAD_KEY)?;
+    let promise = subtle
+        .verify_with_object_and_u8_array_and_u8_array(&verify, &key, signature, signing_input)
+        .map_err(|_| FAILED)?;
+    let verdict = JsFuture::from(promise).await.map_err(|_| FAILED)?;
+    Ok(verdict.as_bool() == Some(true))
 }

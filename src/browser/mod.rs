@@ -9,8 +9,11 @@ pub mod storage;
 use crate::core::client::Platform;
 use crate::core::error::Error;
 use crate::core::http::{HttpRequest, HttpResponse};
+use crate::core::jwks::Jwk;
+use crate::core::jwt::JwsAlg;
 
-/// The browser [`Platform`]: WebCrypto, `fetch` and `Date.now()`.
+/// The browser [`Platform`]: WebCrypto (random, digest, signature verification), `fetch` and
+/// `Date.now()`.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct BrowserPlatform;
 
@@ -25,6 +28,16 @@ impl Platform for BrowserPlatform {
 
     async fn fetch(&self, request: HttpRequest) -> Result<HttpResponse, Error> {
         fetch::send(request).await
+    }
+
+    async fn verify_signature(
+        &self,
+        alg: JwsAlg,
+        key: &Jwk,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, Error> {
+        crypto::verify_signature(alg, key, signing_input, signature).await
     }
 
     fn now_ms(&self) -> u64 {

@@ -45,6 +45,10 @@ pub struct PendingLogin {
     /// The path to restore after the callback.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_to: Option<String>,
+    /// The `max_age` sent (OIDC Core §3.1.2.1), in seconds: the ID token's `auth_time` is then
+    /// checked (§3.1.3.7 step 13), and the Messenger hand-off passes it on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<u64>,
 }
 
 impl PendingLogin {
@@ -70,6 +74,33 @@ pub fn validate_return_to(path: &str) -> Result<(), ConfigError> {
             reason: "must be a same-origin path starting with a single '/'".into(),
         })
     }
+}
+
+/// The `max_age` authorization parameter (OIDC Core §3.1.2.1) this login sends, from the
+/// per-login parameters or else the configured ones: a non-negative integer of seconds.
+pub fn requested_max_age(
+    config: &Config,
+    options: &LoginOptions,
+) -> Result<Option<u64>, ConfigError> {
+    let value = options
+        .extra_params
+        .get("max_age")
+        .map(String::as_str)
+        .or_else(|| {
+            config
+                .extra_params
+                .iter()
+                .find(|(k, _)| k == "max_age")
+                .map(|(_, v)| v.as_str())
+        });
+    value
+        .map(|v| {
+            v.parse::<u64>().map_err(|_| ConfigError::Invalid {
+                field: "extraParams",
+                reason: "max_age must be a whole number of seconds".into(),
+            })
+        })
+        .transpose()
 }
 
 /// Builds the authorization URL (RFC 6749 §4.1.1, RFC 7636 §4.3).
@@ -118,6 +149,8 @@ mod tests {
             authorization_endpoint: Some("https://as.example/authorize?tenant=a".into()),
             token_endpoint: Some("https://as.example/token".into()),
             scopes: vec!["openid".into(), "users:readonly".into()],
+            issuer: Some("https://as.example".into()),
+            jwks_uri: Some("https://as.example/jwks".into()),
             extra_params: [
                 ("org".to_string(), "acme & co".to_string()),
                 ("prompt".to_string(), "login".to_string()),
@@ -137,6 +170,7 @@ mod tests {
             redirect_uri: "https://app.example/cb?x=1".into(),
             created_at: 1_000,
             return_to: None,
+            max_age: None,
         }
     }
 
@@ -186,6 +220,24 @@ mod tests {
             .map(|(_, v)| v.into_owned())
             .collect();
         assert_eq!(prompts, vec!["none".to_string()]);
+    }
+
+    #[test]
+    fn max_age_comes_from_login_or_config_params() {
+        let mut c = config();
+        assert_eq!(requested_max_age(&c, &LoginOptions::default()), Ok(None));
+        c.extra_params.push(("max_age".into(), "300".into()));
+        assert_eq!(
+            requested_max_age(&c, &LoginOptions::default()),
+            Ok(Some(300))
+        );
+        let opts = |v: &str| LoginOptions {
+            extra_params: [("max_age".to_string(), v.to_string())].into(),
+            return_to: None,
+        };
+        assert_eq!(requested_max_age(&c, &opts("0")), Ok(Some(0)));
+        assert!(requested_max_age(&c, &opts("-1")).is_err());
+        assert!(requested_max_age(&c, &opts("1h")).is_err());
     }
 
     #[test]

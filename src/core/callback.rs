@@ -165,6 +165,7 @@ mod tests {
             redirect_uri: "https://app.example/cb".into(),
             created_at: 1_000,
             return_to: None,
+            max_age: None,
         }
     }
 

@@ -2,18 +2,28 @@
 //! [`Platform`] (randomness, SHA-256, HTTP, clock) and two [`Store`]s (session, pending login).
 //! The browser layer supplies a WebCrypto/fetch platform; tests supply a fake one.
 
+use std::rc::Rc;
+
 use url::Url;
 
-use super::authorize::{authorization_url, validate_return_to, LoginOptions, PendingLogin};
-use super::callback::{parse_callback, validate_callback};
+use super::authorize::{
+    authorization_url, requested_max_age, validate_return_to, LoginOptions, PendingLogin,
+};
+use super::cache::DocumentCache;
+use super::callback::{parse_callback, validate_callback, IssuerCheck, ValidatedCallback};
 use super::config::{Config, RESERVED_PARAMS};
-use super::error::{CallbackError, ConfigError, Error};
+use super::error::{CallbackError, ConfigError, Error, TokenError};
 use super::http::{HttpRequest, HttpResponse};
+use super::id_token::{verify_id_token, IdTokenCheck, IdTokenClaims};
+use super::jwks::Jwk;
+use super::jwt::JwsAlg;
+use super::messenger::MessengerAuthCode;
 use super::pkce::CodeChallenge;
 use super::secret::{AccessToken, CodeVerifier, Nonce, State};
 use super::session::{Session, SessionSummary};
 use super::store::Store;
 use super::token::{code_exchange_request, process_token_response};
+use super::userinfo::{process_userinfo_response, userinfo_request, UserInfo};
 
 /// What the protocol needs from its environment. The browser implementation uses
 /// `crypto.getRandomValues`, `crypto.subtle.digest`, `fetch` and `Date.now()`.
@@ -25,6 +35,18 @@ pub trait Platform {
     async fn sha256(&self, data: &[u8]) -> Result<[u8; 32], Error>;
     /// Sends a request; `Err(Error::Network)` when no response arrived.
     async fn fetch(&self, request: HttpRequest) -> Result<HttpResponse, Error>;
+    /// Verifies a JWS signature (RFC 7515 §5.2 step 8) over `signing_input` with the public
+    /// `key`, which the core has already matched to `alg` and checked
+    /// ([`Jwk::check_material`]). `Ok(false)` for a signature that does not verify; an `Err`
+    /// only when the check could not be made (e.g. the browser refused to import the key).
+    /// For ECDSA, `signature` is JWS's raw `r || s`, which is also WebCrypto's format.
+    async fn verify_signature(
+        &self,
+        alg: JwsAlg,
+        key: &Jwk,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, Error>;
     /// The current time in milliseconds since the Unix epoch.
     fn now_ms(&self) -> u64;
 }
@@ -35,6 +57,7 @@ pub struct Client<P: Platform> {
     platform: P,
     sessions: Box<dyn Store>,
     pending: Box<dyn Store>,
+    documents: Rc<DocumentCache>,
 }
 
 const SESSION_KEY: &str = "session";
@@ -54,7 +77,15 @@ impl<P: Platform> Client<P> {
             platform,
             sessions,
             pending,
+            documents: Rc::default(),
         }
+    }
+
+    /// Shares a cache of provider documents (JWK Set) with other clients of the page, so they
+    /// are fetched once per page rather than once per client.
+    pub fn with_document_cache(mut self, documents: Rc<DocumentCache>) -> Self {
+        self.documents = documents;
+        self
     }
 
     /// The validated configuration.
@@ -98,6 +129,7 @@ impl<P: Platform> Client<P> {
             }
             .into());
         }
+        let max_age = requested_max_age(&self.config, &options)?;
         let verifier = CodeVerifier::from_random_bytes(&self.random_32()?);
         let state = State::from_random_bytes(&self.random_32()?);
         let nonce = if self.config.is_openid() {
@@ -114,6 +146,7 @@ impl<P: Platform> Client<P> {
             redirect_uri: self.config.redirect_uri.to_string(),
             created_at: self.platform.now_ms(),
             return_to: options.return_to.clone(),
+            max_age,
         };
         let json = serde_json::to_string(&pending).map_err(|_| Error::Platform("serialize"))?;
         self.pending.set(&self.key(PENDING_KEY), &json)?;
@@ -141,20 +174,48 @@ impl<P: Platform> Client<P> {
         matches!(self.pending.get(&self.key(PENDING_KEY)), Ok(Some(_)))
     }
 
+    /// The RFC 9207 check for callbacks: when the issuer is known, a present `iss` must equal
+    /// it, and it must be present when discovery said the server always sends it.
+    fn issuer_check(&self) -> Option<IssuerCheck<'_>> {
+        self.config.issuer.as_deref().map(|issuer| IssuerCheck {
+            issuer,
+            required: self.config.authorization_response_iss_parameter_supported,
+        })
+    }
+
+    /// Parses the authorization response at `url` and validates it against this tab's pending
+    /// login, which is deleted whatever the outcome. A URL with neither `code` nor `error` is
+    /// `not_a_callback` and leaves the pending login in place.
+    fn take_callback(
+        &self,
+        url: &Url,
+        not_a_callback: Error,
+    ) -> Result<(ValidatedCallback, PendingLogin), Error> {
+        let parsed = parse_callback(url);
+        if let Err(CallbackError::NotACallback) = parsed {
+            return Err(not_a_callback);
+        }
+        let pending = self.take_pending()?;
+        let validated = validate_callback(
+            parsed?,
+            pending.as_ref(),
+            self.platform.now_ms(),
+            self.issuer_check(),
+        )?;
+        let pending = pending.ok_or(CallbackError::MissingPendingLogin)?;
+        Ok((validated, pending))
+    }
+
     /// Handles the authorization response at `url`: validates it against the pending login
-    /// (which is deleted whatever the outcome), exchanges the code (RFC 6749 §4.1.3 with the
-    /// PKCE verifier), validates the token response and stores the session.
+    /// (which is deleted whatever the outcome; `state`, RFC 6749 §10.12, and `iss`, RFC 9207),
+    /// exchanges the code (RFC 6749 §4.1.3 with the PKCE verifier), validates the token
+    /// response and, with the `openid` scope, the ID token (OIDC Core §3.1.3.7, see
+    /// [`verify_id_token`]), then stores the session with the verified claims.
     ///
     /// A failure leaves any existing session untouched. A URL with neither `code` nor `error`
     /// is refused with `invalid_callback` and leaves the pending login in place.
     pub async fn handle_callback(&self, url: &Url) -> Result<SessionSummary, Error> {
-        let parsed = parse_callback(url);
-        if let Err(CallbackError::NotACallback) = parsed {
-            return Err(CallbackError::NotACallback.into());
-        }
-        let pending = self.take_pending()?;
-        let validated = validate_callback(parsed?, pending.as_ref(), self.platform.now_ms(), None)?;
-        let pending = pending.ok_or(CallbackError::MissingPendingLogin)?;
+        let (validated, pending) = self.take_callback(url, CallbackError::NotACallback.into())?;
         let request = code_exchange_request(
             &self.config,
             &validated,
@@ -164,11 +225,111 @@ impl<P: Platform> Client<P> {
         let response = self.platform.fetch(request).await?;
         let now = self.platform.now_ms();
         let tokens = process_token_response(&response, now).map_err(Error::TokenExchange)?;
-        let session = Session::from_token_response(tokens, now, &self.config.scopes);
+        let claims = if self.config.is_openid() {
+            // OIDC Core §3.1.3.3: with the openid scope the token response carries an ID token.
+            let id_token = tokens.id_token.as_ref().ok_or(Error::TokenExchange(
+                TokenError::InvalidResponse("id_token is missing (the openid scope was requested)"),
+            ))?;
+            Some(self.verify_id_token(id_token, &pending).await?)
+        } else {
+            None
+        };
+        let mut session = Session::from_token_response(tokens, now, &self.config.scopes);
+        session.id_token_claims = claims;
         self.save_session(&session)?;
         let mut summary = session.summary();
         summary.return_to = pending.return_to;
         Ok(summary)
+    }
+
+    /// Verifies an ID token from the token endpoint for this pending login.
+    async fn verify_id_token(
+        &self,
+        id_token: &super::secret::IdToken,
+        pending: &PendingLogin,
+    ) -> Result<IdTokenClaims, Error> {
+        let missing = |field| {
+            Error::from(ConfigError::Invalid {
+                field,
+                reason: "is required with the openid scope".into(),
+            })
+        };
+        let issuer = self
+            .config
+            .issuer
+            .as_deref()
+            .ok_or_else(|| missing("issuer"))?;
+        let jwks_uri = self
+            .config
+            .jwks_uri
+            .as_ref()
+            .ok_or_else(|| missing("jwksUri"))?;
+        let check = IdTokenCheck {
+            issuer,
+            client_id: &self.config.client_id,
+            nonce: pending.nonce.as_ref(),
+            max_age: pending.max_age,
+            now_ms: self.platform.now_ms(),
+            tolerance_s: self.config.clock_tolerance_s,
+        };
+        verify_id_token(&self.platform, &self.documents, jwks_uri, id_token, &check).await
+    }
+
+    /// The Genesys Web Messenger hand-off (see [`super::messenger`]): runs the callback checks
+    /// of [`Client::handle_callback`] on `url` (pending login, state, RFC 9207 `iss`) and,
+    /// instead of exchanging the code, returns it with the PKCE verifier, the nonce and
+    /// `max_age` for Messenger to redeem. The pending login is deleted.
+    ///
+    /// This is the only call that hands out the `code_verifier`. On a URL that is not an
+    /// authorization response it fails with `not_a_callback` and keeps the pending login.
+    pub fn messenger_auth_code(&self, url: &Url) -> Result<MessengerAuthCode, Error> {
+        let (validated, pending) = self.take_callback(url, Error::NotACallback)?;
+        Ok(MessengerAuthCode {
+            iss: validated.iss().map(str::to_string),
+            auth_code: validated.into_code(),
+            redirect_uri: pending.redirect_uri,
+            code_verifier: pending.code_verifier,
+            nonce: pending.nonce,
+            max_age: pending.max_age,
+            return_to: pending.return_to,
+        })
+    }
+
+    /// The verified ID token claims of the current session (fresh access token), if any.
+    pub fn user(&self) -> Option<IdTokenClaims> {
+        self.session().and_then(|s| s.id_token_claims)
+    }
+
+    /// Fetches the user's claims from the UserInfo endpoint (OIDC Core §5.3) with the access
+    /// token, and returns them when their `sub` is the ID token's (§5.3.2). A 401 clears the
+    /// session (`login_required`), like `callApi`.
+    pub async fn load_userinfo(&self) -> Result<UserInfo, Error> {
+        let endpoint = self.config.userinfo_endpoint.as_ref().ok_or_else(|| {
+            Error::from(ConfigError::Invalid {
+                field: "userinfoEndpoint",
+                reason: "is not configured (nor in the discovery document)".into(),
+            })
+        })?;
+        let token = self.access_token()?;
+        let session = self
+            .stored_session()
+            .ok_or(Error::LoginRequired("there is no session"))?;
+        let sub = session
+            .id_token_claims
+            .as_ref()
+            .and_then(|c| c.sub().map(str::to_string))
+            .ok_or(Error::LoginRequired(
+                "the session has no verified ID token (log in with the openid scope)",
+            ))?;
+        let response = self
+            .platform
+            .fetch(userinfo_request(endpoint, &token))
+            .await?;
+        let result = process_userinfo_response(&response, &sub);
+        if let Err(Error::LoginRequired(_)) = result {
+            self.clear_session();
+        }
+        result
     }
 
     /// The stored session, fresh or not. An unreadable record is deleted.

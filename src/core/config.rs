@@ -99,6 +99,21 @@ pub struct RawConfig {
     /// `"session"` (default) or `"memory"`.
     #[serde(default)]
     pub storage: StorageKind,
+    /// OpenID Connect: the issuer identifier, exactly as the provider spells it (OIDC Core §2,
+    /// `iss`). Required with the `openid` scope; `PkceClient.discover` fetches the endpoints
+    /// from `<issuer>/.well-known/openid-configuration`.
+    pub issuer: Option<String>,
+    /// OpenID Connect: the provider's JWK Set URL (OIDC Discovery §3 `jwks_uri`). Required with
+    /// the `openid` scope unless discovered.
+    pub jwks_uri: Option<String>,
+    /// OpenID Connect: the UserInfo endpoint (OIDC Core §5.3), for `loadUserInfo()`.
+    pub userinfo_endpoint: Option<String>,
+    /// The RP-initiated logout endpoint (OpenID Connect RP-Initiated Logout 1.0 §2).
+    pub end_session_endpoint: Option<String>,
+    /// The token revocation endpoint (RFC 7009 §2).
+    pub revocation_endpoint: Option<String>,
+    /// Allowed clock skew, in seconds, for the ID token's times (default 60, at most 600).
+    pub clock_tolerance_seconds: Option<u64>,
 }
 
 /// Which kind of server the client talks to.
@@ -134,7 +149,26 @@ pub struct Config {
     pub storage: StorageKind,
     /// The kind of server.
     pub provider: Provider,
+    /// The OpenID Connect issuer identifier, exactly as configured or discovered (never
+    /// normalized: `https://as.example` and `https://as.example/` are different issuers).
+    pub issuer: Option<String>,
+    /// The provider's JWK Set (OIDC Discovery §3).
+    pub jwks_uri: Option<Url>,
+    /// The UserInfo endpoint (OIDC Core §5.3).
+    pub userinfo_endpoint: Option<Url>,
+    /// The RP-initiated logout endpoint (OpenID Connect RP-Initiated Logout 1.0 §2).
+    pub end_session_endpoint: Option<Url>,
+    /// The token revocation endpoint (RFC 7009 §2).
+    pub revocation_endpoint: Option<Url>,
+    /// Whether the server promised an `iss` parameter in every authorization response
+    /// (RFC 9207 §3, from discovery), which makes it mandatory in the callback.
+    pub authorization_response_iss_parameter_supported: bool,
+    /// Allowed clock skew for ID token times, in seconds.
+    pub clock_tolerance_s: u64,
 }
+
+/// The largest accepted `clockToleranceSeconds`: 10 minutes.
+pub const MAX_CLOCK_TOLERANCE_S: u64 = 600;
 
 /// Authorization request parameters the library sets itself; an app may not override them.
 pub const RESERVED_PARAMS: &[&str] = &[
@@ -190,6 +224,20 @@ pub fn parse_endpoint(field: &'static str, value: &str) -> Result<Url, ConfigErr
         return Err(invalid(field, "must not contain credentials"));
     }
     Ok(url)
+}
+
+/// Parses an issuer identifier (OIDC Discovery §2, RFC 8414 §2): an https URL (or http on a
+/// loopback host) with no query, fragment or credentials. Returns it exactly as given, since
+/// issuers are compared as strings.
+pub fn parse_issuer(field: &'static str, value: &str) -> Result<String, ConfigError> {
+    if value.trim() != value {
+        return Err(invalid(field, "must not have surrounding spaces"));
+    }
+    let url = parse_endpoint(field, value)?;
+    if url.query().is_some() || value.contains('?') {
+        return Err(invalid(field, "must not contain a query (?...)"));
+    }
+    Ok(value.to_string())
 }
 
 /// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
@@ -277,6 +325,34 @@ impl RawConfig {
                 )
             }
         };
+        let issuer = self
+            .issuer
+            .as_deref()
+            .map(|i| parse_issuer("issuer", i))
+            .transpose()?;
+        let endpoint =
+            |field, value: Option<String>| value.map(|v| parse_endpoint(field, &v)).transpose();
+        let jwks_uri = endpoint("jwksUri", self.jwks_uri)?;
+        if self.scopes.iter().any(|s| s == "openid") && (issuer.is_none() || jwks_uri.is_none()) {
+            return Err(invalid(
+                if issuer.is_none() {
+                    "issuer"
+                } else {
+                    "jwksUri"
+                },
+                "is required with the openid scope, to verify the ID token \
+                 (give `issuer` and `jwksUri`, or use PkceClient.discover)",
+            ));
+        }
+        let clock_tolerance_s = self
+            .clock_tolerance_seconds
+            .unwrap_or(super::id_token::DEFAULT_CLOCK_TOLERANCE_S);
+        if clock_tolerance_s > MAX_CLOCK_TOLERANCE_S {
+            return Err(invalid(
+                "clockToleranceSeconds",
+                "must be at most 600 (ten minutes)",
+            ));
+        }
         Ok(Config {
             client_id,
             redirect_uri,
@@ -287,6 +363,13 @@ impl RawConfig {
             extra_params: self.extra_params.into_iter().collect(),
             storage: self.storage,
             provider,
+            issuer,
+            jwks_uri,
+            userinfo_endpoint: endpoint("userinfoEndpoint", self.userinfo_endpoint)?,
+            end_session_endpoint: endpoint("endSessionEndpoint", self.end_session_endpoint)?,
+            revocation_endpoint: endpoint("revocationEndpoint", self.revocation_endpoint)?,
+            authorization_response_iss_parameter_supported: false,
+            clock_tolerance_s,
         })
     }
 }
@@ -449,6 +532,65 @@ mod tests {
         let mut c = generic();
         c.region = Some("mypurecloud.com".into());
         assert_eq!(field_of(c.validate().unwrap_err()), "region");
+    }
+
+    #[test]
+    fn openid_needs_issuer_and_keys() {
+        let mut c = generic();
+        c.scopes = vec!["openid".into()];
+        assert_eq!(field_of(c.validate().unwrap_err()), "issuer");
+        let mut c = generic();
+        c.scopes = vec!["openid".into()];
+        c.issuer = Some("https://as.example".into());
+        assert_eq!(field_of(c.validate().unwrap_err()), "jwksUri");
+        let mut c = generic();
+        c.scopes = vec!["openid".into()];
+        c.issuer = Some("https://as.example".into());
+        c.jwks_uri = Some("https://as.example/jwks".into());
+        c.userinfo_endpoint = Some("https://as.example/me".into());
+        let ok = c.validate().unwrap();
+        assert_eq!(
+            ok.issuer.as_deref(),
+            Some("https://as.example"),
+            "not normalized"
+        );
+        assert_eq!(ok.clock_tolerance_s, 60);
+        assert!(!ok.authorization_response_iss_parameter_supported);
+        assert_eq!(
+            ok.userinfo_endpoint.unwrap().as_str(),
+            "https://as.example/me"
+        );
+    }
+
+    #[test]
+    fn oidc_fields_are_validated() {
+        for bad in [
+            "http://as.example",
+            "https://as.example?tenant=1",
+            "https://as.example/#x",
+            " https://as.example",
+            "as.example",
+        ] {
+            let mut c = generic();
+            c.issuer = Some(bad.into());
+            assert_eq!(field_of(c.validate().unwrap_err()), "issuer", "{bad}");
+        }
+        assert!(parse_issuer("issuer", "http://127.0.0.1:9000/realms/x").is_ok());
+        let mut c = generic();
+        c.jwks_uri = Some("http://as.example/jwks".into());
+        assert_eq!(field_of(c.validate().unwrap_err()), "jwksUri");
+        let mut c = generic();
+        c.revocation_endpoint = Some("http://as.example/revoke".into());
+        assert_eq!(field_of(c.validate().unwrap_err()), "revocationEndpoint");
+        let mut c = generic();
+        c.end_session_endpoint = Some("ftp://as.example/".into());
+        assert_eq!(field_of(c.validate().unwrap_err()), "endSessionEndpoint");
+        let mut c = generic();
+        c.clock_tolerance_seconds = Some(601);
+        assert_eq!(field_of(c.validate().unwrap_err()), "clockToleranceSeconds");
+        let mut c = generic();
+        c.clock_tolerance_seconds = Some(0);
+        assert_eq!(c.validate().unwrap().clock_tolerance_s, 0);
     }
 
     #[test]

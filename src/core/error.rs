@@ -102,6 +102,85 @@ impl TokenError {
     }
 }
 
+/// OpenID Provider discovery failed (OpenID Connect Discovery 1.0 §4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DiscoveryError {
+    /// The discovery document could not be fetched: a non-200 answer (§4.2).
+    HttpStatus(u16),
+    /// The answer is not a usable OpenID Provider metadata document (§3, §4.2).
+    InvalidDocument(&'static str),
+    /// An endpoint URL in the document is not https (or loopback http), or malformed.
+    InvalidEndpoint {
+        /// The metadata field, e.g. `token_endpoint`.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The document's `issuer` is not exactly the configured issuer (§4.3: impersonation).
+    IssuerMismatch,
+    /// `code_challenge_methods_supported` is given and lacks `S256` (RFC 8414 §2, RFC 7636).
+    S256Unsupported,
+}
+
+/// The provider's JWK Set (RFC 7517 §5, OIDC Core §10.1.1) could not be fetched or read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JwksError {
+    /// The `jwks_uri` answered with a non-200 status.
+    HttpStatus(u16),
+    /// The JWK Set, or the key it selected, is unusable.
+    Invalid(&'static str),
+}
+
+/// The ID token was refused (OIDC Core §3.1.3.7, RFC 7515, RFC 7519, RFC 8725).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IdTokenError {
+    /// Not a JWS in compact serialization (three base64url parts, JSON header and payload),
+    /// or a required claim is missing or has the wrong type.
+    Malformed(&'static str),
+    /// The `alg` is `none`, an HMAC algorithm (a public client has no shared secret), or one
+    /// we do not implement. Carries the sanitized name.
+    AlgUnsupported(String),
+    /// The header lists `crit` extensions (RFC 7515 §4.1.11); we understand none.
+    CritUnsupported,
+    /// The signature does not verify with the selected key.
+    SignatureInvalid,
+    /// No key in the JWK Set fits the token's `kid` and `alg`, even after refetching it.
+    UnknownKid,
+    /// The token names no `kid` and several keys fit (OIDC Core §10.1 requires a `kid`).
+    KeyAmbiguous,
+    /// `iss` is not exactly the issuer (step 2).
+    IssMismatch,
+    /// `aud` does not contain the client id (step 3).
+    AudMismatch,
+    /// `azp` is missing with several audiences, or is not the client id (steps 4, 5).
+    AzpMismatch,
+    /// `exp` has passed, beyond the clock tolerance (step 9).
+    Expired,
+    /// `iat` is in the future, beyond the clock tolerance (step 10).
+    IatFuture,
+    /// `nbf` is in the future, beyond the clock tolerance (RFC 7519 §4.1.5).
+    NotYetValid,
+    /// `nonce` is missing or differs from the one sent (step 11: replay defence).
+    NonceMismatch,
+    /// `max_age` was requested and `auth_time` is missing or too old (step 13).
+    AuthTimeInvalid,
+}
+
+/// The UserInfo request failed (OIDC Core §5.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UserInfoError {
+    /// The UserInfo endpoint answered with a non-success status other than 401.
+    HttpStatus(u16),
+    /// The answer is not a JSON object with a `sub` (§5.3.2), or is a signed/encrypted JWT.
+    Invalid(&'static str),
+    /// The answer's `sub` is not the ID token's (§5.3.2: token substitution).
+    SubMismatch,
+}
+
 /// Every error the library reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -122,6 +201,17 @@ pub enum Error {
     Platform(&'static str),
     /// `callApi` was given a URL outside the configured API base, where the token must not go.
     InvalidApiUrl,
+    /// See [`DiscoveryError`].
+    Discovery(DiscoveryError),
+    /// See [`JwksError`].
+    Jwks(JwksError),
+    /// See [`IdTokenError`].
+    IdToken(IdTokenError),
+    /// See [`UserInfoError`].
+    UserInfo(UserInfoError),
+    /// A call that needs an authorization response (the Messenger hand-off) was made on a
+    /// page that is not one: start a login first.
+    NotACallback,
 }
 
 impl Error {
@@ -147,8 +237,82 @@ impl Error {
             Error::StorageUnavailable => "storage_unavailable",
             Error::Platform(_) => "platform_error",
             Error::InvalidApiUrl => "invalid_api_url",
+            Error::Discovery(e) => match e {
+                DiscoveryError::HttpStatus(_) => "discovery_failed",
+                DiscoveryError::InvalidDocument(_) | DiscoveryError::InvalidEndpoint { .. } => {
+                    "invalid_discovery"
+                }
+                DiscoveryError::IssuerMismatch => "discovery_issuer_mismatch",
+                DiscoveryError::S256Unsupported => "discovery_s256_unsupported",
+            },
+            Error::Jwks(JwksError::HttpStatus(_)) => "jwks_fetch_failed",
+            Error::Jwks(JwksError::Invalid(_)) => "jwks_invalid",
+            Error::IdToken(e) => match e {
+                IdTokenError::Malformed(_) => "id_token_malformed",
+                IdTokenError::AlgUnsupported(_) => "id_token_alg_unsupported",
+                IdTokenError::CritUnsupported => "id_token_crit_unsupported",
+                IdTokenError::SignatureInvalid => "id_token_signature_invalid",
+                IdTokenError::UnknownKid => "id_token_unknown_kid",
+                IdTokenError::KeyAmbiguous => "id_token_key_ambiguous",
+                IdTokenError::IssMismatch => "id_token_iss_mismatch",
+                IdTokenError::AudMismatch => "id_token_aud_mismatch",
+                IdTokenError::AzpMismatch => "id_token_azp_mismatch",
+                IdTokenError::Expired => "id_token_expired",
+                IdTokenError::IatFuture => "id_token_iat_future",
+                IdTokenError::NotYetValid => "id_token_nbf_future",
+                IdTokenError::NonceMismatch => "id_token_nonce_mismatch",
+                IdTokenError::AuthTimeInvalid => "id_token_auth_time_invalid",
+            },
+            Error::UserInfo(e) => match e {
+                UserInfoError::HttpStatus(_) => "userinfo_failed",
+                UserInfoError::Invalid(_) => "userinfo_invalid",
+                UserInfoError::SubMismatch => "userinfo_sub_mismatch",
+            },
+            Error::NotACallback => "not_a_callback",
         }
     }
+
+    /// Every code [`Error::code`] can return, for the TypeScript union and its test.
+    pub const CODES: &'static [&'static str] = &[
+        "invalid_config",
+        "invalid_callback",
+        "missing_pending_login",
+        "pending_login_expired",
+        "state_mismatch",
+        "issuer_mismatch",
+        "authorization_error",
+        "invalid_token_response",
+        "token_exchange_failed",
+        "network_error",
+        "login_required",
+        "storage_unavailable",
+        "platform_error",
+        "invalid_api_url",
+        "discovery_failed",
+        "invalid_discovery",
+        "discovery_issuer_mismatch",
+        "discovery_s256_unsupported",
+        "jwks_fetch_failed",
+        "jwks_invalid",
+        "id_token_malformed",
+        "id_token_alg_unsupported",
+        "id_token_crit_unsupported",
+        "id_token_signature_invalid",
+        "id_token_unknown_kid",
+        "id_token_key_ambiguous",
+        "id_token_iss_mismatch",
+        "id_token_aud_mismatch",
+        "id_token_azp_mismatch",
+        "id_token_expired",
+        "id_token_iat_future",
+        "id_token_nbf_future",
+        "id_token_nonce_mismatch",
+        "id_token_auth_time_invalid",
+        "userinfo_failed",
+        "userinfo_invalid",
+        "userinfo_sub_mismatch",
+        "not_a_callback",
+    ];
 
     /// The OAuth `error` code from the server, when there is one.
     pub fn oauth_error(&self) -> Option<&str> {
@@ -163,7 +327,10 @@ impl Error {
     pub fn http_status(&self) -> Option<u16> {
         match self {
             Error::TokenExchange(TokenError::OAuth { status, .. })
-            | Error::TokenExchange(TokenError::HttpStatus { status, .. }) => Some(*status),
+            | Error::TokenExchange(TokenError::HttpStatus { status, .. })
+            | Error::Discovery(DiscoveryError::HttpStatus(status))
+            | Error::Jwks(JwksError::HttpStatus(status))
+            | Error::UserInfo(UserInfoError::HttpStatus(status)) => Some(*status),
             _ => None,
         }
     }
@@ -229,6 +396,100 @@ impl fmt::Display for TokenError {
     }
 }
 
+impl fmt::Display for DiscoveryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DiscoveryError::HttpStatus(status) => {
+                write!(
+                    f,
+                    "the discovery document could not be fetched (HTTP {status})"
+                )
+            }
+            DiscoveryError::InvalidDocument(why) => write!(f, "invalid discovery document: {why}"),
+            DiscoveryError::InvalidEndpoint { field, reason } => {
+                write!(f, "the discovery document's `{field}` {reason}")
+            }
+            DiscoveryError::IssuerMismatch => f.write_str(
+                "the discovery document's issuer is not exactly the configured issuer \
+                 (check the scheme, host, path and trailing slash)",
+            ),
+            DiscoveryError::S256Unsupported => f.write_str(
+                "the provider does not list S256 in code_challenge_methods_supported; \
+                 pixie-auth only uses S256 PKCE",
+            ),
+        }
+    }
+}
+
+impl fmt::Display for JwksError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JwksError::HttpStatus(status) => {
+                write!(f, "the provider's keys (jwks_uri) answered HTTP {status}")
+            }
+            JwksError::Invalid(why) => write!(f, "the provider's key set is unusable: {why}"),
+        }
+    }
+}
+
+impl fmt::Display for IdTokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ID token refused: ")?;
+        match self {
+            IdTokenError::Malformed(why) => f.write_str(why),
+            IdTokenError::AlgUnsupported(alg) => write!(
+                f,
+                "signature algorithm {alg:?} is not accepted (RS256/384/512, PS256/384/512, \
+                 ES256, ES384 are)"
+            ),
+            IdTokenError::CritUnsupported => {
+                f.write_str("the header lists critical extensions (crit) that are not understood")
+            }
+            IdTokenError::SignatureInvalid => f.write_str("the signature is invalid"),
+            IdTokenError::UnknownKid => {
+                f.write_str("no key of the provider's key set fits its kid and alg")
+            }
+            IdTokenError::KeyAmbiguous => {
+                f.write_str("it names no kid and the provider's key set has several fitting keys")
+            }
+            IdTokenError::IssMismatch => f.write_str("iss is not the issuer"),
+            IdTokenError::AudMismatch => f.write_str("aud does not contain this client id"),
+            IdTokenError::AzpMismatch => {
+                f.write_str("azp is missing (with several audiences) or not this client id")
+            }
+            IdTokenError::Expired => {
+                f.write_str("it has expired (check the device clock if this persists)")
+            }
+            IdTokenError::IatFuture => {
+                f.write_str("it was issued in the future (check the device clock)")
+            }
+            IdTokenError::NotYetValid => {
+                f.write_str("it is not valid yet (nbf; check the device clock)")
+            }
+            IdTokenError::NonceMismatch => {
+                f.write_str("nonce is missing or not the one this login sent (possible replay)")
+            }
+            IdTokenError::AuthTimeInvalid => {
+                f.write_str("auth_time is missing or older than the requested max_age")
+            }
+        }
+    }
+}
+
+impl fmt::Display for UserInfoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UserInfoError::HttpStatus(status) => {
+                write!(f, "the UserInfo endpoint answered HTTP {status}")
+            }
+            UserInfoError::Invalid(why) => write!(f, "invalid UserInfo response: {why}"),
+            UserInfoError::SubMismatch => f.write_str(
+                "the UserInfo response's sub is not the ID token's; its claims were discarded",
+            ),
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -243,6 +504,14 @@ impl fmt::Display for Error {
                 "callApi only sends the token to the configured API base; \
                  pass a path or a URL under it",
             ),
+            Error::Discovery(e) => e.fmt(f),
+            Error::Jwks(e) => e.fmt(f),
+            Error::IdToken(e) => e.fmt(f),
+            Error::UserInfo(e) => e.fmt(f),
+            Error::NotACallback => f.write_str(
+                "this page is not an authorization callback (no code or error in its URL); \
+                 start a login first",
+            ),
         }
     }
 }
@@ -256,6 +525,30 @@ impl From<ConfigError> for Error {
 impl From<CallbackError> for Error {
     fn from(e: CallbackError) -> Self {
         Error::Callback(e)
+    }
+}
+
+impl From<DiscoveryError> for Error {
+    fn from(e: DiscoveryError) -> Self {
+        Error::Discovery(e)
+    }
+}
+
+impl From<JwksError> for Error {
+    fn from(e: JwksError) -> Self {
+        Error::Jwks(e)
+    }
+}
+
+impl From<IdTokenError> for Error {
+    fn from(e: IdTokenError) -> Self {
+        Error::IdToken(e)
+    }
+}
+
+impl From<UserInfoError> for Error {
+    fn from(e: UserInfoError) -> Self {
+        Error::UserInfo(e)
     }
 }
 
@@ -318,6 +611,87 @@ mod tests {
             retry_after: None
         }
         .is_transient());
+    }
+
+    #[test]
+    fn every_code_is_listed_and_in_the_typescript_union() {
+        let samples = [
+            Error::Config(ConfigError::UnknownRegion { given: "x".into() }),
+            Error::Callback(CallbackError::NotACallback),
+            Error::Callback(CallbackError::MissingPendingLogin),
+            Error::Callback(CallbackError::PendingLoginExpired),
+            Error::Callback(CallbackError::StateMismatch),
+            Error::Callback(CallbackError::IssuerMismatch),
+            Error::Callback(CallbackError::MissingCode),
+            Error::TokenExchange(TokenError::InvalidResponse("x")),
+            Error::TokenExchange(TokenError::HttpStatus {
+                status: 500,
+                retry_after: None,
+            }),
+            Error::Network,
+            Error::LoginRequired("x"),
+            Error::StorageUnavailable,
+            Error::Platform("x"),
+            Error::InvalidApiUrl,
+            Error::Discovery(DiscoveryError::HttpStatus(404)),
+            Error::Discovery(DiscoveryError::InvalidDocument("x")),
+            Error::Discovery(DiscoveryError::InvalidEndpoint {
+                field: "jwks_uri",
+                reason: "x".into(),
+            }),
+            Error::Discovery(DiscoveryError::IssuerMismatch),
+            Error::Discovery(DiscoveryError::S256Unsupported),
+            Error::Jwks(JwksError::HttpStatus(500)),
+            Error::Jwks(JwksError::Invalid("x")),
+            Error::IdToken(IdTokenError::Malformed("x")),
+            Error::IdToken(IdTokenError::AlgUnsupported("HS256".into())),
+            Error::IdToken(IdTokenError::CritUnsupported),
+            Error::IdToken(IdTokenError::SignatureInvalid),
+            Error::IdToken(IdTokenError::UnknownKid),
+            Error::IdToken(IdTokenError::KeyAmbiguous),
+            Error::IdToken(IdTokenError::IssMismatch),
+            Error::IdToken(IdTokenError::AudMismatch),
+            Error::IdToken(IdTokenError::AzpMismatch),
+            Error::IdToken(IdTokenError::Expired),
+            Error::IdToken(IdTokenError::IatFuture),
+            Error::IdToken(IdTokenError::NotYetValid),
+            Error::IdToken(IdTokenError::NonceMismatch),
+            Error::IdToken(IdTokenError::AuthTimeInvalid),
+            Error::UserInfo(UserInfoError::HttpStatus(500)),
+            Error::UserInfo(UserInfoError::Invalid("x")),
+            Error::UserInfo(UserInfoError::SubMismatch),
+            Error::NotACallback,
+        ];
+        let mut seen: Vec<&str> = samples.iter().map(Error::code).collect();
+        for code in &seen {
+            assert!(
+                Error::CODES.contains(code),
+                "{code} is missing from Error::CODES"
+            );
+        }
+        seen.push("authorization_error");
+        seen.push("token_exchange_failed");
+        for code in Error::CODES {
+            assert!(
+                seen.contains(code),
+                "{code} is listed but never produced here"
+            );
+        }
+        let mut sorted = Error::CODES.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), Error::CODES.len(), "duplicate codes");
+        // The TypeScript `PixieErrorCode` union in src/api.rs lists exactly these codes.
+        let api = include_str!("../api.rs");
+        let start = api.find("export type PixieErrorCode =").expect("the union");
+        let union = &api[start..start + api[start..].find(';').unwrap()];
+        let mut in_union: Vec<&str> = union.split('"').skip(1).step_by(2).collect();
+        in_union.sort_unstable();
+        assert_eq!(in_union, sorted);
+        // No message carries a secret-looking placeholder or a newline.
+        for e in &samples {
+            assert!(!e.to_string().contains('\n'));
+        }
     }
 
     #[test]

@@ -71,6 +71,16 @@ impl HttpRequest {
         }
     }
 
+    /// A GET with these headers and no body (discovery, JWKS, UserInfo).
+    pub fn get(url: &url::Url, headers: Vec<(&'static str, String)>) -> Self {
+        HttpRequest {
+            method: Method::Get,
+            url: url.to_string(),
+            headers,
+            body: None,
+        }
+    }
+
     /// The value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers

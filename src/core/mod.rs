@@ -4,24 +4,41 @@
 //! configured), [`pkce`] and [`authorize`] (the request), [`callback`] (the response),
 //! [`token`] (the exchange), [`session`] (what a login leaves), and [`client`] which strings
 //! them together over a [`client::Platform`]. Everything here is tested with `cargo test`.
+//!
+//! OpenID Connect on top: [`discovery`] (provider metadata), [`jwt`] (JWS parsing), [`jwks`]
+//! (the provider's keys), [`id_token`] (the §3.1.3.7 checks), [`userinfo`], [`messenger`]
+//! (handing the code to Genesys Web Messenger instead of exchanging it), and [`cache`]
+//! (public documents kept for the page).
 
 pub mod authorize;
 pub mod b64;
+pub mod cache;
 pub mod callback;
 pub mod client;
 pub mod config;
+pub mod discovery;
 pub mod error;
 pub mod http;
 pub mod httpdate;
+pub mod id_token;
+pub mod jwks;
+pub mod jwt;
+pub mod messenger;
 pub mod pkce;
 pub mod secret;
 pub mod session;
 pub mod store;
 pub mod token;
+pub mod userinfo;
 
 #[cfg(test)]
 mod client_tests;
 #[cfg(test)]
+mod oidc_tests;
+#[cfg(test)]
 pub(crate) mod testing;
 
-pub use error::{CallbackError, ConfigError, Error, TokenError};
+pub use error::{
+    CallbackError, ConfigError, DiscoveryError, Error, IdTokenError, JwksError, TokenError,
+    UserInfoError,
+};

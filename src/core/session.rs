@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::id_token::IdTokenClaims;
 use super::secret::{AccessToken, IdToken, RefreshToken};
 use super::token::TokenResponse;
 
@@ -30,6 +31,11 @@ pub struct Session {
     pub id_token: Option<IdToken>,
     /// When the tokens were received, in ms since the epoch (browser clock).
     pub issued_at: u64,
+    /// The claims of the ID token, verified when the session was made (OIDC Core §3.1.3.7).
+    /// They are not verified again when the session is read back: the session lives in this
+    /// origin's own storage, and whoever could forge it there could read the tokens anyway.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token_claims: Option<IdTokenClaims>,
 }
 
 impl Session {
@@ -47,6 +53,7 @@ impl Session {
             refresh_token: response.refresh_token,
             id_token: response.id_token,
             issued_at: now_ms,
+            id_token_claims: None,
         }
     }
 

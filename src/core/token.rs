@@ -308,6 +308,7 @@ mod tests {
             redirect_uri: "https://app.example/cb".into(),
             created_at: 0,
             return_to: None,
+            max_age: None,
         };
         let url = url::Url::parse("https://app.example/cb?code=the+code&state=s").unwrap();
         let cb = validate_callback(parse_callback(&url).ok().unwrap(), Some(&pending), 1, None)
