@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the package (pkg/ for bundlers, pkg-web/ for <script type="module">) and the demo
-# (www/dist/). Assumes scripts/setup.sh has run.
+# (www/dist/; skipped with --package-only). Assumes scripts/setup.sh has run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -11,7 +11,12 @@ wasm-pack --quiet build --release --target bundler --out-dir pkg >/dev/null
 say "wasm-pack build --release --target web -> pkg-web/"
 wasm-pack --quiet build --release --target web --out-dir pkg-web >/dev/null
 rm -f pkg/.gitignore pkg-web/.gitignore
-if [ -f www/webpack.config.cjs ]; then
+# Size optimisation with binaryen from npm (see Cargo.toml for why not Debian's wasm-opt).
+for dir in pkg pkg-web; do
+  say "wasm-opt -Oz $dir/pixie_auth_bg.wasm"
+  node_modules/.bin/wasm-opt -Oz --detect-features "$dir/pixie_auth_bg.wasm" -o "$dir/pixie_auth_bg.wasm"
+done
+if [ "${1:-}" != "--package-only" ] && [ -f www/webpack.config.cjs ]; then
   say "webpack -> www/dist/"
   npx --no-install webpack --config www/webpack.config.cjs --mode production >/dev/null
 fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what pixie-auth needs, skipping whatever is already present.
 #   scripts/setup.sh           toolchain for building (wasm32 target, wasm-pack, wasm-bindgen-cli,
-#                              wasm-opt, npm packages)
+#                              npm packages, among them binaryen's wasm-opt)
 #   scripts/setup.sh --test    also the browsers and drivers the tests use
 # Every step prints one progress line; nothing is downloaded outside the package registries.
 set -euo pipefail
@@ -20,7 +20,6 @@ geckodriver_version=0.37.1
 
 apt_missing=()
 need_apt() { command -v "$1" >/dev/null 2>&1 || apt_missing+=("$2"); }
-need_apt wasm-opt binaryen
 if [ $want_test = 1 ]; then
   need_apt chromium chromium
   need_apt chromedriver chromium-driver

@@ -6,8 +6,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 bash scripts/setup.sh >/dev/null
 if [ "${1:-}" != "--no-build" ]; then
-  wasm-pack --quiet build --release --target bundler --out-dir pkg >/dev/null
-  wasm-pack --quiet build --release --target web --out-dir pkg-web >/dev/null
+  bash scripts/build.sh --package-only >/dev/null
 fi
 row() { # label file
   local raw gz
