@@ -197,7 +197,7 @@ impl PkceClient {
                 (Err(_), StorageKind::Session) => (memory(), memory(), StorageMode::MemoryFallback),
             };
         Ok(PkceClient {
-            inner: Rc::new(Client::new(config, BrowserPlatform, sessions, pending)),
+            inner: Rc::new(Client::new(config, BrowserPlatform::default(), sessions, pending)),
             mode,
         })
     }

@@ -1,6 +1,15 @@
 //! The login flow, independent of any browser: a [`Client`] drives the protocol through a
 //! [`Platform`] (randomness, SHA-256, HTTP, clock) and two [`Store`]s (session, pending login).
 //! The browser layer supplies a WebCrypto/fetch platform; tests supply a fake one.
+//!
+//! The session lifecycle (refresh, expiry, sibling tabs) is in the `lifecycle` submodule,
+//! logout in `end_session`.
+
+mod end_session;
+mod lifecycle;
+
+pub use end_session::{LogoutOutcome, RevocationStatus};
+pub use lifecycle::RefreshOutcome;
 
 use url::Url;
 
@@ -13,7 +22,8 @@ use super::pkce::CodeChallenge;
 use super::secret::{AccessToken, CodeVerifier, Nonce, State};
 use super::session::{Session, SessionSummary};
 use super::store::Store;
-use super::token::{code_exchange_request, process_token_response};
+use super::tabs::LockGuard;
+use super::token::code_exchange_request;
 
 /// What the protocol needs from its environment. The browser implementation uses
 /// `crypto.getRandomValues`, `crypto.subtle.digest`, `fetch` and `Date.now()`.
@@ -27,6 +37,14 @@ pub trait Platform {
     async fn fetch(&self, request: HttpRequest) -> Result<HttpResponse, Error>;
     /// The current time in milliseconds since the Unix epoch.
     fn now_ms(&self) -> u64;
+    /// Waits `ms` milliseconds (`setTimeout`); the fake advances its clock.
+    async fn sleep(&self, ms: u64);
+    /// Takes the lock `name`, shared by every tab of the origin (Web Locks) or, where Web Locks
+    /// are missing, by this tab only. Waits for it; dropping the guard releases it.
+    async fn lock(&self, name: &str) -> LockGuard;
+    /// Posts `message` to this client's sibling tabs (BroadcastChannel). False where they
+    /// cannot be reached.
+    fn broadcast(&self, message: &str) -> bool;
 }
 
 /// A login client for one OAuth client id.
@@ -35,6 +53,7 @@ pub struct Client<P: Platform> {
     platform: P,
     sessions: Box<dyn Store>,
     pending: Box<dyn Store>,
+    lifecycle: lifecycle::Lifecycle,
 }
 
 const SESSION_KEY: &str = "session";
@@ -54,6 +73,7 @@ impl<P: Platform> Client<P> {
             platform,
             sessions,
             pending,
+            lifecycle: Default::default(),
         }
     }
 
@@ -161,9 +181,7 @@ impl<P: Platform> Client<P> {
             &pending.code_verifier,
             &pending.redirect_uri,
         );
-        let response = self.platform.fetch(request).await?;
-        let now = self.platform.now_ms();
-        let tokens = process_token_response(&response, now).map_err(Error::TokenExchange)?;
+        let (tokens, now) = self.token_request(request, Error::TokenExchange).await?;
         let session = Session::from_token_response(tokens, now, &self.config.scopes);
         self.save_session(&session)?;
         let mut summary = session.summary();
@@ -206,13 +224,16 @@ impl<P: Platform> Client<P> {
         let _ = self.sessions.remove(&self.key(SESSION_KEY));
     }
 
-    /// The access token for an API call, or `login_required` (and the stale session is
-    /// cleared) when there is none or it expired.
+    /// The access token, without refreshing, or `login_required` when there is none or it
+    /// expired (the stale session is cleared unless it holds a refresh token, which
+    /// [`Client::api_token`] would use).
     pub fn access_token(&self) -> Result<AccessToken, Error> {
         match self.stored_session() {
             None => Err(Error::LoginRequired("there is no session")),
             Some(s) if !s.is_fresh(self.platform.now_ms()) => {
-                self.clear_session();
+                if s.refresh_token.is_none() {
+                    self.clear_session();
+                }
                 Err(Error::LoginRequired("the session expired"))
             }
             Some(s) => Ok(s.access_token),
