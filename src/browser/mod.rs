@@ -4,6 +4,7 @@
 pub mod crypto;
 pub mod fetch;
 pub mod location;
+pub mod runtime;
 pub mod storage;
 pub mod tabs;
 pub mod timers;
