@@ -534,7 +534,7 @@ impl PkceClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<LogoutResult>")]
     pub fn logout(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "LogoutOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "LogoutOptions")] options: JsValue,
     ) -> Promise {
         let parsed = parse_logout_options(options);
         let session = self.inner.end_local_session();
@@ -687,7 +687,7 @@ pub fn get_session_fn() -> JsValue {
 /// `logout()` on the configured client; without one, resolves with nothing done.
 #[wasm_bindgen(js_name = logout, unchecked_return_type = "Promise<LogoutResult>")]
 pub fn logout_fn(
-    #[wasm_bindgen(unchecked_param_type = "LogoutOptions | undefined")] options: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "LogoutOptions")] options: JsValue,
 ) -> Promise {
     match default_client() {
         Ok(c) => c.logout(options),
