@@ -177,9 +177,9 @@ async fn broadcast_channel_round_trip_between_two_objects() {
     let (ga, gb) = (got_a.clone(), got_b.clone());
     let a = TabChannel::open("pixie:test-channel", move |m| ga.borrow_mut().push(m)).unwrap();
     let b = TabChannel::open("pixie:test-channel", move |m| gb.borrow_mut().push(m)).unwrap();
-    assert!(a.post(r#"{"type":"query","family":"f"}"#));
+    assert!(a.post(r#"{"query":{"family":"f"}}"#));
     assert!(eventually(2_000, || got_b.borrow().len() == 1).await);
-    assert_eq!(got_b.borrow()[0], r#"{"type":"query","family":"f"}"#);
+    assert_eq!(got_b.borrow()[0], r#"{"query":{"family":"f"}}"#);
     assert!(b.post("pong"));
     assert!(eventually(2_000, || got_a.borrow().len() == 1).await);
     timers::sleep(50).await;

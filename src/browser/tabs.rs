@@ -6,7 +6,6 @@
 //! within this tab and no messages, and says so once with `console.warn`.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -19,8 +18,9 @@ use crate::core::tabs::LockGuard;
 
 thread_local! {
     static WARNED: Cell<bool> = const { Cell::new(false) };
-    /// Per-tab locks: the promise the last waiter for each name resolves on release.
-    static LOCAL_TAILS: RefCell<HashMap<String, Promise>> = RefCell::new(HashMap::new());
+    /// Per-tab locks: for each name, the promise its last taker resolves on release. (A few
+    /// names at most: a `Vec` keeps hashbrown out of the binary.)
+    static LOCAL_TAILS: RefCell<Vec<(String, Promise)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Warns once per page that sibling tabs cannot be coordinated. Returns whether this call
@@ -145,19 +145,27 @@ pub async fn web_lock(name: &str) -> Result<LockGuard, Error> {
 /// Takes the per-tab lock `name` (first come, first served), waiting for it.
 pub async fn local_lock(name: &str) -> LockGuard {
     let (mine, release, _) = deferred();
-    let previous = LOCAL_TAILS.with(|t| t.borrow_mut().insert(name.to_string(), mine.clone()));
+    let previous = LOCAL_TAILS.with(|t| {
+        let mut tails = t.borrow_mut();
+        match tails.iter_mut().find(|(n, _)| n == name) {
+            Some((_, tail)) => Some(std::mem::replace(tail, mine.clone())),
+            None => {
+                tails.push((name.to_string(), mine.clone()));
+                None
+            }
+        }
+    });
     if let Some(previous) = previous {
         let _ = JsFuture::from(previous).await;
     }
-    let name = name.to_string();
     LockGuard::new(move || {
         let _ = release.call0(&JsValue::UNDEFINED);
+        // The last taker of the name gone: forget it.
         LOCAL_TAILS.with(|t| {
-            let mut tails = t.borrow_mut();
-            let last: Option<&JsValue> = tails.get(&name).map(AsRef::as_ref);
-            if last == Some(mine.as_ref()) {
-                tails.remove(&name);
-            }
+            t.borrow_mut().retain(|(_, tail)| {
+                let tail: &JsValue = tail.as_ref();
+                tail != AsRef::<JsValue>::as_ref(&mine)
+            })
         });
     })
 }

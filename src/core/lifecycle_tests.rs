@@ -727,7 +727,7 @@ fn siblings_adopt_a_refresh_of_their_family_only() {
     block_on(cb.receive_tab_message(&msg)).unwrap();
     assert_eq!(b.stored_rt(&cb).as_deref(), Some("RT-3"));
     // Junk on the channel is ignored.
-    block_on(cb.receive_tab_message("{\"type\":\"hello\"}")).unwrap();
+    block_on(cb.receive_tab_message("{\"hello\":{}}")).unwrap();
     block_on(cb.receive_tab_message("not json")).unwrap();
 }
 

@@ -49,9 +49,11 @@ pub fn lock_name(client_id: &str, family: &str) -> String {
     format!("pixie:{client_id}:refresh:{family}")
 }
 
-/// A message between sibling tabs, as JSON text. Holds tokens (in `Refreshed`): no `Debug`.
+/// A message between sibling tabs, as JSON text: `{"refreshed":{...}}`, `{"loggedOut":{...}}`
+/// or `{"query":{...}}` (externally tagged: the cheapest form for serde to parse). Holds tokens
+/// (in `Refreshed`): no `Debug`.
 #[derive(Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub enum TabMessage {
     /// A tab refreshed (or answers a query): here is the current session. `families` are the
     /// family ids of the refresh tokens it replaced (its lineage, newest first).
@@ -144,12 +146,18 @@ mod tests {
     #[test]
     fn messages_round_trip() {
         let m = TabMessage::Query { family: "f".into() };
-        assert_eq!(m.to_json(), r#"{"type":"query","family":"f"}"#);
+        assert_eq!(m.to_json(), r#"{"query":{"family":"f"}}"#);
         assert!(matches!(
-            TabMessage::parse(r#"{"type":"loggedOut","families":["a","b"]}"#),
+            TabMessage::parse(r#"{"loggedOut":{"families":["a","b"]}}"#),
             Some(TabMessage::LoggedOut { families }) if families == ["a", "b"]
         ));
-        for junk in ["", "{}", r#"{"type":"refreshed","families":[]}"#, "[1]"] {
+        for junk in [
+            "",
+            "{}",
+            r#"{"refreshed":{"families":[]}}"#,
+            r#"{"hello":{}}"#,
+            "[1]",
+        ] {
             assert!(TabMessage::parse(junk).is_none(), "{junk}");
         }
     }
