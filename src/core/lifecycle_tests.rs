@@ -931,3 +931,27 @@ fn no_event_payload_holds_a_token() {
         assert!(!json.contains("AT-") && !json.contains("RT-"), "{json}");
     }
 }
+
+#[test]
+fn a_server_issuing_expired_tokens_cannot_cause_a_request_loop() {
+    let tab = Tab::new(generic);
+    let c = tab.client();
+    tab.login(&c, &tokens("AT-1", Some("RT-1"), Some(0)));
+    for i in 0..3 {
+        tab.platform
+            .respond(200, &tokens(&format!("AT-{i}"), Some("RT-1"), Some(0)));
+    }
+    // The first refresh is due at once; ticks right after it send nothing.
+    block_on(c.tick());
+    block_on(c.tick());
+    assert_eq!(tab.platform.requests.borrow().len(), 1);
+    assert_eq!(
+        c.next_wake(),
+        Some(T0 + super::schedule::MIN_REFRESH_INTERVAL_MS)
+    );
+    tab.platform
+        .now
+        .set(T0 + super::schedule::MIN_REFRESH_INTERVAL_MS);
+    block_on(c.tick());
+    assert_eq!(tab.platform.requests.borrow().len(), 2);
+}

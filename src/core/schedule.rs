@@ -18,6 +18,8 @@ pub struct SessionTimes {
     pub expires_at: Option<u64>,
     /// Whether a refresh token is held.
     pub has_refresh_token: bool,
+    /// When the session was last refreshed, if it was.
+    pub last_refresh_at: Option<u64>,
 }
 
 impl SessionTimes {
@@ -27,9 +29,14 @@ impl SessionTimes {
             issued_at: session.issued_at,
             expires_at: session.expires_at,
             has_refresh_token: session.refresh_token.is_some(),
+            last_refresh_at: session.last_refresh_at,
         }
     }
 }
+
+/// Automatic refreshes are at least this far apart, so a server handing out tokens that are
+/// born expired (`expires_in: 0`, a skewed `exp`) cannot make the page refresh in a loop.
+pub const MIN_REFRESH_INTERVAL_MS: u64 = 10_000;
 
 /// The configured lead times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,7 +126,9 @@ pub fn next_step(
     let warn_at = expires_at.saturating_sub(leads.expiring_ms);
     let warned = memory.warned_for == Some(expires_at);
     if s.has_refresh_token && !memory.refresh_disabled {
-        let due = refresh_due_at(s.issued_at, expires_at, leads.refresh_ms).max(memory.retry_at);
+        let due = refresh_due_at(s.issued_at, expires_at, leads.refresh_ms)
+            .max(memory.retry_at)
+            .max(s.last_refresh_at.map_or(0, |t| t + MIN_REFRESH_INTERVAL_MS));
         if now >= due {
             return Step::Refresh;
         }
@@ -184,6 +193,7 @@ mod tests {
             issued_at: T0,
             expires_at: Some(T0 + HOUR),
             has_refresh_token: rt,
+            last_refresh_at: None,
         })
     }
 
@@ -212,6 +222,7 @@ mod tests {
             issued_at: T0,
             expires_at: None,
             has_refresh_token: true,
+            last_refresh_at: None,
         });
         assert_eq!(next_step(unknown, &m, LEADS, T0, false), Step::Wait(None));
     }
@@ -230,6 +241,31 @@ mod tests {
         assert_eq!(refresh_due_at(T0, T0 + 60_000, 60_000), T0 + 30_000);
         assert_eq!(refresh_due_at(T0, T0, 60_000), T0);
         assert_eq!(refresh_due_at(T0, T0 + HOUR, 0), T0 + HOUR);
+    }
+
+    #[test]
+    fn tokens_born_expired_do_not_refresh_in_a_loop() {
+        let born_expired = SessionTimes {
+            issued_at: T0,
+            expires_at: Some(T0),
+            has_refresh_token: true,
+            last_refresh_at: Some(T0),
+        };
+        let m = Memory::default();
+        assert_eq!(
+            next_step(Some(born_expired), &m, LEADS, T0, false),
+            Step::Wait(Some(T0 + MIN_REFRESH_INTERVAL_MS))
+        );
+        assert_eq!(
+            next_step(
+                Some(born_expired),
+                &m,
+                LEADS,
+                T0 + MIN_REFRESH_INTERVAL_MS,
+                false
+            ),
+            Step::Refresh
+        );
     }
 
     #[test]
@@ -267,6 +303,7 @@ mod tests {
             issued_at: T0 + HOUR,
             expires_at: Some(T0 + 2 * HOUR),
             has_refresh_token: true,
+            last_refresh_at: Some(T0 + HOUR),
         };
         assert_eq!(
             next_step(Some(fresh), &m, LEADS, T0 + HOUR + 2, false),
