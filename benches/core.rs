@@ -47,6 +47,7 @@ fn main() {
         redirect_uri: config.redirect_uri.to_string(),
         created_at: 1_000,
         return_to: None,
+        max_age: None,
     };
     let challenge = CodeChallenge::from_sha256_digest(&[5; 32]);
     let options = LoginOptions::default();

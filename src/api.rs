@@ -10,15 +10,19 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 use web_sys::{Request, RequestInit};
 
+use crate::browser::runtime::Runtime;
 use crate::browser::storage::SessionStore;
 use crate::browser::{fetch, location, BrowserPlatform};
 use crate::core::authorize::LoginOptions;
 use crate::core::cache::DocumentCache;
 use crate::core::callback::{clean_callback_url, is_callback};
-use crate::core::client::Client;
+use crate::core::client::{Client, LogoutOutcome, RevocationStatus};
 use crate::core::config::{Config, RawConfig, StorageKind};
 use crate::core::discovery::discover;
 use crate::core::error::{CallbackError, ConfigError, Error};
+use crate::core::events::{Event, StorageFallback};
+use crate::core::logout::LogoutOptions;
+use crate::core::secret::AccessToken;
 use crate::core::store::{MemoryStore, Store};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -55,6 +59,15 @@ export interface CommonConfig {
   storage?: "session" | "memory";
   /** Allowed clock skew for the ID token's exp, iat, nbf and auth_time: default 60, at most 600. */
   clockToleranceSeconds?: number;
+  /** Refresh this many seconds before the access token expires (default 60, 0-86400). A
+   * token living less than twice this is refreshed halfway through its life. */
+  refreshLeadSeconds?: number;
+  /** Emit "tokenExpiring" this many seconds before expiry when the token will not be renewed
+   * automatically: no refresh token, or refreshing keeps failing (default 300, 0-86400). */
+  expiringLeadSeconds?: number;
+  /** Where the server sends the browser back after logout({ redirect: true }); must be
+   * registered there. Default: redirectUri. */
+  postLogoutRedirectUri?: string;
 }
 
 /**
@@ -68,9 +81,11 @@ export interface OidcEndpoints {
   jwksUri?: string;
   /** The UserInfo endpoint, for loadUserInfo(). */
   userinfoEndpoint?: string;
-  /** The RP-initiated logout endpoint (OpenID Connect RP-Initiated Logout 1.0). */
+  /** The OpenID Connect end_session_endpoint, used by logout({ redirect: true }). Wins over
+   * the Genesys Cloud logout page when both apply. */
   endSessionEndpoint?: string;
-  /** The token revocation endpoint (RFC 7009). */
+  /** The token revocation endpoint (RFC 7009). logout() revokes the refresh token there
+   * (the access token when there is none). */
   revocationEndpoint?: string;
 }
 
@@ -214,7 +229,109 @@ export interface SessionSummary {
   hasIdToken: boolean;
   /** After handleCallback: the returnTo given to login(), already restored. */
   returnTo?: string;
+  /** How many times this session was refreshed (by this tab or a sibling tab). */
+  refreshCount: number;
+  /** When it was last refreshed, ms since the epoch (browser clock), or null. */
+  lastRefreshAt: number | null;
+  /** The server's clock minus the browser's, in ms, measured at the last token response from
+   * its Date header or a JWT's iat; null when unknown. Expiry is already corrected for it. */
+  clockOffsetMs: number | null;
 }
+
+/** Options of logout(). */
+export interface LogoutOptions {
+  /** Also end the session at the server by sending the browser to its logout page (Genesys
+   * Cloud: https://login.<domain>/logout; OpenID Connect: endSessionEndpoint with
+   * id_token_hint). Ignored for a generic server without endSessionEndpoint. */
+  redirect?: boolean;
+  /** Absolute URL the server sends the browser back to (must be registered there).
+   * Default: postLogoutRedirectUri, else redirectUri. */
+  returnTo?: string;
+}
+
+/** What logout() did beyond ending the local session, which it always does first. */
+export interface LogoutResult {
+  /** "revoked": every revocation request succeeded; "failed": one failed (see error);
+   * "skipped": nothing to revoke or nowhere to do it. */
+  revocation: "revoked" | "failed" | "skipped";
+  /** The revocation failure (code "revocation_failed"), or null. */
+  error: PixieAuthError | null;
+  /** Where the browser is being sent (the server's logout page), or null. */
+  redirectTo: string | null;
+}
+
+/** "tokenExpiring": the access token expires soon and will NOT be renewed automatically (no
+ * refresh token, or refreshing keeps failing). Once per token, expiringLeadSeconds before
+ * expiry: send the user through login() at a convenient moment. */
+export interface TokenExpiringEvent {
+  /** Expiry, ms since the epoch (browser clock). */
+  expiresAt: number;
+  /** Whole seconds left (0 when already expired). */
+  secondsLeft: number;
+  /** True when a refresh token is held but refreshing fails (it is retried, paced). */
+  hasRefreshToken: boolean;
+}
+
+/** "tokenRefreshed": a new access token is in use (refreshed here, or by a sibling tab). */
+export interface TokenRefreshedEvent {
+  /** The new expiry, ms since the epoch (browser clock), or null when unknown. */
+  expiresAt: number | null;
+  refreshCount: number;
+  lastRefreshAt: number;
+  /** Whether the server rotated the refresh token. */
+  rotated: boolean;
+  /** "other-tab": a sibling tab of the same session refreshed and shared the result. */
+  origin: "this-tab" | "other-tab";
+}
+
+/** "sessionExpired": the session ended without logout(); calls reject with login_required. */
+export interface SessionExpiredEvent {
+  /** "expired": the access token expired and cannot be renewed; "refresh_rejected": the server
+   * refused the refresh token (invalid_grant); "unauthorized": the API answered 401 and a
+   * refresh could not fix it. */
+  reason: "expired" | "refresh_rejected" | "unauthorized";
+  code: "login_required";
+}
+
+/** "loggedOut": logout() ended the session, in this tab or a sibling tab of the session. */
+export interface LoggedOutEvent {
+  origin: "this-tab" | "other-tab";
+}
+
+/** "storageFallback": sessionStorage is blocked; the session lives in memory (a reload or the
+ * login redirect loses it). Emitted once, on a microtask after construction. */
+export interface StorageFallbackEvent {
+  requested: "session";
+  actual: "memory";
+}
+
+/** Every event and its payload. Payloads never hold a token. */
+export interface PixieEventMap {
+  tokenExpiring: TokenExpiringEvent;
+  tokenRefreshed: TokenRefreshedEvent;
+  sessionExpired: SessionExpiredEvent;
+  loggedOut: LoggedOutEvent;
+  storageFallback: StorageFallbackEvent;
+}
+
+/** The name of an event. */
+export type PixieEventName = keyof PixieEventMap;
+
+/** A handler of the event K. */
+export type PixieEventHandler<K extends PixieEventName> = (event: PixieEventMap[K]) => void;
+
+export interface PkceClient {
+  /** Calls handler with each K event (a handler is added once, like addEventListener).
+   * Throws invalid_config for an unknown event name. */
+  on<K extends PixieEventName>(name: K, handler: PixieEventHandler<K>): void;
+  /** Removes a handler added with on(). */
+  off<K extends PixieEventName>(name: K, handler: PixieEventHandler<K>): void;
+}
+
+/** on() on the configured client. */
+export function on<K extends PixieEventName>(name: K, handler: PixieEventHandler<K>): void;
+/** off() on the configured client. */
+export function off<K extends PixieEventName>(name: K, handler: PixieEventHandler<K>): void;
 
 /** Every code a pixie-auth rejection can carry. */
 export type PixieErrorCode =
@@ -229,7 +346,8 @@ export type PixieErrorCode =
   | "id_token_iss_mismatch" | "id_token_aud_mismatch" | "id_token_azp_mismatch"
   | "id_token_expired" | "id_token_iat_future" | "id_token_nbf_future"
   | "id_token_nonce_mismatch" | "id_token_auth_time_invalid"
-  | "userinfo_failed" | "userinfo_invalid" | "userinfo_sub_mismatch" | "not_a_callback";
+  | "userinfo_failed" | "userinfo_invalid" | "userinfo_sub_mismatch" | "not_a_callback"
+  | "refresh_failed" | "no_refresh_token" | "revocation_failed";
 
 /** The Error every pixie-auth rejection is. Its message never holds a secret. */
 export interface PixieAuthError extends Error {
@@ -301,6 +419,7 @@ enum StorageMode {
 pub struct PkceClient {
     inner: Rc<Client<BrowserPlatform>>,
     mode: StorageMode,
+    runtime: Rc<Runtime>,
 }
 
 impl PkceClient {
@@ -328,11 +447,19 @@ impl PkceClient {
                 (Err(_), StorageKind::Memory) => (memory(), memory(), StorageMode::Memory),
                 (Err(_), StorageKind::Session) => (memory(), memory(), StorageMode::MemoryFallback),
             };
-        let client = Client::new(config, BrowserPlatform, sessions, pending)
-            .with_document_cache(page_documents());
+        let runtime = Runtime::start(config, sessions, pending, page_documents());
+        if mode == StorageMode::MemoryFallback {
+            runtime
+                .client()
+                .push_event(Event::StorageFallback(StorageFallback {
+                    requested: "session",
+                    actual: "memory",
+                }));
+        }
         PkceClient {
-            inner: Rc::new(client),
+            inner: runtime.client().clone(),
             mode,
+            runtime,
         }
     }
 
@@ -344,7 +471,7 @@ impl PkceClient {
             .discovery_issuer()
             .map_err(|e| js_err(e.into()))?
             .to_string();
-        let metadata = discover(&BrowserPlatform, &page_documents(), &issuer)
+        let metadata = discover(&BrowserPlatform::default(), &page_documents(), &issuer)
             .await
             .map_err(js_err)?;
         let config = raw.with_discovery(metadata).map_err(|e| js_err(e.into()))?;
@@ -439,7 +566,8 @@ impl PkceClient {
     #[wasm_bindgen(js_name = handleCallback, unchecked_return_type = "Promise<SessionSummary>")]
     pub fn handle_callback(&self, url: Option<String>) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        let runtime = self.runtime.clone();
+        pumped(runtime, async move {
             let from_page = url.is_none();
             let href = match url {
                 Some(u) => u,
@@ -534,8 +662,13 @@ impl PkceClient {
     }
 
     /// `fetch` with `Authorization: Bearer <access token>`. A path is resolved against the API
-    /// base; an absolute URL must lie under it. Resolves with the `Response`. Without a valid
-    /// session, or when the API answers 401, the session is cleared and the promise rejects
+    /// base; an absolute URL must lie under it. Resolves with the `Response`.
+    ///
+    /// An expired access token is refreshed first when a refresh token is held. When the API
+    /// answers 401, the token is refreshed (or a newer one a concurrent call got is used) and
+    /// the request is sent once more (a copy made before the first send, so the body goes
+    /// again). Without a usable session, when the refresh is refused (`invalid_grant`), or when
+    /// the retry gets 401 too, the session is ended (`sessionExpired`) and the promise rejects
     /// with `login_required` (no redirect: the app decides when to call `login()`).
     #[wasm_bindgen(js_name = callApi, unchecked_return_type = "Promise<Response>")]
     pub fn call_api(
@@ -544,9 +677,9 @@ impl PkceClient {
         #[wasm_bindgen(unchecked_param_type = "RequestInit | undefined")] init: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        pumped(self.runtime.clone(), async move {
             let url = inner.api_url(&path_or_url).map_err(js_err)?;
-            let token = inner.access_token().map_err(js_err)?;
+            let token = inner.api_token().await.map_err(js_err)?;
             let init: RequestInit = if init.is_undefined() || init.is_null() {
                 RequestInit::new()
             } else {
@@ -554,19 +687,73 @@ impl PkceClient {
             };
             // A malformed init (bad method, bad header) is the caller's error: rethrow it as is.
             let request = Request::new_with_str_and_init(&url, &init)?;
-            let mut bearer = String::with_capacity(7 + token.secret().len());
-            bearer.push_str("Bearer ");
-            bearer.push_str(token.secret());
-            request.headers().set("Authorization", &bearer)?;
+            let spare = request.clone()?;
+            set_bearer(&request, &token)?;
             let response = fetch::fetch_request(&request).await.map_err(js_err)?;
+            if response.status() != 401 {
+                return Ok(response.into());
+            }
+            let token = inner
+                .after_unauthorized(&token, false)
+                .await
+                .map_err(js_err)?;
+            set_bearer(&spare, &token)?;
+            let response = fetch::fetch_request(&spare).await.map_err(js_err)?;
             if response.status() == 401 {
-                inner.clear_session();
-                return Err(js_err(Error::LoginRequired(
-                    "the API refused the access token (401)",
-                )));
+                inner
+                    .after_unauthorized(&token, true)
+                    .await
+                    .map_err(js_err)?;
             }
             Ok(response.into())
         })
+    }
+
+    /// Refreshes the access token now (normally automatic, `refreshLeadSeconds` before
+    /// expiry). Tabs sharing the session refresh it once between them. Resolves with the
+    /// session summary; rejects with `no_refresh_token`, `login_required` (no session, or the
+    /// refresh token was refused: the session is ended), `refresh_failed` or `network_error`
+    /// (the session is kept).
+    #[wasm_bindgen(unchecked_return_type = "Promise<SessionSummary>")]
+    pub fn refresh(&self) -> Promise {
+        let inner = self.inner.clone();
+        pumped(self.runtime.clone(), async move {
+            inner.refresh().await.map_err(js_err)?;
+            match inner.stored_session() {
+                Some(s) => to_js(&s.summary()),
+                None => Err(js_err(Error::LoginRequired("there is no session"))),
+            }
+        })
+    }
+
+    /// THE WAY TO READ THE RAW ACCESS TOKEN, on purpose: for an API `callApi` cannot reach
+    /// (e.g. a WebSocket or a third-party SDK). Refreshes first when it expired. Never log it
+    /// or store it; prefer `callApi`. Rejects with `login_required` without a usable session.
+    #[wasm_bindgen(js_name = getAccessToken, unchecked_return_type = "Promise<string>")]
+    pub fn get_access_token(&self) -> Promise {
+        let inner = self.inner.clone();
+        pumped(self.runtime.clone(), async move {
+            let token = inner.api_token().await.map_err(js_err)?;
+            Ok(JsValue::from(token.secret()))
+        })
+    }
+
+    /// Adds an event handler (TypeScript signature in `PkceClient`'s interface).
+    #[wasm_bindgen(skip_typescript)]
+    pub fn on(&self, name: String, handler: JsValue) -> Result<(), JsValue> {
+        let handler = handler
+            .dyn_into()
+            .map_err(|_| config_error("handler", "must be a function"))?;
+        self.runtime.on(&name, handler).map_err(js_err)
+    }
+
+    /// Removes an event handler.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn off(&self, name: String, handler: JsValue) -> Result<(), JsValue> {
+        let handler = handler
+            .dyn_into()
+            .map_err(|_| config_error("handler", "must be a function"))?;
+        self.runtime.off(&name, &handler).map_err(js_err)
     }
 
     /// Whether a session with an unexpired access token exists.
@@ -584,10 +771,90 @@ impl PkceClient {
             .unwrap_or(JsValue::NULL)
     }
 
-    /// Ends the session in this tab: deletes the session and any pending login.
-    pub fn logout(&self) {
-        self.inner.logout();
+    /// Logs out. Synchronously, before the promise is even returned: deletes the session and
+    /// any pending login from storage and emits `loggedOut`, so the user is logged out even if
+    /// the promise is never awaited or the server fails. Then: ends the session in sibling tabs
+    /// of the same session; revokes the refresh token (else the access token) at
+    /// `revocationEndpoint` (RFC 7009) and, for Genesys Cloud, deletes the access token
+    /// (`DELETE /api/v2/tokens/me`); with `{ redirect: true }`, sends the browser to the
+    /// server's logout page. Resolves with a `LogoutResult` (a revocation failure is reported
+    /// there, not as a rejection); rejects only for invalid options (`invalid_config`), after
+    /// having logged out and revoked all the same.
+    #[wasm_bindgen(unchecked_return_type = "Promise<LogoutResult>")]
+    pub fn logout(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "LogoutOptions")] options: JsValue,
+    ) -> Promise {
+        let parsed = parse_logout_options(options);
+        let session = self.inner.end_local_session();
+        self.runtime.pump();
+        let inner = self.inner.clone();
+        pumped(self.runtime.clone(), async move {
+            let default = LogoutOptions::default();
+            let options = parsed.as_ref().unwrap_or(&default);
+            let outcome = inner.finish_logout(session, options).await;
+            let options_ok = parsed?;
+            let outcome = outcome.map_err(js_err)?;
+            if let (true, Some(url)) = (options_ok.redirect, &outcome.redirect_to) {
+                location::navigate(url.as_str()).map_err(js_err)?;
+            }
+            Ok(logout_result(&outcome))
+        })
     }
+}
+
+/// Runs `work` as a promise, then delivers the events it queued and re-arms the timer.
+fn pumped(
+    runtime: Rc<Runtime>,
+    work: impl std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
+) -> Promise {
+    future_to_promise(async move {
+        let result = work.await;
+        runtime.pump();
+        result
+    })
+}
+
+fn set_bearer(request: &Request, token: &AccessToken) -> Result<(), JsValue> {
+    let mut bearer = String::with_capacity(7 + token.secret().len());
+    bearer.push_str("Bearer ");
+    bearer.push_str(token.secret());
+    request.headers().set("Authorization", &bearer)
+}
+
+fn parse_logout_options(options: JsValue) -> Result<LogoutOptions, JsValue> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(LogoutOptions::default());
+    }
+    serde_wasm_bindgen::from_value(options).map_err(|e| config_error("logoutOptions", e))
+}
+
+fn logout_result(outcome: &LogoutOutcome) -> JsValue {
+    let result = js_sys::Object::new();
+    let set = |k: &str, v: JsValue| {
+        let _ = Reflect::set(&result, &k.into(), &v);
+    };
+    set(
+        "revocation",
+        match outcome.revocation {
+            RevocationStatus::Revoked => "revoked",
+            RevocationStatus::Failed => "failed",
+            RevocationStatus::Skipped => "skipped",
+        }
+        .into(),
+    );
+    set(
+        "error",
+        outcome.error.as_ref().map_or(JsValue::NULL, to_js_error),
+    );
+    set(
+        "redirectTo",
+        outcome
+            .redirect_to
+            .as_ref()
+            .map_or(JsValue::NULL, |u| u.as_str().into()),
+    );
+    result.into()
 }
 
 fn parse_login_options(options: JsValue) -> Result<LoginOptions, JsValue> {
@@ -703,10 +970,41 @@ pub fn messenger_auth_code_fn(url: Option<String>) -> Promise {
     default_client().map_or_else(reject, |c| c.messenger_auth_code(url))
 }
 
-/// `logout()` on the configured client.
-#[wasm_bindgen(js_name = logout)]
-pub fn logout_fn() {
-    if let Ok(c) = default_client() {
-        c.logout();
+/// `logout()` on the configured client; without one, resolves with nothing done.
+#[wasm_bindgen(js_name = logout, unchecked_return_type = "Promise<LogoutResult>")]
+pub fn logout_fn(
+    #[wasm_bindgen(unchecked_optional_param_type = "LogoutOptions")] options: JsValue,
+) -> Promise {
+    match default_client() {
+        Ok(c) => c.logout(options),
+        Err(_) => Promise::resolve(&logout_result(&LogoutOutcome {
+            revocation: RevocationStatus::Skipped,
+            error: None,
+            redirect_to: None,
+        })),
     }
+}
+
+/// `refresh()` on the configured client.
+#[wasm_bindgen(js_name = refresh, unchecked_return_type = "Promise<SessionSummary>")]
+pub fn refresh_fn() -> Promise {
+    default_client().map_or_else(reject, |c| c.refresh())
+}
+
+/// `getAccessToken()` on the configured client: the raw token, on purpose.
+#[wasm_bindgen(js_name = getAccessToken, unchecked_return_type = "Promise<string>")]
+pub fn get_access_token_fn() -> Promise {
+    default_client().map_or_else(reject, |c| c.get_access_token())
+}
+
+/// `on()` on the configured client (TypeScript signature in the custom section).
+#[wasm_bindgen(js_name = on, skip_typescript)]
+pub fn on_fn(name: String, handler: JsValue) -> Result<(), JsValue> {
+    default_client()?.on(name, handler)
+}
+
+/// `off()` on the configured client.
+#[wasm_bindgen(js_name = off, skip_typescript)]
+pub fn off_fn(name: String, handler: JsValue) -> Result<(), JsValue> {
+    default_client()?.off(name, handler)
 }

@@ -39,7 +39,7 @@ export function config(clientId) {
     authorizationEndpoint: "http://127.0.0.1:9000/auth",
     tokenEndpoint: "http://127.0.0.1:9/token",
     apiBase: "http://127.0.0.1:9/",
-    scopes: ["openid", "profile"],
+    scopes: ["profile"],
   };
 }
 "#)]
@@ -69,7 +69,7 @@ fn core_client(client_id: &str) -> Client<BrowserPlatform> {
     let store = SessionStore::open().unwrap();
     Client::new(
         raw.validate().unwrap(),
-        BrowserPlatform,
+        BrowserPlatform::default(),
         Box::new(store.clone()),
         Box::new(store),
     )
@@ -156,7 +156,7 @@ async fn stale_pending_login_is_refused() {
     let key = "pixie:t-expiry:pending";
     let mut pending: serde_json::Value =
         serde_json::from_str(&session_storage().get_item(key).unwrap().unwrap()).unwrap();
-    let aged = BrowserPlatform.now_ms() - 11 * 60 * 1000;
+    let aged = BrowserPlatform::default().now_ms() - 11 * 60 * 1000;
     pending["createdAt"] = aged.into();
     session_storage()
         .set_item(key, &pending.to_string())
@@ -173,7 +173,7 @@ async fn stale_pending_login_is_refused() {
 #[wasm_bindgen_test]
 async fn reload_picks_the_stored_session_up() {
     // What an earlier page load of this tab left behind.
-    let expires = BrowserPlatform.now_ms() + 3_600_000;
+    let expires = BrowserPlatform::default().now_ms() + 3_600_000;
     session_storage()
         .set_item(
             "pixie:t-reload:session",
@@ -201,7 +201,7 @@ async fn reload_picks_the_stored_session_up() {
     assert!(Reflect::get(&summary, &"accessToken".into())
         .unwrap()
         .is_undefined());
-    client.logout();
+    let _ = client.logout(JsValue::UNDEFINED);
     assert!(!client.is_authenticated());
     assert!(session_storage()
         .get_item("pixie:t-reload:session")
@@ -211,7 +211,7 @@ async fn reload_picks_the_stored_session_up() {
 
 #[wasm_bindgen_test]
 async fn bad_callback_rejects_with_a_coded_error_and_keeps_the_session() {
-    let expires = BrowserPlatform.now_ms() + 3_600_000;
+    let expires = BrowserPlatform::default().now_ms() + 3_600_000;
     let session = format!(r#"{{"accessToken":"AT","expiresAt":{expires},"issuedAt":1}}"#);
     session_storage()
         .set_item("pixie:t-bad:session", &session)
@@ -236,7 +236,7 @@ async fn bad_callback_rejects_with_a_coded_error_and_keeps_the_session() {
         client.is_authenticated(),
         "the earlier session survives a bad callback"
     );
-    client.logout();
+    let _ = client.logout(JsValue::UNDEFINED);
 }
 
 #[wasm_bindgen_test]

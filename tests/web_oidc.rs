@@ -56,7 +56,7 @@ fn fixtures() -> Vec<Fixture> {
 /// Verifies `token`'s signature with WebCrypto.
 async fn webcrypto_verifies(alg: JwsAlg, jwk: &Jwk, token: &str) -> Result<bool, Error> {
     let (input, sig) = token.rsplit_once('.').unwrap();
-    BrowserPlatform
+    BrowserPlatform::default()
         .verify_signature(alg, jwk, input.as_bytes(), &decode_url(sig).unwrap())
         .await
 }
@@ -75,8 +75,14 @@ async fn validate(token: &str, jwks: &Value) -> Result<String, Error> {
         tolerance_s: 60,
     };
     let uri = Url::parse(JWKS_URI).unwrap();
-    let claims =
-        verify_id_token(&BrowserPlatform, &cache, &uri, &IdToken::new(token), &check).await?;
+    let claims = verify_id_token(
+        &BrowserPlatform::default(),
+        &cache,
+        &uri,
+        &IdToken::new(token),
+        &check,
+    )
+    .await?;
     Ok(claims.sub().unwrap_or_default().to_string())
 }
 

@@ -4,18 +4,36 @@
 pub mod crypto;
 pub mod fetch;
 pub mod location;
+pub mod runtime;
 pub mod storage;
+pub mod tabs;
+pub mod timers;
+
+use std::rc::Rc;
 
 use crate::core::client::Platform;
 use crate::core::error::Error;
 use crate::core::http::{HttpRequest, HttpResponse};
 use crate::core::jwks::Jwk;
 use crate::core::jwt::JwsAlg;
+use crate::core::tabs::LockGuard;
 
-/// The browser [`Platform`]: WebCrypto (random, digest, signature verification), `fetch` and
-/// `Date.now()`.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct BrowserPlatform;
+/// The browser [`Platform`]: WebCrypto (random, digest, signature verification), `fetch`,
+/// `Date.now()`, `setTimeout`, Web Locks and this client's BroadcastChannel (none where
+/// unsupported).
+#[derive(Default, Clone)]
+pub struct BrowserPlatform {
+    channel: Option<Rc<tabs::TabChannel>>,
+}
+
+impl BrowserPlatform {
+    /// A platform posting sibling-tab messages on `channel`.
+    pub fn with_channel(channel: Option<tabs::TabChannel>) -> Self {
+        BrowserPlatform {
+            channel: channel.map(Rc::new),
+        }
+    }
+}
 
 impl Platform for BrowserPlatform {
     fn random_bytes(&self, buf: &mut [u8]) -> Result<(), Error> {
@@ -42,6 +60,18 @@ impl Platform for BrowserPlatform {
 
     fn now_ms(&self) -> u64 {
         js_sys::Date::now() as u64
+    }
+
+    async fn sleep(&self, ms: u64) {
+        timers::sleep(ms).await
+    }
+
+    async fn lock(&self, name: &str) -> LockGuard {
+        tabs::lock(name).await
+    }
+
+    fn broadcast(&self, message: &str) -> bool {
+        self.channel.as_ref().is_some_and(|c| c.post(message))
     }
 }
 

@@ -1,6 +1,15 @@
 //! The login flow, independent of any browser: a [`Client`] drives the protocol through a
 //! [`Platform`] (randomness, SHA-256, HTTP, clock) and two [`Store`]s (session, pending login).
 //! The browser layer supplies a WebCrypto/fetch platform; tests supply a fake one.
+//!
+//! The session lifecycle (refresh, expiry, sibling tabs) is in the `lifecycle` submodule,
+//! logout in `end_session`.
+
+mod end_session;
+mod lifecycle;
+
+pub use end_session::{LogoutOutcome, RevocationStatus};
+pub use lifecycle::RefreshOutcome;
 
 use std::rc::Rc;
 
@@ -22,7 +31,8 @@ use super::pkce::CodeChallenge;
 use super::secret::{AccessToken, CodeVerifier, Nonce, State};
 use super::session::{Session, SessionSummary};
 use super::store::Store;
-use super::token::{code_exchange_request, process_token_response};
+use super::tabs::LockGuard;
+use super::token::code_exchange_request;
 use super::userinfo::{process_userinfo_response, userinfo_request, UserInfo};
 
 /// What the protocol needs from its environment. The browser implementation uses
@@ -49,6 +59,14 @@ pub trait Platform {
     ) -> Result<bool, Error>;
     /// The current time in milliseconds since the Unix epoch.
     fn now_ms(&self) -> u64;
+    /// Waits `ms` milliseconds (`setTimeout`); the fake advances its clock.
+    async fn sleep(&self, ms: u64);
+    /// Takes the lock `name`, shared by every tab of the origin (Web Locks) or, where Web Locks
+    /// are missing, by this tab only. Waits for it; dropping the guard releases it.
+    async fn lock(&self, name: &str) -> LockGuard;
+    /// Posts `message` to this client's sibling tabs (BroadcastChannel). False where they
+    /// cannot be reached.
+    fn broadcast(&self, message: &str) -> bool;
 }
 
 /// A login client for one OAuth client id.
@@ -58,6 +76,7 @@ pub struct Client<P: Platform> {
     sessions: Box<dyn Store>,
     pending: Box<dyn Store>,
     documents: Rc<DocumentCache>,
+    lifecycle: lifecycle::Lifecycle,
 }
 
 const SESSION_KEY: &str = "session";
@@ -78,6 +97,7 @@ impl<P: Platform> Client<P> {
             sessions,
             pending,
             documents: Rc::default(),
+            lifecycle: Default::default(),
         }
     }
 
@@ -222,9 +242,7 @@ impl<P: Platform> Client<P> {
             &pending.code_verifier,
             &pending.redirect_uri,
         );
-        let response = self.platform.fetch(request).await?;
-        let now = self.platform.now_ms();
-        let tokens = process_token_response(&response, now).map_err(Error::TokenExchange)?;
+        let (tokens, now) = self.token_request(request, Error::TokenExchange).await?;
         let claims = if self.config.is_openid() {
             // OIDC Core §3.1.3.3: with the openid scope the token response carries an ID token.
             let id_token = tokens.id_token.as_ref().ok_or(Error::TokenExchange(
@@ -367,13 +385,16 @@ impl<P: Platform> Client<P> {
         let _ = self.sessions.remove(&self.key(SESSION_KEY));
     }
 
-    /// The access token for an API call, or `login_required` (and the stale session is
-    /// cleared) when there is none or it expired.
+    /// The access token, without refreshing, or `login_required` when there is none or it
+    /// expired (the stale session is cleared unless it holds a refresh token, which
+    /// [`Client::api_token`] would use).
     pub fn access_token(&self) -> Result<AccessToken, Error> {
         match self.stored_session() {
             None => Err(Error::LoginRequired("there is no session")),
             Some(s) if !s.is_fresh(self.platform.now_ms()) => {
-                self.clear_session();
+                if s.refresh_token.is_none() {
+                    self.clear_session();
+                }
                 Err(Error::LoginRequired("the session expired"))
             }
             Some(s) => Ok(s.access_token),

@@ -237,12 +237,24 @@ fn token_endpoint_failures() {
     assert!(!h.client().has_pending_login());
     assert!(!h.client().is_authenticated());
 
+    // A transient failure is retried with backoff: three attempts in all, then reported.
     let (cb, _) = h.login(LoginOptions::default());
+    let sent = h.platform.requests.borrow().len();
+    h.platform.fail_network();
+    h.platform.respond(503, "");
     h.platform.fail_network();
     assert_eq!(
         err(block_on(h.client().handle_callback(&cb))),
         Error::Network
     );
+    assert_eq!(h.platform.requests.borrow().len(), sent + 3);
+    assert_eq!(h.platform.sleeps.borrow().len(), 2);
+    // ... and a retry that succeeds completes the login.
+    let (cb, _) = h.login(LoginOptions::default());
+    h.platform.respond(502, "");
+    h.platform.respond(200, TOKENS);
+    assert!(block_on(h.client().handle_callback(&cb)).is_ok());
+    h.client().logout();
 
     let (cb, _) = h.login(LoginOptions::default());
     h.platform
@@ -262,6 +274,17 @@ fn expired_session_requires_login_and_is_cleared() {
     h.platform.respond(200, TOKENS);
     block_on(h.client().handle_callback(&cb)).ok().unwrap();
     h.platform.now.set(T0 + 3_600_000);
+    // With a refresh token the session is kept for a refresh...
+    assert_eq!(err(h.client().access_token()).code(), "login_required");
+    assert!(h.client().stored_session().is_some());
+    // ... without one it is cleared.
+    let (cb, _) = h.login(LoginOptions::default());
+    h.platform.respond(
+        200,
+        r#"{"access_token":"AT-1","token_type":"Bearer","expires_in":3600}"#,
+    );
+    block_on(h.client().handle_callback(&cb)).ok().unwrap();
+    h.platform.now.set(T0 + 2 * 3_600_000);
     assert_eq!(err(h.client().access_token()).code(), "login_required");
     assert!(h.client().stored_session().is_none());
     assert_eq!(

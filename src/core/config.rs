@@ -114,6 +114,14 @@ pub struct RawConfig {
     pub revocation_endpoint: Option<String>,
     /// Allowed clock skew, in seconds, for the ID token's times (default 60, at most 600).
     pub clock_tolerance_seconds: Option<u64>,
+    /// Refresh this many seconds before the access token expires (default 60).
+    pub refresh_lead_seconds: Option<u64>,
+    /// Emit `tokenExpiring` this many seconds before expiry when the token will not be renewed
+    /// automatically (default 300).
+    pub expiring_lead_seconds: Option<u64>,
+    /// Where the server sends the browser after a logout redirect (must be registered);
+    /// defaults to `redirectUri`.
+    pub post_logout_redirect_uri: Option<String>,
 }
 
 /// Which kind of server the client talks to.
@@ -165,6 +173,30 @@ pub struct Config {
     pub authorization_response_iss_parameter_supported: bool,
     /// Allowed clock skew for ID token times, in seconds.
     pub clock_tolerance_s: u64,
+    /// Refresh this long before the access token expires, in ms.
+    pub refresh_lead_ms: u64,
+    /// Warn (`tokenExpiring`) this long before expiry when no automatic renewal will happen.
+    pub expiring_lead_ms: u64,
+    /// Where to come back after a logout redirect, when set (else `redirect_uri`).
+    pub post_logout_redirect_uri: Option<Url>,
+}
+
+/// Default of `refreshLeadSeconds`.
+pub const DEFAULT_REFRESH_LEAD_S: u64 = 60;
+/// Default of `expiringLeadSeconds`.
+pub const DEFAULT_EXPIRING_LEAD_S: u64 = 300;
+/// The largest lead time accepted: a day.
+pub const MAX_LEAD_S: u64 = 86_400;
+
+fn lead_ms(field: &'static str, value: Option<u64>, default: u64) -> Result<u64, ConfigError> {
+    match value.unwrap_or(default) {
+        s if s <= MAX_LEAD_S => Ok(s * 1000),
+        _ => Err(invalid(field, "must be between 0 and 86400 seconds")),
+    }
+}
+
+fn opt_endpoint(field: &'static str, value: Option<String>) -> Result<Option<Url>, ConfigError> {
+    value.map(|v| parse_endpoint(field, &v)).transpose()
 }
 
 /// The largest accepted `clockToleranceSeconds`: 10 minutes.
@@ -370,6 +402,20 @@ impl RawConfig {
             revocation_endpoint: endpoint("revocationEndpoint", self.revocation_endpoint)?,
             authorization_response_iss_parameter_supported: false,
             clock_tolerance_s,
+            refresh_lead_ms: lead_ms(
+                "refreshLeadSeconds",
+                self.refresh_lead_seconds,
+                DEFAULT_REFRESH_LEAD_S,
+            )?,
+            expiring_lead_ms: lead_ms(
+                "expiringLeadSeconds",
+                self.expiring_lead_seconds,
+                DEFAULT_EXPIRING_LEAD_S,
+            )?,
+            post_logout_redirect_uri: opt_endpoint(
+                "postLogoutRedirectUri",
+                self.post_logout_redirect_uri,
+            )?,
         })
     }
 }
@@ -591,6 +637,42 @@ mod tests {
         let mut c = generic();
         c.clock_tolerance_seconds = Some(0);
         assert_eq!(c.validate().unwrap().clock_tolerance_s, 0);
+    }
+
+    #[test]
+    fn lifecycle_keys() {
+        let c = generic().validate().unwrap();
+        assert_eq!(c.refresh_lead_ms, 60_000);
+        assert_eq!(c.expiring_lead_ms, 300_000);
+        assert!(c.revocation_endpoint.is_none() && c.end_session_endpoint.is_none());
+        let raw: RawConfig = serde_json::from_str(
+            r#"{"clientId":"x","redirectUri":"https://app.example/","region":"eu_west_1",
+            "refreshLeadSeconds":120,"expiringLeadSeconds":0,
+            "revocationEndpoint":"https://as.example/revoke",
+            "endSessionEndpoint":"https://as.example/logout",
+            "postLogoutRedirectUri":"https://app.example/bye"}"#,
+        )
+        .unwrap();
+        let c = raw.validate().unwrap();
+        assert_eq!(c.refresh_lead_ms, 120_000);
+        assert_eq!(c.expiring_lead_ms, 0);
+        assert_eq!(
+            c.revocation_endpoint.unwrap().as_str(),
+            "https://as.example/revoke"
+        );
+        assert_eq!(
+            c.post_logout_redirect_uri.unwrap().as_str(),
+            "https://app.example/bye"
+        );
+        let mut c = generic();
+        c.refresh_lead_seconds = Some(86_401);
+        assert_eq!(field_of(c.validate().unwrap_err()), "refreshLeadSeconds");
+        let mut c = generic();
+        c.revocation_endpoint = Some("http://as.example/revoke".into());
+        assert_eq!(field_of(c.validate().unwrap_err()), "revocationEndpoint");
+        let mut c = generic();
+        c.end_session_endpoint = Some("https://as.example/#x".into());
+        assert_eq!(field_of(c.validate().unwrap_err()), "endSessionEndpoint");
     }
 
     #[test]

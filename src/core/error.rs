@@ -181,6 +181,26 @@ pub enum UserInfoError {
     SubMismatch,
 }
 
+/// A token revocation request failed (RFC 7009 §2.2.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RevocationError {
+    /// No answer arrived (offline, DNS, CORS refusal).
+    Network,
+    /// The server answered with an OAuth error, e.g. `unsupported_token_type`.
+    OAuth {
+        /// The OAuth `error` code.
+        error: String,
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The server answered with a non-success status and no OAuth error body.
+    HttpStatus {
+        /// The HTTP status.
+        status: u16,
+    },
+}
+
 /// Every error the library reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -197,6 +217,18 @@ pub enum Error {
     LoginRequired(&'static str),
     /// Browser storage refused to work and no fallback was possible.
     StorageUnavailable,
+    /// A refresh (RFC 6749 §6) failed and the session is kept: the failure was transient and
+    /// retried [`crate::core::backoff::MAX_ATTEMPTS`] times, or the server refused the client
+    /// (e.g. `invalid_client`), so automatic refresh stops for this refresh token.
+    Refresh(TokenError),
+    /// The server refused the refresh token (`invalid_grant`: expired, revoked or already
+    /// rotated): the session was ended. Surfaced as `login_required`.
+    RefreshRejected(TokenError),
+    /// A refresh was asked for, but the session holds no refresh token.
+    NoRefreshToken,
+    /// Token revocation at logout failed (RFC 7009 §2.2.1, or Genesys `DELETE
+    /// /api/v2/tokens/me`). The local session is gone regardless.
+    Revocation(RevocationError),
     /// A browser API failed in a way that is not the caller's fault (e.g. WebCrypto missing).
     Platform(&'static str),
     /// `callApi` was given a URL outside the configured API base, where the token must not go.
@@ -269,6 +301,11 @@ impl Error {
                 UserInfoError::SubMismatch => "userinfo_sub_mismatch",
             },
             Error::NotACallback => "not_a_callback",
+            Error::Refresh(TokenError::InvalidResponse(_)) => "invalid_token_response",
+            Error::Refresh(_) => "refresh_failed",
+            Error::RefreshRejected(_) => "login_required",
+            Error::NoRefreshToken => "no_refresh_token",
+            Error::Revocation(_) => "revocation_failed",
         }
     }
 
@@ -312,13 +349,37 @@ impl Error {
         "userinfo_invalid",
         "userinfo_sub_mismatch",
         "not_a_callback",
+        "refresh_failed",
+        "no_refresh_token",
+        "revocation_failed",
     ];
 
     /// The OAuth `error` code from the server, when there is one.
     pub fn oauth_error(&self) -> Option<&str> {
         match self {
             Error::Callback(CallbackError::Authorization { error, .. })
-            | Error::TokenExchange(TokenError::OAuth { error, .. }) => Some(error),
+            | Error::TokenExchange(TokenError::OAuth { error, .. })
+            | Error::Refresh(TokenError::OAuth { error, .. })
+            | Error::RefreshRejected(TokenError::OAuth { error, .. })
+            | Error::Revocation(RevocationError::OAuth { error, .. }) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// Whether trying again later may succeed: no answer at all, or a transient token
+    /// endpoint failure ([`TokenError::is_transient`]).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Network => true,
+            Error::TokenExchange(e) | Error::Refresh(e) => e.is_transient(),
+            _ => false,
+        }
+    }
+
+    /// The server's `Retry-After`, in seconds, when it sent one.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Error::TokenExchange(e) | Error::Refresh(e) => e.retry_after(),
             _ => None,
         }
     }
@@ -330,7 +391,12 @@ impl Error {
             | Error::TokenExchange(TokenError::HttpStatus { status, .. })
             | Error::Discovery(DiscoveryError::HttpStatus(status))
             | Error::Jwks(JwksError::HttpStatus(status))
-            | Error::UserInfo(UserInfoError::HttpStatus(status)) => Some(*status),
+            | Error::UserInfo(UserInfoError::HttpStatus(status))
+            | Error::Refresh(TokenError::OAuth { status, .. })
+            | Error::Refresh(TokenError::HttpStatus { status, .. })
+            | Error::RefreshRejected(TokenError::OAuth { status, .. })
+            | Error::Revocation(RevocationError::OAuth { status, .. })
+            | Error::Revocation(RevocationError::HttpStatus { status }) => Some(*status),
             _ => None,
         }
     }
@@ -512,6 +578,29 @@ impl fmt::Display for Error {
                 "this page is not an authorization callback (no code or error in its URL); \
                  start a login first",
             ),
+            Error::Refresh(e) => write!(f, "token refresh failed: {e}"),
+            Error::RefreshRejected(e) => {
+                write!(f, "login required: the refresh token was refused ({e})")
+            }
+            Error::NoRefreshToken => {
+                f.write_str("the session has no refresh token; call login() when convenient")
+            }
+            Error::Revocation(e) => e.fmt(f),
+        }
+    }
+}
+
+impl fmt::Display for RevocationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("token revocation failed (the local session is ended regardless): ")?;
+        match self {
+            RevocationError::Network => f.write_str("the server could not be reached"),
+            RevocationError::OAuth { error, status } => {
+                write!(f, "the server answered {status} {error}")
+            }
+            RevocationError::HttpStatus { status } => {
+                write!(f, "the server answered HTTP {status}")
+            }
         }
     }
 }
@@ -661,6 +750,17 @@ mod tests {
             Error::UserInfo(UserInfoError::Invalid("x")),
             Error::UserInfo(UserInfoError::SubMismatch),
             Error::NotACallback,
+            Error::Refresh(TokenError::HttpStatus {
+                status: 503,
+                retry_after: None,
+            }),
+            Error::RefreshRejected(TokenError::OAuth {
+                error: "invalid_grant".into(),
+                status: 400,
+                retry_after: None,
+            }),
+            Error::NoRefreshToken,
+            Error::Revocation(RevocationError::Network),
         ];
         let mut seen: Vec<&str> = samples.iter().map(Error::code).collect();
         for code in &seen {

@@ -2,9 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::clock::{access_token_expiry, clock_offset_ms, unverified_jwt_times};
 use super::id_token::IdTokenClaims;
 use super::secret::{AccessToken, IdToken, RefreshToken};
 use super::token::TokenResponse;
+
+/// How many earlier refresh-token generations a session remembers (see [`Session::lineage`]).
+pub const LINEAGE_LEN: usize = 8;
 
 /// An access token closer than this to its expiry is treated as expired, so a request does not
 /// leave with a token that dies in flight.
@@ -36,17 +40,48 @@ pub struct Session {
     /// origin's own storage, and whoever could forge it there could read the tokens anyway.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token_claims: Option<IdTokenClaims>,
+    /// The server's clock minus the browser's at `issued_at`, in ms (see [`super::clock`]).
+    #[serde(default)]
+    pub clock_offset_ms: Option<i64>,
+    /// How many times this session was refreshed (by this tab or a sibling).
+    #[serde(default)]
+    pub refresh_count: u32,
+    /// When it was last refreshed, in ms since the epoch (browser clock).
+    #[serde(default)]
+    pub last_refresh_at: Option<u64>,
+    /// The family ids ([`super::tabs::family_id`]) of the refresh tokens this session's
+    /// refresh token replaced, newest first, at most [`LINEAGE_LEN`]. A sibling tab still
+    /// holding one of them adopts this session instead of presenting a revoked token.
+    #[serde(default)]
+    pub lineage: Vec<String>,
 }
 
 impl Session {
     /// Makes a session from a validated token response received at `now_ms`. `scope` falls
     /// back to the requested scopes when the server omits it (RFC 6749 §5.1).
+    ///
+    /// The expiry and clock offset follow [`super::clock`]: `expires_in` counted from `now_ms`,
+    /// or a JWT access token's `exp` translated by the offset from `Date` or `iat`.
     pub fn from_token_response(response: TokenResponse, now_ms: u64, requested: &[String]) -> Self {
+        let at_times = unverified_jwt_times(response.access_token.secret());
+        let id_times = response
+            .id_token
+            .as_ref()
+            .and_then(|t| unverified_jwt_times(t.secret()));
+        let offset = clock_offset_ms(
+            response.server_date_ms,
+            at_times.as_ref(),
+            id_times.as_ref(),
+            now_ms,
+        );
         Session {
             access_token: response.access_token,
-            expires_at: response
-                .expires_in
-                .map(|s| now_ms.saturating_add(s.saturating_mul(1000))),
+            expires_at: access_token_expiry(
+                now_ms,
+                response.expires_in,
+                at_times.and_then(|t| t.exp),
+                offset,
+            ),
             scope: response
                 .scope
                 .or_else(|| (!requested.is_empty()).then(|| requested.join(" "))),
@@ -54,7 +89,49 @@ impl Session {
             id_token: response.id_token,
             issued_at: now_ms,
             id_token_claims: None,
+            clock_offset_ms: offset,
+            refresh_count: 0,
+            last_refresh_at: None,
+            lineage: Vec::new(),
         }
+    }
+
+    /// The session after a successful refresh (RFC 6749 §6) received at `now_ms`, given the
+    /// family id of the refresh token that was presented. Rotation bookkeeping: a new refresh
+    /// token replaces the old one (whose family id joins the lineage); when the response has
+    /// none, the old one is kept (RFC 6749 §6: the server MAY issue a new one). An omitted
+    /// scope or ID token is kept too (RFC 6749 §5.1; OIDC Core §12.2).
+    pub fn refreshed(self, response: TokenResponse, now_ms: u64, old_family: &str) -> Self {
+        let Session {
+            refresh_token: old_rt,
+            id_token: old_id,
+            id_token_claims: old_claims,
+            scope: old_scope,
+            refresh_count,
+            mut lineage,
+            ..
+        } = self;
+        let mut next = Session::from_token_response(response, now_ms, &[]);
+        let rotated = match (&next.refresh_token, &old_rt) {
+            (Some(new), Some(old)) => new != old,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if rotated {
+            lineage.retain(|f| f != old_family);
+            lineage.insert(0, old_family.to_string());
+            lineage.truncate(LINEAGE_LEN);
+        }
+        next.refresh_token = next.refresh_token.or(old_rt);
+        next.id_token = next.id_token.or(old_id);
+        // The claims stay those verified at login (OIDC Core §12.2 re-validation of a
+        // refreshed ID token is not done: the new token is kept only as an id_token_hint).
+        next.id_token_claims = old_claims;
+        next.scope = next.scope.or(old_scope);
+        next.refresh_count = refresh_count.saturating_add(1);
+        next.last_refresh_at = Some(now_ms);
+        next.lineage = lineage;
+        next
     }
 
     /// Whether the access token is still usable at `now_ms` (with [`EXPIRY_MARGIN_MS`]).
@@ -71,6 +148,9 @@ impl Session {
             has_refresh_token: self.refresh_token.is_some(),
             has_id_token: self.id_token.is_some(),
             return_to: None,
+            refresh_count: self.refresh_count,
+            last_refresh_at: self.last_refresh_at,
+            clock_offset_ms: self.clock_offset_ms,
         }
     }
 }
@@ -91,6 +171,12 @@ pub struct SessionSummary {
     /// address bar.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub return_to: Option<String>,
+    /// How many times the session was refreshed.
+    pub refresh_count: u32,
+    /// When it was last refreshed (ms since the epoch, browser clock), or null.
+    pub last_refresh_at: Option<u64>,
+    /// The server's clock minus the browser's, in ms, as last measured, or null.
+    pub clock_offset_ms: Option<i64>,
 }
 
 #[cfg(test)]
@@ -149,7 +235,7 @@ mod tests {
         let json = serde_json::to_string(&s.summary()).unwrap();
         assert_eq!(
             json,
-            r#"{"expiresAt":60000,"scope":"x","hasRefreshToken":true,"hasIdToken":false}"#
+            r#"{"expiresAt":60000,"scope":"x","hasRefreshToken":true,"hasIdToken":false,"refreshCount":0,"lastRefreshAt":null,"clockOffsetMs":null}"#
         );
     }
 

@@ -5,6 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::pin;
+use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use sha2::{Digest, Sha256};
@@ -14,6 +15,7 @@ use super::error::{Error, JwksError};
 use super::http::{HttpRequest, HttpResponse};
 use super::jwks::Jwk;
 use super::jwt::JwsAlg;
+use super::tabs::LockGuard;
 
 /// Runs a future whose awaits all complete at once (the fake platform never waits).
 pub fn block_on<F: Future>(fut: F) -> F::Output {
@@ -25,7 +27,13 @@ pub fn block_on<F: Future>(fut: F) -> F::Output {
     }
 }
 
+/// A hook run by the fake platform at a point of the flow (simulates a sibling tab).
+pub type Hook = Box<dyn FnOnce()>;
+
 /// A platform with a deterministic random source, a settable clock, and queued responses.
+/// `sleep` advances the clock and records the delay; locks are recorded (and `on_lock` runs
+/// while "waiting" for one); broadcasts are recorded and reach siblings only when
+/// `siblings` is set.
 #[derive(Default)]
 pub struct FakePlatform {
     pub now: Cell<u64>,
@@ -34,6 +42,14 @@ pub struct FakePlatform {
     pub requests: RefCell<Vec<HttpRequest>>,
     /// How many signatures were checked.
     pub verifications: Cell<u32>,
+    pub sleeps: RefCell<Vec<u64>>,
+    pub locks: RefCell<Vec<String>>,
+    pub held: Rc<Cell<u32>>,
+    pub broadcasts: RefCell<Vec<String>>,
+    pub siblings: Cell<bool>,
+    pub on_lock: RefCell<Option<Hook>>,
+    pub on_sleep: RefCell<Option<Hook>>,
+    pub on_fetch: RefCell<Option<Hook>>,
 }
 
 impl FakePlatform {
@@ -54,6 +70,27 @@ impl FakePlatform {
     pub fn fail_network(&self) {
         self.responses.borrow_mut().push_back(Err(Error::Network));
     }
+
+    /// Queues a response with extra headers.
+    pub fn respond_with(&self, status: u16, headers: &[(&str, &str)], body: &str) {
+        self.responses.borrow_mut().push_back(Ok(HttpResponse {
+            status,
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body: body.into(),
+        }));
+    }
+
+    /// The form parameter `name` of request number `i`.
+    pub fn form(&self, i: usize, name: &str) -> Option<String> {
+        self.requests.borrow()[i]
+            .form_params()
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+    }
 }
 
 impl Platform for FakePlatform {
@@ -72,6 +109,9 @@ impl Platform for FakePlatform {
 
     async fn fetch(&self, request: HttpRequest) -> Result<HttpResponse, Error> {
         self.requests.borrow_mut().push(request);
+        if let Some(hook) = self.on_fetch.borrow_mut().take() {
+            hook();
+        }
         self.responses
             .borrow_mut()
             .pop_front()
@@ -91,6 +131,30 @@ impl Platform for FakePlatform {
 
     fn now_ms(&self) -> u64 {
         self.now.get()
+    }
+
+    async fn sleep(&self, ms: u64) {
+        self.sleeps.borrow_mut().push(ms);
+        self.now.set(self.now.get() + ms);
+        if let Some(hook) = self.on_sleep.borrow_mut().take() {
+            hook();
+        }
+    }
+
+    async fn lock(&self, name: &str) -> LockGuard {
+        assert_eq!(self.held.get(), 0, "locks are not re-entered");
+        self.locks.borrow_mut().push(name.to_string());
+        if let Some(hook) = self.on_lock.borrow_mut().take() {
+            hook();
+        }
+        self.held.set(1);
+        let held = self.held.clone();
+        LockGuard::new(move || held.set(0))
+    }
+
+    fn broadcast(&self, message: &str) -> bool {
+        self.broadcasts.borrow_mut().push(message.to_string());
+        self.siblings.get()
     }
 }
 
@@ -121,6 +185,18 @@ impl<T: Platform> Platform for &T {
 
     fn now_ms(&self) -> u64 {
         (**self).now_ms()
+    }
+
+    async fn sleep(&self, ms: u64) {
+        (**self).sleep(ms).await
+    }
+
+    async fn lock(&self, name: &str) -> LockGuard {
+        (**self).lock(name).await
+    }
+
+    fn broadcast(&self, message: &str) -> bool {
+        (**self).broadcast(message)
     }
 }
 

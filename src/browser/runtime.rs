@@ -1,0 +1,162 @@
+//! Runs one client's session lifecycle in a page: owns the core [`Client`], its
+//! BroadcastChannel and [`Wakeup`], and the app's event handlers. Every decision is the
+//! core's; this only wires browser callbacks to [`Client::tick`] and
+//! [`Client::receive_tab_message`] and hands queued events to the handlers.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use js_sys::Function;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::spawn_local;
+
+use super::tabs::TabChannel;
+use super::timers::Wakeup;
+use super::BrowserPlatform;
+use crate::core::cache::DocumentCache;
+use crate::core::client::{Client, Platform};
+use crate::core::config::Config;
+use crate::core::error::{ConfigError, Error};
+use crate::core::events::{Event, EVENT_NAMES};
+use crate::core::store::Store;
+use crate::core::tabs::channel_name;
+
+/// One client's lifecycle driver. Callbacks hold it weakly: dropping the last strong
+/// reference stops the timer, removes the listeners and closes the channel.
+pub struct Runtime {
+    client: Rc<Client<BrowserPlatform>>,
+    handlers: RefCell<Vec<(&'static str, Function)>>,
+    wakeup: Option<Wakeup>,
+}
+
+impl Runtime {
+    /// Makes the client, opens its channel and wake-up, and schedules a first tick on a
+    /// microtask (after the caller's synchronous code, so handlers registered right after
+    /// construction see the first events).
+    pub fn start(
+        config: Config,
+        sessions: Box<dyn Store>,
+        pending: Box<dyn Store>,
+        documents: Rc<DocumentCache>,
+    ) -> Rc<Self> {
+        let runtime = Rc::new_cyclic(|weak: &Weak<Runtime>| {
+            let w = weak.clone();
+            let channel = TabChannel::open(&channel_name(&config.client_id), move |text| {
+                if let Some(rt) = w.upgrade() {
+                    spawn_local(async move {
+                        let _ = rt.client.receive_tab_message(&text).await;
+                        rt.pump();
+                    });
+                }
+            });
+            let w = weak.clone();
+            let wakeup = Wakeup::new(move || {
+                if let Some(rt) = w.upgrade() {
+                    spawn_local(rt.tick());
+                }
+            })
+            .ok();
+            let platform = BrowserPlatform::with_channel(channel);
+            Runtime {
+                client: Rc::new(
+                    Client::new(config, platform, sessions, pending).with_document_cache(documents),
+                ),
+                handlers: RefCell::new(Vec::new()),
+                wakeup,
+            }
+        });
+        spawn_local(runtime.clone().tick());
+        runtime
+    }
+
+    /// The client.
+    pub fn client(&self) -> &Rc<Client<BrowserPlatform>> {
+        &self.client
+    }
+
+    /// Runs whatever is due, then delivers events and re-arms the timer.
+    pub async fn tick(self: Rc<Self>) {
+        self.client.tick().await;
+        self.pump();
+    }
+
+    /// Delivers the queued events to the handlers, in order, and re-arms the timer for the
+    /// next due step. Call after every operation that may change the session.
+    pub fn pump(&self) {
+        for event in self.client.take_events() {
+            self.dispatch(&event);
+        }
+        if let Some(w) = &self.wakeup {
+            w.arm(self.client.next_wake(), self.client.platform().now_ms());
+        }
+    }
+
+    fn dispatch(&self, event: &Event) {
+        let name = event.name();
+        let serializer = serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
+        let Ok(payload) = serde::Serialize::serialize(event, &serializer) else {
+            return;
+        };
+        // A snapshot: a handler may call on() or off().
+        let handlers: Vec<Function> = self
+            .handlers
+            .borrow()
+            .iter()
+            .filter(|(n, _)| *n == name)
+            .map(|(_, f)| f.clone())
+            .collect();
+        for handler in handlers {
+            if let Err(e) = handler.call1(&JsValue::NULL, &payload) {
+                let msg = format!("pixie-auth: a \"{name}\" event handler threw");
+                web_sys::console::error_2(&msg.into(), &e);
+            }
+        }
+    }
+
+    /// Adds `handler` for the event `name` (once: adding it again does nothing).
+    pub fn on(&self, name: &str, handler: Function) -> Result<(), Error> {
+        let name = event_name(name)?;
+        let mut handlers = self.handlers.borrow_mut();
+        let handler_js: &JsValue = handler.as_ref();
+        if !handlers
+            .iter()
+            .any(|(n, f)| *n == name && AsRef::<JsValue>::as_ref(f) == handler_js)
+        {
+            handlers.push((name, handler));
+        }
+        Ok(())
+    }
+
+    /// Removes `handler` from the event `name`.
+    pub fn off(&self, name: &str, handler: &Function) -> Result<(), Error> {
+        let name = event_name(name)?;
+        let handler_js: &JsValue = handler.as_ref();
+        self.handlers
+            .borrow_mut()
+            .retain(|(n, f)| !(*n == name && AsRef::<JsValue>::as_ref(f) == handler_js));
+        Ok(())
+    }
+
+    /// The timer's current delay, for tests.
+    pub fn armed_delay(&self) -> Option<u64> {
+        self.wakeup.as_ref().and_then(Wakeup::armed_delay)
+    }
+}
+
+fn event_name(name: &str) -> Result<&'static str, Error> {
+    EVENT_NAMES
+        .iter()
+        .find(|n| **n == name)
+        .copied()
+        .ok_or_else(|| {
+            ConfigError::Invalid {
+                field: "event",
+                reason: format!(
+                    "{:?} is not an event; use one of {}",
+                    crate::core::error::sanitize(name, 32),
+                    EVENT_NAMES.join(", ")
+                ),
+            }
+            .into()
+        })
+}

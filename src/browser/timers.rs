@@ -1,0 +1,124 @@
+//! Timers: `setTimeout` as a future, and a [`Wakeup`] that calls back at a due time, at least
+//! every [`COARSE_CHECK_MS`], and whenever the tab becomes visible again or the network
+//! returns. The callback asks the core what is due ([`crate::core::schedule`]): timers are
+//! never trusted to have fired on time (sleeping laptops, throttled background tabs).
+
+use std::cell::Cell;
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use super::window;
+use crate::core::error::Error;
+
+/// The longest the wake-up timer is set for: a due time is compared with the clock at least
+/// this often while something is scheduled.
+pub const COARSE_CHECK_MS: u64 = 30_000;
+/// The shortest re-arm delay, so a state that stays due can never spin the page.
+pub const MIN_REARM_MS: u64 = 1_000;
+
+/// Resolves after `ms` milliseconds (`setTimeout`; at most 2^31-1 ms).
+pub async fn sleep(ms: u64) {
+    let ms = ms.min(i32::MAX as u64) as i32;
+    let promise = Promise::new(&mut |resolve: Function, _reject: Function| {
+        let scheduled = window().map(|w| {
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+                .is_ok()
+        });
+        if scheduled != Ok(true) {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// A re-armable timer plus `visibilitychange` (to visible) and `online` listeners, all
+/// calling one callback. Dropping it clears the timer and removes the listeners.
+pub struct Wakeup {
+    on_timer: Closure<dyn FnMut()>,
+    on_event: Closure<dyn FnMut(web_sys::Event)>,
+    timer: Cell<Option<i32>>,
+    delay: Cell<Option<u64>>,
+}
+
+impl Wakeup {
+    /// Installs the listeners; the timer starts unarmed.
+    pub fn new(callback: impl Fn() + 'static) -> Result<Wakeup, Error> {
+        let callback = std::rc::Rc::new(callback);
+        let cb = callback.clone();
+        let on_timer = Closure::<dyn FnMut()>::new(move || cb());
+        let on_event = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+            let hidden = event.type_() == "visibilitychange"
+                && web_sys::window()
+                    .and_then(|w| w.document())
+                    .is_some_and(|d| d.hidden());
+            if !hidden {
+                callback();
+            }
+        });
+        let w = window()?;
+        let listener: &Function = on_event.as_ref().unchecked_ref();
+        let failed = Error::Platform("addEventListener failed");
+        w.document()
+            .ok_or(failed.clone())?
+            .add_event_listener_with_callback("visibilitychange", listener)
+            .map_err(|_| failed.clone())?;
+        w.add_event_listener_with_callback("online", listener)
+            .map_err(|_| failed)?;
+        Ok(Wakeup {
+            on_timer,
+            on_event,
+            timer: Cell::new(None),
+            delay: Cell::new(None),
+        })
+    }
+
+    /// Sets the timer for `due_ms` (browser clock), replacing the previous one: fires after
+    /// `due_ms - now_ms`, clamped to [`MIN_REARM_MS`]..=[`COARSE_CHECK_MS`]. `None` disarms it.
+    pub fn arm(&self, due_ms: Option<u64>, now_ms: u64) {
+        self.disarm();
+        let Some(due) = due_ms else {
+            return;
+        };
+        let delay = due
+            .saturating_sub(now_ms)
+            .clamp(MIN_REARM_MS, COARSE_CHECK_MS);
+        let Ok(w) = window() else {
+            return;
+        };
+        if let Ok(handle) = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+            self.on_timer.as_ref().unchecked_ref(),
+            delay as i32,
+        ) {
+            self.timer.set(Some(handle));
+            self.delay.set(Some(delay));
+        }
+    }
+
+    /// Clears the timer.
+    pub fn disarm(&self) {
+        if let (Some(handle), Ok(w)) = (self.timer.take(), window()) {
+            w.clear_timeout_with_handle(handle);
+        }
+        self.delay.set(None);
+    }
+
+    /// The delay the timer was last armed with, while armed.
+    pub fn armed_delay(&self) -> Option<u64> {
+        self.delay.get()
+    }
+}
+
+impl Drop for Wakeup {
+    fn drop(&mut self) {
+        self.disarm();
+        if let Ok(w) = window() {
+            let listener: &Function = self.on_event.as_ref().unchecked_ref();
+            if let Some(d) = w.document() {
+                let _ = d.remove_event_listener_with_callback("visibilitychange", listener);
+            }
+            let _ = w.remove_event_listener_with_callback("online", listener);
+        }
+    }
+}

@@ -1,0 +1,416 @@
+//! The session lifecycle on a [`Client`]: retried token requests, refresh with rotation under
+//! a cross-tab lock, the scheduler's steps, the 401 path of `callApi`, and messages from
+//! sibling tabs. Events for the app are queued here and drained by the browser layer
+//! ([`Client::take_events`]).
+
+use std::cell::{Cell, RefCell};
+
+use super::{Client, Platform};
+use crate::core::backoff::{retry_decision, Retry};
+use crate::core::error::{Error, TokenError};
+use crate::core::events::{Event, ExpiredReason, Origin, TokenExpiring, TokenRefreshed};
+use crate::core::http::HttpRequest;
+use crate::core::schedule::{self, after_api_response, ApiStep, Leads, Memory, SessionTimes, Step};
+use crate::core::secret::AccessToken;
+use crate::core::session::Session;
+use crate::core::tabs::{family_id, lock_name, TabMessage, SIBLING_QUERY_MS};
+use crate::core::token::{process_token_response, refresh_request, TokenResponse};
+
+/// The lifecycle state of one client in one tab (memory only).
+#[derive(Default)]
+pub(super) struct Lifecycle {
+    memory: RefCell<Memory>,
+    events: RefCell<Vec<Event>>,
+    in_flight: Cell<u32>,
+}
+
+/// Counts a refresh in flight for as long as it lives.
+struct Busy<'a>(&'a Cell<u32>);
+
+impl<'a> Busy<'a> {
+    fn enter(counter: &'a Cell<u32>) -> Self {
+        counter.set(counter.get() + 1);
+        Busy(counter)
+    }
+}
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.set(self.0.get().saturating_sub(1));
+    }
+}
+
+/// How a refresh ended well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshOutcome {
+    /// This tab refreshed.
+    Refreshed,
+    /// Nothing was sent: while this tab waited, its session was replaced (a sibling tab
+    /// refreshed and shared the result, or a concurrent call in this tab already did).
+    AlreadyRefreshed,
+}
+
+fn is_invalid_grant(e: &Error) -> bool {
+    matches!(e, Error::Refresh(TokenError::OAuth { error, .. }) if error == "invalid_grant")
+}
+
+impl<P: Platform> Client<P> {
+    /// Drains the events queued for the app, oldest first.
+    pub fn take_events(&self) -> Vec<Event> {
+        std::mem::take(&mut *self.lifecycle.events.borrow_mut())
+    }
+
+    /// Queues an event for the app (the browser layer's own, e.g. `storageFallback`).
+    pub fn push_event(&self, event: Event) {
+        self.lifecycle.events.borrow_mut().push(event);
+    }
+
+    fn leads(&self) -> Leads {
+        Leads {
+            refresh_ms: self.config.refresh_lead_ms,
+            expiring_ms: self.config.expiring_lead_ms,
+        }
+    }
+
+    fn random_u32(&self) -> Result<u32, Error> {
+        let mut b = [0u8; 4];
+        self.platform.random_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    /// Sends a token request (code exchange or refresh), retrying transient failures with
+    /// backoff and jitter ([`retry_decision`]): at most
+    /// [`MAX_ATTEMPTS`](crate::core::backoff::MAX_ATTEMPTS) requests. `stage` wraps the token
+    /// endpoint's errors. Returns the response and the time it arrived.
+    pub(super) async fn token_request(
+        &self,
+        request: HttpRequest,
+        stage: fn(TokenError) -> Error,
+    ) -> Result<(TokenResponse, u64), Error> {
+        let mut attempt = 1;
+        loop {
+            let result = match self.platform.fetch(request.clone()).await {
+                Ok(response) => {
+                    let now = self.platform.now_ms();
+                    process_token_response(&response, now)
+                        .map(|t| (t, now))
+                        .map_err(stage)
+                }
+                Err(e) => Err(e),
+            };
+            let error = match result {
+                Ok(done) => return Ok(done),
+                Err(e) => e,
+            };
+            match retry_decision(&error, attempt, self.random_u32()?) {
+                Retry::After(ms) => self.platform.sleep(ms).await,
+                Retry::GiveUp => return Err(error),
+            }
+            attempt += 1;
+        }
+    }
+
+    /// The family id of a token ([`family_id`]).
+    async fn token_family(&self, secret: &str) -> Result<String, Error> {
+        Ok(family_id(&self.platform.sha256(secret.as_bytes()).await?))
+    }
+
+    /// The family id of a session: of its refresh token, else of its access token.
+    pub async fn family_of(&self, session: &Session) -> Result<String, Error> {
+        match &session.refresh_token {
+            Some(rt) => self.token_family(rt.secret()).await,
+            None => self.token_family(session.access_token.secret()).await,
+        }
+    }
+
+    fn memory_for(&self, session: &Session) -> Memory {
+        self.lifecycle.memory.borrow().for_token(session.issued_at)
+    }
+
+    fn can_refresh(&self, session: &Session) -> bool {
+        session.refresh_token.is_some() && !self.memory_for(session).refresh_disabled
+    }
+
+    /// What the scheduler should do now ([`schedule::next_step`]).
+    pub fn next_step(&self) -> Step {
+        let session = self.stored_session();
+        schedule::next_step(
+            session.as_ref().map(SessionTimes::of),
+            &self.lifecycle.memory.borrow(),
+            self.leads(),
+            self.platform.now_ms(),
+            self.lifecycle.in_flight.get() > 0,
+        )
+    }
+
+    /// When the scheduler should next wake up (browser clock, ms): `None` when nothing is
+    /// scheduled, now when something is due.
+    pub fn next_wake(&self) -> Option<u64> {
+        match self.next_step() {
+            Step::Wait(at) => at,
+            _ => Some(self.platform.now_ms()),
+        }
+    }
+
+    /// Does whatever is due now: refresh, warn (`tokenExpiring`), or end an expired session
+    /// (`sessionExpired`). Call it from a timer, and when the tab wakes up. A failed refresh
+    /// is paced by [`Memory::record_failure`], so repeated ticks never loop on requests.
+    pub async fn tick(&self) {
+        for _ in 0..4 {
+            match self.next_step() {
+                Step::Wait(_) => return,
+                Step::Refresh => {
+                    let _ = self.refresh().await;
+                }
+                Step::WarnExpiring => self.warn_expiring(),
+                Step::Expire => self.expire(ExpiredReason::Expired),
+            }
+        }
+    }
+
+    fn warn_expiring(&self) {
+        let Some(session) = self.stored_session() else {
+            return;
+        };
+        let Some(expires_at) = session.expires_at else {
+            return;
+        };
+        let mut memory = self.memory_for(&session);
+        memory.warned_for = Some(expires_at);
+        *self.lifecycle.memory.borrow_mut() = memory;
+        let now = self.platform.now_ms();
+        self.push_event(Event::TokenExpiring(TokenExpiring {
+            expires_at,
+            seconds_left: expires_at.saturating_sub(now) / 1000,
+            has_refresh_token: session.refresh_token.is_some(),
+        }));
+    }
+
+    /// Ends the session without a logout and tells the app why.
+    fn expire(&self, reason: ExpiredReason) {
+        self.clear_session();
+        self.push_event(Event::session_expired(reason));
+    }
+
+    /// Whether the stored session is no longer `start` (replaced by a sibling's, a concurrent
+    /// refresh's, or a new login). `login_required` when it is gone (logged out meanwhile).
+    fn superseded(&self, start: &Session) -> Result<bool, Error> {
+        let now = self
+            .stored_session()
+            .ok_or(Error::LoginRequired("the session ended during the refresh"))?;
+        Ok(now.refresh_token != start.refresh_token || now.issued_at != start.issued_at)
+    }
+
+    /// Refreshes the access token (RFC 6749 §6), once per refresh-token family across tabs:
+    ///
+    /// 1. take the family's lock (Web Locks; a per-tab lock where missing);
+    /// 2. if the session was replaced while waiting, stop: nothing is sent;
+    /// 3. ask sibling tabs whether one holds a newer generation, and wait briefly
+    ///    ([`SIBLING_QUERY_MS`]); an answer is adopted by [`Client::receive_tab_message`], and
+    ///    then nothing is sent either;
+    /// 4. send the refresh request (retried with backoff when transient), store the session
+    ///    (rotation bookkeeping: [`Session::refreshed`]), and post it to the siblings.
+    ///
+    /// `invalid_grant` ends the session (`sessionExpired`, and the error's code is
+    /// `login_required`). Other failures keep the session and pace the next automatic attempt;
+    /// a permanent one (e.g. `invalid_client`) stops automatic refresh for this token.
+    pub async fn refresh(&self) -> Result<RefreshOutcome, Error> {
+        let _busy = Busy::enter(&self.lifecycle.in_flight);
+        let start = self
+            .stored_session()
+            .ok_or(Error::LoginRequired("there is no session"))?;
+        let result = self.refresh_locked(&start).await;
+        match &result {
+            Err(Error::RefreshRejected(_))
+            | Err(Error::LoginRequired(_))
+            | Err(Error::NoRefreshToken)
+            | Ok(_) => {}
+            Err(e) => {
+                let permanent = matches!(e, Error::Refresh(t) if !t.is_transient());
+                let mut memory = self.memory_for(&start);
+                memory.record_failure(self.platform.now_ms(), !permanent, e.retry_after());
+                *self.lifecycle.memory.borrow_mut() = memory;
+            }
+        }
+        result
+    }
+
+    async fn refresh_locked(&self, start: &Session) -> Result<RefreshOutcome, Error> {
+        let rt = start.refresh_token.clone().ok_or(Error::NoRefreshToken)?;
+        let family = self.token_family(rt.secret()).await?;
+        let _lock = self
+            .platform
+            .lock(&lock_name(&self.config.client_id, &family))
+            .await;
+        if self.superseded(start)? {
+            return Ok(RefreshOutcome::AlreadyRefreshed);
+        }
+        let query = TabMessage::Query {
+            family: family.clone(),
+        };
+        if self.platform.broadcast(&query.to_json()) {
+            self.platform.sleep(SIBLING_QUERY_MS).await;
+            if self.superseded(start)? {
+                return Ok(RefreshOutcome::AlreadyRefreshed);
+            }
+        }
+        let request = refresh_request(&self.config, &rt);
+        let result = self.token_request(request, Error::Refresh).await;
+        // A logout or a new login while the request was in flight wins.
+        if self.superseded(start)? {
+            return Ok(RefreshOutcome::AlreadyRefreshed);
+        }
+        let (tokens, now) = match result {
+            Ok(ok) => ok,
+            Err(e) if is_invalid_grant(&e) => {
+                self.expire(ExpiredReason::RefreshRejected);
+                return Err(match e {
+                    Error::Refresh(t) => Error::RefreshRejected(t),
+                    other => other,
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        let current = self
+            .stored_session()
+            .ok_or(Error::LoginRequired("the session ended during the refresh"))?;
+        let next = current.refreshed(tokens, now, &family);
+        let rotated = next.refresh_token.as_ref() != Some(&rt);
+        self.save_session(&next)?;
+        self.push_event(Event::TokenRefreshed(TokenRefreshed {
+            expires_at: next.expires_at,
+            refresh_count: next.refresh_count,
+            last_refresh_at: now,
+            rotated,
+            origin: Origin::ThisTab,
+        }));
+        self.share(next).await;
+        Ok(RefreshOutcome::Refreshed)
+    }
+
+    /// Posts `session` to the siblings, tagged with its family and lineage.
+    async fn share(&self, session: Session) {
+        let Ok(own) = self.family_of(&session).await else {
+            return;
+        };
+        let mut families = vec![own];
+        families.extend(session.lineage.iter().cloned());
+        self.platform.broadcast(
+            &TabMessage::Refreshed {
+                families,
+                session: Box::new(session),
+            }
+            .to_json(),
+        );
+    }
+
+    /// The access token for an API call, refreshing first when it expired and a refresh token
+    /// is held. `login_required` when there is no session, or it expired and cannot be renewed
+    /// (then the session is ended and `sessionExpired` queued). This is how `callApi` and
+    /// `getAccessToken()` get their token.
+    pub async fn api_token(&self) -> Result<AccessToken, Error> {
+        let session = self
+            .stored_session()
+            .ok_or(Error::LoginRequired("there is no session"))?;
+        if session.is_fresh(self.platform.now_ms()) {
+            return Ok(session.access_token);
+        }
+        if !self.can_refresh(&session) {
+            self.expire(ExpiredReason::Expired);
+            return Err(Error::LoginRequired("the session expired"));
+        }
+        self.refresh().await?;
+        self.session()
+            .map(|s| s.access_token)
+            .ok_or(Error::LoginRequired("the session expired"))
+    }
+
+    /// After the API answered 401 to a request sent with `used`: the token to retry with
+    /// (a concurrent call's newer one, or a fresh one from a refresh), or `login_required`
+    /// with the session ended when the request was already retried or the token cannot be
+    /// renewed ([`after_api_response`]).
+    pub async fn after_unauthorized(
+        &self,
+        used: &AccessToken,
+        retried: bool,
+    ) -> Result<AccessToken, Error> {
+        let session = self
+            .stored_session()
+            .ok_or(Error::LoginRequired("there is no session"))?;
+        if !retried && session.access_token != *used && session.is_fresh(self.platform.now_ms()) {
+            return Ok(session.access_token);
+        }
+        match after_api_response(401, retried, self.can_refresh(&session)) {
+            ApiStep::RefreshAndRetry => {
+                self.refresh().await?;
+                self.session()
+                    .map(|s| s.access_token)
+                    .ok_or(Error::LoginRequired("the session expired"))
+            }
+            ApiStep::EndSession | ApiStep::Deliver => {
+                self.expire(ExpiredReason::Unauthorized);
+                Err(Error::LoginRequired(
+                    "the API refused the access token (401)",
+                ))
+            }
+        }
+    }
+
+    /// Handles a message from a sibling tab ([`TabMessage`]):
+    ///
+    /// - `refreshed`: adopted when this tab holds a refresh token the sender's replaced (the
+    ///   sender's lineage), or the same one with an older access token;
+    /// - `loggedOut`: ends this tab's session when it belongs to the same family;
+    /// - `query`: answered with this tab's session when it holds a newer generation of the
+    ///   asked family, or the same one.
+    ///
+    /// Anything else, or a message about another family, is ignored.
+    pub async fn receive_tab_message(&self, text: &str) -> Result<(), Error> {
+        let Some(message) = TabMessage::parse(text) else {
+            return Ok(());
+        };
+        let Some(current) = self.stored_session() else {
+            return Ok(());
+        };
+        let family = self.family_of(&current).await?;
+        // The awaits above may have let the session change: act only on what was examined.
+        if self.superseded(&current).unwrap_or(true) {
+            return Ok(());
+        }
+        match message {
+            TabMessage::Refreshed { families, session } => {
+                let newer_generation = families.iter().skip(1).any(|f| *f == family);
+                let same_but_newer = families.first() == Some(&family)
+                    && session.issued_at > current.issued_at
+                    && session.refresh_token == current.refresh_token;
+                if !(newer_generation || same_but_newer) {
+                    return Ok(());
+                }
+                let rotated = session.refresh_token != current.refresh_token;
+                self.save_session(&session)?;
+                self.push_event(Event::TokenRefreshed(TokenRefreshed {
+                    expires_at: session.expires_at,
+                    refresh_count: session.refresh_count,
+                    last_refresh_at: session.last_refresh_at.unwrap_or(session.issued_at),
+                    rotated,
+                    origin: Origin::OtherTab,
+                }));
+            }
+            TabMessage::LoggedOut { families } => {
+                let mut ours = std::iter::once(&family).chain(current.lineage.iter());
+                if ours.any(|f| families.contains(f)) {
+                    self.logout();
+                    self.push_event(Event::LoggedOut(crate::core::events::LoggedOut {
+                        origin: Origin::OtherTab,
+                    }));
+                }
+            }
+            TabMessage::Query { family: asked } => {
+                if asked == family || current.lineage.contains(&asked) {
+                    self.share(current).await;
+                }
+            }
+        }
+        Ok(())
+    }
+}
