@@ -104,6 +104,9 @@ export interface GenericConfig extends CommonConfig, OidcEndpoints {
   apiBase?: string;
 }
 
+/** Where a client keeps its session; "memory-fallback" when sessionStorage is blocked. */
+export type StorageMode = "session" | "memory" | "memory-fallback";
+
 /** The configuration of a PkceClient. */
 export type PkceConfig = GenesysConfig | GenericConfig;
 
@@ -509,7 +512,7 @@ impl PkceClient {
 
     /// Where the session is kept: `"session"`, `"memory"`, or `"memory-fallback"` when
     /// sessionStorage was wanted but is blocked.
-    #[wasm_bindgen(getter, js_name = storageMode)]
+    #[wasm_bindgen(getter, js_name = storageMode, unchecked_return_type = "StorageMode")]
     pub fn storage_mode(&self) -> String {
         match self.mode {
             StorageMode::Session => "session",
@@ -523,7 +526,7 @@ impl PkceClient {
     #[wasm_bindgen(js_name = loginUrl, unchecked_return_type = "Promise<string>")]
     pub fn login_url(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "LoginOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
@@ -538,7 +541,7 @@ impl PkceClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn login(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "LoginOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
@@ -673,12 +676,12 @@ impl PkceClient {
     #[wasm_bindgen(js_name = callApi, unchecked_return_type = "Promise<Response>")]
     pub fn call_api(
         &self,
-        path_or_url: String,
-        #[wasm_bindgen(unchecked_param_type = "RequestInit | undefined")] init: JsValue,
+        path: String,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
         pumped(self.runtime.clone(), async move {
-            let url = inner.api_url(&path_or_url).map_err(js_err)?;
+            let url = inner.api_url(&path).map_err(js_err)?;
             let token = inner.api_token().await.map_err(js_err)?;
             let init: RequestInit = if init.is_undefined() || init.is_null() {
                 RequestInit::new()
@@ -920,7 +923,7 @@ pub fn configure_with_discovery(
 /// `login()` on the configured client.
 #[wasm_bindgen(js_name = login, unchecked_return_type = "Promise<void>")]
 pub fn login_fn(
-    #[wasm_bindgen(unchecked_param_type = "LoginOptions | undefined")] options: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: JsValue,
 ) -> Promise {
     default_client().map_or_else(reject, |c| c.login(options))
 }
@@ -934,10 +937,10 @@ pub fn handle_callback_fn(url: Option<String>) -> Promise {
 /// `callApi()` on the configured client.
 #[wasm_bindgen(js_name = callApi, unchecked_return_type = "Promise<Response>")]
 pub fn call_api_fn(
-    path_or_url: String,
-    #[wasm_bindgen(unchecked_param_type = "RequestInit | undefined")] init: JsValue,
+    path: String,
+    #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: JsValue,
 ) -> Promise {
-    default_client().map_or_else(reject, |c| c.call_api(path_or_url, init))
+    default_client().map_or_else(reject, |c| c.call_api(path, init))
 }
 
 /// `isAuthenticated()` on the configured client (false when none is configured).
