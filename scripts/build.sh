@@ -12,9 +12,14 @@ say "wasm-pack build --release --target web -> pkg-web/"
 wasm-pack --quiet build --release --target web --out-dir pkg-web >/dev/null
 rm -f pkg/.gitignore pkg-web/.gitignore
 # Size optimisation with binaryen from npm (see Cargo.toml for why not Debian's wasm-opt).
+# --low-memory-unused lets it fold constant offsets into loads and stores: sound here, since
+# rustc links the stack first (it starts at 1 MiB and grows down), so nothing lives in the
+# low 1 KiB unless the stack is within 1 KiB of overflowing. The producers and
+# target_features sections are metadata for linkers, not needed at run time.
 for dir in pkg pkg-web; do
   say "wasm-opt -Oz $dir/pixie_auth_bg.wasm"
-  node_modules/.bin/wasm-opt -Oz --detect-features "$dir/pixie_auth_bg.wasm" -o "$dir/pixie_auth_bg.wasm"
+  node_modules/.bin/wasm-opt -Oz --low-memory-unused --strip-producers --strip-target-features \
+    --detect-features "$dir/pixie_auth_bg.wasm" -o "$dir/pixie_auth_bg.wasm"
 done
 if [ "${1:-}" != "--package-only" ] && [ -f www/webpack.config.cjs ]; then
   say "webpack -> www/dist/"
