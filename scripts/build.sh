@@ -21,6 +21,15 @@ for dir in pkg pkg-web; do
   node_modules/.bin/wasm-opt -Oz --low-memory-unused --strip-producers --strip-target-features \
     --detect-features "$dir/pixie_auth_bg.wasm" -o "$dir/pixie_auth_bg.wasm"
 done
+# The JS glue: wasm-bindgen copies every doc comment into it (the .d.ts files keep them, and
+# that is what editors read). terser drops them and shortens local names; exported names, the
+# PkceClient class name and the @ts-self-types pointer stay. terser comes with webpack.
+for js in pkg/pixie_auth_bg.js pkg-web/pixie_auth.js; do
+  say "terser $js"
+  node_modules/.bin/terser "$js" --module --compress --mangle --keep-classnames \
+    --comments '/@ts-self-types/' -o "$js.min"
+  mv "$js.min" "$js"
+done
 if [ "${1:-}" != "--package-only" ] && [ -f www/webpack.config.cjs ]; then
   say "webpack -> www/dist/"
   npx --no-install webpack --config www/webpack.config.cjs --mode production >/dev/null
