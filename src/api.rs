@@ -13,7 +13,7 @@ use web_sys::{Request, RequestInit};
 
 use crate::browser::runtime::Runtime;
 use crate::browser::storage::SessionStore;
-use crate::browser::{fetch, json, location, BrowserPlatform};
+use crate::browser::{fetch, location, BrowserPlatform};
 use crate::core::authorize::LoginOptions;
 use crate::core::cache::DocumentCache;
 use crate::core::callback::{clean_callback_url, is_callback};
@@ -469,7 +469,8 @@ impl PkceClient {
 
     /// `PkceClient.discover` without the promise.
     async fn discovered(config: JsValue) -> Result<PkceClient, JsValue> {
-        let raw: RawConfig = json::from_js(&config).map_err(|e| config_error("config", e))?;
+        let raw: RawConfig =
+            serde_wasm_bindgen::from_value(config).map_err(|e| config_error("config", e))?;
         let issuer = raw
             .discovery_issuer()
             .map_err(|e| js_err(e.into()))?
@@ -490,7 +491,8 @@ impl PkceClient {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "PkceConfig")] config: JsValue,
     ) -> Result<PkceClient, JsValue> {
-        let raw: RawConfig = json::from_js(&config).map_err(|e| config_error("config", e))?;
+        let raw: RawConfig =
+            serde_wasm_bindgen::from_value(config).map_err(|e| config_error("config", e))?;
         let config = raw.validate().map_err(|e| js_err(e.into()))?;
         Ok(PkceClient::from_config(config))
     }
@@ -841,7 +843,7 @@ fn parse_logout_options(options: JsValue) -> Result<LogoutOptions, JsValue> {
     if options.is_undefined() || options.is_null() {
         return Ok(LogoutOptions::default());
     }
-    json::from_js(&options).map_err(|e| config_error("logoutOptions", e))
+    serde_wasm_bindgen::from_value(options).map_err(|e| config_error("logoutOptions", e))
 }
 
 fn logout_result(outcome: &LogoutOutcome) -> JsValue {
@@ -876,11 +878,14 @@ fn parse_login_options(options: JsValue) -> Result<LoginOptions, JsValue> {
     if options.is_undefined() || options.is_null() {
         return Ok(LoginOptions::default());
     }
-    json::from_js(&options).map_err(|e| config_error("loginOptions", e))
+    serde_wasm_bindgen::from_value(options).map_err(|e| config_error("loginOptions", e))
 }
 
 fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    json::to_js(value).map_err(js_err)
+    let serializer = serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
+    value
+        .serialize(&serializer)
+        .map_err(|_| js_err(Error::Platform("serialize")))
 }
 
 thread_local! {

@@ -5,7 +5,7 @@
 use js_sys::Reflect;
 use pixie_auth::api::PkceClient;
 use pixie_auth::browser::storage::SessionStore;
-use pixie_auth::browser::{crypto, fetch, json, BrowserPlatform};
+use pixie_auth::browser::{crypto, fetch, BrowserPlatform};
 use pixie_auth::core::authorize::LoginOptions;
 use pixie_auth::core::client::{Client, Platform};
 use pixie_auth::core::config::RawConfig;
@@ -65,7 +65,7 @@ fn code_of(err: &JsValue) -> String {
 }
 
 fn core_client(client_id: &str) -> Client<BrowserPlatform> {
-    let raw: RawConfig = json::from_js(&config(client_id)).unwrap();
+    let raw: RawConfig = serde_wasm_bindgen::from_value(config(client_id)).unwrap();
     let store = SessionStore::open().unwrap();
     Client::new(
         raw.validate().unwrap(),
@@ -277,39 +277,6 @@ fn invalid_config_throws_a_coded_error() {
         message.contains("tokenEndpoint") && message.contains("https"),
         "{message}"
     );
-}
-
-#[wasm_bindgen_test]
-fn config_is_read_through_json() {
-    let message = |config: JsValue| {
-        let err = PkceClient::new(config).err().unwrap();
-        assert_eq!(code_of(&err), "invalid_config");
-        js_sys::Error::from(err).message().as_string().unwrap()
-    };
-    // serde_json's message, without a position in JSON the caller never wrote.
-    let cfg = config("t-json");
-    Reflect::set(&cfg, &"clientID".into(), &"x".into()).unwrap();
-    let m = message(cfg);
-    assert!(
-        m.contains("unknown field `clientID`, expected one of") && !m.contains(" at line "),
-        "{m}"
-    );
-    let m = message(JsValue::from_str("nope"));
-    assert!(m.contains("expected struct RawConfig"), "{m}");
-    assert!(message(JsValue::UNDEFINED).contains("JSON"));
-    let cfg = config("t-json");
-    Reflect::set(
-        &cfg,
-        &"refreshLeadSeconds".into(),
-        &js_sys::BigInt::from(5).into(),
-    )
-    .unwrap();
-    assert!(message(cfg).contains("JSON"));
-    // `undefined` members are absent members.
-    let cfg = config("t-json");
-    Reflect::set(&cfg, &"issuer".into(), &JsValue::UNDEFINED).unwrap();
-    Reflect::set(&cfg, &"somethingElse".into(), &JsValue::UNDEFINED).unwrap();
-    assert!(PkceClient::new(cfg).is_ok());
 }
 
 #[wasm_bindgen_test]

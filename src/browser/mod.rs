@@ -3,7 +3,6 @@
 
 pub mod crypto;
 pub mod fetch;
-pub mod json;
 pub mod location;
 pub mod runtime;
 pub mod storage;

@@ -10,7 +10,6 @@ use js_sys::Function;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 
-use super::json;
 use super::tabs::TabChannel;
 use super::timers::Wakeup;
 use super::BrowserPlatform;
@@ -94,7 +93,8 @@ impl Runtime {
 
     fn dispatch(&self, event: &Event) {
         let name = event.name();
-        let Ok(payload) = json::to_js(event) else {
+        let serializer = serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
+        let Ok(payload) = serde::Serialize::serialize(event, &serializer) else {
             return;
         };
         // A snapshot: a handler may call on() or off().
