@@ -12,9 +12,23 @@ say "wasm-pack build --release --target web -> pkg-web/"
 wasm-pack --quiet build --release --target web --out-dir pkg-web >/dev/null
 rm -f pkg/.gitignore pkg-web/.gitignore
 # Size optimisation with binaryen from npm (see Cargo.toml for why not Debian's wasm-opt).
+# --low-memory-unused lets it fold constant offsets into loads and stores: sound here, since
+# rustc links the stack first (it starts at 1 MiB and grows down), so nothing lives in the
+# low 1 KiB unless the stack is within 1 KiB of overflowing. The producers and
+# target_features sections are metadata for linkers, not needed at run time.
 for dir in pkg pkg-web; do
   say "wasm-opt -Oz $dir/pixie_auth_bg.wasm"
-  node_modules/.bin/wasm-opt -Oz --detect-features "$dir/pixie_auth_bg.wasm" -o "$dir/pixie_auth_bg.wasm"
+  node_modules/.bin/wasm-opt -Oz --low-memory-unused --strip-producers --strip-target-features \
+    --detect-features "$dir/pixie_auth_bg.wasm" -o "$dir/pixie_auth_bg.wasm"
+done
+# The JS glue: wasm-bindgen copies every doc comment into it (the .d.ts files keep them, and
+# that is what editors read). terser drops them and shortens local names; exported names, the
+# PkceClient class name and the @ts-self-types pointer stay. terser comes with webpack.
+for js in pkg/pixie_auth_bg.js pkg-web/pixie_auth.js; do
+  say "terser $js"
+  node_modules/.bin/terser "$js" --module --compress --mangle --keep-classnames \
+    --comments '/@ts-self-types/' -o "$js.min"
+  mv "$js.min" "$js"
 done
 if [ "${1:-}" != "--package-only" ] && [ -f www/webpack.config.cjs ]; then
   say "webpack -> www/dist/"

@@ -2,12 +2,13 @@
 //! configured client. Converts core errors into JS `Error`s with a stable `code`.
 
 use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use js_sys::{Object, Promise, Reflect};
 use url::Url;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 use web_sys::{Request, RequestInit};
 
 use crate::browser::runtime::Runtime;
@@ -507,7 +508,7 @@ impl PkceClient {
     pub fn discover(
         #[wasm_bindgen(unchecked_param_type = "DiscoveryConfig")] config: JsValue,
     ) -> Promise {
-        future_to_promise(async move { Ok(PkceClient::discovered(config).await?.into()) })
+        promise(async move { Ok(PkceClient::discovered(config).await?.into()) })
     }
 
     /// Where the session is kept: `"session"`, `"memory"`, or `"memory-fallback"` when
@@ -529,7 +530,7 @@ impl PkceClient {
         #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        promise(async move {
             let options = parse_login_options(options)?;
             let url = inner.start_login(options).await.map_err(js_err)?;
             Ok(JsValue::from(url.as_str()))
@@ -544,7 +545,7 @@ impl PkceClient {
         #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        promise(async move {
             let options = parse_login_options(options)?;
             let url = inner.start_login(options).await.map_err(js_err)?;
             location::navigate(url.as_str()).map_err(js_err)?;
@@ -605,7 +606,7 @@ impl PkceClient {
     #[wasm_bindgen(js_name = messengerAuthCode, unchecked_return_type = "Promise<MessengerAuthCode>")]
     pub fn messenger_auth_code(&self, url: Option<String>) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        promise(async move {
             let from_page = url.is_none();
             let href = match url {
                 Some(u) => u,
@@ -658,7 +659,7 @@ impl PkceClient {
     #[wasm_bindgen(js_name = loadUserInfo, unchecked_return_type = "Promise<UserInfo>")]
     pub fn load_user_info(&self) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        promise(async move {
             let info = inner.load_userinfo().await.map_err(js_err)?;
             js_sys::JSON::parse(info.to_json()).map_err(|_| js_err(Error::Platform("JSON.parse")))
         })
@@ -806,12 +807,25 @@ impl PkceClient {
     }
 }
 
+/// What every promise-returning method runs.
+type Work = Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>;
+
+/// Runs `work` as a promise. The future is boxed first so that `future_to_promise` and its
+/// task machinery exist once in the .wasm, not once per method (size).
+fn promise(work: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+    wasm_bindgen_futures::future_to_promise(Box::pin(work) as Work)
+}
+
 /// Runs `work` as a promise, then delivers the events it queued and re-arms the timer.
 fn pumped(
     runtime: Rc<Runtime>,
-    work: impl std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
+    work: impl Future<Output = Result<JsValue, JsValue>> + 'static,
 ) -> Promise {
-    future_to_promise(async move {
+    pumped_work(runtime, Box::pin(work))
+}
+
+fn pumped_work(runtime: Rc<Runtime>, work: Work) -> Promise {
+    promise(async move {
         let result = work.await;
         runtime.pump();
         result
@@ -913,7 +927,7 @@ pub fn configure(
 pub fn configure_with_discovery(
     #[wasm_bindgen(unchecked_param_type = "DiscoveryConfig")] config: JsValue,
 ) -> Promise {
-    future_to_promise(async move {
+    promise(async move {
         let client = PkceClient::discovered(config).await?;
         DEFAULT.with(|d| *d.borrow_mut() = Some(Rc::new(client)));
         Ok(JsValue::UNDEFINED)

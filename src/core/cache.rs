@@ -10,26 +10,30 @@
 //! [RFC 7517 §5]: https://www.rfc-editor.org/rfc/rfc7517#section-5
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 
-/// Document bodies by URL. Single-threaded (wasm32): interior mutability with `RefCell`, and
+/// Document bodies by URL (a few per page: a list is enough, and smaller in the .wasm than a
+/// `BTreeMap`). Single-threaded (wasm32): interior mutability with `RefCell`, and
 /// no borrow is ever held across an `await`.
 #[derive(Debug, Default)]
 pub struct DocumentCache {
-    bodies: RefCell<BTreeMap<String, String>>,
+    bodies: RefCell<Vec<(String, String)>>,
 }
 
 impl DocumentCache {
     /// The cached body for `url`, if any.
     pub fn get(&self, url: &str) -> Option<String> {
-        self.bodies.borrow().get(url).cloned()
+        let bodies = self.bodies.borrow();
+        bodies
+            .iter()
+            .find(|(u, _)| u == url)
+            .map(|(_, b)| b.clone())
     }
 
     /// Keeps `body` as the document at `url` (call only after it was read successfully).
     pub fn put(&self, url: &str, body: &str) {
-        self.bodies
-            .borrow_mut()
-            .insert(url.to_string(), body.to_string());
+        let mut bodies = self.bodies.borrow_mut();
+        bodies.retain(|(u, _)| u != url);
+        bodies.push((url.to_string(), body.to_string()));
     }
 
     /// Forgets every document (for tests, and for apps that want a fresh start).

@@ -61,9 +61,10 @@ pub fn genesys_domain(region: &str) -> Option<&'static str> {
     })
 }
 
-/// Where the session (tokens) is kept.
+/// Where the session (tokens) is kept: `"session"` or `"memory"` in the configuration (read
+/// as a string: serde's enum machinery costs a KB of wasm for these two words).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(try_from = "String")]
 pub enum StorageKind {
     /// `sessionStorage`: per tab, survives reloads, gone when the tab closes. The default.
     #[default]
@@ -71,6 +72,18 @@ pub enum StorageKind {
     /// Memory only: gone on reload. The pending login still uses sessionStorage, since it
     /// must survive the redirect to the authorization server.
     Memory,
+}
+
+impl TryFrom<String> for StorageKind {
+    type Error = &'static str;
+
+    fn try_from(name: String) -> Result<Self, Self::Error> {
+        match name.as_str() {
+            "session" => Ok(StorageKind::Session),
+            "memory" => Ok(StorageKind::Memory),
+            _ => Err("storage must be \"session\" or \"memory\""),
+        }
+    }
 }
 
 /// The configuration object as JavaScript passes it (camelCase keys). Either `region` (the
@@ -682,5 +695,21 @@ mod tests {
         let ok: RawConfig =
             serde_json::from_str(r#"{"clientId":"x","storage":"memory","scopes":["a"]}"#).unwrap();
         assert_eq!(ok.storage, StorageKind::Memory);
+    }
+
+    #[test]
+    fn storage_is_session_or_memory() {
+        let storage = |json: &str| serde_json::from_str::<RawConfig>(json).map(|c| c.storage);
+        assert_eq!(storage("{}").unwrap(), StorageKind::Session);
+        assert_eq!(
+            storage(r#"{"storage":"session"}"#).unwrap(),
+            StorageKind::Session
+        );
+        let err = storage(r#"{"storage":"local"}"#).unwrap_err().to_string();
+        assert!(
+            err.starts_with(r#"storage must be "session" or "memory""#),
+            "{err}"
+        );
+        assert!(storage(r#"{"storage":1}"#).is_err());
     }
 }

@@ -2,7 +2,6 @@
 //! interchangeable (and tests need no browser).
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 
 use super::error::Error;
 
@@ -16,26 +15,29 @@ pub trait Store {
     fn remove(&self, key: &str) -> Result<(), Error>;
 }
 
-/// A store in memory: gone when the page unloads.
+/// A store in memory: gone when the page unloads. It holds a handful of keys, so a list is
+/// enough (and smaller in the .wasm than a `BTreeMap` with its rebalancing).
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    map: RefCell<BTreeMap<String, String>>,
+    map: RefCell<Vec<(String, String)>>,
 }
 
 impl Store for MemoryStore {
     fn get(&self, key: &str) -> Result<Option<String>, Error> {
-        Ok(self.map.borrow().get(key).cloned())
+        let map = self.map.borrow();
+        Ok(map.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
     }
 
     fn set(&self, key: &str, value: &str) -> Result<(), Error> {
+        self.remove(key)?;
         self.map
             .borrow_mut()
-            .insert(key.to_string(), value.to_string());
+            .push((key.to_string(), value.to_string()));
         Ok(())
     }
 
     fn remove(&self, key: &str) -> Result<(), Error> {
-        self.map.borrow_mut().remove(key);
+        self.map.borrow_mut().retain(|(k, _)| k != key);
         Ok(())
     }
 }
@@ -64,6 +66,10 @@ mod tests {
         assert_eq!(s.get("k").unwrap(), None);
         s.set("k", "v").unwrap();
         assert_eq!(s.get("k").unwrap().as_deref(), Some("v"));
+        s.set("k", "w").unwrap();
+        s.set("l", "x").unwrap();
+        assert_eq!(s.get("k").unwrap().as_deref(), Some("w"));
+        assert_eq!(s.get("l").unwrap().as_deref(), Some("x"));
         s.remove("k").unwrap();
         s.remove("k").unwrap();
         assert_eq!(s.get("k").unwrap(), None);
