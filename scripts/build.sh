@@ -23,7 +23,7 @@ for dir in pkg pkg-web; do
 done
 # The JS glue: wasm-bindgen copies every doc comment into it (the .d.ts files keep them, and
 # that is what editors read). terser drops them and shortens local names; exported names, the
-# PkceClient class name and the @ts-self-types pointer stay. terser comes with webpack.
+# PkceClient class name and the @ts-self-types pointer stay. terser is pinned in package.json.
 for js in pkg/pixie_auth_bg.js pkg-web/pixie_auth.js; do
   say "terser $js"
   node_modules/.bin/terser "$js" --module --compress --mangle --keep-classnames \
