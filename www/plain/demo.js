@@ -4,7 +4,8 @@
 // in the PkceClient class it loaded its own way.
 //
 // Stable element ids for the full-flow tests (tests/e2e/): #status[data-state], #mode, #login,
-// #logout, #logout-everywhere, #profile [data-field], #expiry, #error[data-code], #notice.
+// #logout, #logout-everywhere, #profile [data-field], #expiry, #refreshes[data-count]
+// [data-last-refresh-at], #error[data-code], #notice.
 
 /** Scopes for the local OpenID provider (devserver/): it supports all of these. */
 const LOCAL_SCOPES = ["openid", "profile", "email"];
@@ -50,6 +51,7 @@ const MARKUP = `
     </div>
     <p class="expiry">Access token expires in <time id="expiry"></time>
       <span id="expiry-note" class="muted"></span></p>
+    <p id="refreshes" class="refreshes" data-count="0"></p>
     <ul id="facts" class="facts"></ul>
     <div class="actions">
       <button id="logout" type="button" class="secondary">Log out</button>
@@ -270,6 +272,13 @@ async function mount(root, build) {
       li.textContent = text;
       return li;
     }));
+    const refreshed = $("#refreshes");
+    refreshed.dataset.count = String(session.refreshCount ?? 0);
+    refreshed.dataset.lastRefreshAt = session.lastRefreshAt === null ? "" : String(session.lastRefreshAt);
+    refreshed.textContent = session.lastRefreshAt === null
+      ? "Not refreshed yet: the library renews the token before it expires."
+      : `Refreshed ${session.refreshCount} time${session.refreshCount === 1 ? "" : "s"}, `
+        + `last at ${new Date(session.lastRefreshAt).toLocaleTimeString()}.`;
     $("#expiry-note").textContent = "";
     if (session.expiresAt === null) {
       stopCountdown();
