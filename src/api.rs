@@ -245,12 +245,16 @@ export interface SessionSummary {
 /** Options of logout(). */
 export interface LogoutOptions {
   /** Also end the session at the server by sending the browser to its logout page (Genesys
-   * Cloud: https://login.<domain>/logout; OpenID Connect: endSessionEndpoint with
-   * id_token_hint). Ignored for a generic server without endSessionEndpoint. */
+   * Cloud: https://login.<domain>/logout; OpenID Connect: endSessionEndpoint with client_id
+   * and post_logout_redirect_uri). Ignored for a generic server without endSessionEndpoint. */
   redirect?: boolean;
   /** Absolute URL the server sends the browser back to (must be registered there).
    * Default: postLogoutRedirectUri, else redirectUri. */
   returnTo?: string;
+  /** Also send the ID token as id_token_hint (default false). The logout request is a browser
+   * navigation, so the ID token then lands in the address bar, the history and the provider's
+   * access logs; turn it on only where the provider insists on the hint. */
+  sendIdTokenHint?: boolean;
 }
 
 /** What logout() did beyond ending the local session, which it always does first. */

@@ -829,6 +829,7 @@ fn logout_revokes_and_redirects_to_end_session_with_id_token_hint() {
     let options = LogoutOptions {
         redirect: true,
         return_to: Some("http://127.0.0.1:8080/bye".into()),
+        send_id_token_hint: true,
     };
     let outcome = block_on(c.end_session(&options)).unwrap();
     assert_eq!(outcome.revocation, RevocationStatus::Revoked);
@@ -860,6 +861,7 @@ fn genesys_logout_deletes_the_token_and_redirects() {
     let options = LogoutOptions {
         redirect: true,
         return_to: None,
+        send_id_token_hint: false,
     };
     let outcome = block_on(c.end_session(&options)).unwrap();
     assert_eq!(outcome.revocation, RevocationStatus::Revoked);
@@ -899,6 +901,7 @@ fn logout_without_a_session_or_with_bad_options() {
     let bad = LogoutOptions {
         redirect: true,
         return_to: Some("javascript:alert(1)".into()),
+        send_id_token_hint: false,
     };
     assert_eq!(err(block_on(c.end_session(&bad))).code(), "invalid_config");
     assert!(c.stored_session().is_none());

@@ -24,6 +24,13 @@ pub struct LogoutOptions {
     /// Where the server sends the browser back (must be registered there); defaults to
     /// `postLogoutRedirectUri`, else `redirectUri`.
     pub return_to: Option<String>,
+    /// Send the ID token as `id_token_hint` to the end-session endpoint. Off by default: the
+    /// request is a browser navigation (RP-Initiated Logout 1.0 §2, GET), so the ID token would
+    /// land in the address bar, the history and the server's access logs. `client_id` and
+    /// `post_logout_redirect_uri` are sent instead, which the spec allows; some providers then
+    /// ask the user to confirm. Turn it on where the provider insists on the hint.
+    #[serde(default)]
+    pub send_id_token_hint: bool,
 }
 
 /// The token a revocation request names.
@@ -138,6 +145,7 @@ pub fn logout_redirect(
     if !options.redirect {
         return Ok(None);
     }
+    let id_token = id_token.filter(|_| options.send_id_token_hint);
     Ok(match (&config.end_session_endpoint, &config.provider) {
         (Some(ep), _) => Some(end_session_url(ep, id_token, &config.client_id, &back)),
         (None, Provider::Genesys { domain }) => {
@@ -237,6 +245,7 @@ mod tests {
         let opts = LogoutOptions {
             redirect: true,
             return_to: None,
+            send_id_token_hint: false,
         };
         let url = logout_redirect(&c, &opts, None).unwrap().unwrap();
         assert_eq!(
@@ -246,6 +255,7 @@ mod tests {
         let opts = LogoutOptions {
             redirect: true,
             return_to: Some("https://app.example/bye".into()),
+            ..Default::default()
         };
         let url = logout_redirect(&c, &opts, None).unwrap().unwrap();
         assert!(url
@@ -263,6 +273,7 @@ mod tests {
         let opts = LogoutOptions {
             redirect: true,
             return_to: None,
+            send_id_token_hint: true,
         };
         let id = IdToken::new("h.p.s");
         let url = logout_redirect(&c, &opts, Some(&id)).unwrap().unwrap();
@@ -287,7 +298,37 @@ mod tests {
         let bad = LogoutOptions {
             redirect: false,
             return_to: Some("http://evil.example/".into()),
+            ..Default::default()
         };
         assert!(logout_redirect(&c, &bad, None).is_err());
+    }
+
+    #[test]
+    fn the_id_token_stays_out_of_the_logout_url_unless_asked() {
+        let c = RawConfig {
+            client_id: Some("cid".into()),
+            redirect_uri: Some("https://app.example/".into()),
+            authorization_endpoint: Some("https://op.example/auth".into()),
+            token_endpoint: Some("https://op.example/token".into()),
+            end_session_endpoint: Some("https://op.example/logout".into()),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap();
+        let id = IdToken::new("h.p.s");
+        let mut opts = LogoutOptions {
+            redirect: true,
+            ..Default::default()
+        };
+        let url = logout_redirect(&c, &opts, Some(&id)).unwrap().unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://op.example/logout?client_id=cid&post_logout_redirect_uri=https%3A%2F%2Fapp.example%2F"
+        );
+        opts.send_id_token_hint = true;
+        let url = logout_redirect(&c, &opts, Some(&id)).unwrap().unwrap();
+        assert!(url
+            .as_str()
+            .starts_with("https://op.example/logout?id_token_hint=h.p.s&"));
     }
 }
