@@ -88,6 +88,8 @@ function port(value, name) {
  * @param {string} [options.genesysRegion] with genesysClientId: /config.json points the demo at a
  *   real Genesys Cloud org ({ mode: 'genesys', region, clientId }) instead of the local provider.
  * @param {string} [options.genesysClientId]
+ * @param {string[]} [options.genesysScopes] the scopes the demo requests from Genesys Cloud
+ *   (default in the demo: users:readonly); they must be a subset of the OAuth client's.
  * @param {false|((line: string) => void)} [options.log=false] request/event logger.
  * @returns {Promise<{
  *   issuer: string, demoOrigin: string, opPort: number, demoPort: number,
@@ -115,6 +117,7 @@ export async function startDevServer(options = {}) {
     rootDir: options.rootDir ?? REPO_ROOT,
     genesysRegion: options.genesysRegion || undefined,
     genesysClientId: options.genesysClientId || undefined,
+    genesysScopes: options.genesysScopes?.length ? options.genesysScopes : undefined,
     log: typeof options.log === 'function' ? options.log : () => {},
   };
   const { log } = o;
@@ -290,7 +293,12 @@ export async function startDevServer(options = {}) {
 
   demoConfig = () => {
     if (o.genesysRegion && o.genesysClientId) {
-      return { mode: 'genesys', region: o.genesysRegion, clientId: o.genesysClientId };
+      return {
+        mode: 'genesys',
+        region: o.genesysRegion,
+        clientId: o.genesysClientId,
+        ...(o.genesysScopes ? { scopes: o.genesysScopes } : {}),
+      };
     }
     return {
       mode: 'local',
@@ -349,6 +357,7 @@ export function envOptions(env = process.env) {
     clientId: env.PIXIE_CLIENT_ID || undefined,
     genesysRegion: env.PIXIE_GENESYS_REGION || undefined,
     genesysClientId: env.PIXIE_GENESYS_CLIENT_ID || undefined,
+    genesysScopes: env.PIXIE_GENESYS_SCOPES?.split(/[\s,]+/).filter(Boolean),
   };
 }
 
