@@ -24,6 +24,12 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(HERE, '..');
 const HOST = '127.0.0.1';
 
+/**
+ * Demo-origin paths registered as redirect URIs: the webpack demo, the plain demo and the
+ * Genesys Messenger hand-off page (www/plain/messenger.html).
+ */
+export const DEFAULT_REDIRECT_PATHS = Object.freeze(['/', '/plain/', '/plain/messenger.html']);
+
 export const DEFAULT_STATIC_ROOTS = Object.freeze({
   '/': 'www/dist',
   '/plain/': 'www/plain',
@@ -83,7 +89,7 @@ function port(value, name) {
  * @param {Record<string,string>} [options.staticRoots] URL prefix -> folder (relative to rootDir)
  *   served by the demo server; default { '/': 'www/dist', '/plain/': 'www/plain', '/pkg-web/': 'pkg-web' }.
  * @param {string[]} [options.extraRedirectPaths] more demo-origin paths registered as redirect URIs
- *   (besides / and /plain/), e.g. for a benchmark page mounted through staticRoots.
+ *   (besides DEFAULT_REDIRECT_PATHS), e.g. for a benchmark page mounted through staticRoots.
  * @param {string} [options.rootDir] base for relative staticRoots; default the repository root.
  * @param {string} [options.genesysRegion] with genesysClientId: /config.json points the demo at a
  *   real Genesys Cloud org ({ mode: 'genesys', region, clientId }) instead of the local provider.
@@ -223,7 +229,7 @@ export async function startDevServer(options = {}) {
   const demoOrigin = `http://${HOST}:${demoPort}`;
   const localhostOrigin = `http://localhost:${demoPort}`;
   allowedOrigins = new Set([demoOrigin, localhostOrigin]);
-  const redirectPaths = ['/', '/plain/', ...o.extraRedirectPaths];
+  const redirectPaths = [...DEFAULT_REDIRECT_PATHS, ...o.extraRedirectPaths];
   const redirectUris = redirectPaths.flatMap((p) => [`${demoOrigin}${p}`, `${localhostOrigin}${p}`]);
 
   try {

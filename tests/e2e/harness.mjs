@@ -25,6 +25,14 @@ const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
+/**
+ * Launches Debian's Chromium with the flags above, for test files that manage their own servers
+ * (one provider per test, e.g. to run scenarios in parallel with exact per-provider counts).
+ */
+export function launchChromium() {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: WAIT });
+}
+
 /** The two demo pages: the same behaviour, loaded two ways. */
 export const PAGES = [
   { name: 'webpack page', path: '/' },
@@ -311,4 +319,70 @@ export async function revokeToken(dev, token) {
     signal: AbortSignal.timeout(WAIT),
   });
   assert.equal(res.status, 200, 'the revocation endpoint accepted the request');
+}
+
+/**
+ * Redeems an authorization code at the provider's token endpoint directly (as Genesys Cloud does
+ * with what Messenger's getAuthCode handed over; the local client is public, so no secret):
+ * resolves with the HTTP status and the parsed body.
+ */
+export async function redeemCode(dev, { authCode, redirectUri, codeVerifier }) {
+  const res = await fetch(dev.endpoints.token, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code', code: authCode, redirect_uri: redirectUri,
+      client_id: dev.clientId, code_verifier: codeVerifier,
+    }),
+    signal: AbortSignal.timeout(WAIT),
+  });
+  return { status: res.status, body: await res.json().catch(() => ({})) };
+}
+
+/** The payload of a JWT, decoded without any check (the test compares it with what it expects). */
+export function jwtPayload(jwt) {
+  return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
+}
+
+/**
+ * Counts, for each load of the demo page in `tab` (a main-frame document request to `tab.url`,
+ * with or without a query), the requests to each of `urls` made by that load. Call before the
+ * first load; `counts()` returns one { [url]: n } per load, in order.
+ */
+export function countRequestsPerLoad(tab, urls) {
+  const loads = [];
+  tab.page.on('request', (req) => {
+    const url = req.url();
+    if (req.isNavigationRequest() && req.frame() === tab.page.mainFrame()) {
+      const u = new URL(url);
+      if (u.origin + u.pathname === tab.url) loads.push(Object.fromEntries(urls.map((x) => [x, 0])));
+      return;
+    }
+    const key = urls.find((x) => url === x || url.startsWith(`${x}?`));
+    if (key && loads.length > 0) loads.at(-1)[key] += 1;
+  });
+  return { counts: () => loads.map((l) => ({ ...l })) };
+}
+
+/**
+ * Opens `path` in a fresh tab, signs in and holds the redirect back (see holdCallback): returns
+ * the tab and the unused callback URL, for the test to tamper with and open.
+ */
+export async function openHeldCallback(t, stack, path) {
+  const tab = await openTab(t, stack, path);
+  await tab.open();
+  await tab.startLogin();
+  await tab.signIn();
+  const callback = await tab.holdCallback();
+  await tab.consent();
+  return { tab, url: new URL(await callback()) };
+}
+
+/** What a refused callback must leave on a demo page: signed out, no pending login, no session, a clean address bar. */
+export async function assertLoginRefused(tab) {
+  assert.equal(await tab.settled(), 'logged-out');
+  assertCleanUrl(tab);
+  const storage = await tab.storage();
+  assert.equal(storage.pending, null, 'no pending login is left');
+  assert.equal(storage.session, null, 'no session was stored');
 }

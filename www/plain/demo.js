@@ -5,7 +5,8 @@
 //
 // Stable element ids for the full-flow tests (tests/e2e/): #status[data-state], #mode, #login,
 // #logout, #logout-everywhere, #profile [data-field], #expiry, #refreshes[data-count]
-// [data-last-refresh-at], #error[data-code], #notice.
+// [data-last-refresh-at], #error[data-code], #notice, #id-token [data-claim], #userinfo
+// [data-claim] (each [data-claim] also carries the raw value in data-value).
 
 /** Scopes for the local OpenID provider (devserver/): it supports all of these. */
 const LOCAL_SCOPES = ["openid", "profile", "email"];
@@ -17,7 +18,10 @@ const HINTS = {
   access_denied: "You cancelled the sign-in or declined the requested access.",
   network_error: "Check your connection and that the sign-in server is running, then try again.",
   login_required: "Your session is no longer accepted; please log in again.",
+  issuer_mismatch: "The answer did not come from the sign-in server this page talks to, so it was ignored.",
 };
+/** Every id_token_* code: the ID token failed a check, so it was not trusted. */
+const ID_TOKEN_HINT = "The sign-in server's ID token failed verification, so no session was created.";
 
 /** Why a session ended on its own (the sessionExpired event's reason). */
 const SESSION_ENDED = {
@@ -36,7 +40,8 @@ const MARKUP = `
   <section id="signed-out" class="card" hidden>
     <h2>You are signed out</h2>
     <p>Log in with the authorization server. This page gets its access token through the
-      Authorization Code flow with PKCE: no client secret, no token in the address bar.</p>
+      Authorization Code flow with PKCE: no client secret, no token in the address bar. With
+      OpenID Connect it also gets an ID token, and checks its signature itself.</p>
     <p id="notice" class="notice" hidden></p>
     <button id="login" type="button">Log in</button>
   </section>
@@ -53,12 +58,34 @@ const MARKUP = `
       <span id="expiry-note" class="muted"></span></p>
     <p id="refreshes" class="refreshes" data-count="0"></p>
     <ul id="facts" class="facts"></ul>
+    <section id="oidc" class="oidc" hidden>
+      <div id="id-token">
+        <h3>Verified ID token</h3>
+        <dl class="claims">
+          <div><dt>Subject</dt><dd data-claim="sub"></dd></div>
+          <div><dt>Name</dt><dd data-claim="name"></dd></div>
+          <div><dt>Issuer</dt><dd data-claim="iss"></dd></div>
+          <div><dt>Audience</dt><dd data-claim="aud"></dd></div>
+          <div><dt>Signed in</dt><dd data-claim="auth_time"></dd></div>
+          <div><dt>Issued</dt><dd data-claim="iat"></dd></div>
+        </dl>
+      </div>
+      <div id="userinfo" data-state="loading">
+        <h3>UserInfo <span class="muted">(same subject)</span></h3>
+        <dl class="claims">
+          <div><dt>Email</dt><dd data-claim="email"></dd></div>
+          <div><dt>Verified</dt><dd data-claim="email_verified"></dd></div>
+          <div><dt>Username</dt><dd data-claim="preferred_username"></dd></div>
+        </dl>
+      </div>
+    </section>
     <div class="actions">
       <button id="logout" type="button" class="secondary">Log out</button>
       <button id="logout-everywhere" type="button" class="link">Log out of the sign-in server too</button>
     </div>
   </section>
-  <footer id="build" class="muted"></footer>
+  <footer class="muted"><span id="build"></span> ·
+    <a href="/plain/messenger.html">Genesys Messenger hand-off</a></footer>
 `;
 
 /**
@@ -73,7 +100,7 @@ export async function startDemo(PkceClient, { build }) {
   let config;
   try {
     config = await loadConfig();
-    client = new PkceClient(clientConfig(config));
+    client = await makeClient(PkceClient, config);
   } catch (err) {
     ui.showError("The demo could not start", err);
     ui.setState("error", "Not configured");
@@ -165,7 +192,21 @@ async function showCurrentSession(client, ui) {
     ui.showSignedOut();
     return;
   }
-  ui.showSignedIn(session, profile, client.getUser());
+  // The ID token's claims, verified when the session was made (null without "openid").
+  const user = client.getUser();
+  ui.showSignedIn(session, profile, user);
+  if (user) await showUserInfo(client, ui);
+}
+
+/** UserInfo (OpenID Connect Core 5.3): after callApi, so the access token is a fresh one. */
+async function showUserInfo(client, ui) {
+  try {
+    ui.showUserInfo(await client.loadUserInfo());
+  } catch (err) {
+    ui.showUserInfo(null);
+    ui.showError("Could not load your UserInfo", err);
+    if (!client.getSession()) ui.showSignedOut(); // a 401 ended the session
+  }
 }
 
 function logoutNotice({ revocation, error }) {
@@ -176,7 +217,8 @@ function logoutNotice({ revocation, error }) {
   return `You are signed out of this app.${revoked} The sign-in server may still remember you, so the next login can be quicker.`;
 }
 
-async function loadConfig() {
+/** The demo server's /config.json: which authorization server to use (devserver/README.md). */
+export async function loadConfig() {
   const response = await fetch("/config.json", { cache: "no-store" });
   if (!response.ok) {
     throw demoError("config_unavailable", `/config.json answered HTTP ${response.status}`);
@@ -184,35 +226,33 @@ async function loadConfig() {
   return response.json();
 }
 
-/** The PkceClient configuration for what /config.json describes. */
-function clientConfig(config) {
-  // The directory of this page: "/" for the webpack build, "/plain/" for the plain page. Both
-  // are registered at the local provider; register the one you use at Genesys Cloud.
-  const redirectUri = new URL("./", window.location.href).href;
+/**
+ * The PkceClient for what /config.json describes.
+ * @param {string} [redirectUri] default: the directory of this page ("/" for the webpack build,
+ *   "/plain/" for the plain page). Both are registered at the local provider; register the one
+ *   you use at Genesys Cloud.
+ */
+export async function makeClient(PkceClient, config, redirectUri = new URL("./", window.location.href).href) {
   if (config.mode === "genesys") {
     // The preset knows the rest: login.<region>/oauth/authorize and /oauth/token,
-    // api.<region> for callApi, token revocation and the logout page.
-    return {
+    // api.<region> for callApi, token revocation and the logout page. (Genesys Cloud is no
+    // OpenID provider for this kind of client: no ID token, no discovery.)
+    return new PkceClient({
       region: config.region,
       clientId: config.clientId,
       redirectUri,
       scopes: config.scopes ?? GENESYS_SCOPES,
-    };
+    });
   }
-  // Endpoints given by hand, as /config.json lists them (PkceClient.discover could fetch them
-  // from the issuer instead). With "openid", issuer and jwksUri let the ID token be verified.
-  return {
+  // OpenID Connect Discovery: every endpoint, the signing keys' address (jwks_uri) and RFC 9207
+  // support come from <issuer>/.well-known/openid-configuration, fetched once per page.
+  return PkceClient.discover({
     issuer: config.issuer,
-    authorizationEndpoint: config.authorizationEndpoint,
-    tokenEndpoint: config.tokenEndpoint,
-    jwksUri: config.jwksUri,
-    revocationEndpoint: config.revocationEndpoint,
-    endSessionEndpoint: config.endSessionEndpoint,
-    apiBase: config.apiBase,
     clientId: config.clientId,
     redirectUri,
     scopes: config.scopes ?? LOCAL_SCOPES,
-  };
+    apiBase: config.apiBase, // where callApi sends paths such as /api/v2/users/me
+  });
 }
 
 function demoError(code, message) {
@@ -234,7 +274,7 @@ async function mount(root, build) {
 
   let timer = null;
   let storage = "";
-  let idTokenSubject = null;
+  let verifiedUser = false;
   let onExpired = () => {};
 
   const setState = (state, label) => {
@@ -265,7 +305,9 @@ async function mount(root, build) {
     $("#facts").replaceChildren(...[
       `Scope: ${session.scope ?? "(not reported)"}`,
       `Refresh token: ${session.hasRefreshToken ? `yes, ${refreshes}` : "no"}`,
-      `ID token: ${idTokenSubject ? `verified, subject “${idTokenSubject}”` : session.hasIdToken ? "yes" : "no"}`,
+      `ID token: ${verifiedUser
+        ? "signature verified in this browser with WebCrypto against the provider's keys (JWKS); issuer, audience, expiry and nonce checked"
+        : session.hasIdToken ? "yes" : "no"}`,
       `Session kept in: ${storage}`,
     ].map((text) => {
       const li = document.createElement("li");
@@ -297,7 +339,7 @@ async function mount(root, build) {
       mode.dataset.mode = config.mode;
       mode.textContent = config.mode === "genesys"
         ? `Genesys Cloud (${config.region}) · client ${config.clientId}`
-        : `Local OpenID provider at ${new URL(config.authorizationEndpoint).host}`
+        : `Local OpenID provider at ${new URL(config.issuer).host}, found by discovery`
           + `${config.genesysPaths ? " (Genesys-style paths)" : ""} · client ${config.clientId}`;
       storage = storageMode === "session" ? "sessionStorage (this tab only)" : "memory (a reload loses it)";
     },
@@ -307,7 +349,7 @@ async function mount(root, build) {
       if (err?.oauthError) error.dataset.oauthError = err.oauthError;
       else delete error.dataset.oauthError;
       const lines = [`${context}: ${err?.message ?? String(err)} (${code})`];
-      const hint = HINTS[err?.oauthError] ?? HINTS[code];
+      const hint = HINTS[err?.oauthError] ?? HINTS[code] ?? (code.startsWith("id_token_") ? ID_TOKEN_HINT : null);
       if (hint) lines.push(hint);
       if (err?.errorDescription) lines.push(`The server said: “${err.errorDescription}”`);
       error.replaceChildren(...lines.map((text, i) => {
@@ -341,12 +383,22 @@ async function mount(root, build) {
       field("email", profile?.email);
       field("id", profile?.id);
       $(".avatar").textContent = initials(profile?.name ?? "?");
-      idTokenSubject = idToken?.sub ?? null;
+      verifiedUser = Boolean(idToken);
+      $("#oidc").hidden = !idToken;
+      if (idToken) {
+        showClaims($("#id-token"), idToken);
+        $("#userinfo").dataset.state = "loading";
+      }
       updateSession(session);
       notice.hidden = true;
       $("#signed-out").hidden = true;
       $("#signed-in").hidden = false;
       setState("logged-in", "Signed in");
+    },
+    showUserInfo(claims) {
+      const box = $("#userinfo");
+      box.dataset.state = claims ? "loaded" : "failed";
+      showClaims(box, claims ?? {});
     },
     noteExpiring() {
       $("#expiry-note").textContent = "(it will not be renewed automatically)";
@@ -381,6 +433,26 @@ function loadStylesheet() {
   });
   document.head.append(link);
   return settled;
+}
+
+/** Fills each [data-claim] under `box` from `claims`: times readable, the raw value kept in data-value. */
+function showClaims(box, claims) {
+  for (const dd of box.querySelectorAll("[data-claim]")) {
+    const value = claims[dd.dataset.claim];
+    dd.dataset.value = value === undefined ? "" : typeof value === "string" ? value : JSON.stringify(value);
+    dd.textContent = formatClaim(dd.dataset.claim, value);
+    dd.parentElement.hidden = value === undefined && box.id === "id-token"; // e.g. auth_time without max_age
+  }
+}
+
+function formatClaim(name, value) {
+  if (value === undefined || value === null) return "—";
+  if (["auth_time", "iat", "exp"].includes(name) && typeof value === "number") {
+    return new Date(value * 1000).toLocaleString();
+  }
+  if (Array.isArray(value)) return value.join(", ");
+  if (typeof value === "boolean") return value ? "yes" : "no";
+  return String(value);
 }
 
 function formatDuration(seconds) {
