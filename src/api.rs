@@ -353,7 +353,7 @@ export type PixieErrorCode =
   | "id_token_signature_invalid" | "id_token_unknown_kid" | "id_token_key_ambiguous"
   | "id_token_iss_mismatch" | "id_token_aud_mismatch" | "id_token_azp_mismatch"
   | "id_token_expired" | "id_token_iat_future" | "id_token_nbf_future"
-  | "id_token_nonce_mismatch" | "id_token_auth_time_invalid"
+  | "id_token_nonce_mismatch" | "id_token_auth_time_invalid" | "id_token_sub_mismatch"
   | "userinfo_failed" | "userinfo_invalid" | "userinfo_sub_mismatch" | "not_a_callback"
   | "refresh_failed" | "no_refresh_token" | "revocation_failed";
 

@@ -266,6 +266,33 @@ impl<P: Platform> Client<P> {
         id_token: &super::secret::IdToken,
         pending: &PendingLogin,
     ) -> Result<IdTokenClaims, Error> {
+        self.check_id_token(id_token, pending.nonce.as_ref(), pending.max_age)
+            .await
+    }
+
+    /// An ID token from a refresh response (OIDC Core §12.2): verified like the login's
+    /// (signature, `iss`, `aud`, `azp`, times; no nonce is expected), and its `sub` must be the
+    /// login's.
+    pub(crate) async fn verify_refreshed_id_token(
+        &self,
+        id_token: &super::secret::IdToken,
+        login: Option<&IdTokenClaims>,
+    ) -> Result<IdTokenClaims, Error> {
+        let claims = self.check_id_token(id_token, None, None).await?;
+        match login.and_then(IdTokenClaims::sub) {
+            Some(sub) if claims.sub() != Some(sub) => {
+                Err(Error::IdToken(super::error::IdTokenError::SubMismatch))
+            }
+            _ => Ok(claims),
+        }
+    }
+
+    async fn check_id_token(
+        &self,
+        id_token: &super::secret::IdToken,
+        nonce: Option<&Nonce>,
+        max_age: Option<u64>,
+    ) -> Result<IdTokenClaims, Error> {
         let missing = |field| {
             Error::from(ConfigError::Invalid {
                 field,
@@ -285,8 +312,8 @@ impl<P: Platform> Client<P> {
         let check = IdTokenCheck {
             issuer,
             client_id: &self.config.client_id,
-            nonce: pending.nonce.as_ref(),
-            max_age: pending.max_age,
+            nonce,
+            max_age,
             now_ms: self.platform.now_ms(),
             tolerance_s: self.config.clock_tolerance_s,
         };

@@ -167,6 +167,8 @@ pub enum IdTokenError {
     NonceMismatch,
     /// `max_age` was requested and `auth_time` is missing or too old (step 13).
     AuthTimeInvalid,
+    /// An ID token from a refresh names another subject than the login's (OIDC Core §12.2).
+    SubMismatch,
 }
 
 /// The UserInfo request failed (OIDC Core §5.3).
@@ -294,6 +296,7 @@ impl Error {
                 IdTokenError::NotYetValid => "id_token_nbf_future",
                 IdTokenError::NonceMismatch => "id_token_nonce_mismatch",
                 IdTokenError::AuthTimeInvalid => "id_token_auth_time_invalid",
+                IdTokenError::SubMismatch => "id_token_sub_mismatch",
             },
             Error::UserInfo(e) => match e {
                 UserInfoError::HttpStatus(_) => "userinfo_failed",
@@ -345,6 +348,7 @@ impl Error {
         "id_token_nbf_future",
         "id_token_nonce_mismatch",
         "id_token_auth_time_invalid",
+        "id_token_sub_mismatch",
         "userinfo_failed",
         "userinfo_invalid",
         "userinfo_sub_mismatch",
@@ -537,6 +541,9 @@ impl fmt::Display for IdTokenError {
             }
             IdTokenError::AuthTimeInvalid => {
                 f.write_str("auth_time is missing or older than the requested max_age")
+            }
+            IdTokenError::SubMismatch => {
+                f.write_str("a refreshed ID token names another user than the login's")
             }
         }
     }
@@ -746,6 +753,7 @@ mod tests {
             Error::IdToken(IdTokenError::NotYetValid),
             Error::IdToken(IdTokenError::NonceMismatch),
             Error::IdToken(IdTokenError::AuthTimeInvalid),
+            Error::IdToken(IdTokenError::SubMismatch),
             Error::UserInfo(UserInfoError::HttpStatus(500)),
             Error::UserInfo(UserInfoError::Invalid("x")),
             Error::UserInfo(UserInfoError::SubMismatch),

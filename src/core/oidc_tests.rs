@@ -573,3 +573,56 @@ impl Raw for Rc<MemoryStore> {
         self.get(key).unwrap()
     }
 }
+
+/// Logs in with a refresh token in the token response.
+fn logged_in_with_refresh_token(h: &Harness) {
+    let sent = h.login();
+    let id = test_keys().sign(JwsAlg::Rs256, "rsa", &id_claims(&sent.nonce));
+    let mut t: Value = serde_json::from_str(&tokens(Some(&id))).unwrap();
+    t["refresh_token"] = "RT-1".into();
+    h.platform.respond(200, &t.to_string());
+    h.platform.respond(200, &jwks());
+    block_on(h.client().handle_callback(&sent.callback(""))).unwrap();
+}
+
+/// A refresh whose response carries an ID token with these claims.
+fn refresh_with_id_token(h: &Harness, edit: impl FnOnce(&mut Value)) -> Result<(), Error> {
+    let mut claims = id_claims("");
+    claims.as_object_mut().unwrap().remove("nonce");
+    claims["iat"] = (T0 / 1000 + 1).into();
+    edit(&mut claims);
+    let id = test_keys().sign(JwsAlg::Rs256, "rsa", &claims);
+    let body = json!({"access_token":"AT-2","token_type":"Bearer","expires_in":3600,
+        "refresh_token":"RT-2","id_token": id});
+    h.platform.respond(200, &body.to_string());
+    block_on(h.client().refresh()).map(|_| ())
+}
+
+#[test]
+fn a_refreshed_id_token_is_verified_and_names_the_same_user() {
+    // OIDC Core §12.2: same user, new claims: accepted, the claims are the new ones.
+    let h = Harness::new();
+    logged_in_with_refresh_token(&h);
+    refresh_with_id_token(&h, |c| c["name"] = "Grace B. Hopper".into()).unwrap();
+    assert_eq!(h.platform.verifications.get(), 2);
+    let user = h.client().user().unwrap();
+    assert_eq!(user.claims()["name"], "Grace B. Hopper");
+    assert_eq!(
+        h.client().stored_session().unwrap().access_token.secret(),
+        "AT-2"
+    );
+
+    // Another subject: refused, and the session ends (its refresh token is spent).
+    let h = Harness::new();
+    logged_in_with_refresh_token(&h);
+    let e = refresh_with_id_token(&h, |c| c["sub"] = "mallory".into()).unwrap_err();
+    assert_eq!(e.code(), "id_token_sub_mismatch");
+    assert!(h.client().stored_session().is_none());
+
+    // Another audience: refused the same way (every check of the login applies).
+    let h = Harness::new();
+    logged_in_with_refresh_token(&h);
+    let e = refresh_with_id_token(&h, |c| c["aud"] = "someone-else".into()).unwrap_err();
+    assert_eq!(e.code(), "id_token_aud_mismatch");
+    assert!(h.client().stored_session().is_none());
+}

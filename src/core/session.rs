@@ -124,8 +124,8 @@ impl Session {
         }
         next.refresh_token = next.refresh_token.or(old_rt);
         next.id_token = next.id_token.or(old_id);
-        // The claims stay those verified at login (OIDC Core §12.2 re-validation of a
-        // refreshed ID token is not done: the new token is kept only as an id_token_hint).
+        // The claims verified at login, until the caller replaces them with those of a
+        // refreshed ID token it verified (OIDC Core §12.2; see `Client::refresh`).
         next.id_token_claims = old_claims;
         next.scope = next.scope.or(old_scope);
         next.refresh_count = refresh_count.saturating_add(1);

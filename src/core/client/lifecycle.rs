@@ -274,7 +274,27 @@ impl<P: Platform> Client<P> {
         let current = self
             .stored_session()
             .ok_or(Error::LoginRequired("the session ended during the refresh"))?;
-        let next = current.refreshed(tokens, now, &family);
+        // OIDC Core §12.2: a new ID token is verified, and must name the same user. A token
+        // that fails ends the session: the old refresh token is already spent at the server.
+        let claims = match (&tokens.id_token, self.config.is_openid()) {
+            (Some(id), true) => {
+                match self
+                    .verify_refreshed_id_token(id, current.id_token_claims.as_ref())
+                    .await
+                {
+                    Ok(claims) => Some(claims),
+                    Err(e) => {
+                        self.expire(ExpiredReason::RefreshRejected);
+                        return Err(e);
+                    }
+                }
+            }
+            _ => None,
+        };
+        let mut next = current.refreshed(tokens, now, &family);
+        if claims.is_some() {
+            next.id_token_claims = claims;
+        }
         let rotated = next.refresh_token.as_ref() != Some(&rt);
         self.save_session(&next)?;
         self.push_event(Event::TokenRefreshed(TokenRefreshed {
