@@ -248,7 +248,10 @@ impl<P: Platform> Client<P> {
             let id_token = tokens.id_token.as_ref().ok_or(Error::TokenExchange(
                 TokenError::InvalidResponse("id_token is missing (the openid scope was requested)"),
             ))?;
-            Some(self.verify_id_token(id_token, &pending).await?)
+            // The ID token's times are checked on the server's clock when its `Date` header
+            // says what that is, so a browser clock that is off does not refuse good tokens.
+            let server_now = tokens.server_date_ms.unwrap_or(now);
+            Some(self.verify_id_token(id_token, &pending, server_now).await?)
         } else {
             None
         };
@@ -265,8 +268,9 @@ impl<P: Platform> Client<P> {
         &self,
         id_token: &super::secret::IdToken,
         pending: &PendingLogin,
+        now_ms: u64,
     ) -> Result<IdTokenClaims, Error> {
-        self.check_id_token(id_token, pending.nonce.as_ref(), pending.max_age)
+        self.check_id_token(id_token, pending.nonce.as_ref(), pending.max_age, now_ms)
             .await
     }
 
@@ -277,8 +281,9 @@ impl<P: Platform> Client<P> {
         &self,
         id_token: &super::secret::IdToken,
         login: Option<&IdTokenClaims>,
+        now_ms: u64,
     ) -> Result<IdTokenClaims, Error> {
-        let claims = self.check_id_token(id_token, None, None).await?;
+        let claims = self.check_id_token(id_token, None, None, now_ms).await?;
         match login.and_then(IdTokenClaims::sub) {
             Some(sub) if claims.sub() != Some(sub) => {
                 Err(Error::IdToken(super::error::IdTokenError::SubMismatch))
@@ -292,6 +297,7 @@ impl<P: Platform> Client<P> {
         id_token: &super::secret::IdToken,
         nonce: Option<&Nonce>,
         max_age: Option<u64>,
+        now_ms: u64,
     ) -> Result<IdTokenClaims, Error> {
         let missing = |field| {
             Error::from(ConfigError::Invalid {
@@ -314,7 +320,7 @@ impl<P: Platform> Client<P> {
             client_id: &self.config.client_id,
             nonce,
             max_age,
-            now_ms: self.platform.now_ms(),
+            now_ms,
             tolerance_s: self.config.clock_tolerance_s,
         };
         verify_id_token(&self.platform, &self.documents, jwks_uri, id_token, &check).await

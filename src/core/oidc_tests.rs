@@ -626,3 +626,24 @@ fn a_refreshed_id_token_is_verified_and_names_the_same_user() {
     assert_eq!(e.code(), "id_token_aud_mismatch");
     assert!(h.client().stored_session().is_none());
 }
+
+#[test]
+fn id_token_times_are_checked_on_the_servers_clock() {
+    // The browser's clock is 10 minutes fast; the ID token lives 5 minutes.
+    let run = |date: Option<&str>| {
+        let h = Harness::new();
+        h.platform.now.set(T0 + 600_000);
+        let sent = h.login();
+        let mut claims = id_claims(&sent.nonce);
+        claims["exp"] = (T0 / 1000 + 300).into();
+        let id = test_keys().sign(JwsAlg::Rs256, "rsa", &claims);
+        let headers: Vec<(&str, &str)> = date.map(|d| ("date", d)).into_iter().collect();
+        h.platform.respond_with(200, &headers, &tokens(Some(&id)));
+        h.platform.respond(200, &jwks());
+        block_on(h.client().handle_callback(&sent.callback(""))).map(|_| ())
+    };
+    // The token response's Date header gives the server's time: accepted.
+    run(Some("Fri, 15 Jan 2027 08:00:00 GMT")).unwrap();
+    // Without it, the browser's clock is all there is: expired.
+    assert_eq!(run(None).unwrap_err().code(), "id_token_expired");
+}

@@ -126,6 +126,13 @@ pub fn next_step(
     let warn_at = expires_at.saturating_sub(leads.expiring_ms);
     let warned = memory.warned_for == Some(expires_at);
     if s.has_refresh_token && !memory.refresh_disabled {
+        // The access token is dead and the last refresh (with its retries) failed: the
+        // session has failed for good. It ends (`sessionExpired`) rather than lingering with
+        // a token no API accepts; the app sends the user through login() again.
+        let dead_at = expires_at.saturating_sub(EXPIRY_MARGIN_MS);
+        if memory.failures > 0 && now >= dead_at {
+            return Step::Expire;
+        }
         let due = refresh_due_at(s.issued_at, expires_at, leads.refresh_ms)
             .max(memory.retry_at)
             .max(s.last_refresh_at.map_or(0, |t| t + MIN_REFRESH_INTERVAL_MS));
@@ -137,7 +144,10 @@ pub fn next_step(
             if now >= warn_at {
                 return Step::WarnExpiring;
             }
-            return Step::Wait(Some(due.min(warn_at)));
+            return Step::Wait(Some(due.min(warn_at).min(dead_at)));
+        }
+        if memory.failures > 0 {
+            return Step::Wait(Some(due.min(dead_at)));
         }
         return Step::Wait(Some(due));
     }
@@ -294,10 +304,15 @@ mod tests {
         m.warned_for = Some(T0 + HOUR);
         assert_eq!(step(true, &m, due), Step::Wait(Some(due + 15_000)));
         assert_eq!(step(true, &m, due + 15_000), Step::Refresh);
-        // Still failing after expiry: keep the refresh token, keep trying, paced.
-        m.record_failure(T0 + HOUR + 1, true, None);
-        assert_eq!(m.retry_at, T0 + HOUR + 1 + 30_000);
-        assert_eq!(step(true, &m, T0 + HOUR + 2), Step::Wait(Some(m.retry_at)));
+        // Failing for good: once the access token is dead, the session ends.
+        m.record_failure(T0 + HOUR - 20_000, true, None);
+        assert_eq!(m.retry_at, T0 + HOUR - 20_000 + 30_000);
+        assert_eq!(
+            step(true, &m, T0 + HOUR - 10_000),
+            Step::Wait(Some(T0 + HOUR - 5_000))
+        );
+        assert_eq!(step(true, &m, T0 + HOUR - 5_000), Step::Expire);
+        assert_eq!(step(true, &m, T0 + HOUR + 2), Step::Expire);
         // Memory about an older token is void.
         let fresh = SessionTimes {
             issued_at: T0 + HOUR,

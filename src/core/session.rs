@@ -8,7 +8,7 @@ use super::secret::{AccessToken, IdToken, RefreshToken};
 use super::token::TokenResponse;
 
 /// How many earlier refresh-token generations a session remembers (see [`Session::lineage`]).
-pub const LINEAGE_LEN: usize = 8;
+pub const LINEAGE_LEN: usize = 64;
 
 /// An access token closer than this to its expiry is treated as expired, so a request does not
 /// leave with a token that dies in flight.

@@ -279,7 +279,11 @@ impl<P: Platform> Client<P> {
         let claims = match (&tokens.id_token, self.config.is_openid()) {
             (Some(id), true) => {
                 match self
-                    .verify_refreshed_id_token(id, current.id_token_claims.as_ref())
+                    .verify_refreshed_id_token(
+                        id,
+                        current.id_token_claims.as_ref(),
+                        tokens.server_date_ms.unwrap_or(now),
+                    )
                     .await
                 {
                     Ok(claims) => Some(claims),
