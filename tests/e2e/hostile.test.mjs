@@ -167,7 +167,7 @@ for (const { name, path } of PAGES) {
     assert.equal(stack.dev.stats.api.unauthorized, 1, 'the first call was refused');
     assert.equal(stack.dev.stats.token.refresh_token, 1, 'one refresh');
     assert.equal(stack.dev.stats.api.ok, 2, 'the retried call went through');
-    assert.notEqual((await tab.storage()).session, before, 'the session holds the new tokens');
+    assert.ok((await tab.storage()).session !== before, 'the session holds the new tokens');
     await tab.page.locator('#facts li:has-text("used once")').waitFor();
     await tab.assertNoLeaks({ expect: ['codes', 'verifiers', 'tokens'] });
   });
