@@ -6,22 +6,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  assertCleanUrl, openTab, PAGES, revokeToken, TEST_TIMEOUT, useStack,
+  assertCleanUrl, openHeldCallback, openTab, PAGES, revokeToken, TEST_TIMEOUT, useStack,
 } from './harness.mjs';
 
 const stack = useStack();
 const opts = { timeout: TEST_TIMEOUT };
 
 /** Signs in on a fresh tab and stops the redirect back: returns the tab and the unused callback URL. */
-async function heldCallback(t, pagePath) {
-  const tab = await openTab(t, stack, pagePath);
-  await tab.open();
-  await tab.startLogin();
-  await tab.signIn();
-  const callback = await tab.holdCallback();
-  await tab.consent();
-  return { tab, url: new URL(await callback()) };
-}
+const heldCallback = (t, pagePath) => openHeldCallback(t, stack, pagePath);
 
 /** What every failed callback must leave: no pending login, no session, a clean address bar. */
 async function assertSignedOutCleanly(tab) {
