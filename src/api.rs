@@ -837,9 +837,7 @@ fn pumped_work(runtime: Rc<Runtime>, work: Work) -> Promise {
 }
 
 fn set_bearer(request: &Request, token: &AccessToken) -> Result<(), JsValue> {
-    let mut bearer = String::with_capacity(7 + token.secret().len());
-    bearer.push_str("Bearer ");
-    bearer.push_str(token.secret());
+    let bearer = token.bearer_header();
     request.headers().set("Authorization", &bearer)
 }
 

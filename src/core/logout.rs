@@ -62,9 +62,7 @@ pub fn revocation_request(config: &Config, endpoint: &Url, token: Revocable<'_>)
 /// Genesys Cloud: `DELETE https://api.<domain>/api/v2/tokens/me`, which revokes the access
 /// token presented as the bearer.
 pub fn genesys_token_deletion_request(domain: &str, access_token: &AccessToken) -> HttpRequest {
-    let mut bearer = String::with_capacity(7 + access_token.secret().len());
-    bearer.push_str("Bearer ");
-    bearer.push_str(access_token.secret());
+    let bearer = access_token.bearer_header();
     HttpRequest {
         method: Method::Delete,
         url: format!("https://api.{domain}/api/v2/tokens/me"),

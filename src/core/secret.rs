@@ -64,6 +64,16 @@ secret_type!(
     IdToken, Clone
 );
 
+impl AccessToken {
+    /// The `Authorization` header value for this token: `Bearer <token>` (RFC 6750 §2.1).
+    pub fn bearer_header(&self) -> String {
+        let mut value = String::with_capacity(7 + self.0.len());
+        value.push_str("Bearer ");
+        value.push_str(&self.0);
+        value
+    }
+}
+
 /// Compares two byte strings in time that depends only on their lengths, so a mismatching
 /// `state` or `nonce` does not reveal how many leading bytes were right.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -101,6 +111,11 @@ mod tests {
         assert_eq!(serde_json::to_string(&t).unwrap(), "\"abc\"");
         let back: AccessToken = serde_json::from_str("\"abc\"").unwrap();
         assert_eq!(back.secret(), "abc");
+    }
+
+    #[test]
+    fn bearer_header() {
+        assert_eq!(AccessToken::new("abc").bearer_header(), "Bearer abc");
     }
 
     #[test]

@@ -16,9 +16,7 @@ use super::secret::AccessToken;
 
 /// The UserInfo request (§5.3.1): `GET` with `Authorization: Bearer <access token>`.
 pub fn userinfo_request(endpoint: &Url, access_token: &AccessToken) -> HttpRequest {
-    let mut bearer = String::with_capacity(7 + access_token.secret().len());
-    bearer.push_str("Bearer ");
-    bearer.push_str(access_token.secret());
+    let bearer = access_token.bearer_header();
     HttpRequest::get(
         endpoint,
         vec![
