@@ -40,6 +40,18 @@ export const DEFAULT_STATIC_ROOTS = Object.freeze({
 // (they @import it): with no internet the import can stall the page's load event in a browser.
 const HTML_CSP = "style-src 'self' 'unsafe-inline'; font-src 'self'";
 
+// Query parameters whose values are secrets: the request log shows "redacted" instead.
+const SECRET_PARAMS = new Set(['code', 'state', 'nonce', 'code_verifier', 'id_token_hint', 'access_token', 'refresh_token', 'token']);
+
+/** `url` (a request target) with secret query values hidden, for the request log. */
+export function redactUrl(url) {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  for (const key of [...params.keys()]) if (SECRET_PARAMS.has(key)) params.set(key, 'redacted');
+  return `${url.slice(0, q)}?${params}`;
+}
+
 function listen(server, port) {
   return new Promise((resolve, reject) => {
     const onError = (err) => reject(err);
@@ -142,7 +154,7 @@ export async function startDevServer(options = {}) {
     res.on('close', () => {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       const status = res.headersSent ? res.statusCode : 'dropped';
-      log(`[${name}] ${req.method} ${req.url} -> ${status} (${ms.toFixed(0)} ms)`);
+      log(`[${name}] ${req.method} ${redactUrl(req.url)} -> ${status} (${ms.toFixed(0)} ms)`);
     });
   };
 
