@@ -14,17 +14,17 @@ use web_sys::{Request, RequestInit};
 use crate::browser::runtime::Runtime;
 use crate::browser::storage::SessionStore;
 use crate::browser::{fetch, location, BrowserPlatform};
-use crate::core::authorize::LoginOptions;
-use crate::core::cache::DocumentCache;
-use crate::core::callback::{clean_callback_url, is_callback};
-use crate::core::client::{Client, LogoutOutcome, RevocationStatus};
-use crate::core::config::{Config, RawConfig, StorageKind};
-use crate::core::discovery::discover;
-use crate::core::error::{CallbackError, ConfigError, Error};
-use crate::core::events::{Event, StorageFallback};
-use crate::core::logout::LogoutOptions;
-use crate::core::secret::AccessToken;
-use crate::core::store::{MemoryStore, Store};
+use crate::core::discover;
+use crate::core::AccessToken;
+use crate::core::DocumentCache;
+use crate::core::LoginOptions;
+use crate::core::LogoutOptions;
+use crate::core::{clean_callback_url, is_callback};
+use crate::core::{CallbackError, ConfigError, Error};
+use crate::core::{Client, LogoutOutcome, RevocationStatus};
+use crate::core::{Config, RawConfig, StorageKind};
+use crate::core::{Event, StorageFallback};
+use crate::core::{MemoryStore, Store};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"

@@ -5,8 +5,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestCache, RequestCredentials, RequestInit, Response};
 
 use super::window;
-use crate::core::error::Error;
-use crate::core::http::{HttpRequest, HttpResponse};
+use crate::core::Error;
+use crate::core::{HttpRequest, HttpResponse};
 
 /// Response headers the core reads. Cross-origin, `Date` is readable only when the server
 /// lists it in `Access-Control-Expose-Headers`.

@@ -1,7 +1,7 @@
 //! The address bar: reading the current URL, cleaning it, and navigating.
 
 use super::window;
-use crate::core::error::Error;
+use crate::core::Error;
 
 /// The current page URL (`location.href`).
 pub fn current_url() -> Result<String, Error> {

@@ -11,12 +11,12 @@ pub mod timers;
 
 use std::rc::Rc;
 
-use crate::core::client::Platform;
-use crate::core::error::Error;
-use crate::core::http::{HttpRequest, HttpResponse};
-use crate::core::jwks::Jwk;
-use crate::core::jwt::JwsAlg;
-use crate::core::tabs::LockGuard;
+use crate::core::Error;
+use crate::core::Jwk;
+use crate::core::JwsAlg;
+use crate::core::LockGuard;
+use crate::core::Platform;
+use crate::core::{HttpRequest, HttpResponse};
 
 /// The browser [`Platform`]: WebCrypto (random, digest, signature verification), `fetch`,
 /// `Date.now()`, `setTimeout`, Web Locks and this client's BroadcastChannel (none where

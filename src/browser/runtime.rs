@@ -13,13 +13,13 @@ use wasm_bindgen_futures::spawn_local;
 use super::tabs::TabChannel;
 use super::timers::Wakeup;
 use super::BrowserPlatform;
-use crate::core::cache::DocumentCache;
-use crate::core::client::{Client, Platform};
-use crate::core::config::Config;
-use crate::core::error::{ConfigError, Error};
-use crate::core::events::{Event, EVENT_NAMES};
-use crate::core::store::Store;
-use crate::core::tabs::channel_name;
+use crate::core::channel_name;
+use crate::core::Config;
+use crate::core::DocumentCache;
+use crate::core::Store;
+use crate::core::{Client, Platform};
+use crate::core::{ConfigError, Error};
+use crate::core::{Event, EVENT_NAMES};
 
 /// One client's lifecycle driver. Callbacks hold it weakly: dropping the last strong
 /// reference stops the timer, removes the listeners and closes the channel.
@@ -153,7 +153,7 @@ fn event_name(name: &str) -> Result<&'static str, Error> {
                 field: "event",
                 reason: format!(
                     "{:?} is not an event; use one of {}",
-                    crate::core::error::sanitize(name, 32),
+                    crate::core::sanitize(name, 32),
                     EVENT_NAMES.join(", ")
                 ),
             }

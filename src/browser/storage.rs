@@ -7,8 +7,8 @@
 use web_sys::Storage;
 
 use super::window;
-use crate::core::error::Error;
-use crate::core::store::Store;
+use crate::core::Error;
+use crate::core::Store;
 
 /// The tab's `sessionStorage`.
 #[derive(Debug, Clone)]

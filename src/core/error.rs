@@ -8,200 +8,8 @@
 
 use core::fmt;
 
-/// Invalid configuration, reported when a client is constructed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// A field is missing or malformed; the text says which and why.
-    Invalid {
-        /// The camelCase name of the configuration field.
-        field: &'static str,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// The Genesys Cloud region is not one we know.
-    UnknownRegion {
-        /// The region as given.
-        given: String,
-    },
-}
-
-/// The authorization response (the callback) was refused (RFC 6749 §4.1.2, RFC 9207).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum CallbackError {
-    /// A response parameter appeared more than once (RFC 6749 §3.1).
-    DuplicateParameter(&'static str),
-    /// The URL carries neither a `code` nor an `error`: this is not a callback.
-    NotACallback,
-    /// There is no pending login in this tab: the login was started elsewhere, already
-    /// finished, or the callback was opened twice.
-    MissingPendingLogin,
-    /// The pending login is older than the allowed 10 minutes.
-    PendingLoginExpired,
-    /// `state` is missing or differs from the pending login's (CSRF, RFC 6749 §10.12).
-    StateMismatch,
-    /// `iss` is missing or differs from the expected issuer (mix-up defence, RFC 9207 §2.4).
-    IssuerMismatch,
-    /// The server answered with an error (RFC 6749 §4.1.2.1), e.g. `access_denied`.
-    Authorization {
-        /// The OAuth `error` code.
-        error: String,
-        /// The server's `error_description`, sanitized; never part of the message.
-        description: Option<String>,
-    },
-    /// A success response without a `code`.
-    MissingCode,
-}
-
-/// The token endpoint exchange or refresh failed (RFC 6749 §5).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TokenError {
-    /// The server answered with an OAuth error (RFC 6749 §5.2), e.g. `invalid_grant`.
-    OAuth {
-        /// The OAuth `error` code.
-        error: String,
-        /// The HTTP status.
-        status: u16,
-        /// Seconds from a `Retry-After` header, if any.
-        retry_after: Option<u64>,
-    },
-    /// The server answered with a non-success status and no OAuth error body.
-    HttpStatus {
-        /// The HTTP status.
-        status: u16,
-        /// Seconds from a `Retry-After` header, if any.
-        retry_after: Option<u64>,
-    },
-    /// A success status whose body is not a valid token response (RFC 6749 §5.1).
-    InvalidResponse(&'static str),
-}
-
-impl TokenError {
-    /// Whether retrying later may succeed: 5xx, 429, and `temporarily_unavailable`. Permanent
-    /// errors such as `invalid_grant` or `invalid_client` are never retried.
-    pub fn is_transient(&self) -> bool {
-        match self {
-            TokenError::OAuth { error, status, .. } => {
-                error == "temporarily_unavailable" || *status == 429 || *status >= 500
-            }
-            TokenError::HttpStatus { status, .. } => *status == 429 || *status >= 500,
-            TokenError::InvalidResponse(_) => false,
-        }
-    }
-
-    /// The server's `Retry-After`, in seconds, when it sent one.
-    pub fn retry_after(&self) -> Option<u64> {
-        match self {
-            TokenError::OAuth { retry_after, .. } | TokenError::HttpStatus { retry_after, .. } => {
-                *retry_after
-            }
-            TokenError::InvalidResponse(_) => None,
-        }
-    }
-}
-
-/// OpenID Provider discovery failed (OpenID Connect Discovery 1.0 §4).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum DiscoveryError {
-    /// The discovery document could not be fetched: a non-200 answer (§4.2).
-    HttpStatus(u16),
-    /// The answer is not a usable OpenID Provider metadata document (§3, §4.2).
-    InvalidDocument(&'static str),
-    /// An endpoint URL in the document is not https (or loopback http), or malformed.
-    InvalidEndpoint {
-        /// The metadata field, e.g. `token_endpoint`.
-        field: &'static str,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// The document's `issuer` is not exactly the configured issuer (§4.3: impersonation).
-    IssuerMismatch,
-    /// `code_challenge_methods_supported` is given and lacks `S256` (RFC 8414 §2, RFC 7636).
-    S256Unsupported,
-}
-
-/// The provider's JWK Set (RFC 7517 §5, OIDC Core §10.1.1) could not be fetched or read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum JwksError {
-    /// The `jwks_uri` answered with a non-200 status.
-    HttpStatus(u16),
-    /// The JWK Set, or the key it selected, is unusable.
-    Invalid(&'static str),
-}
-
-/// The ID token was refused (OIDC Core §3.1.3.7, RFC 7515, RFC 7519, RFC 8725).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum IdTokenError {
-    /// Not a JWS in compact serialization (three base64url parts, JSON header and payload),
-    /// or a required claim is missing or has the wrong type.
-    Malformed(&'static str),
-    /// The `alg` is `none`, an HMAC algorithm (a public client has no shared secret), or one
-    /// we do not implement. Carries the sanitized name.
-    AlgUnsupported(String),
-    /// The header lists `crit` extensions (RFC 7515 §4.1.11); we understand none.
-    CritUnsupported,
-    /// The signature does not verify with the selected key.
-    SignatureInvalid,
-    /// No key in the JWK Set fits the token's `kid` and `alg`, even after refetching it.
-    UnknownKid,
-    /// The token names no `kid` and several keys fit (OIDC Core §10.1 requires a `kid`).
-    KeyAmbiguous,
-    /// `iss` is not exactly the issuer (step 2).
-    IssMismatch,
-    /// `aud` does not contain the client id (step 3).
-    AudMismatch,
-    /// `azp` is missing with several audiences, or is not the client id (steps 4, 5).
-    AzpMismatch,
-    /// `exp` has passed, beyond the clock tolerance (step 9).
-    Expired,
-    /// `iat` is in the future, beyond the clock tolerance (step 10).
-    IatFuture,
-    /// `nbf` is in the future, beyond the clock tolerance (RFC 7519 §4.1.5).
-    NotYetValid,
-    /// `nonce` is missing or differs from the one sent (step 11: replay defence).
-    NonceMismatch,
-    /// `max_age` was requested and `auth_time` is missing or too old (step 13).
-    AuthTimeInvalid,
-    /// An ID token from a refresh names another subject than the login's (OIDC Core §12.2).
-    SubMismatch,
-}
-
-/// The UserInfo request failed (OIDC Core §5.3).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum UserInfoError {
-    /// The UserInfo endpoint answered with a non-success status other than 401.
-    HttpStatus(u16),
-    /// The answer is not a JSON object with a `sub` (§5.3.2), or is a signed/encrypted JWT.
-    Invalid(&'static str),
-    /// The answer's `sub` is not the ID token's (§5.3.2: token substitution).
-    SubMismatch,
-}
-
-/// A token revocation request failed (RFC 7009 §2.2.1).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RevocationError {
-    /// No answer arrived (offline, DNS, CORS refusal).
-    Network,
-    /// The server answered with an OAuth error, e.g. `unsupported_token_type`.
-    OAuth {
-        /// The OAuth `error` code.
-        error: String,
-        /// The HTTP status.
-        status: u16,
-    },
-    /// The server answered with a non-success status and no OAuth error body.
-    HttpStatus {
-        /// The HTTP status.
-        status: u16,
-    },
-}
+pub use super::oauth::{CallbackError, ConfigError, RevocationError, TokenError};
+pub use super::oidc::{DiscoveryError, IdTokenError, JwksError, UserInfoError};
 
 /// Every error the library reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,7 +28,7 @@ pub enum Error {
     /// Browser storage refused to work and no fallback was possible.
     StorageUnavailable,
     /// A refresh (RFC 6749 §6) failed and the session is kept: the failure was transient and
-    /// retried [`crate::core::backoff::MAX_ATTEMPTS`] times, or the server refused the client
+    /// retried [`crate::core::MAX_ATTEMPTS`] times, or the server refused the client
     /// (e.g. `invalid_client`), so automatic refresh stops for this refresh token.
     Refresh(TokenError),
     /// The server refused the refresh token (`invalid_grant`: expired, revoked or already
@@ -406,163 +214,6 @@ impl Error {
     }
 }
 
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConfigError::Invalid { field, reason } => write!(f, "invalid `{field}`: {reason}"),
-            ConfigError::UnknownRegion { given } => write!(
-                f,
-                "unknown Genesys Cloud region {:?}; use one of: {}",
-                sanitize(given, 64),
-                super::config::genesys_region_list()
-            ),
-        }
-    }
-}
-
-impl fmt::Display for CallbackError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CallbackError::DuplicateParameter(p) => {
-                write!(f, "the callback URL repeats the `{p}` parameter")
-            }
-            CallbackError::NotACallback => {
-                f.write_str("this URL is not an authorization callback (no code or error)")
-            }
-            CallbackError::MissingPendingLogin => f.write_str(
-                "no login is pending in this tab (it was started in another tab, already \
-                 completed, or the callback was opened twice); start a new login",
-            ),
-            CallbackError::PendingLoginExpired => {
-                f.write_str("the login took longer than 10 minutes; start a new login")
-            }
-            CallbackError::StateMismatch => f.write_str(
-                "the callback's state does not match the login started in this tab \
-                 (possible cross-site request forgery); start a new login",
-            ),
-            CallbackError::IssuerMismatch => f.write_str(
-                "the callback's issuer (iss) is missing or not the configured one \
-                 (possible mix-up attack)",
-            ),
-            CallbackError::Authorization { error, .. } => {
-                write!(f, "the authorization server refused the login: {error}")
-            }
-            CallbackError::MissingCode => f.write_str("the callback has no authorization code"),
-        }
-    }
-}
-
-impl fmt::Display for TokenError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TokenError::OAuth { error, status, .. } => {
-                write!(f, "the token endpoint answered {status} {error}")
-            }
-            TokenError::HttpStatus { status, .. } => {
-                write!(f, "the token endpoint answered HTTP {status}")
-            }
-            TokenError::InvalidResponse(why) => write!(f, "invalid token response: {why}"),
-        }
-    }
-}
-
-impl fmt::Display for DiscoveryError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DiscoveryError::HttpStatus(status) => {
-                write!(
-                    f,
-                    "the discovery document could not be fetched (HTTP {status})"
-                )
-            }
-            DiscoveryError::InvalidDocument(why) => write!(f, "invalid discovery document: {why}"),
-            DiscoveryError::InvalidEndpoint { field, reason } => {
-                write!(f, "the discovery document's `{field}` {reason}")
-            }
-            DiscoveryError::IssuerMismatch => f.write_str(
-                "the discovery document's issuer is not exactly the configured issuer \
-                 (check the scheme, host, path and trailing slash)",
-            ),
-            DiscoveryError::S256Unsupported => f.write_str(
-                "the provider does not list S256 in code_challenge_methods_supported; \
-                 pixie-auth only uses S256 PKCE",
-            ),
-        }
-    }
-}
-
-impl fmt::Display for JwksError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            JwksError::HttpStatus(status) => {
-                write!(f, "the provider's keys (jwks_uri) answered HTTP {status}")
-            }
-            JwksError::Invalid(why) => write!(f, "the provider's key set is unusable: {why}"),
-        }
-    }
-}
-
-impl fmt::Display for IdTokenError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ID token refused: ")?;
-        match self {
-            IdTokenError::Malformed(why) => f.write_str(why),
-            IdTokenError::AlgUnsupported(alg) => write!(
-                f,
-                "signature algorithm {alg:?} is not accepted (RS256/384/512, PS256/384/512, \
-                 ES256, ES384 are)"
-            ),
-            IdTokenError::CritUnsupported => {
-                f.write_str("the header lists critical extensions (crit) that are not understood")
-            }
-            IdTokenError::SignatureInvalid => f.write_str("the signature is invalid"),
-            IdTokenError::UnknownKid => {
-                f.write_str("no key of the provider's key set fits its kid and alg")
-            }
-            IdTokenError::KeyAmbiguous => {
-                f.write_str("it names no kid and the provider's key set has several fitting keys")
-            }
-            IdTokenError::IssMismatch => f.write_str("iss is not the issuer"),
-            IdTokenError::AudMismatch => f.write_str("aud does not contain this client id"),
-            IdTokenError::AzpMismatch => {
-                f.write_str("azp is missing (with several audiences) or not this client id")
-            }
-            IdTokenError::Expired => {
-                f.write_str("it has expired (check the device clock if this persists)")
-            }
-            IdTokenError::IatFuture => {
-                f.write_str("it was issued in the future (check the device clock)")
-            }
-            IdTokenError::NotYetValid => {
-                f.write_str("it is not valid yet (nbf; check the device clock)")
-            }
-            IdTokenError::NonceMismatch => {
-                f.write_str("nonce is missing or not the one this login sent (possible replay)")
-            }
-            IdTokenError::AuthTimeInvalid => {
-                f.write_str("auth_time is missing or older than the requested max_age")
-            }
-            IdTokenError::SubMismatch => {
-                f.write_str("a refreshed ID token names another user than the login's")
-            }
-        }
-    }
-}
-
-impl fmt::Display for UserInfoError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            UserInfoError::HttpStatus(status) => {
-                write!(f, "the UserInfo endpoint answered HTTP {status}")
-            }
-            UserInfoError::Invalid(why) => write!(f, "invalid UserInfo response: {why}"),
-            UserInfoError::SubMismatch => f.write_str(
-                "the UserInfo response's sub is not the ID token's; its claims were discarded",
-            ),
-        }
-    }
-}
-
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -593,21 +244,6 @@ impl fmt::Display for Error {
                 f.write_str("the session has no refresh token; call login() when convenient")
             }
             Error::Revocation(e) => e.fmt(f),
-        }
-    }
-}
-
-impl fmt::Display for RevocationError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("token revocation failed (the local session is ended regardless): ")?;
-        match self {
-            RevocationError::Network => f.write_str("the server could not be reached"),
-            RevocationError::OAuth { error, status } => {
-                write!(f, "the server answered {status} {error}")
-            }
-            RevocationError::HttpStatus { status } => {
-                write!(f, "the server answered HTTP {status}")
-            }
         }
     }
 }
@@ -646,15 +282,6 @@ impl From<UserInfoError> for Error {
     fn from(e: UserInfoError) -> Self {
         Error::UserInfo(e)
     }
-}
-
-/// Keeps server-provided text to the RFC 6749 §5.2 `error` character set
-/// (%x20-21 / %x23-5B / %x5D-7E) and at most `max` characters.
-pub fn sanitize(text: &str, max: usize) -> String {
-    text.chars()
-        .filter(|c| matches!(*c as u32, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E))
-        .take(max)
-        .collect()
 }
 
 #[cfg(test)]
@@ -800,11 +427,5 @@ mod tests {
         for e in &samples {
             assert!(!e.to_string().contains('\n'));
         }
-    }
-
-    #[test]
-    fn sanitize_strips_quotes_backslashes_and_controls() {
-        assert_eq!(sanitize("a\"b\\c\nd<e>", 100), "abcd<e>");
-        assert_eq!(sanitize("abcdef", 3), "abc");
     }
 }

@@ -6,15 +6,15 @@
 use std::cell::{Cell, RefCell};
 
 use super::{Client, Platform};
-use crate::core::backoff::{retry_decision, Retry};
 use crate::core::error::{Error, TokenError};
-use crate::core::events::{Event, ExpiredReason, Origin, TokenExpiring, TokenRefreshed};
 use crate::core::http::HttpRequest;
-use crate::core::schedule::{self, after_api_response, ApiStep, Leads, Memory, SessionTimes, Step};
+use crate::core::oauth::{process_token_response, refresh_request, TokenResponse};
 use crate::core::secret::AccessToken;
-use crate::core::session::Session;
-use crate::core::tabs::{family_id, lock_name, TabMessage, SIBLING_QUERY_MS};
-use crate::core::token::{process_token_response, refresh_request, TokenResponse};
+use crate::core::session::{
+    after_api_response, family_id, lock_name, next_step, retry_decision, ApiStep, Event,
+    ExpiredReason, Leads, Memory, Origin, Retry, Session, SessionTimes, Step, TabMessage,
+    TokenExpiring, TokenRefreshed, SIBLING_QUERY_MS,
+};
 
 /// The lifecycle state of one client in one tab (memory only).
 #[derive(Default)]
@@ -80,7 +80,7 @@ impl<P: Platform> Client<P> {
 
     /// Sends a token request (code exchange or refresh), retrying transient failures with
     /// backoff and jitter ([`retry_decision`]): at most
-    /// [`MAX_ATTEMPTS`](crate::core::backoff::MAX_ATTEMPTS) requests. `stage` wraps the token
+    /// [`MAX_ATTEMPTS`](crate::core::session::MAX_ATTEMPTS) requests. `stage` wraps the token
     /// endpoint's errors. Returns the response and the time it arrived.
     pub(super) async fn token_request(
         &self,
@@ -131,10 +131,10 @@ impl<P: Platform> Client<P> {
         session.refresh_token.is_some() && !self.memory_for(session).refresh_disabled
     }
 
-    /// What the scheduler should do now ([`schedule::next_step`]).
+    /// What the scheduler should do now ([`next_step`]).
     pub fn next_step(&self) -> Step {
         let session = self.stored_session();
-        schedule::next_step(
+        next_step(
             session.as_ref().map(SessionTimes::of),
             &self.lifecycle.memory.borrow(),
             self.leads(),
@@ -424,7 +424,7 @@ impl<P: Platform> Client<P> {
                 let mut ours = std::iter::once(&family).chain(current.lineage.iter());
                 if ours.any(|f| families.contains(f)) {
                     self.logout();
-                    self.push_event(Event::LoggedOut(crate::core::events::LoggedOut {
+                    self.push_event(Event::LoggedOut(crate::core::session::LoggedOut {
                         origin: Origin::OtherTab,
                     }));
                 }

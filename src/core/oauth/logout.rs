@@ -1,7 +1,7 @@
 //! Logout: token revocation (RFC 7009), Genesys Cloud's token deletion, and the logout
 //! redirects (OpenID Connect RP-Initiated Logout 1.0, Genesys Cloud's `/logout`).
 //!
-//! The order is fixed by [`super::client::Client::end_session`]: the local session is deleted
+//! The order is fixed by [`crate::core::Client::end_session`]: the local session is deleted
 //! first, so a failing server can never leave a session behind; the requests built here come
 //! after.
 
@@ -9,9 +9,11 @@ use serde::Deserialize;
 use url::Url;
 
 use super::config::{parse_endpoint, Config, Provider};
-use super::error::{sanitize, RevocationError};
-use super::http::{HttpRequest, HttpResponse, Method};
-use super::secret::{AccessToken, IdToken, RefreshToken};
+use crate::core::error::RevocationError;
+use crate::core::genesys::genesys_logout_url;
+use crate::core::http::{HttpRequest, HttpResponse};
+use crate::core::sanitize::sanitize;
+use crate::core::secret::{AccessToken, IdToken, RefreshToken};
 
 /// Options of `logout()`, as JavaScript passes them (camelCase keys).
 #[derive(Debug, Default, Deserialize)]
@@ -59,18 +61,6 @@ pub fn revocation_request(config: &Config, endpoint: &Url, token: Revocable<'_>)
     )
 }
 
-/// Genesys Cloud: `DELETE https://api.<domain>/api/v2/tokens/me`, which revokes the access
-/// token presented as the bearer.
-pub fn genesys_token_deletion_request(domain: &str, access_token: &AccessToken) -> HttpRequest {
-    let bearer = access_token.bearer_header();
-    HttpRequest {
-        method: Method::Delete,
-        url: format!("https://api.{domain}/api/v2/tokens/me"),
-        headers: vec![("Authorization", bearer)],
-        body: None,
-    }
-}
-
 /// Checks a revocation (or token deletion) response. RFC 7009 §2.2: 200 means revoked (an
 /// already invalid token is also a 200); any 2xx is accepted, since Genesys Cloud's deletion
 /// may answer 202 or 204.
@@ -91,15 +81,6 @@ pub fn process_revocation_response(response: &HttpResponse) -> Result<(), Revoca
             status: response.status,
         },
     })
-}
-
-/// Genesys Cloud's logout page: `https://login.<domain>/logout?client_id=...&redirect_uri=...`.
-pub fn genesys_logout_url(domain: &str, client_id: &str, redirect_uri: &Url) -> Url {
-    let mut url = Url::parse(&format!("https://login.{domain}/logout")).expect("static URL");
-    url.query_pairs_mut()
-        .append_pair("client_id", client_id)
-        .append_pair("redirect_uri", redirect_uri.as_str());
-    url
 }
 
 /// The RP-initiated logout request (OpenID Connect RP-Initiated Logout 1.0 §2):
@@ -132,7 +113,7 @@ pub fn logout_redirect(
     config: &Config,
     options: &LogoutOptions,
     id_token: Option<&IdToken>,
-) -> Result<Option<Url>, super::error::ConfigError> {
+) -> Result<Option<Url>, crate::core::error::ConfigError> {
     let back = match &options.return_to {
         Some(u) => parse_endpoint("returnTo", u)?,
         None => config
@@ -156,7 +137,8 @@ pub fn logout_redirect(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::config::RawConfig;
+    use crate::core::http::Method;
+    use crate::core::oauth::RawConfig;
 
     fn genesys() -> Config {
         RawConfig {
@@ -204,15 +186,6 @@ mod tests {
             r.form_params()[1],
             ("token_type_hint".into(), "access_token".into())
         );
-    }
-
-    #[test]
-    fn genesys_deletion() {
-        let r = genesys_token_deletion_request("mypurecloud.ie", &AccessToken::new("AT-9"));
-        assert_eq!(r.method, Method::Delete);
-        assert_eq!(r.url, "https://api.mypurecloud.ie/api/v2/tokens/me");
-        assert_eq!(r.header("authorization"), Some("Bearer AT-9"));
-        assert!(r.body.is_none());
     }
 
     #[test]

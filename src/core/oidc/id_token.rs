@@ -14,17 +14,10 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
-use url::Url;
 
-use super::cache::DocumentCache;
-use super::client::Platform;
-use super::error::{Error, IdTokenError};
-use super::jwks::{load_jwks, KeySource};
-use super::jwt::{parse_compact, AlgFamily};
-use super::secret::{constant_time_eq, IdToken, Nonce};
+use crate::core::error::IdTokenError;
 
-/// The default clock tolerance for `exp`, `iat`, `nbf` and `auth_time`: 60 seconds.
-pub const DEFAULT_CLOCK_TOLERANCE_S: u64 = 60;
+use crate::core::secret::{constant_time_eq, Nonce};
 
 /// What an ID token is checked against.
 #[derive(Debug, Clone, Copy)]
@@ -43,7 +36,7 @@ pub struct IdTokenCheck<'a> {
     pub tolerance_s: u64,
 }
 
-/// The claims of an ID token that passed [`verify_id_token`] (or were stored after passing it,
+/// The claims of an ID token that passed [`crate::core::verify_id_token`] (or were stored after passing it,
 /// see [`crate::core::session::Session`]). Personal data, not secrets: a `Debug` that prints
 /// nothing but the subject is provided.
 ///
@@ -207,53 +200,3 @@ pub fn validate_claims(
 
     Ok(IdTokenClaims { claims, json })
 }
-
-/// Validates an ID token from the token endpoint (OIDC Core §3.1.3.7) and returns its claims.
-///
-/// The JWK Set at `jwks_uri` comes from `cache` when it is there; when the token's key is not
-/// in a cached set, the set is fetched once more (the provider may have rotated its keys,
-/// OIDC Core §10.1.1) before the token is refused with `id_token_unknown_kid`.
-pub async fn verify_id_token<P: Platform>(
-    platform: &P,
-    cache: &DocumentCache,
-    jwks_uri: &Url,
-    token: &IdToken,
-    check: &IdTokenCheck<'_>,
-) -> Result<IdTokenClaims, Error> {
-    // Step 1: an encrypted (JWE, five-part) token is refused here as malformed. Steps 7 and 8:
-    // only the allow-listed asymmetric algorithms pass; `none` and HS* (a MAC keyed with a
-    // client secret, which a public client does not have) are refused before any key is read.
-    let jws = parse_compact(token.secret())?;
-    let alg = jws.header.alg;
-
-    // Step 6: the signature is checked with the key the provider published for it.
-    let (mut keys, mut source) = load_jwks(platform, cache, jwks_uri, false).await?;
-    let key = loop {
-        match keys.select(&jws.header) {
-            Ok(key) => break key.clone(),
-            Err(IdTokenError::UnknownKid) if source == KeySource::Cached => {
-                (keys, source) = load_jwks(platform, cache, jwks_uri, true).await?;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    };
-    key.check_material(alg)?;
-    // JWS ECDSA signatures are exactly r || s (RFC 7518 §3.4); anything else cannot verify.
-    if alg.family() == AlgFamily::Ecdsa && jws.signature().len() != 2 * alg.hash_len() {
-        return Err(IdTokenError::SignatureInvalid.into());
-    }
-    if !platform
-        .verify_signature(alg, &key, jws.signing_input(), jws.signature())
-        .await?
-    {
-        return Err(IdTokenError::SignatureInvalid.into());
-    }
-
-    // Steps 2 to 5 and 9 to 13, on claims that are now known to come from the provider.
-    let (claims, json) = jws.into_unverified_claims();
-    Ok(validate_claims(claims, json, check)?)
-}
-
-#[cfg(test)]
-#[path = "id_token_tests.rs"]
-mod tests;

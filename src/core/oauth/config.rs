@@ -8,58 +8,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use url::{Host, Url};
 
-use super::error::ConfigError;
-
-/// Genesys Cloud regions: (region id, domain). Endpoints are `https://login.<domain>` and
-/// `https://api.<domain>`.
-pub const GENESYS_REGIONS: &[(&str, &str)] = &[
-    ("us_east_1", "mypurecloud.com"),
-    ("us_east_2", "use2.us-gov-pure.cloud"),
-    ("us_west_2", "usw2.pure.cloud"),
-    ("ca_central_1", "cac1.pure.cloud"),
-    ("sa_east_1", "sae1.pure.cloud"),
-    ("mx_central_1", "mxc1.pure.cloud"),
-    ("eu_west_1", "mypurecloud.ie"),
-    ("eu_west_2", "euw2.pure.cloud"),
-    ("eu_central_1", "mypurecloud.de"),
-    ("eu_central_2", "euc2.pure.cloud"),
-    ("eusc_de_east_1", "edee1.eusc-pure.cloud"),
-    ("me_central_1", "mec1.pure.cloud"),
-    ("ap_south_1", "aps1.pure.cloud"),
-    ("ap_southeast_1", "apse1.pure.cloud"),
-    ("ap_southeast_2", "mypurecloud.com.au"),
-    ("ap_northeast_1", "mypurecloud.jp"),
-    ("ap_northeast_2", "apne2.pure.cloud"),
-    ("ap_northeast_3", "apne3.pure.cloud"),
-];
-
-/// The list of valid regions, for error messages.
-pub fn genesys_region_list() -> String {
-    let mut out = String::new();
-    for (i, (id, domain)) in GENESYS_REGIONS.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        out.push_str(domain);
-        out.push_str(" (");
-        out.push_str(id);
-        out.push(')');
-    }
-    out
-}
-
-/// Looks a Genesys Cloud region up by domain (`mypurecloud.ie`) or id (`eu_west_1`, also
-/// `eu-west-1`), case-insensitively. Returns the domain.
-pub fn genesys_domain(region: &str) -> Option<&'static str> {
-    let wanted = region.trim().to_ascii_lowercase().replace('-', "_");
-    let wanted = wanted
-        .trim_start_matches("https://")
-        .trim_start_matches("login.");
-    let wanted = wanted.trim_start_matches("api.").trim_end_matches('/');
-    GENESYS_REGIONS.iter().find_map(|(id, domain)| {
-        (*id == wanted || domain.replace('-', "_") == wanted).then_some(*domain)
-    })
-}
+use crate::core::error::ConfigError;
+use crate::core::genesys::genesys_domain;
 
 /// Where the session (tokens) is kept: `"session"` or `"memory"` in the configuration (read
 /// as a string: serde's enum machinery costs a KB of wasm for these two words).
@@ -212,6 +162,9 @@ fn opt_endpoint(field: &'static str, value: Option<String>) -> Result<Option<Url
     value.map(|v| parse_endpoint(field, &v)).transpose()
 }
 
+/// The default clock tolerance for `exp`, `iat`, `nbf` and `auth_time`: 60 seconds.
+pub const DEFAULT_CLOCK_TOLERANCE_S: u64 = 60;
+
 /// The largest accepted `clockToleranceSeconds`: 10 minutes.
 pub const MAX_CLOCK_TOLERANCE_S: u64 = 600;
 
@@ -311,7 +264,7 @@ impl RawConfig {
                     "scopes",
                     format!(
                         "{:?} is not a valid scope (one scope per array item, no spaces)",
-                        super::error::sanitize(s, 64)
+                        crate::core::sanitize::sanitize(s, 64)
                     ),
                 ));
             }
@@ -391,7 +344,7 @@ impl RawConfig {
         }
         let clock_tolerance_s = self
             .clock_tolerance_seconds
-            .unwrap_or(super::id_token::DEFAULT_CLOCK_TOLERANCE_S);
+            .unwrap_or(DEFAULT_CLOCK_TOLERANCE_S);
         if clock_tolerance_s > MAX_CLOCK_TOLERANCE_S {
             return Err(invalid(
                 "clockToleranceSeconds",
@@ -448,6 +401,7 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::genesys::GENESYS_REGIONS;
 
     fn generic() -> RawConfig {
         RawConfig {

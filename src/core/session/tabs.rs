@@ -21,8 +21,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::b64::encode_url;
-use super::session::Session;
+use super::record::Session;
+use crate::core::b64::encode_url;
 
 /// Characters of base64url kept from the SHA-256 of a token: 22 characters, 132 bits.
 pub const FAMILY_ID_LEN: usize = 22;
@@ -87,35 +87,6 @@ impl TabMessage {
     }
 }
 
-/// A held lock ([`super::client::Platform::lock`]); dropping it releases the lock.
-pub struct LockGuard(Option<Box<dyn FnOnce()>>);
-
-impl LockGuard {
-    /// A guard that runs `release` when dropped.
-    pub fn new(release: impl FnOnce() + 'static) -> Self {
-        LockGuard(Some(Box::new(release)))
-    }
-
-    /// A guard with nothing to release.
-    pub fn none() -> Self {
-        LockGuard(None)
-    }
-}
-
-impl Drop for LockGuard {
-    fn drop(&mut self) {
-        if let Some(release) = self.0.take() {
-            release();
-        }
-    }
-}
-
-impl core::fmt::Debug for LockGuard {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("LockGuard")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,17 +101,6 @@ mod tests {
         assert_ne!(family_id(&[1; 32]), family_id(&[2; 32]));
         assert_eq!(channel_name("demo"), "pixie:demo");
         assert_eq!(lock_name("demo", &id), format!("pixie:demo:refresh:{id}"));
-    }
-
-    #[test]
-    fn lock_guard_releases_once_on_drop() {
-        let released = std::rc::Rc::new(std::cell::Cell::new(0));
-        let r = released.clone();
-        let guard = LockGuard::new(move || r.set(r.get() + 1));
-        assert_eq!(released.get(), 0);
-        drop(guard);
-        assert_eq!(released.get(), 1);
-        drop(LockGuard::none());
     }
 
     #[test]

@@ -11,9 +11,9 @@
 //! code must prove possession of it (RFC 7636 §4.5), and here that is Genesys, not us.
 //!
 //! [AuthProvider plugin]: https://developer.genesys.cloud/commdigital/digital/webmessaging/messengersdk/SDKCommandsEvents/authProviderPlugin
-//! [`Client::messenger_auth_code`]: super::client::Client::messenger_auth_code
+//! [`Client::messenger_auth_code`]: crate::core::Client::messenger_auth_code
 
-use super::secret::{AuthorizationCode, CodeVerifier, Nonce};
+use crate::core::secret::{AuthorizationCode, CodeVerifier, Nonce};
 
 /// What `getAuthCode` resolves with: `{ authCode, redirectUri, codeVerifier, nonce?, maxAge?,
 /// iss? }`. Holds secrets (code, verifier, nonce), so it has no `Debug`.

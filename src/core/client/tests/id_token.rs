@@ -5,12 +5,9 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use super::*;
-use crate::core::b64::encode_url;
-use crate::core::error::JwksError;
-use crate::core::jwt::JwsAlg;
 use crate::core::testing::keys::test_keys;
 use crate::core::testing::{block_on, FakePlatform};
+use crate::core::*;
 
 const ISS: &str = "https://as.example";
 const CLIENT: &str = "app";
@@ -576,7 +573,7 @@ fn claims_debug_shows_only_the_subject() {
 
 /// The fixtures of the browser tests (tests/web_oidc.rs): real signatures by the test keys,
 /// which WebCrypto must verify. Checked here with RustCrypto, so both implementations agree.
-const BROWSER_FIXTURES: &str = include_str!("../../tests/fixtures/oidc_jws.json");
+const BROWSER_FIXTURES: &str = include_str!("../../../../tests/fixtures/oidc_jws.json");
 
 /// The browser fixtures' claims and clock.
 fn fixture_claims() -> Value {

@@ -4,8 +4,8 @@
 //! this module turns their bytes into protocol values. There is deliberately no `plain` method
 //! (RFC 7636 §4.2: "S256 is Mandatory To Implement"; RFC 9700 §2.1.1).
 
-use super::b64;
-use super::secret::{CodeVerifier, Nonce, State};
+use crate::core::b64;
+use crate::core::secret::{CodeVerifier, Nonce, State};
 
 /// Bytes of randomness behind a verifier: 32 bytes give the 43-character minimum of
 /// RFC 7636 §4.1 with 256 bits of entropy, as §7.1 recommends.

@@ -6,10 +6,11 @@ use serde_json::{Map, Value};
 
 use super::callback::ValidatedCallback;
 use super::config::Config;
-use super::error::{sanitize, TokenError};
-use super::http::{HttpRequest, HttpResponse};
-use super::httpdate::{parse_http_date, parse_retry_after};
-use super::secret::{AccessToken, CodeVerifier, IdToken, RefreshToken};
+use crate::core::error::TokenError;
+use crate::core::http::{HttpRequest, HttpResponse};
+use crate::core::httpdate::{parse_http_date, parse_retry_after};
+use crate::core::sanitize::sanitize;
+use crate::core::secret::{AccessToken, CodeVerifier, IdToken, RefreshToken};
 
 /// Builds the authorization-code token request. It takes a [`ValidatedCallback`], so a code
 /// that did not pass the state check cannot be exchanged.
@@ -148,9 +149,7 @@ pub fn process_token_response(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::authorize::PendingLogin;
-    use crate::core::callback::{parse_callback, validate_callback};
-    use crate::core::config::RawConfig;
+    use crate::core::oauth::{parse_callback, validate_callback, PendingLogin, RawConfig};
     use crate::core::secret::State;
 
     fn ok(body: &str) -> HttpResponse {

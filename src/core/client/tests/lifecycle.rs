@@ -7,21 +7,8 @@ use std::rc::Rc;
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use super::authorize::LoginOptions;
-use super::backoff::MAX_ATTEMPTS;
-use super::client::{Client, RefreshOutcome, RevocationStatus};
-use super::clock::tests::jwt;
-use super::config::RawConfig;
-use super::error::Error;
-use super::events::{Event, ExpiredReason, Origin};
-use super::http::Method;
-use super::logout::LogoutOptions;
-use super::schedule::Step;
-use super::secret::AccessToken;
-use super::session::EXPIRY_MARGIN_MS;
-use super::store::{MemoryStore, Store};
-use super::tabs::{family_id, TabMessage, SIBLING_QUERY_MS};
-use super::testing::{block_on, FakePlatform};
+use crate::core::testing::{block_on, jwt, FakePlatform};
+use crate::core::*;
 
 const T0: u64 = 1_800_000_000_000;
 const HOUR: u64 = 3_600_000;
@@ -335,7 +322,7 @@ fn a_browser_clock_ten_minutes_off_still_refreshes_before_real_expiry() {
     }
     // Date header (1 s resolution) with expires_in.
     let date = [("date", "Fri, 15 Jan 2027 08:00:00 GMT")];
-    let date_ms = super::httpdate::parse_http_date(date[0].1).unwrap();
+    let date_ms = crate::core::httpdate::parse_http_date(date[0].1).unwrap();
     let with_expires_in = |_| tokens("AT", Some("RT"), Some(3600));
     for skew in [TEN_MIN, -TEN_MIN] {
         let tab = Tab::new(generic);
@@ -500,7 +487,7 @@ fn a_refused_client_stops_automatic_refresh_but_keeps_the_session() {
         c.take_events(),
         [Event::session_expired(ExpiredReason::Expired)]
     );
-    let e = Error::Refresh(super::error::TokenError::OAuth {
+    let e = Error::Refresh(crate::core::error::TokenError::OAuth {
         error: "invalid_client".into(),
         status: 401,
         retry_after: None,
@@ -768,7 +755,7 @@ fn logout_in_one_tab_ends_its_siblings() {
     assert!(cb.stored_session().is_none());
     assert_eq!(
         cb.take_events(),
-        [Event::LoggedOut(super::events::LoggedOut {
+        [Event::LoggedOut(crate::core::session::LoggedOut {
             origin: Origin::OtherTab
         })]
     );
@@ -951,11 +938,11 @@ fn a_server_issuing_expired_tokens_cannot_cause_a_request_loop() {
     assert_eq!(tab.platform.requests.borrow().len(), 1);
     assert_eq!(
         c.next_wake(),
-        Some(T0 + super::schedule::MIN_REFRESH_INTERVAL_MS)
+        Some(T0 + crate::core::session::MIN_REFRESH_INTERVAL_MS)
     );
     tab.platform
         .now
-        .set(T0 + super::schedule::MIN_REFRESH_INTERVAL_MS);
+        .set(T0 + crate::core::session::MIN_REFRESH_INTERVAL_MS);
     block_on(c.tick());
     assert_eq!(tab.platform.requests.borrow().len(), 2);
 }

@@ -7,67 +7,33 @@
 
 mod end_session;
 mod lifecycle;
+mod oidc;
+#[cfg(test)]
+mod tests;
 
 pub use end_session::{LogoutOutcome, RevocationStatus};
 pub use lifecycle::RefreshOutcome;
+pub use oidc::{discover, load_jwks, verify_id_token};
 
 use std::rc::Rc;
 
 use url::Url;
 
-use super::authorize::{
-    authorization_url, requested_max_age, validate_return_to, LoginOptions, PendingLogin,
+use crate::core::cache::DocumentCache;
+use crate::core::error::{CallbackError, ConfigError, Error, TokenError};
+use crate::core::genesys::MessengerAuthCode;
+use crate::core::oauth::{
+    authorization_url, code_exchange_request, parse_callback, requested_max_age, validate_callback,
+    validate_return_to, CodeChallenge, Config, IssuerCheck, LoginOptions, PendingLogin,
+    ValidatedCallback, RESERVED_PARAMS,
 };
-use super::cache::DocumentCache;
-use super::callback::{parse_callback, validate_callback, IssuerCheck, ValidatedCallback};
-use super::config::{Config, RESERVED_PARAMS};
-use super::error::{CallbackError, ConfigError, Error, TokenError};
-use super::http::{HttpRequest, HttpResponse};
-use super::id_token::{verify_id_token, IdTokenCheck, IdTokenClaims};
-use super::jwks::Jwk;
-use super::jwt::JwsAlg;
-use super::messenger::MessengerAuthCode;
-use super::pkce::CodeChallenge;
-use super::secret::{AccessToken, CodeVerifier, Nonce, State};
-use super::session::{Session, SessionSummary};
-use super::store::Store;
-use super::tabs::LockGuard;
-use super::token::code_exchange_request;
-use super::userinfo::{process_userinfo_response, userinfo_request, UserInfo};
-
-/// What the protocol needs from its environment. The browser implementation uses
-/// `crypto.getRandomValues`, `crypto.subtle.digest`, `fetch` and `Date.now()`.
-#[allow(async_fn_in_trait)] // single-threaded (wasm32): no Send bound is wanted.
-pub trait Platform {
-    /// Fills `buf` with cryptographically secure random bytes.
-    fn random_bytes(&self, buf: &mut [u8]) -> Result<(), Error>;
-    /// SHA-256 of `data`.
-    async fn sha256(&self, data: &[u8]) -> Result<[u8; 32], Error>;
-    /// Sends a request; `Err(Error::Network)` when no response arrived.
-    async fn fetch(&self, request: HttpRequest) -> Result<HttpResponse, Error>;
-    /// Verifies a JWS signature (RFC 7515 §5.2 step 8) over `signing_input` with the public
-    /// `key`, which the core has already matched to `alg` and checked
-    /// ([`Jwk::check_material`]). `Ok(false)` for a signature that does not verify; an `Err`
-    /// only when the check could not be made (e.g. the browser refused to import the key).
-    /// For ECDSA, `signature` is JWS's raw `r || s`, which is also WebCrypto's format.
-    async fn verify_signature(
-        &self,
-        alg: JwsAlg,
-        key: &Jwk,
-        signing_input: &[u8],
-        signature: &[u8],
-    ) -> Result<bool, Error>;
-    /// The current time in milliseconds since the Unix epoch.
-    fn now_ms(&self) -> u64;
-    /// Waits `ms` milliseconds (`setTimeout`); the fake advances its clock.
-    async fn sleep(&self, ms: u64);
-    /// Takes the lock `name`, shared by every tab of the origin (Web Locks) or, where Web Locks
-    /// are missing, by this tab only. Waits for it; dropping the guard releases it.
-    async fn lock(&self, name: &str) -> LockGuard;
-    /// Posts `message` to this client's sibling tabs (BroadcastChannel). False where they
-    /// cannot be reached.
-    fn broadcast(&self, message: &str) -> bool;
-}
+use crate::core::oidc::{
+    process_userinfo_response, userinfo_request, IdTokenCheck, IdTokenClaims, UserInfo,
+};
+use crate::core::platform::Platform;
+use crate::core::secret::{AccessToken, CodeVerifier, Nonce, State};
+use crate::core::session::{Session, SessionSummary};
+use crate::core::store::Store;
 
 /// A login client for one OAuth client id.
 pub struct Client<P: Platform> {
@@ -266,7 +232,7 @@ impl<P: Platform> Client<P> {
     /// Verifies an ID token from the token endpoint for this pending login.
     async fn verify_id_token(
         &self,
-        id_token: &super::secret::IdToken,
+        id_token: &crate::core::secret::IdToken,
         pending: &PendingLogin,
         now_ms: u64,
     ) -> Result<IdTokenClaims, Error> {
@@ -279,22 +245,22 @@ impl<P: Platform> Client<P> {
     /// login's.
     pub(crate) async fn verify_refreshed_id_token(
         &self,
-        id_token: &super::secret::IdToken,
+        id_token: &crate::core::secret::IdToken,
         login: Option<&IdTokenClaims>,
         now_ms: u64,
     ) -> Result<IdTokenClaims, Error> {
         let claims = self.check_id_token(id_token, None, None, now_ms).await?;
         match login.and_then(IdTokenClaims::sub) {
-            Some(sub) if claims.sub() != Some(sub) => {
-                Err(Error::IdToken(super::error::IdTokenError::SubMismatch))
-            }
+            Some(sub) if claims.sub() != Some(sub) => Err(Error::IdToken(
+                crate::core::error::IdTokenError::SubMismatch,
+            )),
             _ => Ok(claims),
         }
     }
 
     async fn check_id_token(
         &self,
-        id_token: &super::secret::IdToken,
+        id_token: &crate::core::secret::IdToken,
         nonce: Option<&Nonce>,
         max_age: Option<u64>,
         now_ms: u64,
@@ -326,7 +292,7 @@ impl<P: Platform> Client<P> {
         verify_id_token(&self.platform, &self.documents, jwks_uri, id_token, &check).await
     }
 
-    /// The Genesys Web Messenger hand-off (see [`super::messenger`]): runs the callback checks
+    /// The Genesys Web Messenger hand-off (see [`MessengerAuthCode`]): runs the callback checks
     /// of [`Client::handle_callback`] on `url` (pending login, state, RFC 9207 `iss`) and,
     /// instead of exchanging the code, returns it with the PKCE verifier, the nonce and
     /// `max_age` for Messenger to redeem. The pending login is deleted.

@@ -10,12 +10,10 @@
 use serde_json::{Map, Value};
 use url::Url;
 
-use super::b64::decode_url;
-use super::cache::DocumentCache;
-use super::client::Platform;
-use super::error::{Error, IdTokenError, JwksError};
-use super::http::{HttpRequest, HttpResponse};
 use super::jwt::{AlgFamily, JwsAlg, JwsHeader};
+use crate::core::b64::decode_url;
+use crate::core::error::{IdTokenError, JwksError};
+use crate::core::http::{HttpRequest, HttpResponse};
 
 /// The smallest RSA modulus accepted, in bits (RFC 7518 §3.3: "2048 bits or larger MUST be
 /// used").
@@ -125,30 +123,6 @@ pub enum KeySource {
     Cached,
     /// Fetched just now.
     Fetched,
-}
-
-/// The JWK Set at `jwks_uri`: from `cache` unless `refresh`, otherwise fetched through the
-/// platform and, once read successfully, cached.
-pub async fn load_jwks<P: Platform>(
-    platform: &P,
-    cache: &DocumentCache,
-    jwks_uri: &Url,
-    refresh: bool,
-) -> Result<(JwkSet, KeySource), Error> {
-    if !refresh {
-        if let Some(body) = cache.get(jwks_uri.as_str()) {
-            let cached = HttpResponse {
-                status: 200,
-                headers: vec![],
-                body,
-            };
-            return Ok((process_jwks_response(&cached)?, KeySource::Cached));
-        }
-    }
-    let response = platform.fetch(jwks_request(jwks_uri)).await?;
-    let set = process_jwks_response(&response)?;
-    cache.put(jwks_uri.as_str(), &response.body);
-    Ok((set, KeySource::Fetched))
 }
 
 impl Jwk {

@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::clock::{access_token_expiry, clock_offset_ms, unverified_jwt_times};
-use super::id_token::IdTokenClaims;
-use super::secret::{AccessToken, IdToken, RefreshToken};
-use super::token::TokenResponse;
+use crate::core::oauth::TokenResponse;
+use crate::core::oidc::IdTokenClaims;
+use crate::core::secret::{AccessToken, IdToken, RefreshToken};
 
 /// How many earlier refresh-token generations a session remembers (see [`Session::lineage`]).
 pub const LINEAGE_LEN: usize = 64;
@@ -40,7 +40,7 @@ pub struct Session {
     /// origin's own storage, and whoever could forge it there could read the tokens anyway.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token_claims: Option<IdTokenClaims>,
-    /// The server's clock minus the browser's at `issued_at`, in ms (see [`super::clock`]).
+    /// The server's clock minus the browser's at `issued_at`, in ms (see [`crate::core::clock_offset_ms`]).
     #[serde(default)]
     pub clock_offset_ms: Option<i64>,
     /// How many times this session was refreshed (by this tab or a sibling).
@@ -49,7 +49,7 @@ pub struct Session {
     /// When it was last refreshed, in ms since the epoch (browser clock).
     #[serde(default)]
     pub last_refresh_at: Option<u64>,
-    /// The family ids ([`super::tabs::family_id`]) of the refresh tokens this session's
+    /// The family ids ([`crate::core::family_id`]) of the refresh tokens this session's
     /// refresh token replaced, newest first, at most [`LINEAGE_LEN`]. A sibling tab still
     /// holding one of them adopts this session instead of presenting a revoked token.
     #[serde(default)]
@@ -60,7 +60,7 @@ impl Session {
     /// Makes a session from a validated token response received at `now_ms`. `scope` falls
     /// back to the requested scopes when the server omits it (RFC 6749 §5.1).
     ///
-    /// The expiry and clock offset follow [`super::clock`]: `expires_in` counted from `now_ms`,
+    /// The expiry and clock offset follow [`crate::core::access_token_expiry`]: `expires_in` counted from `now_ms`,
     /// or a JWT access token's `exp` translated by the offset from `Date` or `iat`.
     pub fn from_token_response(response: TokenResponse, now_ms: u64, requested: &[String]) -> Self {
         let at_times = unverified_jwt_times(response.access_token.secret());

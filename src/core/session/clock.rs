@@ -11,7 +11,7 @@
 
 use serde_json::Value;
 
-use super::b64::decode_url;
+use crate::core::b64::decode_url;
 
 /// The time claims of a JWT, in seconds since the epoch.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -93,18 +93,9 @@ pub fn access_token_expiry(
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::core::b64::encode_url;
-
-    /// An unsigned JWT with the given payload (the signature part is junk: never checked).
-    pub fn jwt(payload: &str) -> String {
-        format!(
-            "{}.{}.c2ln",
-            encode_url(br#"{"alg":"RS256"}"#),
-            encode_url(payload.as_bytes())
-        )
-    }
+    use crate::core::testing::jwt;
 
     #[test]
     fn reads_time_claims_only_from_jwts() {

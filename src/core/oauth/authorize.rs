@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::config::Config;
-use super::error::ConfigError;
 use super::pkce::{CodeChallenge, CODE_CHALLENGE_METHOD};
-use super::secret::{CodeVerifier, Nonce, State};
+use crate::core::error::ConfigError;
+use crate::core::secret::{CodeVerifier, Nonce, State};
 
 /// How long a pending login stays acceptable: 10 minutes.
 pub const PENDING_LOGIN_TTL_MS: u64 = 10 * 60 * 1000;
@@ -140,7 +140,7 @@ pub fn authorization_url(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::config::RawConfig;
+    use crate::core::oauth::RawConfig;
 
     fn config() -> Config {
         RawConfig {

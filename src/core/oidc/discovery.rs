@@ -13,12 +13,10 @@
 use serde_json::{Map, Value};
 use url::Url;
 
-use super::cache::DocumentCache;
-use super::client::Platform;
-use super::config::{parse_endpoint, parse_issuer, Config, RawConfig};
-use super::error::{ConfigError, DiscoveryError, Error};
-use super::http::{HttpRequest, HttpResponse};
 use super::jwks::opt_string;
+use crate::core::error::{ConfigError, DiscoveryError};
+use crate::core::http::{HttpRequest, HttpResponse};
+use crate::core::oauth::{parse_endpoint, parse_issuer, Config, RawConfig};
 
 /// The well-known path appended to the issuer (OIDC Discovery §4).
 pub const WELL_KNOWN_PATH: &str = "/.well-known/openid-configuration";
@@ -133,28 +131,6 @@ pub fn process_discovery_response(
     })
 }
 
-/// Fetches (or takes from `cache`) and validates the discovery document of `issuer`.
-pub async fn discover<P: Platform>(
-    platform: &P,
-    cache: &DocumentCache,
-    issuer: &str,
-) -> Result<ProviderMetadata, Error> {
-    let request = discovery_request(issuer)?;
-    if let Some(body) = cache.get(&request.url) {
-        let cached = HttpResponse {
-            status: 200,
-            headers: vec![],
-            body,
-        };
-        return Ok(process_discovery_response(&cached, issuer)?);
-    }
-    let url = request.url.clone();
-    let response = platform.fetch(request).await?;
-    let metadata = process_discovery_response(&response, issuer)?;
-    cache.put(&url, &response.body);
-    Ok(metadata)
-}
-
 impl RawConfig {
     /// For `PkceClient.discover`: the issuer to discover, after checking that the app gave
     /// none of the settings that come from the discovery document (nor a Genesys `region`).
@@ -219,7 +195,6 @@ impl RawConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::testing::{block_on, FakePlatform};
     use serde_json::json;
 
     const ISSUER: &str = "https://as.example/tenant";
@@ -384,90 +359,5 @@ mod tests {
             process(&d, ISSUER),
             Err(DiscoveryError::InvalidDocument(_))
         ));
-    }
-
-    #[test]
-    fn discovery_is_fetched_once_and_applied() {
-        let platform = FakePlatform::at(0);
-        let cache = DocumentCache::default();
-        platform.respond(200, &doc().to_string());
-        let m = block_on(discover(&platform, &cache, ISSUER)).unwrap();
-        let again = block_on(discover(&platform, &cache, ISSUER)).unwrap();
-        assert_eq!(m, again);
-        assert_eq!(platform.requests.borrow().len(), 1, "cached for the page");
-        assert_eq!(
-            platform.requests.borrow()[0].url,
-            "https://as.example/tenant/.well-known/openid-configuration"
-        );
-        // A failed fetch is not cached.
-        let other = "https://other.example";
-        platform.respond(500, "");
-        assert_eq!(
-            block_on(discover(&platform, &cache, other))
-                .unwrap_err()
-                .code(),
-            "discovery_failed"
-        );
-        platform.fail_network();
-        assert_eq!(
-            block_on(discover(&platform, &cache, other)),
-            Err(Error::Network)
-        );
-
-        let raw = RawConfig {
-            client_id: Some("app".into()),
-            redirect_uri: Some("https://app.example/".into()),
-            scopes: vec!["openid".into()],
-            clock_tolerance_seconds: Some(5),
-            ..Default::default()
-        };
-        let config = raw.with_discovery(m.clone()).unwrap();
-        assert_eq!(config.issuer.as_deref(), Some(ISSUER));
-        assert_eq!(
-            config.jwks_uri.as_ref().unwrap().as_str(),
-            "https://as.example/tenant/jwks"
-        );
-        assert!(config.api_base.is_none(), "apiBase is not guessed");
-        assert_eq!(config.clock_tolerance_s, 5);
-        assert!(config.revocation_endpoint.is_some() && config.end_session_endpoint.is_some());
-
-        let mut flagged = m.clone();
-        flagged.authorization_response_iss_parameter_supported = true;
-        let raw = RawConfig {
-            client_id: Some("app".into()),
-            redirect_uri: Some("https://app.example/".into()),
-            ..Default::default()
-        };
-        assert!(
-            raw.with_discovery(flagged)
-                .unwrap()
-                .authorization_response_iss_parameter_supported
-        );
-
-        let raw = RawConfig {
-            client_id: Some("app".into()),
-            redirect_uri: Some("https://app.example/".into()),
-            token_endpoint: Some("https://elsewhere.example/token".into()),
-            ..Default::default()
-        };
-        match raw.discovery_issuer().unwrap_err() {
-            ConfigError::Invalid { field, .. } => assert_eq!(field, "tokenEndpoint"),
-            other => panic!("{other:?}"),
-        }
-        match raw.with_discovery(m).unwrap_err() {
-            ConfigError::Invalid { field, .. } => assert_eq!(field, "tokenEndpoint"),
-            other => panic!("{other:?}"),
-        }
-        let no_issuer = RawConfig {
-            client_id: Some("app".into()),
-            ..Default::default()
-        };
-        assert!(no_issuer.discovery_issuer().is_err());
-        let genesys = RawConfig {
-            region: Some("mypurecloud.ie".into()),
-            issuer: Some(ISSUER.into()),
-            ..Default::default()
-        };
-        assert!(genesys.discovery_issuer().is_err());
     }
 }

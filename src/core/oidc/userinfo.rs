@@ -10,9 +10,9 @@
 use serde_json::{Map, Value};
 use url::Url;
 
-use super::error::{Error, UserInfoError};
-use super::http::{HttpRequest, HttpResponse};
-use super::secret::AccessToken;
+use crate::core::error::{Error, UserInfoError};
+use crate::core::http::{HttpRequest, HttpResponse};
+use crate::core::secret::AccessToken;
 
 /// The UserInfo request (§5.3.1): `GET` with `Authorization: Bearer <access token>`.
 pub fn userinfo_request(endpoint: &Url, access_token: &AccessToken) -> HttpRequest {

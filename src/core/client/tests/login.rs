@@ -4,12 +4,8 @@ use std::rc::Rc;
 
 use url::Url;
 
-use super::authorize::LoginOptions;
-use super::client::Client;
-use super::config::RawConfig;
-use super::error::{CallbackError, Error, TokenError};
-use super::store::{MemoryStore, Store};
-use super::testing::{block_on, FakePlatform};
+use crate::core::testing::{block_on, FakePlatform};
+use crate::core::*;
 
 const T0: u64 = 1_800_000_000_000;
 const TOKENS: &str = r#"{"access_token":"AT-1","token_type":"Bearer","expires_in":3600,"refresh_token":"RT-1","scope":"openid users:readonly"}"#;
@@ -139,7 +135,7 @@ fn challenge_matches_the_exchanged_verifier() {
         .find(|(k, _)| k == "code_verifier")
         .unwrap()
         .1;
-    let expected = super::b64::encode_url(&Sha256::digest(verifier.as_bytes()));
+    let expected = crate::core::b64::encode_url(&Sha256::digest(verifier.as_bytes()));
     assert_eq!(get("code_challenge"), expected);
 }
 

@@ -5,8 +5,9 @@
 use url::Url;
 
 use super::authorize::PendingLogin;
-use super::error::{sanitize, CallbackError};
-use super::secret::{constant_time_eq, AuthorizationCode};
+use crate::core::error::CallbackError;
+use crate::core::sanitize::sanitize;
+use crate::core::secret::{constant_time_eq, AuthorizationCode};
 
 /// The parameters of an authorization response that the library reads or removes.
 pub const CALLBACK_PARAMS: &[&str] = &[

@@ -11,8 +11,9 @@
 
 use serde_json::{Map, Value};
 
-use super::b64::decode_url;
-use super::error::{sanitize, IdTokenError};
+use crate::core::b64::decode_url;
+use crate::core::error::IdTokenError;
+use crate::core::sanitize::sanitize;
 
 /// The JWS algorithms accepted for signatures ([RFC 7518 §3.1]), all asymmetric.
 ///
@@ -138,7 +139,7 @@ pub struct JwsHeader {
 }
 
 /// A JWS split and decoded whose signature has **not** been verified yet. Its payload must not
-/// be trusted until [`crate::core::id_token`] has checked the signature.
+/// be trusted until [`crate::core::verify_id_token`] has checked the signature.
 pub struct UnverifiedJws<'a> {
     /// The checked header.
     pub header: JwsHeader,

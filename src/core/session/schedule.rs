@@ -7,7 +7,7 @@
 //! while the machine slept is simply due now.
 
 use super::backoff::cooldown_ms;
-use super::session::{Session, EXPIRY_MARGIN_MS};
+use super::record::{Session, EXPIRY_MARGIN_MS};
 
 /// The session's times, without its secrets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

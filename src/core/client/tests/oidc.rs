@@ -9,16 +9,9 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use super::authorize::LoginOptions;
-use super::b64::encode_url;
-use super::cache::DocumentCache;
-use super::client::Client;
-use super::config::{Config, RawConfig};
-use super::error::Error;
-use super::jwt::JwsAlg;
-use super::store::MemoryStore;
-use super::testing::keys::test_keys;
-use super::testing::{block_on, FakePlatform};
+use crate::core::testing::keys::test_keys;
+use crate::core::testing::{block_on, FakePlatform};
+use crate::core::*;
 
 const T0: u64 = 1_800_000_000_000;
 const ISSUER: &str = "http://127.0.0.1:9000";
@@ -544,7 +537,7 @@ fn discovered_configuration_drives_the_flow() {
         })
         .to_string(),
     );
-    let metadata = block_on(super::discovery::discover(&platform, &cache, ISSUER)).unwrap();
+    let metadata = block_on(discover(&platform, &cache, ISSUER)).unwrap();
     let raw = RawConfig {
         client_id: Some(CLIENT.into()),
         redirect_uri: Some("http://127.0.0.1:8080/".into()),
@@ -569,7 +562,7 @@ impl Raw for Rc<MemoryStore> {
         self.get_raw_opt(key).unwrap()
     }
     fn get_raw_opt(&self, key: &str) -> Option<String> {
-        use super::store::Store;
+        use crate::core::store::Store;
         self.get(key).unwrap()
     }
 }
@@ -646,4 +639,106 @@ fn id_token_times_are_checked_on_the_servers_clock() {
     run(Some("Fri, 15 Jan 2027 08:00:00 GMT")).unwrap();
     // Without it, the browser's clock is all there is: expired.
     assert_eq!(run(None).unwrap_err().code(), "id_token_expired");
+}
+
+const TENANT: &str = "https://as.example/tenant";
+
+fn tenant_doc() -> serde_json::Value {
+    json!({
+        "issuer": TENANT,
+        "authorization_endpoint": "https://as.example/tenant/authorize",
+        "token_endpoint": "https://as.example/tenant/token",
+        "jwks_uri": "https://as.example/tenant/jwks",
+        "userinfo_endpoint": "https://as.example/tenant/me",
+        "end_session_endpoint": "https://as.example/tenant/logout",
+        "revocation_endpoint": "https://as.example/tenant/revoke",
+        "code_challenge_methods_supported": ["plain", "S256"],
+        "response_types_supported": ["code"],
+        "some_extension": {"nested": [1, 2]},
+    })
+}
+
+#[test]
+fn discovery_is_fetched_once_and_applied() {
+    let platform = FakePlatform::at(0);
+    let cache = DocumentCache::default();
+    platform.respond(200, &tenant_doc().to_string());
+    let m = block_on(discover(&platform, &cache, TENANT)).unwrap();
+    let again = block_on(discover(&platform, &cache, TENANT)).unwrap();
+    assert_eq!(m, again);
+    assert_eq!(platform.requests.borrow().len(), 1, "cached for the page");
+    assert_eq!(
+        platform.requests.borrow()[0].url,
+        "https://as.example/tenant/.well-known/openid-configuration"
+    );
+    // A failed fetch is not cached.
+    let other = "https://other.example";
+    platform.respond(500, "");
+    assert_eq!(
+        block_on(discover(&platform, &cache, other))
+            .unwrap_err()
+            .code(),
+        "discovery_failed"
+    );
+    platform.fail_network();
+    assert_eq!(
+        block_on(discover(&platform, &cache, other)),
+        Err(Error::Network)
+    );
+
+    let raw = RawConfig {
+        client_id: Some("app".into()),
+        redirect_uri: Some("https://app.example/".into()),
+        scopes: vec!["openid".into()],
+        clock_tolerance_seconds: Some(5),
+        ..Default::default()
+    };
+    let config = raw.with_discovery(m.clone()).unwrap();
+    assert_eq!(config.issuer.as_deref(), Some(TENANT));
+    assert_eq!(
+        config.jwks_uri.as_ref().unwrap().as_str(),
+        "https://as.example/tenant/jwks"
+    );
+    assert!(config.api_base.is_none(), "apiBase is not guessed");
+    assert_eq!(config.clock_tolerance_s, 5);
+    assert!(config.revocation_endpoint.is_some() && config.end_session_endpoint.is_some());
+
+    let mut flagged = m.clone();
+    flagged.authorization_response_iss_parameter_supported = true;
+    let raw = RawConfig {
+        client_id: Some("app".into()),
+        redirect_uri: Some("https://app.example/".into()),
+        ..Default::default()
+    };
+    assert!(
+        raw.with_discovery(flagged)
+            .unwrap()
+            .authorization_response_iss_parameter_supported
+    );
+
+    let raw = RawConfig {
+        client_id: Some("app".into()),
+        redirect_uri: Some("https://app.example/".into()),
+        token_endpoint: Some("https://elsewhere.example/token".into()),
+        ..Default::default()
+    };
+    match raw.discovery_issuer().unwrap_err() {
+        ConfigError::Invalid { field, .. } => assert_eq!(field, "tokenEndpoint"),
+        other => panic!("{other:?}"),
+    }
+    match raw.with_discovery(m).unwrap_err() {
+        ConfigError::Invalid { field, .. } => assert_eq!(field, "tokenEndpoint"),
+        other => panic!("{other:?}"),
+    }
+    let no_issuer = RawConfig {
+        client_id: Some("app".into()),
+        ..Default::default()
+    };
+    assert!(no_issuer.discovery_issuer().is_err());
+    let genesys = RawConfig {
+        region: Some("mypurecloud.ie".into()),
+        issuer: Some(TENANT.into()),
+        ..Default::default()
+    };
+    assert!(genesys.discovery_issuer().is_err());
 }

@@ -4,7 +4,7 @@
 //!
 //! Also the pacing of automatic refresh cycles after one failed ([`cooldown_ms`]).
 
-use super::error::Error;
+use crate::core::error::Error;
 
 /// At most this many attempts of one request (the first one included).
 pub const MAX_ATTEMPTS: u32 = 3;
