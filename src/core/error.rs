@@ -11,6 +11,85 @@ use core::fmt;
 pub use super::oauth::{CallbackError, ConfigError, RevocationError, TokenError};
 pub use super::oidc::{DiscoveryError, IdTokenError, JwksError, UserInfoError};
 
+/// The name of the JavaScript exception behind a browser failure, kept as gloo's `JsError`
+/// keeps it: a `TypeError` from `fetch` (no answer: offline, DNS, a CORS refusal) is not an
+/// `AbortError` or a `TimeoutError`, and a `QuotaExceededError` (storage full) is not a
+/// `SecurityError` (storage blocked). Only a known name is kept, never the exception's message,
+/// which could quote a URL or a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JsErrorName {
+    /// `fetch` got no answer: offline, DNS, TLS, or a CORS refusal.
+    TypeError,
+    /// The operation was aborted.
+    AbortError,
+    /// The operation timed out.
+    TimeoutError,
+    /// A network error reported as a DOMException.
+    NetworkError,
+    /// The browser forbids it here (blocked storage, insecure context, sandbox).
+    SecurityError,
+    /// Storage is full.
+    QuotaExceededError,
+    /// The user or the browser refused permission.
+    NotAllowedError,
+    /// The browser does not support it (e.g. a key type in WebCrypto).
+    NotSupportedError,
+    /// The object was in the wrong state for the call.
+    InvalidStateError,
+    /// WebCrypto refused the data (e.g. a malformed key).
+    DataError,
+    /// WebCrypto's operation failed.
+    OperationError,
+    /// Any other exception.
+    Other,
+}
+
+impl JsErrorName {
+    const NAMES: [(&'static str, JsErrorName); 11] = [
+        ("TypeError", JsErrorName::TypeError),
+        ("AbortError", JsErrorName::AbortError),
+        ("TimeoutError", JsErrorName::TimeoutError),
+        ("NetworkError", JsErrorName::NetworkError),
+        ("SecurityError", JsErrorName::SecurityError),
+        ("QuotaExceededError", JsErrorName::QuotaExceededError),
+        ("NotAllowedError", JsErrorName::NotAllowedError),
+        ("NotSupportedError", JsErrorName::NotSupportedError),
+        ("InvalidStateError", JsErrorName::InvalidStateError),
+        ("DataError", JsErrorName::DataError),
+        ("OperationError", JsErrorName::OperationError),
+    ];
+
+    /// The name an exception's `name` property holds; [`JsErrorName::Other`] for any other.
+    pub fn from_name(name: &str) -> JsErrorName {
+        JsErrorName::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(JsErrorName::Other, |(_, v)| *v)
+    }
+
+    /// The exception's name as JavaScript spells it (`"Error"` for [`JsErrorName::Other`]).
+    pub fn as_str(self) -> &'static str {
+        JsErrorName::NAMES
+            .iter()
+            .find(|(_, v)| *v == self)
+            .map_or("Error", |(n, _)| n)
+    }
+
+    /// What the exception means here, in a few words, for error messages.
+    fn meaning(self) -> &'static str {
+        match self {
+            JsErrorName::TypeError => "no answer: offline, DNS, TLS or a CORS refusal",
+            JsErrorName::AbortError => "aborted",
+            JsErrorName::TimeoutError => "timed out",
+            JsErrorName::SecurityError => "forbidden by the browser here",
+            JsErrorName::QuotaExceededError => "storage is full",
+            JsErrorName::NotAllowedError => "not allowed",
+            _ => "the browser refused",
+        }
+    }
+}
+
 /// Every error the library reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -21,12 +100,14 @@ pub enum Error {
     Callback(CallbackError),
     /// The authorization-code exchange failed; see [`TokenError`].
     TokenExchange(TokenError),
-    /// A request could not be sent or got no answer (offline, DNS, CORS refusal, ...).
-    Network,
+    /// A request could not be sent or got no answer (offline, DNS, CORS refusal, ...), with
+    /// the name of the browser's exception when there was one.
+    Network(Option<JsErrorName>),
     /// There is no valid session (none, expired, or refused by the API): log in again.
     LoginRequired(&'static str),
-    /// Browser storage refused to work and no fallback was possible.
-    StorageUnavailable,
+    /// Browser storage refused to work and no fallback was possible, with the name of the
+    /// browser's exception (`SecurityError`: blocked; `QuotaExceededError`: full).
+    StorageUnavailable(Option<JsErrorName>),
     /// A refresh (RFC 6749 §6) failed and the session is kept: the failure was transient and
     /// retried [`crate::core::MAX_ATTEMPTS`] times, or the server refused the client
     /// (e.g. `invalid_client`), so automatic refresh stops for this refresh token.
@@ -51,9 +132,6 @@ pub enum Error {
     IdToken(IdTokenError),
     /// See [`UserInfoError`].
     UserInfo(UserInfoError),
-    /// A call that needs an authorization response (the Messenger hand-off) was made on a
-    /// page that is not one: start a login first.
-    NotACallback,
 }
 
 impl Error {
@@ -62,9 +140,8 @@ impl Error {
         match self {
             Error::Config(_) => "invalid_config",
             Error::Callback(e) => match e {
-                CallbackError::DuplicateParameter(_) | CallbackError::NotACallback => {
-                    "invalid_callback"
-                }
+                CallbackError::DuplicateParameter(_) => "invalid_callback",
+                CallbackError::NotACallback => "not_a_callback",
                 CallbackError::MissingPendingLogin => "missing_pending_login",
                 CallbackError::PendingLoginExpired => "pending_login_expired",
                 CallbackError::StateMismatch => "state_mismatch",
@@ -74,9 +151,9 @@ impl Error {
             },
             Error::TokenExchange(TokenError::InvalidResponse(_)) => "invalid_token_response",
             Error::TokenExchange(_) => "token_exchange_failed",
-            Error::Network => "network_error",
+            Error::Network(_) => "network_error",
             Error::LoginRequired(_) => "login_required",
-            Error::StorageUnavailable => "storage_unavailable",
+            Error::StorageUnavailable(_) => "storage_unavailable",
             Error::Platform(_) => "platform_error",
             Error::InvalidApiUrl => "invalid_api_url",
             Error::Discovery(e) => match e {
@@ -111,7 +188,6 @@ impl Error {
                 UserInfoError::Invalid(_) => "userinfo_invalid",
                 UserInfoError::SubMismatch => "userinfo_sub_mismatch",
             },
-            Error::NotACallback => "not_a_callback",
             Error::Refresh(TokenError::InvalidResponse(_)) => "invalid_token_response",
             Error::Refresh(_) => "refresh_failed",
             Error::RefreshRejected(_) => "login_required",
@@ -182,7 +258,7 @@ impl Error {
     /// endpoint failure ([`TokenError::is_transient`]).
     pub fn is_transient(&self) -> bool {
         match self {
-            Error::Network => true,
+            Error::Network(_) => true,
             Error::TokenExchange(e) | Error::Refresh(e) => e.is_transient(),
             _ => false,
         }
@@ -192,6 +268,14 @@ impl Error {
     pub fn retry_after(&self) -> Option<u64> {
         match self {
             Error::TokenExchange(e) | Error::Refresh(e) => e.retry_after(),
+            _ => None,
+        }
+    }
+
+    /// The name of the browser exception behind a network, storage or platform failure.
+    pub fn js_error_name(&self) -> Option<JsErrorName> {
+        match self {
+            Error::Network(name) | Error::StorageUnavailable(name) => *name,
             _ => None,
         }
     }
@@ -220,9 +304,21 @@ impl fmt::Display for Error {
             Error::Config(e) => write!(f, "invalid configuration: {e}"),
             Error::Callback(e) => e.fmt(f),
             Error::TokenExchange(e) => e.fmt(f),
-            Error::Network => f.write_str("network error: the server could not be reached"),
+            Error::Network(None) => f.write_str("network error: the server could not be reached"),
+            Error::Network(Some(name)) => write!(
+                f,
+                "network error: the server could not be reached ({}: {})",
+                name.as_str(),
+                name.meaning()
+            ),
             Error::LoginRequired(why) => write!(f, "login required: {why}"),
-            Error::StorageUnavailable => f.write_str("browser storage is unavailable"),
+            Error::StorageUnavailable(None) => f.write_str("browser storage is unavailable"),
+            Error::StorageUnavailable(Some(name)) => write!(
+                f,
+                "browser storage is unavailable ({}: {})",
+                name.as_str(),
+                name.meaning()
+            ),
             Error::Platform(why) => write!(f, "browser API failure: {why}"),
             Error::InvalidApiUrl => f.write_str(
                 "callApi only sends the token to the configured API base; \
@@ -232,10 +328,6 @@ impl fmt::Display for Error {
             Error::Jwks(e) => e.fmt(f),
             Error::IdToken(e) => e.fmt(f),
             Error::UserInfo(e) => e.fmt(f),
-            Error::NotACallback => f.write_str(
-                "this page is not an authorization callback (no code or error in its URL); \
-                 start a login first",
-            ),
             Error::Refresh(e) => write!(f, "token refresh failed: {e}"),
             Error::RefreshRejected(e) => {
                 write!(f, "login required: the refresh token was refused ({e})")
@@ -294,7 +386,7 @@ mod tests {
             Error::Callback(CallbackError::StateMismatch).code(),
             "state_mismatch"
         );
-        assert_eq!(Error::Network.code(), "network_error");
+        assert_eq!(Error::Network(None).code(), "network_error");
         let e = Error::TokenExchange(TokenError::OAuth {
             error: "invalid_grant".into(),
             status: 400,
@@ -351,9 +443,10 @@ mod tests {
                 status: 500,
                 retry_after: None,
             }),
-            Error::Network,
+            Error::Network(None),
+            Error::Network(Some(JsErrorName::TypeError)),
             Error::LoginRequired("x"),
-            Error::StorageUnavailable,
+            Error::StorageUnavailable(Some(JsErrorName::QuotaExceededError)),
             Error::Platform("x"),
             Error::InvalidApiUrl,
             Error::Discovery(DiscoveryError::HttpStatus(404)),
@@ -384,7 +477,6 @@ mod tests {
             Error::UserInfo(UserInfoError::HttpStatus(500)),
             Error::UserInfo(UserInfoError::Invalid("x")),
             Error::UserInfo(UserInfoError::SubMismatch),
-            Error::NotACallback,
             Error::Refresh(TokenError::HttpStatus {
                 status: 503,
                 retry_after: None,
@@ -416,8 +508,8 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(sorted.len(), Error::CODES.len(), "duplicate codes");
-        // The TypeScript `PixieErrorCode` union in src/api.rs lists exactly these codes.
-        let api = include_str!("../api.rs");
+        // The TypeScript `PixieErrorCode` union in src/api/types.d.ts lists exactly these codes.
+        let api = include_str!("../api/types.d.ts");
         let start = api.find("export type PixieErrorCode =").expect("the union");
         let union = &api[start..start + api[start..].find(';').unwrap()];
         let mut in_union: Vec<&str> = union.split('"').skip(1).step_by(2).collect();

@@ -44,9 +44,10 @@ pub(crate) mod testing;
 pub use b64::{decode_url, encode_url};
 pub use cache::DocumentCache;
 pub use client::{
-    discover, load_jwks, verify_id_token, Client, LogoutOutcome, RefreshOutcome, RevocationStatus,
+    discover, load_jwks, verify_id_token, ApiResponse, Client, LogoutOutcome, RefreshOutcome,
+    RevocationStatus,
 };
-pub use error::Error;
+pub use error::{Error, JsErrorName};
 pub use genesys::*;
 pub use http::{HttpRequest, HttpResponse, Method};
 pub use httpdate::{parse_http_date, parse_retry_after};

@@ -15,7 +15,7 @@ pub trait Platform {
     fn random_bytes(&self, buf: &mut [u8]) -> Result<(), Error>;
     /// SHA-256 of `data`.
     async fn sha256(&self, data: &[u8]) -> Result<[u8; 32], Error>;
-    /// Sends a request; `Err(Error::Network)` when no response arrived.
+    /// Sends a request; `Err(Error::Network(_))` when no response arrived.
     async fn fetch(&self, request: HttpRequest) -> Result<HttpResponse, Error>;
     /// Verifies a JWS signature (RFC 7515 §5.2 step 8) over `signing_input` with the public
     /// `key`, which the core has already matched to `alg` and checked

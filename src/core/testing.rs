@@ -75,7 +75,9 @@ impl FakePlatform {
     }
 
     pub fn fail_network(&self) {
-        self.responses.borrow_mut().push_back(Err(Error::Network));
+        self.responses
+            .borrow_mut()
+            .push_back(Err(Error::Network(None)));
     }
 
     /// Queues a response with extra headers.

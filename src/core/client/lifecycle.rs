@@ -40,6 +40,18 @@ impl Drop for Busy<'_> {
     }
 }
 
+/// What [`Client::call_api`] needs to know of an API response: its status.
+pub trait ApiResponse {
+    /// The HTTP status.
+    fn status(&self) -> u16;
+}
+
+impl ApiResponse for crate::core::http::HttpResponse {
+    fn status(&self) -> u16 {
+        self.status
+    }
+}
+
 /// How a refresh ended well.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefreshOutcome {
@@ -378,6 +390,32 @@ impl<P: Platform> Client<P> {
                 ))
             }
         }
+    }
+
+    /// `callApi`'s token handling around `send`, which sends the app's request once with the
+    /// given access token as its bearer and answers with the response (the browser layer sends
+    /// a copy of the request the second time, so its body goes again).
+    ///
+    /// The token is the session's, refreshed first when it expired ([`Client::api_token`]).
+    /// On a 401 the request is sent once more with a newer token ([`Client::after_unauthorized`]:
+    /// a concurrent call's, or a fresh one from a refresh); a second 401, a refused refresh or
+    /// no session at all ends in `login_required` with the session ended. Any other status is
+    /// the app's to read.
+    pub async fn call_api<R: ApiResponse>(
+        &self,
+        mut send: impl AsyncFnMut(&AccessToken) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let token = self.api_token().await?;
+        let response = send(&token).await?;
+        if response.status() != 401 {
+            return Ok(response);
+        }
+        let token = self.after_unauthorized(&token, false).await?;
+        let response = send(&token).await?;
+        if response.status() == 401 {
+            self.after_unauthorized(&token, true).await?;
+        }
+        Ok(response)
     }
 
     /// Handles a message from a sibling tab ([`TabMessage`]):

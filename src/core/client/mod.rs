@@ -12,7 +12,7 @@ mod oidc;
 mod tests;
 
 pub use end_session::{LogoutOutcome, RevocationStatus};
-pub use lifecycle::RefreshOutcome;
+pub use lifecycle::{ApiResponse, RefreshOutcome};
 pub use oidc::{discover, load_jwks, verify_id_token};
 
 use std::rc::Rc;
@@ -172,14 +172,10 @@ impl<P: Platform> Client<P> {
     /// Parses the authorization response at `url` and validates it against this tab's pending
     /// login, which is deleted whatever the outcome. A URL with neither `code` nor `error` is
     /// `not_a_callback` and leaves the pending login in place.
-    fn take_callback(
-        &self,
-        url: &Url,
-        not_a_callback: Error,
-    ) -> Result<(ValidatedCallback, PendingLogin), Error> {
+    fn take_callback(&self, url: &Url) -> Result<(ValidatedCallback, PendingLogin), Error> {
         let parsed = parse_callback(url);
         if let Err(CallbackError::NotACallback) = parsed {
-            return Err(not_a_callback);
+            return Err(CallbackError::NotACallback.into());
         }
         let pending = self.take_pending()?;
         let validated = validate_callback(
@@ -199,9 +195,9 @@ impl<P: Platform> Client<P> {
     /// [`verify_id_token`]), then stores the session with the verified claims.
     ///
     /// A failure leaves any existing session untouched. A URL with neither `code` nor `error`
-    /// is refused with `invalid_callback` and leaves the pending login in place.
+    /// is refused with `not_a_callback` and leaves the pending login in place.
     pub async fn handle_callback(&self, url: &Url) -> Result<SessionSummary, Error> {
-        let (validated, pending) = self.take_callback(url, CallbackError::NotACallback.into())?;
+        let (validated, pending) = self.take_callback(url)?;
         let request = code_exchange_request(
             &self.config,
             &validated,
@@ -300,7 +296,7 @@ impl<P: Platform> Client<P> {
     /// This is the only call that hands out the `code_verifier`. On a URL that is not an
     /// authorization response it fails with `not_a_callback` and keeps the pending login.
     pub fn messenger_auth_code(&self, url: &Url) -> Result<MessengerAuthCode, Error> {
-        let (validated, pending) = self.take_callback(url, Error::NotACallback)?;
+        let (validated, pending) = self.take_callback(url)?;
         Ok(MessengerAuthCode {
             iss: validated.iss().map(str::to_string),
             auth_code: validated.into_code(),

@@ -11,26 +11,42 @@ use url::{Host, Url};
 use crate::core::error::ConfigError;
 use crate::core::genesys::genesys_domain;
 
-/// Where the session (tokens) is kept: `"session"` or `"memory"` in the configuration (read
-/// as a string: serde's enum machinery costs a KB of wasm for these two words).
+/// Where the session (tokens) is kept. The configuration asks for `"session"` or `"memory"`
+/// (read as a string: serde's enum machinery costs a KB of wasm for these two words); a
+/// client reports what it got, which is [`StorageMode::MemoryFallback`] where sessionStorage
+/// was asked for but the browser blocks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(try_from = "String")]
-pub enum StorageKind {
+pub enum StorageMode {
     /// `sessionStorage`: per tab, survives reloads, gone when the tab closes. The default.
     #[default]
     Session,
     /// Memory only: gone on reload. The pending login still uses sessionStorage, since it
     /// must survive the redirect to the authorization server.
     Memory,
+    /// sessionStorage was asked for but is blocked (private modes, sandboxed frames): memory,
+    /// with a warning. Never a configuration value.
+    MemoryFallback,
 }
 
-impl TryFrom<String> for StorageKind {
+impl StorageMode {
+    /// The JavaScript name: `"session"`, `"memory"` or `"memory-fallback"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StorageMode::Session => "session",
+            StorageMode::Memory => "memory",
+            StorageMode::MemoryFallback => "memory-fallback",
+        }
+    }
+}
+
+impl TryFrom<String> for StorageMode {
     type Error = &'static str;
 
     fn try_from(name: String) -> Result<Self, Self::Error> {
         match name.as_str() {
-            "session" => Ok(StorageKind::Session),
-            "memory" => Ok(StorageKind::Memory),
+            "session" => Ok(StorageMode::Session),
+            "memory" => Ok(StorageMode::Memory),
             _ => Err("storage must be \"session\" or \"memory\""),
         }
     }
@@ -61,7 +77,7 @@ pub struct RawConfig {
     pub extra_params: BTreeMap<String, String>,
     /// `"session"` (default) or `"memory"`.
     #[serde(default)]
-    pub storage: StorageKind,
+    pub storage: StorageMode,
     /// OpenID Connect: the issuer identifier, exactly as the provider spells it (OIDC Core §2,
     /// `iss`). Required with the `openid` scope; `PkceClient.discover` fetches the endpoints
     /// from `<issuer>/.well-known/openid-configuration`.
@@ -117,7 +133,7 @@ pub struct Config {
     /// Extra authorization parameters, in order.
     pub extra_params: Vec<(String, String)>,
     /// Where the session lives.
-    pub storage: StorageKind,
+    pub storage: StorageMode,
     /// The kind of server.
     pub provider: Provider,
     /// The OpenID Connect issuer identifier, exactly as configured or discovered (never
@@ -493,7 +509,7 @@ mod tests {
         let c = generic().validate().unwrap();
         assert_eq!(c.provider, Provider::Generic);
         assert!(c.api_base.is_none());
-        assert_eq!(c.storage, StorageKind::Session);
+        assert_eq!(c.storage, StorageMode::Session);
         assert_eq!(c.storage_prefix(), "pixie:app:");
     }
 
@@ -648,16 +664,16 @@ mod tests {
         assert!(err.to_string().contains("unknown field `clientID`"));
         let ok: RawConfig =
             serde_json::from_str(r#"{"clientId":"x","storage":"memory","scopes":["a"]}"#).unwrap();
-        assert_eq!(ok.storage, StorageKind::Memory);
+        assert_eq!(ok.storage, StorageMode::Memory);
     }
 
     #[test]
     fn storage_is_session_or_memory() {
         let storage = |json: &str| serde_json::from_str::<RawConfig>(json).map(|c| c.storage);
-        assert_eq!(storage("{}").unwrap(), StorageKind::Session);
+        assert_eq!(storage("{}").unwrap(), StorageMode::Session);
         assert_eq!(
             storage(r#"{"storage":"session"}"#).unwrap(),
-            StorageKind::Session
+            StorageMode::Session
         );
         let err = storage(r#"{"storage":"local"}"#).unwrap_err().to_string();
         assert!(

@@ -30,7 +30,8 @@ pub enum ConfigError {
 pub enum CallbackError {
     /// A response parameter appeared more than once (RFC 6749 §3.1).
     DuplicateParameter(&'static str),
-    /// The URL carries neither a `code` nor an `error`: this is not a callback.
+    /// The URL carries neither a `code` nor an `error`: this page is not an authorization
+    /// response (start a login first). The pending login is kept.
     NotACallback,
     /// There is no pending login in this tab: the login was started elsewhere, already
     /// finished, or the callback was opened twice.
@@ -140,9 +141,10 @@ impl fmt::Display for CallbackError {
             CallbackError::DuplicateParameter(p) => {
                 write!(f, "the callback URL repeats the `{p}` parameter")
             }
-            CallbackError::NotACallback => {
-                f.write_str("this URL is not an authorization callback (no code or error)")
-            }
+            CallbackError::NotACallback => f.write_str(
+                "this page is not an authorization callback (no code or error in its URL); \
+                     start a login first",
+            ),
             CallbackError::MissingPendingLogin => f.write_str(
                 "no login is pending in this tab (it was started in another tab, already \
                  completed, or the callback was opened twice); start a new login",

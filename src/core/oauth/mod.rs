@@ -22,7 +22,7 @@ pub use callback::{
     IssuerCheck, ValidatedCallback, CALLBACK_PARAMS,
 };
 pub use config::{
-    is_loopback, parse_endpoint, parse_issuer, Config, Provider, RawConfig, StorageKind,
+    is_loopback, parse_endpoint, parse_issuer, Config, Provider, RawConfig, StorageMode,
     DEFAULT_CLOCK_TOLERANCE_S, DEFAULT_EXPIRING_LEAD_S, DEFAULT_REFRESH_LEAD_S,
     MAX_CLOCK_TOLERANCE_S, MAX_LEAD_S, RESERVED_PARAMS,
 };

@@ -121,10 +121,10 @@ mod tests {
         assert_eq!(retry_decision(&e, 3, 0), Retry::GiveUp);
         assert_eq!(retry_decision(&e, 4, 0), Retry::GiveUp);
         assert!(matches!(
-            retry_decision(&Error::Network, 1, 0),
+            retry_decision(&Error::Network(None), 1, 0),
             Retry::After(_)
         ));
-        assert_eq!(retry_decision(&Error::Network, 3, 0), Retry::GiveUp);
+        assert_eq!(retry_decision(&Error::Network(None), 3, 0), Retry::GiveUp);
     }
 
     #[test]

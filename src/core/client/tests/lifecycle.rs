@@ -423,7 +423,7 @@ fn transient_refresh_failures_are_retried_three_times_then_paced() {
         .respond_with(429, &[("retry-after", "4")], r#"{"error":"slow_down"}"#);
     tab.platform.fail_network();
     let e = err(block_on(c.refresh()));
-    assert_eq!(e, Error::Network);
+    assert_eq!(e, Error::Network(None));
     assert_eq!(tab.platform.requests.borrow().len(), MAX_ATTEMPTS as usize);
     let sleeps = tab.platform.sleeps.borrow().clone();
     assert_eq!(sleeps.len(), 2);
@@ -556,6 +556,65 @@ fn a_401_refreshes_once_and_retries_once() {
     assert_eq!(e.code(), "login_required");
     assert!(c.stored_session().is_none());
     assert!(tab.platform.requests.borrow().is_empty());
+}
+
+/// The bearer tokens `call_api` sent, in order.
+type SentTokens = Rc<std::cell::RefCell<Vec<String>>>;
+
+/// The API as `call_api`'s send function sees it: answers each bearer token with a status.
+fn api(
+    answers: &[(&str, u16)],
+) -> (
+    impl AsyncFnMut(&AccessToken) -> Result<HttpResponse, Error>,
+    SentTokens,
+) {
+    let answers: Vec<(String, u16)> = answers.iter().map(|(t, s)| (t.to_string(), *s)).collect();
+    let sent = Rc::new(std::cell::RefCell::new(Vec::new()));
+    let log = sent.clone();
+    let send = async move |token: &AccessToken| {
+        log.borrow_mut().push(token.secret().to_string());
+        let status = answers
+            .iter()
+            .find(|(t, _)| t == token.secret())
+            .map_or(401, |(_, s)| *s);
+        Ok(HttpResponse {
+            status,
+            ..Default::default()
+        })
+    };
+    (send, sent)
+}
+
+#[test]
+fn call_api_retries_a_401_once_with_a_refreshed_token() {
+    let tab = Tab::new(generic);
+    let c = tab.client();
+    tab.login(&c, &tokens("AT-1", Some("RT-1"), Some(3600)));
+    tab.platform
+        .respond(200, &tokens("AT-2", Some("RT-2"), Some(3600)));
+    let (send, sent) = api(&[("AT-1", 401), ("AT-2", 200)]);
+    let response = block_on(c.call_api(send)).unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(*sent.borrow(), ["AT-1", "AT-2"]);
+    assert_eq!(tab.platform.requests.borrow().len(), 1, "one refresh");
+
+    // Any other status is the app's: sent once, no refresh.
+    let (send, sent) = api(&[("AT-2", 403)]);
+    assert_eq!(block_on(c.call_api(send)).unwrap().status, 403);
+    assert_eq!(*sent.borrow(), ["AT-2"]);
+
+    // 401 on the retry too: login_required, the session ended, nothing sent a third time.
+    tab.platform
+        .respond(200, &tokens("AT-3", Some("RT-3"), Some(3600)));
+    let (send, sent) = api(&[]);
+    assert_eq!(err(block_on(c.call_api(send))).code(), "login_required");
+    assert_eq!(*sent.borrow(), ["AT-2", "AT-3"]);
+    assert!(c.stored_session().is_none());
+
+    // No session: nothing is sent.
+    let (send, sent) = api(&[]);
+    assert_eq!(err(block_on(c.call_api(send))).code(), "login_required");
+    assert!(sent.borrow().is_empty());
 }
 
 #[test]

@@ -213,7 +213,7 @@ fn not_a_callback_keeps_the_pending_login() {
     let url = Url::parse("http://127.0.0.1:8080/?page=2").unwrap();
     assert_eq!(
         err(block_on(h.client().handle_callback(&url))).code(),
-        "invalid_callback"
+        "not_a_callback"
     );
     assert!(h.client().has_pending_login());
 }
@@ -241,7 +241,7 @@ fn token_endpoint_failures() {
     h.platform.fail_network();
     assert_eq!(
         err(block_on(h.client().handle_callback(&cb))),
-        Error::Network
+        Error::Network(None)
     );
     assert_eq!(h.platform.requests.borrow().len(), sent + 3);
     assert_eq!(h.platform.sleeps.borrow().len(), 2);

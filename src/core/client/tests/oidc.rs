@@ -463,7 +463,7 @@ fn messenger_hand_off_refuses_bad_callbacks() {
     h.login();
     let plain = Url::parse("http://127.0.0.1:8080/?page=2").unwrap();
     let e = h.client().messenger_auth_code(&plain).err().unwrap();
-    assert_eq!(e, Error::NotACallback);
+    assert_eq!(e, Error::Callback(CallbackError::NotACallback));
     assert_eq!(e.code(), "not_a_callback");
     assert!(
         h.client().has_pending_login(),
@@ -683,7 +683,7 @@ fn discovery_is_fetched_once_and_applied() {
     platform.fail_network();
     assert_eq!(
         block_on(discover(&platform, &cache, other)),
-        Err(Error::Network)
+        Err(Error::Network(None))
     );
 
     let raw = RawConfig {
