@@ -261,3 +261,33 @@ fn the_core_names_no_browser_crate() {
         }
     }
 }
+
+#[test]
+fn the_js_face_only_converts() {
+    let api = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api");
+    let mut files = Vec::new();
+    rust_files(&api, &mut files);
+    assert!(files.len() >= 3, "read {api:?}");
+    // Each of these is a decision or a browser call that belongs to core/ or browser/.
+    let elsewhere = [
+        ("Url::parse", "URL handling is the core's or browser::location's"),
+        ("_request(", "requests are built in core/"),
+        ("process_", "responses are read in core/"),
+        ("replace_url", "the address bar is browser::location's"),
+        ("current_url", "the address bar is browser::location's"),
+        ("after_unauthorized", "the 401 loop is Client::call_api's"),
+        ("MemoryStore", "the storage choice is browser::storage's"),
+        ("SessionStore", "the storage choice is browser::storage's"),
+        ("Reflect::set", "results are Serialize view types"),
+    ];
+    for file in files {
+        let text = production(&fs::read_to_string(&file).unwrap());
+        for (word, why) in elsewhere {
+            // to_js_error builds the Error object itself: the one Reflect::set allowed.
+            if word == "Reflect::set" && file.ends_with("convert.rs") {
+                continue;
+            }
+            assert!(!text.contains(word), "{file:?} uses {word}: {why}");
+        }
+    }
+}

@@ -14,7 +14,7 @@ use super::functions::page_documents;
 use crate::browser::runtime::Runtime;
 use crate::browser::storage::open_stores;
 use crate::browser::{fetch, location, BrowserPlatform};
-use crate::core::{discover, Client, Config, Error, LogoutOptions, RawConfig};
+use crate::core::{discover_config, Client, Config, Error, LogoutOptions, RawConfig};
 
 /// A PKCE login client. See the README for the full JavaScript API.
 #[wasm_bindgen]
@@ -39,9 +39,7 @@ impl PkceClient {
     pub(super) async fn discovered(config: JsValue) -> Result<PkceClient, JsValue> {
         let raw: RawConfig =
             serde_wasm_bindgen::from_value(config).map_err(|e| config_error("config", e))?;
-        let issuer = raw.discovery_issuer().map_err(Error::from)?.to_string();
-        let metadata = discover(&BrowserPlatform::default(), &page_documents(), &issuer).await?;
-        let config = raw.with_discovery(metadata).map_err(Error::from)?;
+        let config = discover_config(&BrowserPlatform::default(), &page_documents(), raw).await?;
         Ok(PkceClient::from_config(config))
     }
 }

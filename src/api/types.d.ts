@@ -337,4 +337,10 @@ export interface PixieAuthError extends Error {
   errorDescription?: string;
   /** The HTTP status behind a token, discovery, JWK Set or UserInfo endpoint failure. */
   status?: number;
+  /**
+   * The name of the browser exception behind a network_error or storage_unavailable:
+   * "TypeError" (no answer: offline, DNS, TLS or a CORS refusal), "AbortError",
+   * "TimeoutError", "SecurityError" (storage blocked), "QuotaExceededError" (storage full)...
+   */
+  jsErrorName?: string;
 }

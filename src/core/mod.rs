@@ -44,8 +44,8 @@ pub(crate) mod testing;
 pub use b64::{decode_url, encode_url};
 pub use cache::DocumentCache;
 pub use client::{
-    discover, load_jwks, verify_id_token, ApiResponse, Client, LogoutOutcome, RefreshOutcome,
-    RevocationStatus,
+    discover, discover_config, load_jwks, verify_id_token, ApiResponse, Client, LogoutOutcome,
+    RefreshOutcome, RevocationStatus,
 };
 pub use error::{Error, JsErrorName};
 pub use genesys::*;

@@ -12,29 +12,29 @@ use crate::core::oauth::{process_token_response, refresh_request, TokenResponse}
 use crate::core::secret::AccessToken;
 use crate::core::session::{
     after_api_response, family_id, lock_name, next_step, retry_decision, ApiStep, Event,
-    ExpiredReason, Leads, Memory, Origin, Retry, Session, SessionTimes, Step, TabMessage,
+    ExpiredReason, Leads, Origin, RefreshHistory, Retry, Session, SessionTimes, Step, TabMessage,
     TokenExpiring, TokenRefreshed, SIBLING_QUERY_MS,
 };
 
 /// The lifecycle state of one client in one tab (memory only).
 #[derive(Default)]
 pub(super) struct Lifecycle {
-    memory: RefCell<Memory>,
+    history: RefCell<RefreshHistory>,
     events: RefCell<Vec<Event>>,
     in_flight: Cell<u32>,
 }
 
 /// Counts a refresh in flight for as long as it lives.
-struct Busy<'a>(&'a Cell<u32>);
+struct InFlight<'a>(&'a Cell<u32>);
 
-impl<'a> Busy<'a> {
+impl<'a> InFlight<'a> {
     fn enter(counter: &'a Cell<u32>) -> Self {
         counter.set(counter.get() + 1);
-        Busy(counter)
+        InFlight(counter)
     }
 }
 
-impl Drop for Busy<'_> {
+impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.0.set(self.0.get().saturating_sub(1));
     }
@@ -135,12 +135,12 @@ impl<P: Platform> Client<P> {
         }
     }
 
-    fn memory_for(&self, session: &Session) -> Memory {
-        self.lifecycle.memory.borrow().for_token(session.issued_at)
+    fn history_for(&self, session: &Session) -> RefreshHistory {
+        self.lifecycle.history.borrow().for_token(session.issued_at)
     }
 
     fn can_refresh(&self, session: &Session) -> bool {
-        session.refresh_token.is_some() && !self.memory_for(session).refresh_disabled
+        session.refresh_token.is_some() && !self.history_for(session).refresh_disabled
     }
 
     /// What the scheduler should do now ([`next_step`]).
@@ -148,7 +148,7 @@ impl<P: Platform> Client<P> {
         let session = self.stored_session();
         next_step(
             session.as_ref().map(SessionTimes::of),
-            &self.lifecycle.memory.borrow(),
+            &self.lifecycle.history.borrow(),
             self.leads(),
             self.platform.now_ms(),
             self.lifecycle.in_flight.get() > 0,
@@ -166,7 +166,7 @@ impl<P: Platform> Client<P> {
 
     /// Does whatever is due now: refresh, warn (`tokenExpiring`), or end an expired session
     /// (`sessionExpired`). Call it from a timer, and when the tab wakes up. A failed refresh
-    /// is paced by [`Memory::record_failure`], so repeated ticks never loop on requests.
+    /// is paced by [`RefreshHistory::record_failure`], so repeated ticks never loop on requests.
     pub async fn tick(&self) {
         for _ in 0..4 {
             match self.next_step() {
@@ -187,9 +187,9 @@ impl<P: Platform> Client<P> {
         let Some(expires_at) = session.expires_at else {
             return;
         };
-        let mut memory = self.memory_for(&session);
-        memory.warned_for = Some(expires_at);
-        *self.lifecycle.memory.borrow_mut() = memory;
+        let mut history = self.history_for(&session);
+        history.warned_for = Some(expires_at);
+        *self.lifecycle.history.borrow_mut() = history;
         let now = self.platform.now_ms();
         self.push_event(Event::TokenExpiring(TokenExpiring {
             expires_at,
@@ -227,7 +227,7 @@ impl<P: Platform> Client<P> {
     /// `login_required`). Other failures keep the session and pace the next automatic attempt;
     /// a permanent one (e.g. `invalid_client`) stops automatic refresh for this token.
     pub async fn refresh(&self) -> Result<RefreshOutcome, Error> {
-        let _busy = Busy::enter(&self.lifecycle.in_flight);
+        let _in_flight = InFlight::enter(&self.lifecycle.in_flight);
         let start = self
             .stored_session()
             .ok_or(Error::LoginRequired("there is no session"))?;
@@ -239,9 +239,9 @@ impl<P: Platform> Client<P> {
             | Ok(_) => {}
             Err(e) => {
                 let permanent = matches!(e, Error::Refresh(t) if !t.is_transient());
-                let mut memory = self.memory_for(&start);
-                memory.record_failure(self.platform.now_ms(), !permanent, e.retry_after());
-                *self.lifecycle.memory.borrow_mut() = memory;
+                let mut history = self.history_for(&start);
+                history.record_failure(self.platform.now_ms(), !permanent, e.retry_after());
+                *self.lifecycle.history.borrow_mut() = history;
             }
         }
         result

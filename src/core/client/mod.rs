@@ -13,7 +13,7 @@ mod tests;
 
 pub use end_session::{LogoutOutcome, RevocationStatus};
 pub use lifecycle::{ApiResponse, RefreshOutcome};
-pub use oidc::{discover, load_jwks, verify_id_token};
+pub use oidc::{discover, discover_config, load_jwks, verify_id_token};
 
 use std::rc::Rc;
 

@@ -7,6 +7,7 @@ use url::Url;
 use crate::core::cache::DocumentCache;
 use crate::core::error::{Error, IdTokenError};
 use crate::core::http::HttpResponse;
+use crate::core::oauth::{Config, RawConfig};
 use crate::core::oidc::{
     discovery_request, jwks_request, parse_compact, process_discovery_response,
     process_jwks_response, validate_claims, AlgFamily, IdTokenCheck, IdTokenClaims, JwkSet,
@@ -14,6 +15,19 @@ use crate::core::oidc::{
 };
 use crate::core::platform::Platform;
 use crate::core::secret::IdToken;
+
+/// The configuration of a client made from the provider's discovery document
+/// (`PkceClient.discover`): checks that `raw` gives none of the discovered settings, fetches
+/// (or takes from `cache`) the document of its issuer, and validates the whole.
+pub async fn discover_config<P: Platform>(
+    platform: &P,
+    cache: &DocumentCache,
+    raw: RawConfig,
+) -> Result<Config, Error> {
+    let issuer = raw.discovery_issuer()?.to_string();
+    let metadata = discover(platform, cache, &issuer).await?;
+    Ok(raw.with_discovery(metadata)?)
+}
 
 /// Fetches (or takes from `cache`) and validates the discovery document of `issuer`.
 pub async fn discover<P: Platform>(

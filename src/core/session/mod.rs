@@ -23,7 +23,7 @@ pub use events::{
 };
 pub use record::{Session, SessionSummary, EXPIRY_MARGIN_MS, LINEAGE_LEN};
 pub use schedule::{
-    after_api_response, next_step, refresh_due_at, ApiStep, Leads, Memory, SessionTimes, Step,
-    MIN_REFRESH_INTERVAL_MS,
+    after_api_response, next_step, refresh_due_at, ApiStep, Leads, RefreshHistory, SessionTimes,
+    Step, MIN_REFRESH_INTERVAL_MS,
 };
 pub use tabs::{channel_name, family_id, lock_name, TabMessage, FAMILY_ID_LEN, SIBLING_QUERY_MS};

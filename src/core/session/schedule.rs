@@ -49,8 +49,8 @@ pub struct Leads {
 
 /// What a tab remembers about the current access token (not stored: per tab, per token).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Memory {
-    /// The `issued_at` of the token this memory is about; memory of another token is void.
+pub struct RefreshHistory {
+    /// The `issued_at` of the token this history is about; the history of another token is void.
     pub token_issued_at: u64,
     /// Consecutive failed refresh cycles.
     pub failures: u32,
@@ -63,15 +63,15 @@ pub struct Memory {
     pub warned_for: Option<u64>,
 }
 
-impl Memory {
-    /// This memory if it is about the token issued at `issued_at`, else a blank one.
-    pub fn for_token(&self, issued_at: u64) -> Memory {
+impl RefreshHistory {
+    /// This history if it is about the token issued at `issued_at`, else a blank one.
+    pub fn for_token(&self, issued_at: u64) -> RefreshHistory {
         if self.token_issued_at == issued_at {
             self.clone()
         } else {
-            Memory {
+            RefreshHistory {
                 token_issued_at: issued_at,
-                ..Memory::default()
+                ..RefreshHistory::default()
             }
         }
     }
@@ -110,7 +110,7 @@ pub fn refresh_due_at(issued_at: u64, expires_at: u64, lead_ms: u64) -> u64 {
 /// The next step for a session at `now`. `busy` is true while a refresh is in flight.
 pub fn next_step(
     session: Option<SessionTimes>,
-    memory: &Memory,
+    history: &RefreshHistory,
     leads: Leads,
     now: u64,
     busy: bool,
@@ -122,31 +122,31 @@ pub fn next_step(
     let (Some(expires_at), false) = (s.expires_at, busy) else {
         return Step::Wait(None);
     };
-    let memory = memory.for_token(s.issued_at);
+    let history = history.for_token(s.issued_at);
     let warn_at = expires_at.saturating_sub(leads.expiring_ms);
-    let warned = memory.warned_for == Some(expires_at);
-    if s.has_refresh_token && !memory.refresh_disabled {
+    let warned = history.warned_for == Some(expires_at);
+    if s.has_refresh_token && !history.refresh_disabled {
         // The access token is dead and the last refresh (with its retries) failed: the
         // session has failed for good. It ends (`sessionExpired`) rather than lingering with
         // a token no API accepts; the app sends the user through login() again.
         let dead_at = expires_at.saturating_sub(EXPIRY_MARGIN_MS);
-        if memory.failures > 0 && now >= dead_at {
+        if history.failures > 0 && now >= dead_at {
             return Step::Expire;
         }
         let due = refresh_due_at(s.issued_at, expires_at, leads.refresh_ms)
-            .max(memory.retry_at)
+            .max(history.retry_at)
             .max(s.last_refresh_at.map_or(0, |t| t + MIN_REFRESH_INTERVAL_MS));
         if now >= due {
             return Step::Refresh;
         }
         // Refreshing is failing: warn the app in time to log in again by hand.
-        if memory.failures > 0 && !warned {
+        if history.failures > 0 && !warned {
             if now >= warn_at {
                 return Step::WarnExpiring;
             }
             return Step::Wait(Some(due.min(warn_at).min(dead_at)));
         }
-        if memory.failures > 0 {
+        if history.failures > 0 {
             return Step::Wait(Some(due.min(dead_at)));
         }
         return Step::Wait(Some(due));
@@ -207,13 +207,13 @@ mod tests {
         })
     }
 
-    fn step(rt: bool, memory: &Memory, now: u64) -> Step {
-        next_step(times(rt), memory, LEADS, now, false)
+    fn step(rt: bool, history: &RefreshHistory, now: u64) -> Step {
+        next_step(times(rt), history, LEADS, now, false)
     }
 
     #[test]
     fn refresh_is_due_lead_before_expiry() {
-        let m = Memory::default();
+        let m = RefreshHistory::default();
         assert_eq!(step(true, &m, T0), Step::Wait(Some(T0 + HOUR - 60_000)));
         assert_eq!(
             step(true, &m, T0 + HOUR - 60_001),
@@ -244,7 +244,7 @@ mod tests {
             ..LEADS
         };
         assert_eq!(
-            next_step(times(true), &Memory::default(), leads, T0, false),
+            next_step(times(true), &RefreshHistory::default(), leads, T0, false),
             Step::Wait(Some(T0 + HOUR - 600_000))
         );
         // A 60 s token with a 60 s lead is refreshed at 30 s, not immediately and forever.
@@ -261,7 +261,7 @@ mod tests {
             has_refresh_token: true,
             last_refresh_at: Some(T0),
         };
-        let m = Memory::default();
+        let m = RefreshHistory::default();
         assert_eq!(
             next_step(Some(born_expired), &m, LEADS, T0, false),
             Step::Wait(Some(T0 + MIN_REFRESH_INTERVAL_MS))
@@ -280,7 +280,7 @@ mod tests {
 
     #[test]
     fn without_refresh_token_warn_then_expire() {
-        let mut m = Memory::default();
+        let mut m = RefreshHistory::default();
         let warn_at = T0 + HOUR - 300_000;
         assert_eq!(step(false, &m, T0), Step::Wait(Some(warn_at)));
         assert_eq!(step(false, &m, warn_at), Step::WarnExpiring);
@@ -290,12 +290,15 @@ mod tests {
         assert_eq!(step(false, &m, warn_at), Step::Wait(Some(dead_at)));
         assert_eq!(step(false, &m, dead_at), Step::Expire);
         // Woken after expiry without having warned: the session ends, no stale warning.
-        assert_eq!(step(false, &Memory::default(), T0 + 2 * HOUR), Step::Expire);
+        assert_eq!(
+            step(false, &RefreshHistory::default(), T0 + 2 * HOUR),
+            Step::Expire
+        );
     }
 
     #[test]
     fn failing_refresh_backs_off_and_warns() {
-        let mut m = Memory::default().for_token(T0);
+        let mut m = RefreshHistory::default().for_token(T0);
         let due = T0 + HOUR - 60_000;
         m.record_failure(due, true, None);
         assert_eq!(m.retry_at, due + 15_000);
@@ -313,7 +316,7 @@ mod tests {
         );
         assert_eq!(step(true, &m, T0 + HOUR - 5_000), Step::Expire);
         assert_eq!(step(true, &m, T0 + HOUR + 2), Step::Expire);
-        // Memory about an older token is void.
+        // RefreshHistory about an older token is void.
         let fresh = SessionTimes {
             issued_at: T0 + HOUR,
             expires_at: Some(T0 + 2 * HOUR),
@@ -328,7 +331,7 @@ mod tests {
 
     #[test]
     fn permanent_failure_stops_refreshing() {
-        let mut m = Memory::default().for_token(T0);
+        let mut m = RefreshHistory::default().for_token(T0);
         m.record_failure(T0 + HOUR - 60_000, false, None);
         assert!(m.refresh_disabled);
         // Treated as if there were no refresh token: warn, then expire.
