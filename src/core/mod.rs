@@ -27,6 +27,7 @@ pub mod events;
 pub mod http;
 pub mod httpdate;
 pub mod id_token;
+pub mod json;
 pub mod jwks;
 pub mod jwt;
 pub mod logout;
