@@ -34,6 +34,7 @@ mod httpdate;
 pub mod json;
 mod oauth;
 mod oidc;
+mod options;
 mod platform;
 mod sanitize;
 mod secret;

@@ -538,3 +538,32 @@ fn swap(order: &mut [usize], a: usize, b: usize) {
         }
     }
 }
+
+/// Test conveniences, as serde_json's `Value` offers them: `object["key"]` (`Null` when
+/// absent) and comparison with a string.
+#[cfg(test)]
+mod test_support {
+    use super::{Object, Value};
+
+    static NULL: Value = Value::Null;
+
+    impl core::ops::Index<&str> for Object {
+        type Output = Value;
+        fn index(&self, key: &str) -> &Value {
+            self.get(key).unwrap_or(&NULL)
+        }
+    }
+
+    impl core::ops::Index<&str> for Value {
+        type Output = Value;
+        fn index(&self, key: &str) -> &Value {
+            self.get(key).unwrap_or(&NULL)
+        }
+    }
+
+    impl PartialEq<&str> for Value {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == Some(*other)
+        }
+    }
+}
