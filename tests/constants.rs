@@ -7,16 +7,15 @@
 use std::collections::BTreeSet;
 
 use pixie_auth::core::authorize::PENDING_LOGIN_TTL_MS;
-use pixie_auth::core::backoff::{BASE_DELAY_MS, COOLDOWN_BASE_MS, MAX_ATTEMPTS};
+use pixie_auth::core::backoff::{BASE_DELAY_MS, MAX_ATTEMPTS};
 use pixie_auth::core::callback::CALLBACK_PARAMS;
 use pixie_auth::core::config::{RawConfig, DEFAULT_REFRESH_LEAD_S};
 use pixie_auth::core::error::Error;
 use pixie_auth::core::events::{ExpiredReason, Origin, EVENT_NAMES};
 use pixie_auth::core::schedule::MIN_REFRESH_INTERVAL_MS;
 use pixie_auth::core::session::EXPIRY_MARGIN_MS;
-use pixie_auth::core::tabs::{channel_name, lock_name};
+use pixie_auth::core::tabs::channel_name;
 use serde_json::{json, Value};
-use url::Url;
 
 const CONSTANTS: &str = include_str!("shared/constants.json");
 
@@ -85,16 +84,12 @@ fn storage_keys_are_the_clients_namespace() {
 }
 
 #[test]
-fn tab_channel_and_lock_names() {
+fn tab_channel_name() {
     let c = constants();
-    let id = [("clientId", "app-1"), ("family", "F4m1ly")];
+    let id = [("clientId", "app-1")];
     assert_eq!(
         fill(text(&c, "tabs.broadcastChannel"), &id),
         channel_name("app-1")
-    );
-    assert_eq!(
-        fill(text(&c, "tabs.refreshLock"), &id),
-        lock_name("app-1", "F4m1ly")
     );
 }
 
@@ -113,7 +108,6 @@ fn timings() {
     assert_eq!(number(&c, "timing.expiryMarginMs"), EXPIRY_MARGIN_MS);
     assert_eq!(number(&c, "retry.maxAttempts"), u64::from(MAX_ATTEMPTS));
     assert_eq!(number(&c, "retry.baseDelayMs"), BASE_DELAY_MS);
-    assert_eq!(number(&c, "retry.cooldownBaseMs"), COOLDOWN_BASE_MS);
 }
 
 #[test]
@@ -153,24 +147,6 @@ fn error_codes() {
     );
 }
 
-#[test]
-fn genesys_preset_endpoints() {
-    let c = constants();
-    let cfg = config(json!({
-        "region": "mypurecloud.de",
-        "clientId": "app-1",
-        "redirectUri": "https://app.example/",
-    }));
-    let region = [("region", "mypurecloud.de")];
-    let url = |path: &str| Url::parse(&fill(text(&c, path), &region)).unwrap();
-    assert_eq!(
-        cfg.authorization_endpoint,
-        url("genesys.authorizationEndpoint")
-    );
-    assert_eq!(cfg.token_endpoint, url("genesys.tokenEndpoint"));
-    assert_eq!(cfg.api_base, Some(url("genesys.apiBase")));
-}
-
 /// Every entry of the file is one of those checked above: a value added without a check here
 /// would be a second source again.
 #[test]
@@ -182,21 +158,16 @@ fn nothing_unchecked() {
         "storage.sessionKey",
         "storage.pendingKey",
         "tabs.broadcastChannel",
-        "tabs.refreshLock",
         "timing.pendingLoginTtlMs",
         "timing.defaultRefreshLeadS",
         "timing.minRefreshIntervalMs",
         "timing.expiryMarginMs",
         "retry.maxAttempts",
         "retry.baseDelayMs",
-        "retry.cooldownBaseMs",
         "callbackParams",
         "eventNames",
         "eventOrigins",
         "sessionExpiredReasons",
-        "genesys.authorizationEndpoint",
-        "genesys.tokenEndpoint",
-        "genesys.apiBase",
         "errorCodes",
     ];
     fn leaves(prefix: &str, v: &Value, out: &mut BTreeSet<String>) {

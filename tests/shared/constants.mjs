@@ -37,16 +37,6 @@ export function broadcastChannel(clientId) {
   return fill(CONSTANTS.tabs.broadcastChannel, { clientId });
 }
 
-/** The Genesys Cloud preset's endpoints for a region domain. */
-export function genesysEndpoints(region) {
-  const { authorizationEndpoint, tokenEndpoint, apiBase } = CONSTANTS.genesys;
-  return {
-    authorization: fill(authorizationEndpoint, { region }),
-    token: fill(tokenEndpoint, { region }),
-    apiBase: fill(apiBase, { region }),
-  };
-}
-
 /**
  * `code`, when it is an error code the library can return; else throws. Tests name the codes
  * they expect through this, so a renamed code fails at once with its name rather than as a
