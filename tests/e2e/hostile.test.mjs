@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  assertCleanUrl, openHeldCallback, openTab, PAGES, revokeToken, TEST_TIMEOUT, useStack,
+  assertCleanUrl, assertLoginRefused, openHeldCallback, openTab, PAGES, revokeToken,
+  TEST_TIMEOUT, useStack,
 } from './harness.mjs';
 
 const stack = useStack();
@@ -14,15 +15,6 @@ const opts = { timeout: TEST_TIMEOUT };
 
 /** Signs in on a fresh tab and stops the redirect back: returns the tab and the unused callback URL. */
 const heldCallback = (t, pagePath) => openHeldCallback(t, stack, pagePath);
-
-/** What every failed callback must leave: no pending login, no session, a clean address bar. */
-async function assertSignedOutCleanly(tab) {
-  assert.equal(await tab.settled(), 'logged-out');
-  assertCleanUrl(tab);
-  const storage = await tab.storage();
-  assert.equal(storage.pending, null, 'no pending login is left');
-  assert.equal(storage.session, null, 'no session was stored');
-}
 
 for (const { name, path } of PAGES) {
   test(`${name}: a callback with a forged state is refused and the code is never redeemed`, opts, async (t) => {
@@ -33,7 +25,7 @@ for (const { name, path } of PAGES) {
 
     const error = await tab.expectError('state_mismatch');
     assert.match(error.text, /^Login failed: the callback's state does not match .* \(state_mismatch\)/);
-    await assertSignedOutCleanly(tab);
+    await assertLoginRefused(tab);
     assert.equal(stack.dev.stats.token.authorization_code, 0, 'the code never reached the token endpoint');
     await tab.assertNoLeaks({ expect: ['codes', 'verifiers'] });
   });
@@ -93,7 +85,7 @@ for (const { name, path } of PAGES) {
 
     const error = await other.expectError('missing_pending_login');
     assert.match(error.text, /\(missing_pending_login\)$/m);
-    await assertSignedOutCleanly(other);
+    await assertLoginRefused(other);
     assert.equal(stack.dev.stats.token.authorization_code, 0, 'the code was not redeemed');
     await other.assertNoLeaks({ expect: ['codes'] });
   });
@@ -110,7 +102,7 @@ for (const { name, path } of PAGES) {
     assert.equal(error.oauthError, 'access_denied');
     assert.match(error.text, /refused the login: access_denied \(authorization_error\)/);
     assert.match(error.text, /You cancelled the sign-in/);
-    await assertSignedOutCleanly(tab);
+    await assertLoginRefused(tab);
     assert.equal(stack.dev.stats.token.authorization_code, 0);
     await tab.assertNoLeaks({ expect: ['verifiers'] });
   });
@@ -125,7 +117,7 @@ for (const { name, path } of PAGES) {
 
     const error = await tab.expectError('network_error');
     assert.match(error.text, /^Login failed: network error/);
-    await assertSignedOutCleanly(tab);
+    await assertLoginRefused(tab);
     assert.ok(stack.dev.stats.token.failed_injected >= 1, 'the token request was dropped');
     assert.equal(stack.dev.stats.token.authorization_code, 0);
     await tab.assertNoLeaks({ expect: ['codes', 'verifiers'] });
@@ -141,7 +133,7 @@ for (const { name, path } of PAGES) {
 
     const error = await tab.expectError('token_exchange_failed');
     assert.match(error.text, /503/);
-    await assertSignedOutCleanly(tab);
+    await assertLoginRefused(tab);
     await tab.assertNoLeaks({ expect: ['codes', 'verifiers'] });
   });
 
