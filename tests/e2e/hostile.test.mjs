@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  assertCleanUrl, assertLoginRefused, openHeldCallback, openTab, PAGES, revokeToken,
+  assertCleanUrl, assertLoginRefused, CONSTANTS, openHeldCallback, openTab, PAGES, revokeToken,
   TEST_TIMEOUT, useStack,
 } from './harness.mjs';
 
@@ -88,6 +88,27 @@ for (const { name, path } of PAGES) {
     await assertLoginRefused(other);
     assert.equal(stack.dev.stats.token.authorization_code, 0, 'the code was not redeemed');
     await other.assertNoLeaks({ expect: ['codes'] });
+  });
+
+  test(`${name}: a callback after the pending login expired is refused and the code is never redeemed`, opts, async (t) => {
+    const { tab, url } = await heldCallback(t, path);
+    // The login started longer ago than the library accepts (the sign-in page was left open
+    // over lunch): the record is dated back rather than the test waiting that long.
+    const { pending } = await tab.storage();
+    assert.ok(pending, 'the held callback left the pending login alone');
+    const record = JSON.parse(pending);
+    const { pendingLoginTtlMs } = CONSTANTS.timing;
+    const createdAt = Date.now() - pendingLoginTtlMs - 60_000;
+    await tab.page.evaluate(([key, value]) => sessionStorage.setItem(key, value),
+      [tab.keys.pending, JSON.stringify({ ...record, createdAt })]);
+    await tab.open(url.href);
+
+    const error = await tab.expectError('pending_login_expired');
+    assert.match(error.text, /^Login failed: .*\(pending_login_expired\)/);
+    assert.match(error.text, new RegExp(`took longer than ${pendingLoginTtlMs / 60_000} minutes`));
+    await assertLoginRefused(tab);
+    assert.equal(stack.dev.stats.token.authorization_code, 0, 'the code never reached the token endpoint');
+    await tab.assertNoLeaks({ expect: ['codes', 'verifiers'] });
   });
 
   test(`${name}: the user declines: access_denied is shown in plain words`, opts, async (t) => {
