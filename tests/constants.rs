@@ -6,15 +6,11 @@
 
 use std::collections::BTreeSet;
 
-use pixie_auth::core::authorize::PENDING_LOGIN_TTL_MS;
-use pixie_auth::core::backoff::{BASE_DELAY_MS, MAX_ATTEMPTS};
-use pixie_auth::core::callback::CALLBACK_PARAMS;
-use pixie_auth::core::config::{RawConfig, DEFAULT_REFRESH_LEAD_S};
-use pixie_auth::core::error::Error;
-use pixie_auth::core::events::{ExpiredReason, Origin, EVENT_NAMES};
-use pixie_auth::core::schedule::MIN_REFRESH_INTERVAL_MS;
-use pixie_auth::core::session::EXPIRY_MARGIN_MS;
-use pixie_auth::core::tabs::channel_name;
+use pixie_auth::core::{
+    channel_name, Config, Error, ExpiredReason, Origin, RawConfig, BASE_DELAY_MS, CALLBACK_PARAMS,
+    DEFAULT_REFRESH_LEAD_S, EVENT_NAMES, EXPIRY_MARGIN_MS, MAX_ATTEMPTS, MIN_REFRESH_INTERVAL_MS,
+    PENDING_LOGIN_TTL_MS,
+};
 use serde_json::{json, Value};
 
 const CONSTANTS: &str = include_str!("shared/constants.json");
@@ -55,7 +51,7 @@ fn fill(template: &str, values: &[(&str, &str)]) -> String {
     })
 }
 
-fn config(raw: Value) -> pixie_auth::core::config::Config {
+fn config(raw: Value) -> Config {
     let raw: RawConfig = serde_json::from_value(raw).expect("a RawConfig");
     raw.validate().expect("a valid config")
 }
