@@ -270,7 +270,10 @@ fn the_js_face_only_converts() {
     assert!(files.len() >= 3, "read {api:?}");
     // Each of these is a decision or a browser call that belongs to core/ or browser/.
     let elsewhere = [
-        ("Url::parse", "URL handling is the core's or browser::location's"),
+        (
+            "Url::parse",
+            "URL handling is the core's or browser::location's",
+        ),
         ("_request(", "requests are built in core/"),
         ("process_", "responses are read in core/"),
         ("replace_url", "the address bar is browser::location's"),
