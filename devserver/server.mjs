@@ -30,6 +30,19 @@ const HOST = '127.0.0.1';
  */
 export const DEFAULT_REDIRECT_PATHS = Object.freeze(['/', '/plain/', '/plain/messenger.html']);
 
+/**
+ * The defaults of startDevServer()'s options that clients and tests see: the ports, the token
+ * lifetimes (seconds) and the public client's id. Tests import these rather than repeat them.
+ */
+export const DEFAULTS = Object.freeze({
+  opPort: 9000,
+  demoPort: 8080,
+  accessTokenTtl: 600,
+  idTokenTtl: 600,
+  refreshTokenTtl: 86400,
+  clientId: 'pixie-demo',
+});
+
 export const DEFAULT_STATIC_ROOTS = Object.freeze({
   '/': 'www/dist',
   '/plain/': 'www/plain',
@@ -122,14 +135,14 @@ function port(value, name) {
  */
 export async function startDevServer(options = {}) {
   const o = {
-    opPort: port(options.opPort ?? 9000, 'opPort'),
-    demoPort: port(options.demoPort ?? 8080, 'demoPort'),
+    opPort: port(options.opPort ?? DEFAULTS.opPort, 'opPort'),
+    demoPort: port(options.demoPort ?? DEFAULTS.demoPort, 'demoPort'),
     genesysPaths: Boolean(options.genesysPaths),
-    accessTokenTtl: seconds(options.accessTokenTtl ?? 600, 'accessTokenTtl'),
-    idTokenTtl: seconds(options.idTokenTtl ?? 600, 'idTokenTtl'),
-    refreshTokenTtl: seconds(options.refreshTokenTtl ?? 86400, 'refreshTokenTtl'),
+    accessTokenTtl: seconds(options.accessTokenTtl ?? DEFAULTS.accessTokenTtl, 'accessTokenTtl'),
+    idTokenTtl: seconds(options.idTokenTtl ?? DEFAULTS.idTokenTtl, 'idTokenTtl'),
+    refreshTokenTtl: seconds(options.refreshTokenTtl ?? DEFAULTS.refreshTokenTtl, 'refreshTokenTtl'),
     testControls: Boolean(options.testControls),
-    clientId: options.clientId || 'pixie-demo',
+    clientId: options.clientId || DEFAULTS.clientId,
     staticRoots: options.staticRoots ?? DEFAULT_STATIC_ROOTS,
     extraRedirectPaths: options.extraRedirectPaths ?? [],
     rootDir: options.rootDir ?? REPO_ROOT,
