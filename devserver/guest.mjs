@@ -51,7 +51,8 @@ export function guestOptions(options = {}) {
     // Never print the value.
     throw new Error('guestClientSecret (PIXIE_GUEST_CLIENT_SECRET) must be at least 32 characters');
   }
-  const port = Number(options.guestPort ?? 9100);
+  // With opPort 0 (tests: any free port) the proxy takes any free port too.
+  const port = Number(options.guestPort ?? (Number(options.opPort) === 0 ? 0 : 9100));
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('guestPort must be a port number (0 = any free port)');
   return {
     port,

@@ -110,7 +110,7 @@ function port(value, name) {
  * @param {string[]} [options.genesysScopes] the scopes the demo requests from Genesys Cloud
  *   (default in the demo: users:readonly); they must be a subset of the OAuth client's.
  * @param {false|((line: string) => void)} [options.log=false] request/event logger.
- * @param {number} [options.guestPort=9100] guest tokens (issue 12): the reference proxy's port, and
+ * @param {number} [options.guestPort=9100] guest tokens (issue 12): the reference proxy's port (0 when opPort is 0), and
  *   guestTokenLifetime, guestClientTokenTtl, guestRateLimit, guestRateWindow, guestClientSecret:
  *   see guest.mjs / README.md "Guest tokens". The result's `guest` has their URLs and controls.
  * @returns {Promise<{
