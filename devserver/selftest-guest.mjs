@@ -4,6 +4,9 @@
 
 import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { inspect } from 'node:util';
 
@@ -17,6 +20,7 @@ import {
 } from './guest-proxy.mjs';
 
 const FOREIGN = 'http://evil.example';
+const CHROMIUM = '/usr/bin/chromium';
 
 /**
  * @param {object} h selftest.mjs helpers: { section, check, f, start, sleep, withTimeout,
@@ -403,6 +407,24 @@ export async function guestChecks(h) {
     check('counters: injected_rate_limited 6, injected_unavailable 1', st.proxy.injected_rate_limited === 6 && st.proxy.injected_unavailable === 1, st.proxy);
   });
 
+  await section('guest tokens: upstream failures', async () => {
+    await control('reset');
+    s.failToken({ count: 1, status: 503 });
+    const down = await proxy({});
+    check('token endpoint 503: 502 upstream_failed with the upstream status, ACAO', down.res.status === 502 && down.body?.error === 'upstream_failed'
+      && down.body.status === 503 && down.res.headers.get('access-control-allow-origin') === s.demoOrigin, down.body);
+    s.failToken({ count: 1, status: 429, retryAfter: 7 });
+    const limited = await proxy({});
+    check('token endpoint 429 Retry-After 7: passed on as 429, Retry-After: 7, retryAfter: 7', limited.res.status === 429
+      && limited.res.headers.get('retry-after') === '7' && limited.body?.retryAfter === 7, [limited.res.status, limited.body]);
+    const ok = await proxy({});
+    check('next request: 200 (the failed token request was not cached)', ok.res.status === 200);
+    const lines = (await control('log', undefined, 'GET')).lines.join('\n');
+    check('the log says which stage failed and how, with no body text', /upstream failed: client_credentials failed with HTTP 503 \(temporarily_unavailable\)/.test(lines)
+      && !/injected failure/.test(lines), lines.slice(-600));
+    s.reset();
+  });
+
   await section('guest tokens: the stand-in chat API', async () => {
     await control('reset');
     const tok = (await proxy({})).body.accessToken;
@@ -509,6 +531,10 @@ export async function guestChecks(h) {
     await r.close();
   });
 
+  if (!process.argv.includes('--no-browser') && existsSync(CHROMIUM)) {
+    await section('guest tokens: the proxy as Chromium sees it', () => withTimeout(browserChecks({ s, check, control }), 30000, 'guest browser checks'));
+  }
+
   await section('guest tokens: the secret never leaves the server', async () => {
     const logs = (await control('log', undefined, 'GET')).lines.join('\n');
     check('the secret is in no response (status line, headers, body) of this run', seen.length > 80 && seen.every((x) => !JSON.stringify(x).includes(SECRET)), seen.length);
@@ -558,6 +584,52 @@ export async function guestChecks(h) {
   });
 
   await s.close();
+}
+
+/** CORS in a real browser: what a page of the demo origin, and of another origin, can read. */
+async function browserChecks({ s, check, control }) {
+  const { chromium } = await import('playwright-core');
+  const profile = await mkdtemp(path.join(tmpdir(), 'pixie-guest-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  try {
+    const page = context.pages()[0] ?? await context.newPage();
+    const call = (ep) => page.evaluate(async (url) => {
+      try {
+        const r = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'Browser Visitor' }) });
+        const body = await r.json();
+        return { status: r.status, date: r.headers.get('date'), retryAfter: r.headers.get('retry-after'), keys: Object.keys(body), retryAfterJson: body.retryAfter };
+      } catch (err) {
+        return { error: `${err.name}: ${err.message}` };
+      }
+    }, ep);
+    const ep = s.guest.endpoints.guestToken;
+    await page.goto(`${s.demoOrigin}/no-such-page`); // any page of the demo origin (a 404 is enough)
+    await control('reset');
+    const ok = await call(ep);
+    check('browser, demo origin: the preflighted POST works; accessToken and Date readable',
+      ok.status === 200 && JSON.stringify(ok.keys) === '["accessToken"]' && !Number.isNaN(Date.parse(ok.date)), ok);
+    await control('rate-limit', { count: 1, retryAfter: 3, form: 'both' });
+    const limited = await call(ep);
+    check('browser, demo origin: an injected 429 is readable with Retry-After and JSON retryAfter',
+      limited.status === 429 && limited.retryAfter === '3' && limited.retryAfterJson === 3, limited);
+    await control('down', { mode: 'refused' });
+    const refused = await call(ep);
+    await control('up');
+    check('browser: the proxy down is a fetch TypeError', /^TypeError/.test(refused.error ?? ''), refused);
+    const before = (await control('stats', undefined, 'GET')).proxy.issued;
+    await page.goto(`${s.issuer}/__test/guest/stats`); // a page of another origin
+    const foreign = await call(ep);
+    const after = (await control('stats', undefined, 'GET')).proxy.issued;
+    check('browser, another origin: refused by CORS (TypeError), nothing issued', /^TypeError/.test(foreign.error ?? '') && after === before, { foreign, before, after });
+  } finally {
+    await context.close();
+    await rm(profile, { recursive: true, force: true });
+  }
 }
 
 /** Calls a proxy handler with a minimal fake request/response (no socket). */
