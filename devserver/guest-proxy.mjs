@@ -387,7 +387,8 @@ export class ClientCredentialsToken {
           'content-type': 'application/x-www-form-urlencoded',
           accept: 'application/json',
         },
-        body: new URLSearchParams({ grant_type: 'client_credentials', scope: this.scope }).toString(),
+        // No scope parameter when `scope` is empty (e.g. a server that grants by the client's roles).
+        body: new URLSearchParams({ grant_type: 'client_credentials', ...(this.scope ? { scope: this.scope } : {}) }).toString(),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
