@@ -6,13 +6,13 @@ use js_sys::Reflect;
 use pixie_auth::api::PkceClient;
 use pixie_auth::browser::storage::SessionStore;
 use pixie_auth::browser::{crypto, fetch, BrowserPlatform};
-use pixie_auth::core::authorize::LoginOptions;
-use pixie_auth::core::client::{Client, Platform};
-use pixie_auth::core::config::RawConfig;
-use pixie_auth::core::error::Error;
-use pixie_auth::core::http::HttpRequest;
-use pixie_auth::core::pkce::CodeChallenge;
-use pixie_auth::core::store::Store;
+use pixie_auth::core::CodeChallenge;
+use pixie_auth::core::HttpRequest;
+use pixie_auth::core::LoginOptions;
+use pixie_auth::core::RawConfig;
+use pixie_auth::core::Store;
+use pixie_auth::core::{Client, Platform};
+use pixie_auth::core::{Error, JsErrorName};
 use url::Url;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -256,7 +256,18 @@ async fn call_api_without_a_session_is_login_required() {
 async fn unreachable_server_is_a_network_error() {
     let url = Url::parse("http://127.0.0.1:9/token").unwrap();
     let request = HttpRequest::form_post(&url, &[("grant_type", "x")]);
-    assert_eq!(fetch::send(request).await.unwrap_err(), Error::Network);
+    // fetch rejects with a TypeError: the name is kept (a refusal is not a time-out).
+    let err = fetch::send(request).await.unwrap_err();
+    assert_eq!(err, Error::Network(Some(JsErrorName::TypeError)));
+    let js = pixie_auth::api::to_js_error(&err);
+    assert_eq!(code_of(&js), "network_error");
+    assert_eq!(
+        Reflect::get(&js, &"jsErrorName".into())
+            .unwrap()
+            .as_string()
+            .as_deref(),
+        Some("TypeError")
+    );
 }
 
 #[wasm_bindgen_test]
@@ -282,7 +293,11 @@ fn invalid_config_throws_a_coded_error() {
 #[wasm_bindgen_test]
 async fn blocked_session_storage_falls_back_to_memory() {
     block_session_storage();
-    assert_eq!(SessionStore::open().err(), Some(Error::StorageUnavailable));
+    // The getter throws a SecurityError: its name is kept.
+    assert_eq!(
+        SessionStore::open().err(),
+        Some(Error::StorageUnavailable(Some(JsErrorName::SecurityError)))
+    );
     let client = PkceClient::new(config("t-blocked"));
     restore_session_storage();
     let client = client.unwrap();

@@ -11,12 +11,12 @@ pub mod timers;
 
 use std::rc::Rc;
 
-use crate::core::client::Platform;
-use crate::core::error::Error;
-use crate::core::http::{HttpRequest, HttpResponse};
-use crate::core::jwks::Jwk;
-use crate::core::jwt::JwsAlg;
-use crate::core::tabs::LockGuard;
+use crate::core::Jwk;
+use crate::core::JwsAlg;
+use crate::core::LockGuard;
+use crate::core::Platform;
+use crate::core::{Error, JsErrorName};
+use crate::core::{HttpRequest, HttpResponse};
 
 /// The browser [`Platform`]: WebCrypto (random, digest, signature verification), `fetch`,
 /// `Date.now()`, `setTimeout`, Web Locks and this client's BroadcastChannel (none where
@@ -80,4 +80,14 @@ pub fn window() -> Result<web_sys::Window, Error> {
     web_sys::window().ok_or(Error::Platform(
         "no window: pixie-auth runs in a browser page",
     ))
+}
+
+/// The name of a thrown JavaScript value (`TypeError`, a `DOMException`'s name...), kept in
+/// the typed error so a CORS refusal is told from a time-out. `None` for a value that is not
+/// an exception; never its message.
+pub fn js_error_name(thrown: &wasm_bindgen::JsValue) -> Option<JsErrorName> {
+    let name = js_sys::Reflect::get(thrown, &"name".into())
+        .ok()?
+        .as_string()?;
+    Some(JsErrorName::from_name(&name))
 }

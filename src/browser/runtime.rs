@@ -10,16 +10,14 @@ use js_sys::Function;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 
+use super::storage::Stores;
 use super::tabs::TabChannel;
 use super::timers::Wakeup;
 use super::BrowserPlatform;
-use crate::core::cache::DocumentCache;
-use crate::core::client::{Client, Platform};
-use crate::core::config::Config;
-use crate::core::error::{ConfigError, Error};
-use crate::core::events::{Event, EVENT_NAMES};
-use crate::core::store::Store;
-use crate::core::tabs::channel_name;
+use crate::core::{
+    channel_name, Client, Config, ConfigError, DocumentCache, Error, Event, Platform,
+    StorageFallback, StorageMode, EVENT_NAMES,
+};
 
 /// One client's lifecycle driver. Callbacks hold it weakly: dropping the last strong
 /// reference stops the timer, removes the listeners and closes the channel.
@@ -27,18 +25,22 @@ pub struct Runtime {
     client: Rc<Client<BrowserPlatform>>,
     handlers: RefCell<Vec<(&'static str, Function)>>,
     wakeup: Option<Wakeup>,
+    mode: StorageMode,
 }
 
 impl Runtime {
     /// Makes the client, opens its channel and wake-up, and schedules a first tick on a
     /// microtask (after the caller's synchronous code, so handlers registered right after
     /// construction see the first events).
-    pub fn start(
-        config: Config,
-        sessions: Box<dyn Store>,
-        pending: Box<dyn Store>,
-        documents: Rc<DocumentCache>,
-    ) -> Rc<Self> {
+    ///
+    /// Where sessionStorage was asked for but is blocked ([`StorageMode::MemoryFallback`]),
+    /// a `storageFallback` event is queued for the app.
+    pub fn start(config: Config, stores: Stores, documents: Rc<DocumentCache>) -> Rc<Self> {
+        let Stores {
+            sessions,
+            pending,
+            mode,
+        } = stores;
         let runtime = Rc::new_cyclic(|weak: &Weak<Runtime>| {
             let w = weak.clone();
             let channel = TabChannel::open(&channel_name(&config.client_id), move |text| {
@@ -63,10 +65,24 @@ impl Runtime {
                 ),
                 handlers: RefCell::new(Vec::new()),
                 wakeup,
+                mode,
             }
         });
+        if mode == StorageMode::MemoryFallback {
+            runtime
+                .client
+                .push_event(Event::StorageFallback(StorageFallback {
+                    requested: "session",
+                    actual: "memory",
+                }));
+        }
         spawn_local(runtime.clone().tick());
         runtime
+    }
+
+    /// Where the client keeps its session.
+    pub fn storage_mode(&self) -> StorageMode {
+        self.mode
     }
 
     /// The client.
@@ -153,7 +169,7 @@ fn event_name(name: &str) -> Result<&'static str, Error> {
                 field: "event",
                 reason: format!(
                     "{:?} is not an event; use one of {}",
-                    crate::core::error::sanitize(name, 32),
+                    crate::core::sanitize(name, 32),
                     EVENT_NAMES.join(", ")
                 ),
             }

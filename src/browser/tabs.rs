@@ -13,8 +13,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{BroadcastChannel, MessageEvent};
 
 use super::window;
-use crate::core::error::Error;
-use crate::core::tabs::LockGuard;
+use crate::core::Error;
+use crate::core::LockGuard;
 
 thread_local! {
     static WARNED: Cell<bool> = const { Cell::new(false) };
@@ -52,7 +52,7 @@ fn deferred() -> (Promise, Function, Function) {
     (promise, resolve, reject)
 }
 
-/// This client's BroadcastChannel. Messages are JSON text ([`crate::core::tabs::TabMessage`]).
+/// This client's BroadcastChannel. Messages are JSON text ([`crate::core::TabMessage`]).
 /// A channel object does not receive its own messages. Dropping it closes the channel.
 pub struct TabChannel {
     channel: BroadcastChannel,

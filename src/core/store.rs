@@ -3,7 +3,7 @@
 
 use std::cell::RefCell;
 
-use super::error::Error;
+use crate::core::error::Error;
 
 /// A string key-value store. Takes `&self`: implementations use interior mutability.
 pub trait Store {

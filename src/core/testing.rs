@@ -10,12 +10,10 @@ use std::task::{Context, Poll, Waker};
 
 use sha2::{Digest, Sha256};
 
-use super::client::Platform;
-use super::error::{Error, JwksError};
-use super::http::{HttpRequest, HttpResponse};
-use super::jwks::Jwk;
-use super::jwt::JwsAlg;
-use super::tabs::LockGuard;
+use crate::core::error::{Error, JwksError};
+use crate::core::http::{HttpRequest, HttpResponse};
+use crate::core::oidc::{Jwk, JwsAlg};
+use crate::core::platform::{LockGuard, Platform};
 
 /// Runs a future whose awaits all complete at once (the fake platform never waits).
 pub fn block_on<F: Future>(fut: F) -> F::Output {
@@ -25,6 +23,15 @@ pub fn block_on<F: Future>(fut: F) -> F::Output {
         Poll::Ready(v) => v,
         Poll::Pending => panic!("the fake platform never suspends"),
     }
+}
+
+/// An unsigned JWT with the given payload (the signature part is junk: never checked).
+pub fn jwt(payload: &str) -> String {
+    format!(
+        "{}.{}.c2ln",
+        crate::core::b64::encode_url(br#"{"alg":"RS256"}"#),
+        crate::core::b64::encode_url(payload.as_bytes())
+    )
 }
 
 /// A hook run by the fake platform at a point of the flow (simulates a sibling tab).
@@ -68,7 +75,9 @@ impl FakePlatform {
     }
 
     pub fn fail_network(&self) {
-        self.responses.borrow_mut().push_back(Err(Error::Network));
+        self.responses
+            .borrow_mut()
+            .push_back(Err(Error::Network(None)));
     }
 
     /// Queues a response with extra headers.

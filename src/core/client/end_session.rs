@@ -3,16 +3,14 @@
 use url::Url;
 
 use super::{Client, Platform};
-use crate::core::config::Provider;
 use crate::core::error::{Error, RevocationError};
-use crate::core::events::{Event, LoggedOut, Origin};
+use crate::core::genesys::genesys_token_deletion_request;
 use crate::core::http::HttpRequest;
-use crate::core::logout::{
-    genesys_token_deletion_request, logout_redirect, process_revocation_response,
-    revocation_request, LogoutOptions, Revocable,
+use crate::core::oauth::{
+    logout_redirect, process_revocation_response, revocation_request, LogoutOptions, Provider,
+    Revocable,
 };
-use crate::core::session::Session;
-use crate::core::tabs::TabMessage;
+use crate::core::session::{Event, LoggedOut, Origin, Session, TabMessage};
 
 /// Whether the server was told to revoke the tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
