@@ -111,7 +111,10 @@ impl<P: Platform> Client<P> {
         {
             return Err(ConfigError::Invalid {
                 field: "extraParams",
-                reason: format!("{name:?} is set by the library and cannot be overridden"),
+                reason: crate::core::oauth::quoted(
+                    name,
+                    " is set by the library and cannot be overridden",
+                ),
             }
             .into());
         }

@@ -3,8 +3,6 @@
 
 use core::fmt;
 
-use super::write::push_u64;
-
 /// A JSON value (RFC 8259 §3).
 ///
 /// Equality is structural: numbers compare by lexeme (`1.0 != 1`), objects by members in
@@ -565,5 +563,22 @@ mod test_support {
         fn eq(&self, other: &&str) -> bool {
             self.as_str() == Some(*other)
         }
+    }
+}
+
+/// Appends the decimal digits of `n` (written by hand: no `Display`, no `core::fmt`).
+pub fn push_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    for slot in digits.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+        start -= 1;
+        if n == 0 {
+            break;
+        }
+    }
+    for d in digits.iter().skip(start) {
+        out.push(char::from(*d));
     }
 }
