@@ -537,6 +537,23 @@ fn swap(order: &mut [usize], a: usize, b: usize) {
     }
 }
 
+/// Appends the decimal digits of `n` (written by hand: no `Display`, no `core::fmt`).
+pub fn push_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    for slot in digits.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+        start -= 1;
+        if n == 0 {
+            break;
+        }
+    }
+    for d in digits.iter().skip(start) {
+        out.push(char::from(*d));
+    }
+}
+
 /// Test conveniences, as serde_json's `Value` offers them: `object["key"]` (`Null` when
 /// absent) and comparison with a string.
 #[cfg(test)]
@@ -563,22 +580,5 @@ mod test_support {
         fn eq(&self, other: &&str) -> bool {
             self.as_str() == Some(*other)
         }
-    }
-}
-
-/// Appends the decimal digits of `n` (written by hand: no `Display`, no `core::fmt`).
-pub fn push_u64(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    for slot in digits.iter_mut().rev() {
-        *slot = b'0' + (n % 10) as u8;
-        n /= 10;
-        start -= 1;
-        if n == 0 {
-            break;
-        }
-    }
-    for d in digits.iter().skip(start) {
-        out.push(char::from(*d));
     }
 }
