@@ -99,6 +99,6 @@ fn main() {
         );
     });
     bench("stored session parse", 200_000, || {
-        black_box(serde_json::from_str::<pixie_auth::core::Session>(stored).unwrap());
+        black_box(pixie_auth::core::Session::from_json(stored).unwrap());
     });
 }

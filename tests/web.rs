@@ -65,7 +65,9 @@ fn code_of(err: &JsValue) -> String {
 }
 
 fn core_client(client_id: &str) -> Client<BrowserPlatform> {
-    let raw: RawConfig = serde_wasm_bindgen::from_value(config(client_id)).unwrap();
+    let text = js_sys::JSON::stringify(&config(client_id)).unwrap();
+    let value = pixie_auth::core::json::parse(&text.as_string().unwrap()).unwrap();
+    let raw = RawConfig::from_json(&value).unwrap();
     let store = SessionStore::open().unwrap();
     Client::new(
         raw.validate().unwrap(),

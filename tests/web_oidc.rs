@@ -47,7 +47,8 @@ fn fixtures() -> Vec<Fixture> {
         .map(|f| Fixture {
             alg: JwsAlg::from_name(f["alg"].as_str().unwrap()).unwrap(),
             jwk_json: f["jwk"].clone(),
-            jwk: Jwk::from_json(&f["jwk"]).unwrap(),
+            jwk: Jwk::from_json(&pixie_auth::core::json::parse(&f["jwk"].to_string()).unwrap())
+                .unwrap(),
             token: f["token"].as_str().unwrap().to_string(),
         })
         .collect()

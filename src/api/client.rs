@@ -8,13 +8,13 @@ use web_sys::{Request, RequestInit};
 
 use super::convert::{
     self, config_error, login_options, logout_options, logout_result, parse_json, promise,
-    promise_delivering_events, to_js,
+    promise_delivering_events, raw_config, to_js,
 };
 use super::functions::page_documents;
 use crate::browser::runtime::Runtime;
 use crate::browser::storage::open_stores;
 use crate::browser::{fetch, location, BrowserPlatform};
-use crate::core::{discover_config, Client, Config, Error, LogoutOptions, RawConfig};
+use crate::core::{discover_config, Client, Config, Error, LogoutOptions};
 
 /// A PKCE login client. See the README for the full JavaScript API.
 #[wasm_bindgen]
@@ -37,8 +37,7 @@ impl PkceClient {
 
     /// `PkceClient.discover` without the promise.
     pub(super) async fn discovered(config: JsValue) -> Result<PkceClient, JsValue> {
-        let raw: RawConfig =
-            serde_wasm_bindgen::from_value(config).map_err(|e| config_error("config", e))?;
+        let raw = raw_config(&config)?;
         let config = discover_config(&BrowserPlatform::default(), &page_documents(), raw).await?;
         Ok(PkceClient::from_config(config))
     }
@@ -52,9 +51,7 @@ impl PkceClient {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "PkceConfig")] config: JsValue,
     ) -> Result<PkceClient, JsValue> {
-        let raw: RawConfig =
-            serde_wasm_bindgen::from_value(config).map_err(|e| config_error("config", e))?;
-        let config = raw.validate().map_err(Error::from)?;
+        let config = raw_config(&config)?.validate().map_err(Error::from)?;
         Ok(PkceClient::from_config(config))
     }
 
@@ -87,7 +84,7 @@ impl PkceClient {
     ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
-            let url = inner.start_login(login_options(options)?).await?;
+            let url = inner.start_login(login_options(&options)?).await?;
             Ok(JsValue::from(url.as_str()))
         })
     }
@@ -101,7 +98,7 @@ impl PkceClient {
     ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
-            let url = inner.start_login(login_options(options)?).await?;
+            let url = inner.start_login(login_options(&options)?).await?;
             location::navigate(url.as_str())?;
             Ok(JsValue::UNDEFINED)
         })
@@ -126,7 +123,7 @@ impl PkceClient {
             let page = location::take_callback(url)?;
             let summary = inner.handle_callback(page.url()).await?;
             page.restore(summary.return_to.as_deref())?;
-            to_js(&summary)
+            to_js(&summary.to_value())
         })
     }
 
@@ -220,7 +217,7 @@ impl PkceClient {
         promise_delivering_events(self.runtime.clone(), async move {
             inner.refresh().await?;
             match inner.stored_session() {
-                Some(s) => to_js(&s.summary()),
+                Some(s) => to_js(&s.summary().to_value()),
                 None => Err(Error::LoginRequired("there is no session").into()),
             }
         })
@@ -267,7 +264,7 @@ impl PkceClient {
     pub fn get_session(&self) -> JsValue {
         self.inner
             .session()
-            .and_then(|s| to_js(&s.summary()).ok())
+            .and_then(|s| to_js(&s.summary().to_value()).ok())
             .unwrap_or(JsValue::NULL)
     }
 
@@ -285,7 +282,7 @@ impl PkceClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "LogoutOptions")] options: JsValue,
     ) -> Promise {
-        let parsed = logout_options(options);
+        let parsed = logout_options(&options);
         let session = self.inner.end_local_session();
         self.runtime.pump();
         let inner = self.inner.clone();

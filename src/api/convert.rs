@@ -1,19 +1,21 @@
 //! Conversions between JavaScript values and the core's: errors into `PixieAuthError`s,
-//! options objects into core options, results into plain objects (through `Serialize` view
-//! types), and futures into promises.
+//! options objects into core options (as JSON values), results into plain objects (the core
+//! builds them as JSON values; serde-wasm-bindgen makes the JS objects), and futures into
+//! promises.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
 use js_sys::{Promise, Reflect};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+use crate::browser::json_to_js;
 use crate::browser::runtime::Runtime;
+use crate::core::json::{self, Object, Value};
 use crate::core::{
     CallbackError, ConfigError, Error, LoginOptions, LogoutOptions, LogoutOutcome,
-    MessengerAuthCode, RevocationStatus,
+    MessengerAuthCode, RawConfig, RevocationStatus,
 };
 
 /// Converts a core error into a JS `Error` named `PixieAuthError`, with `code` and, when
@@ -60,80 +62,88 @@ pub fn config_error(field: &'static str, reason: impl ToString) -> JsValue {
     .into()
 }
 
-/// A plain JS object from a view type (missing fields become `null`).
-pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let serializer = serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
-    value
-        .serialize(&serializer)
-        .map_err(|_| Error::Platform("serialize").into())
+/// A JS value from a JSON value the core built (see [`json_to_js`]).
+pub fn to_js(value: &Value) -> Result<JsValue, JsValue> {
+    Ok(json_to_js(value)?)
+}
+
+/// An options object the app passed, as a JSON value (`JSON.stringify`, so a `URL` becomes
+/// its text and `undefined` members are left out); `undefined` and `null` are `null`. A value
+/// `JSON.stringify` throws on (a `BigInt`, a cycle, a throwing getter) is refused as
+/// `invalid_config` naming `what`.
+pub fn from_js(value: &JsValue, what: &'static str) -> Result<Value, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Value::Null);
+    }
+    let text = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| config_error(what, "must be a plain object of settings"))?;
+    json::parse(&text).map_err(|_| config_error(what, "must be a plain object of settings"))
+}
+
+/// The configuration object of `new PkceClient(config)` and `PkceClient.discover(config)`.
+pub fn raw_config(config: &JsValue) -> Result<RawConfig, JsValue> {
+    Ok(RawConfig::from_json(&from_js(config, "config")?).map_err(Error::from)?)
 }
 
 /// `login()` / `loginUrl()` options; `undefined` or `null` for none.
-pub fn login_options(options: JsValue) -> Result<LoginOptions, JsValue> {
-    if options.is_undefined() || options.is_null() {
-        return Ok(LoginOptions::default());
+pub fn login_options(options: &JsValue) -> Result<LoginOptions, JsValue> {
+    match from_js(options, "loginOptions")? {
+        Value::Null => Ok(LoginOptions::default()),
+        v => Ok(LoginOptions::from_json(&v).map_err(Error::from)?),
     }
-    serde_wasm_bindgen::from_value(options).map_err(|e| config_error("loginOptions", e))
 }
 
 /// `logout()` options; `undefined` or `null` for none.
-pub fn logout_options(options: JsValue) -> Result<LogoutOptions, JsValue> {
-    if options.is_undefined() || options.is_null() {
-        return Ok(LogoutOptions::default());
+pub fn logout_options(options: &JsValue) -> Result<LogoutOptions, JsValue> {
+    match from_js(options, "logoutOptions")? {
+        Value::Null => Ok(LogoutOptions::default()),
+        v => Ok(LogoutOptions::from_json(&v).map_err(Error::from)?),
     }
-    serde_wasm_bindgen::from_value(options).map_err(|e| config_error("logoutOptions", e))
-}
-
-/// What `logout()` resolves with (TypeScript `LogoutResult`).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct LogoutResultView {
-    revocation: &'static str,
-    #[serde(with = "serde_wasm_bindgen::preserve")]
-    error: JsValue,
-    redirect_to: Option<String>,
 }
 
 /// The `LogoutResult` object of a logout outcome.
 pub fn logout_result(outcome: &LogoutOutcome) -> JsValue {
-    let view = LogoutResultView {
-        revocation: match outcome.revocation {
-            RevocationStatus::Revoked => "revoked",
-            RevocationStatus::Failed => "failed",
-            RevocationStatus::Skipped => "skipped",
-        },
-        error: outcome.error.as_ref().map_or(JsValue::NULL, to_js_error),
-        redirect_to: outcome.redirect_to.as_ref().map(|u| u.as_str().to_string()),
+    let mut o = Object::new();
+    let revocation = match outcome.revocation {
+        RevocationStatus::Revoked => "revoked",
+        RevocationStatus::Failed => "failed",
+        RevocationStatus::Skipped => "skipped",
     };
-    to_js(&view).unwrap_or(JsValue::NULL)
+    o.insert("revocation".into(), revocation.into());
+    o.insert("error".into(), Value::Null);
+    o.insert(
+        "redirectTo".into(),
+        outcome
+            .redirect_to
+            .as_ref()
+            .map_or(Value::Null, |u| u.as_str().into()),
+    );
+    let result = to_js(&o.into()).unwrap_or(JsValue::NULL);
+    if let Some(error) = &outcome.error {
+        let _ = Reflect::set(&result, &"error".into(), &to_js_error(error));
+    }
+    result
 }
 
-/// What `messengerAuthCode()` resolves with (TypeScript `MessengerAuthCode`): the one view
-/// that carries the code and the verifier, on purpose.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct MessengerAuthCodeView<'a> {
-    auth_code: &'a str,
-    redirect_uri: &'a str,
-    code_verifier: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    nonce: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    max_age: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    iss: Option<&'a str>,
-}
-
-/// The `MessengerAuthCode` object of a hand-off.
+/// The `MessengerAuthCode` object of a hand-off: the one result that carries the code and
+/// the verifier, on purpose.
 pub fn messenger_auth_code(handoff: &MessengerAuthCode) -> Result<JsValue, JsValue> {
-    to_js(&MessengerAuthCodeView {
-        auth_code: handoff.auth_code.secret(),
-        redirect_uri: &handoff.redirect_uri,
-        code_verifier: handoff.code_verifier.secret(),
-        nonce: handoff.nonce.as_ref().map(|n| n.secret()),
-        max_age: handoff.max_age,
-        iss: handoff.iss.as_deref(),
-    })
+    let mut o = Object::new();
+    o.insert("authCode".into(), handoff.auth_code.secret().into());
+    o.insert("redirectUri".into(), handoff.redirect_uri.as_str().into());
+    o.insert("codeVerifier".into(), handoff.code_verifier.secret().into());
+    if let Some(nonce) = &handoff.nonce {
+        o.insert("nonce".into(), nonce.secret().into());
+    }
+    if let Some(max_age) = handoff.max_age {
+        o.insert("maxAge".into(), max_age.into());
+    }
+    if let Some(iss) = &handoff.iss {
+        o.insert("iss".into(), iss.as_str().into());
+    }
+    to_js(&o.into())
 }
 
 /// A JSON text the core made (claims), as a JS value.

@@ -109,8 +109,7 @@ impl Runtime {
 
     fn dispatch(&self, event: &Event) {
         let name = event.name();
-        let serializer = serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
-        let Ok(payload) = serde::Serialize::serialize(event, &serializer) else {
+        let Ok(payload) = super::json_to_js(&event.payload()) else {
             return;
         };
         // A snapshot: a handler may call on() or off().

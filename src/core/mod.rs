@@ -5,7 +5,8 @@
 //! - small shared leaves: [`Error`] and its codes (`error`), secrets with redacted `Debug`
 //!   (`secret`), plain HTTP request/response values (`http`), HTTP dates (`httpdate`),
 //!   base64url (`b64`), storage ([`Store`]), the page's cache of public documents
-//!   ([`DocumentCache`]), and the text filter for server-provided strings (`sanitize`);
+//!   ([`DocumentCache`]), the text filter for server-provided strings (`sanitize`), and the
+//!   crate's own JSON reader and writer ([`json`], a public module: its names are generic);
 //! - `genesys/`: the Genesys Cloud region table, its token deletion and logout page, and the
 //!   Web Messenger hand-off ([`MessengerAuthCode`]);
 //! - `oauth/`: the protocol itself: configuration ([`Config`]), PKCE and the authorization
@@ -30,8 +31,10 @@ mod error;
 mod genesys;
 mod http;
 mod httpdate;
+pub mod json;
 mod oauth;
 mod oidc;
+mod options;
 mod platform;
 mod sanitize;
 mod secret;

@@ -104,10 +104,10 @@ impl<P: Platform> Client<P> {
         if let Some(path) = &options.return_to {
             validate_return_to(path)?;
         }
-        if let Some(name) = options
+        if let Some((name, _)) = options
             .extra_params
-            .keys()
-            .find(|k| RESERVED_PARAMS.contains(&k.as_str()))
+            .iter()
+            .find(|(k, _)| RESERVED_PARAMS.contains(&k.as_str()))
         {
             return Err(ConfigError::Invalid {
                 field: "extraParams",
@@ -134,8 +134,8 @@ impl<P: Platform> Client<P> {
             return_to: options.return_to.clone(),
             max_age,
         };
-        let json = serde_json::to_string(&pending).map_err(|_| Error::Platform("serialize"))?;
-        self.pending.set(&self.key(PENDING_KEY), &json)?;
+        self.pending
+            .set(&self.key(PENDING_KEY), &pending.to_json())?;
         Ok(authorization_url(
             &self.config,
             &pending,
@@ -151,7 +151,7 @@ impl<P: Platform> Client<P> {
         let raw = self.pending.get(&key)?;
         self.pending.remove(&key)?;
         Ok(raw
-            .and_then(|r| serde_json::from_str::<PendingLogin>(&r).ok())
+            .and_then(|r| PendingLogin::from_json(&r))
             .filter(|p| p.code_verifier.is_well_formed()))
     }
 
@@ -349,9 +349,9 @@ impl<P: Platform> Client<P> {
     pub fn stored_session(&self) -> Option<Session> {
         let key = self.key(SESSION_KEY);
         let raw = self.sessions.get(&key).ok()??;
-        match serde_json::from_str::<Session>(&raw) {
-            Ok(s) => Some(s),
-            Err(_) => {
+        match Session::from_json(&raw) {
+            Some(s) => Some(s),
+            None => {
                 let _ = self.sessions.remove(&key);
                 None
             }
@@ -371,8 +371,8 @@ impl<P: Platform> Client<P> {
 
     /// Saves the session.
     pub fn save_session(&self, session: &Session) -> Result<(), Error> {
-        let json = serde_json::to_string(session).map_err(|_| Error::Platform("serialize"))?;
-        self.sessions.set(&self.key(SESSION_KEY), &json)
+        self.sessions
+            .set(&self.key(SESSION_KEY), &session.to_json())
     }
 
     /// Deletes the session (not the pending login).

@@ -1,57 +1,106 @@
 //! The authorization request (RFC 6749 §4.1.1 with RFC 7636 §4.3) and the pending login
 //! that remembers it across the redirect.
 
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::config::Config;
 use super::pkce::{CodeChallenge, CODE_CHALLENGE_METHOD};
 use crate::core::error::ConfigError;
+use crate::core::json::{self, ObjectWriter, Value};
+use crate::core::options::Options;
 use crate::core::secret::{CodeVerifier, Nonce, State};
 
 /// How long a pending login stays acceptable: 10 minutes.
 pub const PENDING_LOGIN_TTL_MS: u64 = 10 * 60 * 1000;
 
 /// Per-call options of `login()`, as JavaScript passes them (camelCase keys).
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Default)]
 pub struct LoginOptions {
     /// Extra authorization parameters for this login only (added to the configured ones,
     /// overriding a configured parameter of the same name).
-    #[serde(default)]
-    pub extra_params: BTreeMap<String, String>,
+    pub extra_params: Vec<(String, String)>,
     /// A same-origin path (e.g. `/inbox?tab=2`) to restore in the address bar after the callback.
     pub return_to: Option<String>,
 }
 
+impl LoginOptions {
+    /// Reads `login()`'s options object: `extraParams` and `returnTo`, nothing else.
+    pub fn from_json(value: &Value) -> Result<LoginOptions, ConfigError> {
+        let o = Options::new(value, "loginOptions", &["extraParams", "returnTo"])?;
+        Ok(LoginOptions {
+            extra_params: o.string_map("extraParams")?,
+            return_to: o.string("returnTo")?,
+        })
+    }
+
+    /// The per-login value of the authorization parameter `name`.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.extra_params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// What this tab remembers between `login()` and the callback. Kept in sessionStorage, deleted
 /// by the callback whatever its outcome. Holds secrets, so it has no `Debug`.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct PendingLogin {
     /// The `state` sent in the request.
     pub state: State,
     /// The PKCE verifier whose challenge was sent.
     pub code_verifier: CodeVerifier,
     /// The OIDC nonce, when `openid` was requested.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<Nonce>,
     /// The redirect URI sent (the token request must repeat it, RFC 6749 §4.1.3).
     pub redirect_uri: String,
     /// When the login started, in milliseconds since the epoch.
     pub created_at: u64,
     /// The path to restore after the callback.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_to: Option<String>,
     /// The `max_age` sent (OIDC Core §3.1.2.1), in seconds: the ID token's `auth_time` is then
     /// checked (§3.1.3.7 step 13), and the Messenger hand-off passes it on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_age: Option<u64>,
 }
 
 impl PendingLogin {
+    /// The record as stored: a JSON object with camelCase keys.
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        let mut w = ObjectWriter::new(&mut out);
+        w.string("state", self.state.secret())
+            .string("codeVerifier", self.code_verifier.secret())
+            .string("redirectUri", &self.redirect_uri)
+            .u64("createdAt", self.created_at);
+        if let Some(nonce) = &self.nonce {
+            w.string("nonce", nonce.secret());
+        }
+        if let Some(path) = &self.return_to {
+            w.string("returnTo", path);
+        }
+        if let Some(max_age) = self.max_age {
+            w.u64("maxAge", max_age);
+        }
+        w.finish();
+        out
+    }
+
+    /// Reads a stored record; `None` for anything that is not one (it is then treated as
+    /// absent, and deleted).
+    pub fn from_json(text: &str) -> Option<PendingLogin> {
+        let value = json::parse_limited(text, 16 * 1024).ok()?;
+        let string = |key| value.get(key).and_then(Value::as_str).map(str::to_string);
+        let number = |key| value.get(key).and_then(Value::as_u64);
+        Some(PendingLogin {
+            state: State::new(string("state")?),
+            code_verifier: CodeVerifier::new(string("codeVerifier")?),
+            nonce: string("nonce").map(Nonce::new),
+            redirect_uri: string("redirectUri")?,
+            created_at: number("createdAt")?,
+            return_to: string("returnTo"),
+            max_age: number("maxAge"),
+        })
+    }
+
     /// Whether the pending login is older than [`PENDING_LOGIN_TTL_MS`] (or from the future,
     /// which means the clock jumped or the record was tampered with).
     pub fn is_expired(&self, now_ms: u64) -> bool {
@@ -82,17 +131,13 @@ pub fn requested_max_age(
     config: &Config,
     options: &LoginOptions,
 ) -> Result<Option<u64>, ConfigError> {
-    let value = options
-        .extra_params
-        .get("max_age")
-        .map(String::as_str)
-        .or_else(|| {
-            config
-                .extra_params
-                .iter()
-                .find(|(k, _)| k == "max_age")
-                .map(|(_, v)| v.as_str())
-        });
+    let value = options.param("max_age").or_else(|| {
+        config
+            .extra_params
+            .iter()
+            .find(|(k, _)| k == "max_age")
+            .map(|(_, v)| v.as_str())
+    });
     value
         .map(|v| {
             v.parse::<u64>().map_err(|_| ConfigError::Invalid {
@@ -126,7 +171,7 @@ pub fn authorization_url(
             q.append_pair("nonce", nonce.secret());
         }
         for (k, v) in &config.extra_params {
-            if !options.extra_params.contains_key(k) {
+            if options.param(k).is_none() {
                 q.append_pair(k, v);
             }
         }

@@ -3,20 +3,17 @@
 //! Configuration arrives from JavaScript as a camelCase object ([`RawConfig`]) and is
 //! validated once, at construction, into a [`Config`] that the rest of the library trusts.
 
-use std::collections::BTreeMap;
-
-use serde::Deserialize;
 use url::{Host, Url};
 
 use crate::core::error::ConfigError;
 use crate::core::genesys::genesys_domain;
+use crate::core::json::Value;
+use crate::core::options::Options;
 
-/// Where the session (tokens) is kept. The configuration asks for `"session"` or `"memory"`
-/// (read as a string: serde's enum machinery costs a KB of wasm for these two words); a
-/// client reports what it got, which is [`StorageMode::MemoryFallback`] where sessionStorage
-/// was asked for but the browser blocks it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(try_from = "String")]
+/// Where the session (tokens) is kept. The configuration asks for `"session"` or `"memory"`;
+/// a client reports what it got, which is [`StorageMode::MemoryFallback`] where
+/// sessionStorage was asked for but the browser blocks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum StorageMode {
     /// `sessionStorage`: per tab, survives reloads, gone when the tab closes. The default.
     #[default]
@@ -40,22 +37,20 @@ impl StorageMode {
     }
 }
 
-impl TryFrom<String> for StorageMode {
-    type Error = &'static str;
-
-    fn try_from(name: String) -> Result<Self, Self::Error> {
-        match name.as_str() {
+impl StorageMode {
+    /// The storage a configuration names: `"session"` or `"memory"`.
+    pub fn from_config(name: &str) -> Result<StorageMode, ConfigError> {
+        match name {
             "session" => Ok(StorageMode::Session),
             "memory" => Ok(StorageMode::Memory),
-            _ => Err("storage must be \"session\" or \"memory\""),
+            _ => Err(invalid("storage", "must be \"session\" or \"memory\"")),
         }
     }
 }
 
 /// The configuration object as JavaScript passes it (camelCase keys). Either `region` (the
 /// Genesys Cloud preset) or `authorizationEndpoint` + `tokenEndpoint` (generic) is required.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Default)]
 pub struct RawConfig {
     /// Genesys Cloud region domain or id, e.g. `mypurecloud.ie` or `eu_west_1`.
     pub region: Option<String>,
@@ -64,7 +59,6 @@ pub struct RawConfig {
     /// The registered redirect URI (where the callback lands).
     pub redirect_uri: Option<String>,
     /// The scopes to request.
-    #[serde(default)]
     pub scopes: Vec<String>,
     /// Generic: the authorization endpoint URL.
     pub authorization_endpoint: Option<String>,
@@ -73,10 +67,8 @@ pub struct RawConfig {
     /// Base URL that `callApi` resolves relative paths against.
     pub api_base: Option<String>,
     /// Extra authorization request parameters (Genesys: org, provider, login_hint, prompt, target).
-    #[serde(default)]
-    pub extra_params: BTreeMap<String, String>,
+    pub extra_params: Vec<(String, String)>,
     /// `"session"` (default) or `"memory"`.
-    #[serde(default)]
     pub storage: StorageMode,
     /// OpenID Connect: the issuer identifier, exactly as the provider spells it (OIDC Core §2,
     /// `iss`). Required with the `openid` scope; `PkceClient.discover` fetches the endpoints
@@ -101,6 +93,59 @@ pub struct RawConfig {
     /// Where the server sends the browser after a logout redirect (must be registered);
     /// defaults to `redirectUri`.
     pub post_logout_redirect_uri: Option<String>,
+}
+
+/// Every key of the configuration object.
+pub const CONFIG_KEYS: &[&str] = &[
+    "region",
+    "clientId",
+    "redirectUri",
+    "scopes",
+    "authorizationEndpoint",
+    "tokenEndpoint",
+    "apiBase",
+    "extraParams",
+    "storage",
+    "issuer",
+    "jwksUri",
+    "userinfoEndpoint",
+    "endSessionEndpoint",
+    "revocationEndpoint",
+    "clockToleranceSeconds",
+    "refreshLeadSeconds",
+    "expiringLeadSeconds",
+    "postLogoutRedirectUri",
+];
+
+impl RawConfig {
+    /// Reads the configuration object an app passed, as JSON: every key must be one of
+    /// [`CONFIG_KEYS`] (a typo is refused, naming the likely key), and each value of its type.
+    pub fn from_json(value: &Value) -> Result<RawConfig, ConfigError> {
+        let o = Options::new(value, "config", CONFIG_KEYS)?;
+        Ok(RawConfig {
+            region: o.string("region")?,
+            client_id: o.string("clientId")?,
+            redirect_uri: o.string("redirectUri")?,
+            scopes: o.strings("scopes")?,
+            authorization_endpoint: o.string("authorizationEndpoint")?,
+            token_endpoint: o.string("tokenEndpoint")?,
+            api_base: o.string("apiBase")?,
+            extra_params: o.string_map("extraParams")?,
+            storage: match o.string("storage")? {
+                Some(name) => StorageMode::from_config(&name)?,
+                None => StorageMode::Session,
+            },
+            issuer: o.string("issuer")?,
+            jwks_uri: o.string("jwksUri")?,
+            userinfo_endpoint: o.string("userinfoEndpoint")?,
+            end_session_endpoint: o.string("endSessionEndpoint")?,
+            revocation_endpoint: o.string("revocationEndpoint")?,
+            clock_tolerance_seconds: o.whole_number("clockToleranceSeconds")?,
+            refresh_lead_seconds: o.whole_number("refreshLeadSeconds")?,
+            expiring_lead_seconds: o.whole_number("expiringLeadSeconds")?,
+            post_logout_redirect_uri: o.string("postLogoutRedirectUri")?,
+        })
+    }
 }
 
 /// Which kind of server the client talks to.
@@ -285,7 +330,7 @@ impl RawConfig {
                 ));
             }
         }
-        for name in self.extra_params.keys() {
+        for (name, _) in &self.extra_params {
             if name.is_empty() || RESERVED_PARAMS.contains(&name.as_str()) {
                 return Err(invalid(
                     "extraParams",
@@ -374,7 +419,7 @@ impl RawConfig {
             authorization_endpoint,
             token_endpoint,
             api_base,
-            extra_params: self.extra_params.into_iter().collect(),
+            extra_params: self.extra_params,
             storage: self.storage,
             provider,
             issuer,
@@ -628,7 +673,7 @@ mod tests {
         assert_eq!(c.refresh_lead_ms, 60_000);
         assert_eq!(c.expiring_lead_ms, 300_000);
         assert!(c.revocation_endpoint.is_none() && c.end_session_endpoint.is_none());
-        let raw: RawConfig = serde_json::from_str(
+        let raw = from_json(
             r#"{"clientId":"x","redirectUri":"https://app.example/","region":"eu_west_1",
             "refreshLeadSeconds":120,"expiringLeadSeconds":0,
             "revocationEndpoint":"https://as.example/revoke",
@@ -658,18 +703,28 @@ mod tests {
         assert_eq!(field_of(c.validate().unwrap_err()), "endSessionEndpoint");
     }
 
+    fn from_json(text: &str) -> Result<RawConfig, ConfigError> {
+        RawConfig::from_json(&crate::core::json::parse(text).unwrap())
+    }
+
     #[test]
     fn unknown_keys_are_rejected() {
-        let err = serde_json::from_str::<RawConfig>(r#"{"clientID":"x"}"#).unwrap_err();
-        assert!(err.to_string().contains("unknown field `clientID`"));
-        let ok: RawConfig =
-            serde_json::from_str(r#"{"clientId":"x","storage":"memory","scopes":["a"]}"#).unwrap();
+        let err = from_json(r#"{"clientID":"x"}"#).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("\"clientID\" (did you mean \"clientId\"?)"),
+            "{err}"
+        );
+        let ok = from_json(r#"{"clientId":"x","storage":"memory","scopes":["a"]}"#).unwrap();
         assert_eq!(ok.storage, StorageMode::Memory);
+        // A single string where a list is meant is refused, not read as no scope at all.
+        let err = from_json(r#"{"clientId":"x","scopes":"openid"}"#).unwrap_err();
+        assert_eq!(field_of(err), "scopes");
     }
 
     #[test]
     fn storage_is_session_or_memory() {
-        let storage = |json: &str| serde_json::from_str::<RawConfig>(json).map(|c| c.storage);
+        let storage = |json: &str| from_json(json).map(|c| c.storage);
         assert_eq!(storage("{}").unwrap(), StorageMode::Session);
         assert_eq!(
             storage(r#"{"storage":"session"}"#).unwrap(),
@@ -677,7 +732,7 @@ mod tests {
         );
         let err = storage(r#"{"storage":"local"}"#).unwrap_err().to_string();
         assert!(
-            err.starts_with(r#"storage must be "session" or "memory""#),
+            err.contains(r#"`storage`: must be "session" or "memory""#),
             "{err}"
         );
         assert!(storage(r#"{"storage":1}"#).is_err());

@@ -5,23 +5,23 @@
 //! first, so a failing server can never leave a session behind; the requests built here come
 //! after.
 
-use serde::Deserialize;
 use url::Url;
 
 use super::config::{parse_endpoint, Config, Provider};
+use crate::core::error::ConfigError;
 use crate::core::error::RevocationError;
 use crate::core::genesys::genesys_logout_url;
 use crate::core::http::{HttpRequest, HttpResponse};
+use crate::core::json::{self, Value};
+use crate::core::options::Options;
 use crate::core::sanitize::sanitize;
 use crate::core::secret::{AccessToken, IdToken, RefreshToken};
 
 /// Options of `logout()`, as JavaScript passes them (camelCase keys).
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Default)]
 pub struct LogoutOptions {
     /// Also end the session at the server by sending the browser there (Genesys Cloud's
     /// `/logout`, or the OpenID Connect `end_session_endpoint`).
-    #[serde(default)]
     pub redirect: bool,
     /// Where the server sends the browser back (must be registered there); defaults to
     /// `postLogoutRedirectUri`, else `redirectUri`.
@@ -31,8 +31,23 @@ pub struct LogoutOptions {
     /// land in the address bar, the history and the server's access logs. `client_id` and
     /// `post_logout_redirect_uri` are sent instead, which the spec allows; some providers then
     /// ask the user to confirm. Turn it on where the provider insists on the hint.
-    #[serde(default)]
     pub send_id_token_hint: bool,
+}
+
+impl LogoutOptions {
+    /// Reads `logout()`'s options object: `redirect`, `returnTo`, `sendIdTokenHint`.
+    pub fn from_json(value: &Value) -> Result<LogoutOptions, ConfigError> {
+        let o = Options::new(
+            value,
+            "logoutOptions",
+            &["redirect", "returnTo", "sendIdTokenHint"],
+        )?;
+        Ok(LogoutOptions {
+            redirect: o.flag("redirect")?,
+            return_to: o.string("returnTo")?,
+            send_id_token_hint: o.flag("sendIdTokenHint")?,
+        })
+    }
 }
 
 /// The token a revocation request names.
@@ -68,7 +83,7 @@ pub fn process_revocation_response(response: &HttpResponse) -> Result<(), Revoca
     if (200..300).contains(&response.status) {
         return Ok(());
     }
-    let error = serde_json::from_str::<serde_json::Value>(&response.body)
+    let error = json::parse_limited(&response.body, 16 * 1024)
         .ok()
         .and_then(|v| v.get("error")?.as_str().map(|e| sanitize(e, 64)))
         .filter(|e| !e.is_empty());
@@ -113,7 +128,7 @@ pub fn logout_redirect(
     config: &Config,
     options: &LogoutOptions,
     id_token: Option<&IdToken>,
-) -> Result<Option<Url>, crate::core::error::ConfigError> {
+) -> Result<Option<Url>, ConfigError> {
     let back = match &options.return_to {
         Some(u) => parse_endpoint("returnTo", u)?,
         None => config

@@ -23,7 +23,7 @@ pub use callback::{
 };
 pub use config::{
     is_loopback, parse_endpoint, parse_issuer, Config, Provider, RawConfig, StorageMode,
-    DEFAULT_CLOCK_TOLERANCE_S, DEFAULT_EXPIRING_LEAD_S, DEFAULT_REFRESH_LEAD_S,
+    CONFIG_KEYS, DEFAULT_CLOCK_TOLERANCE_S, DEFAULT_EXPIRING_LEAD_S, DEFAULT_REFRESH_LEAD_S,
     MAX_CLOCK_TOLERANCE_S, MAX_LEAD_S, RESERVED_PARAMS,
 };
 pub use errors::{CallbackError, ConfigError, RevocationError, TokenError};
@@ -32,4 +32,7 @@ pub use logout::{
     LogoutOptions, Revocable,
 };
 pub use pkce::{CodeChallenge, CODE_CHALLENGE_METHOD, STATE_ENTROPY_BYTES, VERIFIER_ENTROPY_BYTES};
-pub use token::{code_exchange_request, process_token_response, refresh_request, TokenResponse};
+pub use token::{
+    code_exchange_request, process_token_response, refresh_request, TokenResponse,
+    MAX_EXPIRES_IN_S, MAX_TOKEN_RESPONSE_LEN,
+};

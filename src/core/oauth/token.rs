@@ -2,13 +2,12 @@
 //! `code_verifier` of RFC 7636 §4.5), the refresh request (§6), and the response (§5.1, §5.2).
 //! Public client: `client_id` in the body, never a secret.
 
-use serde_json::{Map, Value};
-
 use super::callback::ValidatedCallback;
 use super::config::Config;
 use crate::core::error::TokenError;
 use crate::core::http::{HttpRequest, HttpResponse};
 use crate::core::httpdate::{parse_http_date, parse_retry_after};
+use crate::core::json::{self, Object, Value};
 use crate::core::sanitize::sanitize;
 use crate::core::secret::{AccessToken, CodeVerifier, IdToken, RefreshToken};
 
@@ -60,7 +59,15 @@ pub struct TokenResponse {
     pub server_date_ms: Option<u64>,
 }
 
-fn opt_string(map: &Map<String, Value>, key: &str) -> Result<Option<String>, TokenError> {
+/// The longest access-token lifetime believed, in seconds (a year): a larger `expires_in` is
+/// clamped to it, so an absurd value cannot make a token "never expire".
+pub const MAX_EXPIRES_IN_S: u64 = 365 * 24 * 3600;
+
+/// The largest token response read, in bytes (64 KiB: tokens are a few KiB at most); a larger
+/// body is refused before parsing.
+pub const MAX_TOKEN_RESPONSE_LEN: usize = 64 * 1024;
+
+fn opt_string(map: &Object, key: &str) -> Result<Option<String>, TokenError> {
     match map.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
@@ -73,11 +80,31 @@ fn opt_string(map: &Map<String, Value>, key: &str) -> Result<Option<String>, Tok
     }
 }
 
+/// `expires_in` (RFC 6749 §5.1, seconds): a non-negative integer, or a decimal whose fraction
+/// is dropped, or a string of digits (some servers send one); clamped to [`MAX_EXPIRES_IN_S`].
+/// A negative number, an exponent form (`1e300`), a number beyond `u64` or any other type is
+/// refused.
+fn expires_in(map: &Object) -> Result<Option<u64>, TokenError> {
+    let seconds = match map.get("expires_in") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Number(n)) if !n.as_str().contains(['e', 'E']) => n.scaled_u64(0),
+        Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            s.parse::<u64>().ok()
+        }
+        Some(_) => None,
+    };
+    seconds
+        .map(|s| Some(s.min(MAX_EXPIRES_IN_S)))
+        .ok_or(TokenError::InvalidResponse(
+            "expires_in is not a non-negative whole number of seconds",
+        ))
+}
+
 /// Validates a token endpoint response (RFC 6749 §5.1 success, §5.2 error).
 ///
-/// Success needs status 200, a JSON object, a non-empty `access_token`, and `token_type`
-/// `Bearer` (case-insensitive, RFC 6749 §7.1, RFC 6750). `expires_in` must be a non-negative
-/// integer (a numeric string is tolerated) when present.
+/// Success needs status 200, a JSON object (at most [`MAX_TOKEN_RESPONSE_LEN`] bytes), a
+/// non-empty `access_token`, and `token_type` `Bearer` (case-insensitive, RFC 6749 §7.1,
+/// RFC 6750). `expires_in`, when present, is read as [`expires_in`] says.
 pub fn process_token_response(
     response: &HttpResponse,
     now_ms: u64,
@@ -85,7 +112,9 @@ pub fn process_token_response(
     let retry_after = response
         .header("retry-after")
         .and_then(|v| parse_retry_after(v, now_ms));
-    let json: Option<Map<String, Value>> = serde_json::from_str(&response.body).ok();
+    let json = json::parse_limited(&response.body, MAX_TOKEN_RESPONSE_LEN)
+        .ok()
+        .and_then(Value::into_object);
     if response.status != 200 {
         let error = json
             .as_ref()
@@ -105,11 +134,7 @@ pub fn process_token_response(
             },
         });
     }
-    let map = json.ok_or(TokenError::InvalidResponse("the body is not a JSON object"))?;
-    let access_token = match map.get("access_token") {
-        Some(Value::String(s)) if !s.is_empty() => AccessToken::new(s.clone()),
-        _ => return Err(TokenError::InvalidResponse("access_token is missing")),
-    };
+    let mut map = json.ok_or(TokenError::InvalidResponse("the body is not a JSON object"))?;
     match map.get("token_type") {
         Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
         Some(Value::String(_)) => {
@@ -117,28 +142,13 @@ pub fn process_token_response(
         }
         _ => return Err(TokenError::InvalidResponse("token_type is missing")),
     }
-    let expires_in = match map.get("expires_in") {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => Some(
-            n.as_u64()
-                .or_else(|| {
-                    n.as_f64()
-                        .filter(|f| *f >= 0.0 && f.is_finite())
-                        .map(|f| f as u64)
-                })
-                .ok_or(TokenError::InvalidResponse(
-                    "expires_in is not a non-negative number",
-                ))?,
-        ),
-        Some(Value::String(s)) => Some(
-            s.parse::<u64>()
-                .map_err(|_| TokenError::InvalidResponse("expires_in is not a number"))?,
-        ),
-        Some(_) => return Err(TokenError::InvalidResponse("expires_in is not a number")),
+    let access_token = match map.remove("access_token") {
+        Some(Value::String(s)) if !s.is_empty() => AccessToken::new(s),
+        _ => return Err(TokenError::InvalidResponse("access_token is missing")),
     };
     Ok(TokenResponse {
         access_token,
-        expires_in,
+        expires_in: expires_in(&map)?,
         scope: opt_string(&map, "scope")?,
         refresh_token: opt_string(&map, "refresh_token")?.map(RefreshToken::new),
         id_token: opt_string(&map, "id_token")?.map(IdToken::new),

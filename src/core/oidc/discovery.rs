@@ -10,16 +10,20 @@
 //!
 //! [OpenID Connect Discovery 1.0 §4]: https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
 
-use serde_json::{Map, Value};
 use url::Url;
 
 use super::jwks::opt_string;
 use crate::core::error::{ConfigError, DiscoveryError};
 use crate::core::http::{HttpRequest, HttpResponse};
+use crate::core::json::{self, Value};
 use crate::core::oauth::{parse_endpoint, parse_issuer, Config, RawConfig};
 
 /// The well-known path appended to the issuer (OIDC Discovery §4).
 pub const WELL_KNOWN_PATH: &str = "/.well-known/openid-configuration";
+
+/// The largest discovery document read, in bytes (256 KiB: real ones are a few KiB); a larger
+/// body is refused before parsing.
+pub const MAX_DISCOVERY_LEN: usize = 256 * 1024;
 
 /// The discovery document URL: the issuer with any trailing `/` removed, then
 /// [`WELL_KNOWN_PATH`] (OIDC Discovery §4: "remove any terminating /").
@@ -90,9 +94,12 @@ pub fn process_discovery_response(
     }
     // Read by hand from a JSON object (smaller in wasm than a serde derive); a field we use
     // with the wrong type fails the whole document.
-    let doc: Map<String, Value> = serde_json::from_str(&response.body).map_err(|_| {
-        DiscoveryError::InvalidDocument("it is not a JSON object of OpenID Provider metadata")
-    })?;
+    let doc = json::parse_limited(&response.body, MAX_DISCOVERY_LEN)
+        .ok()
+        .and_then(Value::into_object)
+        .ok_or(DiscoveryError::InvalidDocument(
+            "it is not a JSON object of OpenID Provider metadata",
+        ))?;
     const WRONG_TYPE: DiscoveryError =
         DiscoveryError::InvalidDocument("a metadata field has the wrong type");
     let string = |key| opt_string(&doc, key).map_err(|_| WRONG_TYPE);
@@ -105,7 +112,7 @@ pub fn process_discovery_response(
     match doc.get("code_challenge_methods_supported") {
         None | Some(Value::Null) => {}
         Some(Value::Array(methods)) => {
-            if !methods.iter().any(|m| m == "S256") {
+            if !methods.iter().any(|m| m.as_str() == Some("S256")) {
                 return Err(DiscoveryError::S256Unsupported);
             }
         }

@@ -12,11 +12,8 @@
 //!
 //! [OpenID Connect Core 1.0 §3.1.3.7]: https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::{Map, Value};
-
 use crate::core::error::IdTokenError;
-
+use crate::core::json::{self, Object, Value};
 use crate::core::secret::{constant_time_eq, Nonce};
 
 /// What an ID token is checked against.
@@ -40,11 +37,11 @@ pub struct IdTokenCheck<'a> {
 /// see [`crate::core::session::Session`]). Personal data, not secrets: a `Debug` that prints
 /// nothing but the subject is provided.
 ///
-/// Kept with the payload's JSON text, which is what is stored and handed to JavaScript: no
-/// JSON serializer for arbitrary values is needed in the wasm.
+/// Kept with the payload's JSON text, which is what is stored and handed to JavaScript
+/// (`JSON.parse` reads it exactly as signed, numbers included).
 #[derive(Clone, PartialEq)]
 pub struct IdTokenClaims {
-    claims: Map<String, Value>,
+    claims: Object,
     json: String,
 }
 
@@ -55,29 +52,20 @@ impl IdTokenClaims {
     }
 
     /// Every claim, as in the token's payload.
-    pub fn claims(&self) -> &Map<String, Value> {
+    pub fn claims(&self) -> &Object {
         &self.claims
+    }
+
+    /// Claims read back from storage (their JSON text, as [`IdTokenClaims::to_json`] gave
+    /// it); `None` for text that is not a JSON object.
+    pub fn from_stored_json(json: String) -> Option<IdTokenClaims> {
+        let claims = json::parse(&json).ok()?.into_object()?;
+        Some(IdTokenClaims { claims, json })
     }
 
     /// The payload's JSON object text, as signed.
     pub fn to_json(&self) -> &str {
         &self.json
-    }
-}
-
-/// Stored as the payload's JSON text (a string inside the session record).
-impl Serialize for IdTokenClaims {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.json)
-    }
-}
-
-impl<'de> Deserialize<'de> for IdTokenClaims {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let json = String::deserialize(deserializer)?;
-        let claims = serde_json::from_str(&json)
-            .map_err(|_| serde::de::Error::custom("stored ID token claims are not an object"))?;
-        Ok(IdTokenClaims { claims, json })
     }
 }
 
@@ -89,12 +77,18 @@ impl core::fmt::Debug for IdTokenClaims {
     }
 }
 
-/// A NumericDate (RFC 7519 §2) in milliseconds: a non-negative finite JSON number.
-fn numeric_date_ms(claims: &Map<String, Value>, name: &str) -> Result<Option<u64>, IdTokenError> {
+/// The largest NumericDate accepted, in seconds: the year 9999 (253402300799). A later time
+/// is refused as malformed rather than read as "never expires".
+pub const MAX_NUMERIC_DATE_S: u64 = 253_402_300_799;
+
+/// A NumericDate (RFC 7519 §2) in milliseconds: a non-negative JSON number of seconds, a
+/// fraction allowed, read exactly (no float), at most [`MAX_NUMERIC_DATE_S`]. A string, a
+/// negative number (`-0` too), or a larger one is refused.
+pub fn numeric_date_ms(claims: &Object, name: &str) -> Result<Option<u64>, IdTokenError> {
     match claims.get(name) {
         None => Ok(None),
-        Some(Value::Number(n)) => match n.as_f64() {
-            Some(f) if f.is_finite() && f >= 0.0 => Ok(Some((f * 1000.0) as u64)),
+        Some(Value::Number(n)) => match n.scaled_u64(3) {
+            Some(ms) if ms / 1000 <= MAX_NUMERIC_DATE_S => Ok(Some(ms)),
             _ => Err(IdTokenError::Malformed(
                 "a time claim is not a valid NumericDate",
             )),
@@ -106,7 +100,7 @@ fn numeric_date_ms(claims: &Map<String, Value>, name: &str) -> Result<Option<u64
 /// The claim checks of OIDC Core §3.1.3.7 on a payload (`claims`, read from the JSON text
 /// `json`) whose signature has verified.
 pub fn validate_claims(
-    claims: Map<String, Value>,
+    claims: Object,
     json: String,
     check: &IdTokenCheck<'_>,
 ) -> Result<IdTokenClaims, IdTokenError> {

@@ -7,13 +7,13 @@
 //! [RFC 7517 §5]: https://www.rfc-editor.org/rfc/rfc7517#section-5
 //! [OIDC Core §10.1]: https://openid.net/specs/openid-connect-core-1_0.html#Signing
 
-use serde_json::{Map, Value};
 use url::Url;
 
 use super::jwt::{AlgFamily, JwsAlg, JwsHeader};
 use crate::core::b64::decode_url;
 use crate::core::error::{IdTokenError, JwksError};
 use crate::core::http::{HttpRequest, HttpResponse};
+use crate::core::json::{self, Object, Value};
 
 /// The smallest RSA modulus accepted, in bits (RFC 7518 §3.3: "2048 bits or larger MUST be
 /// used").
@@ -45,7 +45,7 @@ pub struct Jwk {
 }
 
 /// An optional string member: `Ok(None)` when absent or null, `Err` when of another type.
-pub(crate) fn opt_string(map: &Map<String, Value>, key: &str) -> Result<Option<String>, ()> {
+pub(crate) fn opt_string(map: &Object, key: &str) -> Result<Option<String>, ()> {
     match map.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -92,6 +92,10 @@ pub struct JwkSet {
     pub keys: Vec<Jwk>,
 }
 
+/// The largest JWK Set read, in bytes (64 KiB: a provider's set is a few KiB); a larger body
+/// is refused before parsing.
+pub const MAX_JWKS_LEN: usize = 64 * 1024;
+
 /// The request for the JWK Set: a plain GET.
 pub fn jwks_request(jwks_uri: &Url) -> HttpRequest {
     HttpRequest::get(jwks_uri, vec![("Accept", "application/json".to_string())])
@@ -102,8 +106,10 @@ pub fn process_jwks_response(response: &HttpResponse) -> Result<JwkSet, JwksErro
     if response.status != 200 {
         return Err(JwksError::HttpStatus(response.status));
     }
-    let doc: serde_json::Map<String, Value> = serde_json::from_str(&response.body)
-        .map_err(|_| JwksError::Invalid("the JWK Set is not a JSON object"))?;
+    let doc = json::parse_limited(&response.body, MAX_JWKS_LEN)
+        .ok()
+        .and_then(Value::into_object)
+        .ok_or(JwksError::Invalid("the JWK Set is not a JSON object"))?;
     let Some(Value::Array(keys)) = doc.get("keys") else {
         return Err(JwksError::Invalid("the JWK Set has no keys array"));
     };
@@ -193,6 +199,7 @@ impl JwkSet {
 mod tests {
     use super::*;
     use crate::core::b64::encode_url;
+    use serde_json::Value;
 
     fn response(status: u16, body: &str) -> HttpResponse {
         HttpResponse {

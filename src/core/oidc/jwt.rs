@@ -9,10 +9,9 @@
 //! [RFC 7515 §7.1]: https://www.rfc-editor.org/rfc/rfc7515#section-7.1
 //! [RFC 8725 §3.1]: https://www.rfc-editor.org/rfc/rfc8725#section-3.1
 
-use serde_json::{Map, Value};
-
 use crate::core::b64::decode_url;
 use crate::core::error::IdTokenError;
+use crate::core::json::{self, Object, Value};
 use crate::core::sanitize::sanitize;
 
 /// The JWS algorithms accepted for signatures ([RFC 7518 §3.1]), all asymmetric.
@@ -144,7 +143,7 @@ pub struct UnverifiedJws<'a> {
     /// The checked header.
     pub header: JwsHeader,
     signing_input: &'a str,
-    payload: Map<String, Value>,
+    payload: Object,
     payload_json: String,
     signature: Vec<u8>,
 }
@@ -162,10 +161,14 @@ impl<'a> UnverifiedJws<'a> {
 
     /// The payload's claims, and the payload's JSON text, to be trusted only after the
     /// signature verified.
-    pub fn into_unverified_claims(self) -> (Map<String, Value>, String) {
+    pub fn into_unverified_claims(self) -> (Object, String) {
         (self.payload, self.payload_json)
     }
 }
+
+/// The largest JOSE header or payload read, in bytes once decoded (16 KiB: an ID token is
+/// at most a few KiB); a larger one is refused before parsing.
+pub const MAX_JWS_PART_LEN: usize = 16 * 1024;
 
 fn malformed(why: &'static str) -> IdTokenError {
     IdTokenError::Malformed(why)
@@ -192,18 +195,20 @@ pub fn parse_compact(token: &str) -> Result<UnverifiedJws<'_>, IdTokenError> {
     if h.is_empty() || p.is_empty() || s.is_empty() {
         return Err(malformed("a part is empty"));
     }
-    // JSON is read from `str`s only (never `from_slice`): one serde_json reader in the wasm.
+    if h.len() > MAX_JWS_PART_LEN * 4 / 3 + 4 || p.len() > MAX_JWS_PART_LEN * 4 / 3 + 4 {
+        return Err(malformed("it is too large"));
+    }
     let header_bytes = decode_url(h).ok_or(malformed("the header is not base64url"))?;
-    let header: Map<String, Value> = core::str::from_utf8(&header_bytes)
+    let header = json::parse_bytes(&header_bytes, MAX_JWS_PART_LEN)
         .ok()
-        .and_then(|text| serde_json::from_str(text).ok())
+        .and_then(Value::into_object)
         .ok_or(malformed("the header is not a JSON object"))?;
     let alg = match header.get("alg") {
         Some(Value::String(name)) => JwsAlg::from_name(name)
             .ok_or_else(|| IdTokenError::AlgUnsupported(sanitize(name, 16)))?,
         _ => return Err(malformed("the header has no alg")),
     };
-    if header.contains_key("crit") {
+    if header.get("crit").is_some() {
         return Err(IdTokenError::CritUnsupported);
     }
     let kid = match header.get("kid") {
@@ -214,8 +219,10 @@ pub fn parse_compact(token: &str) -> Result<UnverifiedJws<'_>, IdTokenError> {
     let payload_bytes = decode_url(p).ok_or(malformed("the payload is not base64url"))?;
     let payload_json =
         String::from_utf8(payload_bytes).map_err(|_| malformed("the payload is not UTF-8"))?;
-    let payload: Map<String, Value> = serde_json::from_str(&payload_json)
-        .map_err(|_| malformed("the payload is not a JSON object"))?;
+    let payload = json::parse_limited(&payload_json, MAX_JWS_PART_LEN)
+        .ok()
+        .and_then(Value::into_object)
+        .ok_or(malformed("the payload is not a JSON object"))?;
     let signature = decode_url(s).ok_or(malformed("the signature is not base64url"))?;
     Ok(UnverifiedJws {
         header: JwsHeader { alg, kid },

@@ -14,7 +14,11 @@ pub use discovery::{
     discovery_request, discovery_url, process_discovery_response, ProviderMetadata, WELL_KNOWN_PATH,
 };
 pub use errors::{DiscoveryError, IdTokenError, JwksError, UserInfoError};
-pub use id_token::{validate_claims, IdTokenCheck, IdTokenClaims};
-pub use jwks::{jwks_request, process_jwks_response, Jwk, JwkSet, KeySource, MIN_RSA_BITS};
-pub use jwt::{parse_compact, AlgFamily, JwsAlg, JwsHeader, UnverifiedJws};
-pub use userinfo::{process_userinfo_response, userinfo_request, UserInfo};
+pub use id_token::{
+    numeric_date_ms, validate_claims, IdTokenCheck, IdTokenClaims, MAX_NUMERIC_DATE_S,
+};
+pub use jwks::{
+    jwks_request, process_jwks_response, Jwk, JwkSet, KeySource, MAX_JWKS_LEN, MIN_RSA_BITS,
+};
+pub use jwt::{parse_compact, AlgFamily, JwsAlg, JwsHeader, UnverifiedJws, MAX_JWS_PART_LEN};
+pub use userinfo::{process_userinfo_response, userinfo_request, UserInfo, MAX_USERINFO_LEN};

@@ -7,11 +7,11 @@
 //!
 //! [OpenID Connect Core 1.0 §5.3]: https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
 
-use serde_json::{Map, Value};
 use url::Url;
 
 use crate::core::error::{Error, UserInfoError};
 use crate::core::http::{HttpRequest, HttpResponse};
+use crate::core::json::{self, Object, Value};
 use crate::core::secret::AccessToken;
 
 /// The UserInfo request (§5.3.1): `GET` with `Authorization: Bearer <access token>`.
@@ -26,16 +26,20 @@ pub fn userinfo_request(endpoint: &Url, access_token: &AccessToken) -> HttpReque
     )
 }
 
+/// The largest UserInfo response read, in bytes (64 KiB); a larger body is refused before
+/// parsing.
+pub const MAX_USERINFO_LEN: usize = 64 * 1024;
+
 /// UserInfo claims whose `sub` is the ID token's, with the response's JSON text. Personal
 /// data: `Debug` prints only the subject.
 pub struct UserInfo {
-    claims: Map<String, Value>,
+    claims: Object,
     json: String,
 }
 
 impl UserInfo {
     /// The claims.
-    pub fn claims(&self) -> &Map<String, Value> {
+    pub fn claims(&self) -> &Object {
         &self.claims
     }
 
@@ -48,7 +52,7 @@ impl UserInfo {
 impl core::fmt::Debug for UserInfo {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("UserInfo")
-            .field("sub", &self.claims.get("sub"))
+            .field("sub", &self.claims.get("sub").and_then(Value::as_str))
             .finish_non_exhaustive()
     }
 }
@@ -81,8 +85,10 @@ pub fn process_userinfo_response(
             UserInfoError::Invalid("signed or encrypted responses are not supported").into(),
         );
     }
-    let claims: Map<String, Value> = serde_json::from_str(&response.body)
-        .map_err(|_| UserInfoError::Invalid("the body is not a JSON object"))?;
+    let claims = json::parse_limited(&response.body, MAX_USERINFO_LEN)
+        .ok()
+        .and_then(Value::into_object)
+        .ok_or(UserInfoError::Invalid("the body is not a JSON object"))?;
     match claims.get("sub") {
         Some(Value::String(sub)) if sub == expected_sub => Ok(UserInfo {
             claims,

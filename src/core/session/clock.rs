@@ -9,9 +9,9 @@
 //! access token's `exp`) is translated into browser time with the offset. Both are kept, the
 //! earlier one wins.
 
-use serde_json::Value;
-
 use crate::core::b64::decode_url;
+use crate::core::json::{self, Value};
+use crate::core::oidc::{numeric_date_ms, MAX_JWS_PART_LEN};
 
 /// The time claims of a JWT, in seconds since the epoch.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -32,12 +32,15 @@ pub fn unverified_jwt_times(token: &str) -> Option<JwtTimes> {
     if parts.next().is_some() {
         return None;
     }
-    let json: Value = serde_json::from_slice(&decode_url(payload)?).ok()?;
+    let json = json::parse_bytes(&decode_url(payload)?, MAX_JWS_PART_LEN)
+        .ok()
+        .and_then(Value::into_object)?;
+    // A time claim that is not a valid NumericDate (RFC 7519 §2) is treated as absent.
     let claim = |name: &str| {
-        json.get(name).and_then(|v| {
-            v.as_u64()
-                .or_else(|| v.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
-        })
+        numeric_date_ms(&json, name)
+            .ok()
+            .flatten()
+            .map(|ms| ms / 1000)
     };
     Some(JwtTimes {
         iat: claim("iat"),

@@ -4,11 +4,10 @@
 //! that logs its argument leaks nothing. An app that needs the token asks for it on purpose
 //! (`getAccessToken()`).
 
-use serde::Serialize;
+use crate::core::json::{Object, Value};
 
 /// Which tab did something.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
     /// This tab.
     ThisTab,
@@ -20,8 +19,7 @@ pub enum Origin {
 /// (there is no refresh token, or refreshing keeps failing). Emitted once per access token,
 /// `expiringLeadSeconds` before expiry: time to send the user through `login()` at a
 /// convenient moment (e.g. after the current call).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenExpiring {
     /// When the access token expires, ms since the epoch (browser clock).
     pub expires_at: u64,
@@ -32,8 +30,7 @@ pub struct TokenExpiring {
 }
 
 /// `tokenRefreshed`: a new access token is in use.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRefreshed {
     /// The new expiry, ms since the epoch (browser clock), or null when unknown.
     pub expires_at: Option<u64>,
@@ -48,8 +45,7 @@ pub struct TokenRefreshed {
 }
 
 /// Why a session ended without a logout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExpiredReason {
     /// The access token expired and could not be renewed (no usable refresh token).
     Expired,
@@ -61,8 +57,7 @@ pub enum ExpiredReason {
 
 /// `sessionExpired`: the session ended without a logout; calls now reject with
 /// `login_required` until the user logs in again.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionExpired {
     /// Why.
     pub reason: ExpiredReason,
@@ -71,8 +66,7 @@ pub struct SessionExpired {
 }
 
 /// `loggedOut`: the session was ended by `logout()`, here or in a sibling tab.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoggedOut {
     /// `"this-tab"` or `"other-tab"`.
     pub origin: Origin,
@@ -80,8 +74,7 @@ pub struct LoggedOut {
 
 /// `storageFallback`: sessionStorage was wanted but the browser blocks it; the session lives
 /// in memory, so a reload or the login redirect loses it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StorageFallback {
     /// Always `"session"`.
     pub requested: &'static str,
@@ -90,8 +83,7 @@ pub struct StorageFallback {
 }
 
 /// An event for the app, with its payload.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// See [`TokenExpiring`].
     TokenExpiring(TokenExpiring),
@@ -114,7 +106,66 @@ pub const EVENT_NAMES: [&str; 5] = [
     "storageFallback",
 ];
 
+impl Origin {
+    /// `"this-tab"` or `"other-tab"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::ThisTab => "this-tab",
+            Origin::OtherTab => "other-tab",
+        }
+    }
+}
+
+impl ExpiredReason {
+    /// `"expired"`, `"refresh_rejected"` or `"unauthorized"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExpiredReason::Expired => "expired",
+            ExpiredReason::RefreshRejected => "refresh_rejected",
+            ExpiredReason::Unauthorized => "unauthorized",
+        }
+    }
+}
+
+/// `Some(n)` as a number, `None` as `null`.
+fn opt_u64(value: Option<u64>) -> Value {
+    value.map_or(Value::Null, Value::from)
+}
+
 impl Event {
+    /// The payload handed to the app's handlers (camelCase keys, as the TypeScript
+    /// `PixieEventMap` declares them).
+    pub fn payload(&self) -> Value {
+        let mut o = Object::new();
+        let mut set = |k: &str, v: Value| {
+            o.insert(k.to_string(), v);
+        };
+        match self {
+            Event::TokenExpiring(e) => {
+                set("expiresAt", e.expires_at.into());
+                set("secondsLeft", e.seconds_left.into());
+                set("hasRefreshToken", e.has_refresh_token.into());
+            }
+            Event::TokenRefreshed(e) => {
+                set("expiresAt", opt_u64(e.expires_at));
+                set("refreshCount", u64::from(e.refresh_count).into());
+                set("lastRefreshAt", e.last_refresh_at.into());
+                set("rotated", e.rotated.into());
+                set("origin", e.origin.as_str().into());
+            }
+            Event::SessionExpired(e) => {
+                set("reason", e.reason.as_str().into());
+                set("code", e.code.into());
+            }
+            Event::LoggedOut(e) => set("origin", e.origin.as_str().into()),
+            Event::StorageFallback(e) => {
+                set("requested", e.requested.into());
+                set("actual", e.actual.into());
+            }
+        }
+        o.into()
+    }
+
     /// The name apps subscribe with (`auth.on(name, handler)`).
     pub fn name(&self) -> &'static str {
         EVENT_NAMES[match self {
@@ -191,7 +242,7 @@ mod tests {
         for (event, name, json) in cases {
             assert_eq!(event.name(), name);
             assert!(is_event_name(name));
-            assert_eq!(serde_json::to_string(&event).unwrap(), json);
+            assert_eq!(event.payload().to_json(), json);
         }
         assert!(!is_event_name("tokenexpiring"));
     }

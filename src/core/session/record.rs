@@ -1,8 +1,7 @@
 //! The session: the tokens a login produced, their expiry, and the summary shown to apps.
 
-use serde::{Deserialize, Serialize};
-
 use super::clock::{access_token_expiry, clock_offset_ms, unverified_jwt_times};
+use crate::core::json::{self, Object, Value};
 use crate::core::oauth::TokenResponse;
 use crate::core::oidc::IdTokenClaims;
 use crate::core::secret::{AccessToken, IdToken, RefreshToken};
@@ -15,48 +14,128 @@ pub const LINEAGE_LEN: usize = 64;
 pub const EXPIRY_MARGIN_MS: u64 = 5_000;
 
 /// A logged-in session as stored (sessionStorage or memory). Holds tokens: no `Debug`.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct Session {
     /// The bearer access token.
     pub access_token: AccessToken,
     /// When the access token expires, in ms since the epoch (browser clock); `None` when the
     /// server did not say.
-    #[serde(default)]
     pub expires_at: Option<u64>,
     /// The granted scope.
-    #[serde(default)]
     pub scope: Option<String>,
     /// The refresh token, when one was issued.
-    #[serde(default)]
     pub refresh_token: Option<RefreshToken>,
     /// The ID token, when one was issued.
-    #[serde(default)]
     pub id_token: Option<IdToken>,
     /// When the tokens were received, in ms since the epoch (browser clock).
     pub issued_at: u64,
     /// The claims of the ID token, verified when the session was made (OIDC Core §3.1.3.7).
     /// They are not verified again when the session is read back: the session lives in this
     /// origin's own storage, and whoever could forge it there could read the tokens anyway.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token_claims: Option<IdTokenClaims>,
     /// The server's clock minus the browser's at `issued_at`, in ms (see [`crate::core::clock_offset_ms`]).
-    #[serde(default)]
     pub clock_offset_ms: Option<i64>,
     /// How many times this session was refreshed (by this tab or a sibling).
-    #[serde(default)]
     pub refresh_count: u32,
     /// When it was last refreshed, in ms since the epoch (browser clock).
-    #[serde(default)]
     pub last_refresh_at: Option<u64>,
     /// The family ids ([`crate::core::family_id`]) of the refresh tokens this session's
     /// refresh token replaced, newest first, at most [`LINEAGE_LEN`]. A sibling tab still
     /// holding one of them adopts this session instead of presenting a revoked token.
-    #[serde(default)]
     pub lineage: Vec<String>,
 }
 
+/// The largest stored session read back, in bytes (64 KiB).
+const MAX_STORED_LEN: usize = 64 * 1024;
+
 impl Session {
+    /// The record as stored: a JSON object with camelCase keys; absent values are left out.
+    pub fn to_json(&self) -> String {
+        self.to_value().to_json()
+    }
+
+    /// The record as a JSON object (stored, or carried to a sibling tab).
+    pub fn to_value(&self) -> Value {
+        let mut o = Object::new();
+        let mut set = |k: &str, v: Value| {
+            o.insert(k.to_string(), v);
+        };
+        set("accessToken", self.access_token.secret().into());
+        if let Some(at) = self.expires_at {
+            set("expiresAt", at.into());
+        }
+        if let Some(scope) = &self.scope {
+            set("scope", scope.as_str().into());
+        }
+        if let Some(rt) = &self.refresh_token {
+            set("refreshToken", rt.secret().into());
+        }
+        if let Some(id) = &self.id_token {
+            set("idToken", id.secret().into());
+        }
+        set("issuedAt", self.issued_at.into());
+        if let Some(claims) = &self.id_token_claims {
+            set("idTokenClaims", claims.to_json().into());
+        }
+        if let Some(offset) = self.clock_offset_ms {
+            set("clockOffsetMs", offset.into());
+        }
+        set("refreshCount", u64::from(self.refresh_count).into());
+        if let Some(at) = self.last_refresh_at {
+            set("lastRefreshAt", at.into());
+        }
+        if !self.lineage.is_empty() {
+            let families = self.lineage.iter().map(|f| f.as_str().into()).collect();
+            set("lineage", Value::Array(families));
+        }
+        o.into()
+    }
+
+    /// Reads a stored record back; `None` for anything that is not one.
+    pub fn from_json(text: &str) -> Option<Session> {
+        Session::from_value(
+            json::parse_limited(text, MAX_STORED_LEN)
+                .ok()?
+                .into_object()?,
+        )
+    }
+
+    /// Reads a record from its JSON object (stored, or carried by a sibling tab's message).
+    pub fn from_value(mut o: Object) -> Option<Session> {
+        let mut string = |key: &str| match o.remove(key) {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        };
+        let access_token = AccessToken::new(string("accessToken")?);
+        let scope = string("scope");
+        let refresh_token = string("refreshToken").map(RefreshToken::new);
+        let id_token = string("idToken").map(IdToken::new);
+        let claims = string("idTokenClaims");
+        let id_token_claims = match claims {
+            Some(text) => Some(IdTokenClaims::from_stored_json(text)?),
+            None => None,
+        };
+        let number = |key| o.get(key).and_then(Value::as_u64);
+        Some(Session {
+            access_token,
+            expires_at: number("expiresAt"),
+            scope,
+            refresh_token,
+            id_token,
+            issued_at: number("issuedAt")?,
+            id_token_claims,
+            clock_offset_ms: o.get("clockOffsetMs").and_then(Value::as_i64),
+            refresh_count: u32::try_from(number("refreshCount").unwrap_or(0)).ok()?,
+            last_refresh_at: number("lastRefreshAt"),
+            lineage: match o.get("lineage") {
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|v| v.as_str().map(str::to_string))
+                    .collect::<Option<Vec<_>>>()?,
+                _ => Vec::new(),
+            },
+        })
+    }
+
     /// Makes a session from a validated token response received at `now_ms`. `scope` falls
     /// back to the requested scopes when the server omits it (RFC 6749 §5.1).
     ///
@@ -155,9 +234,33 @@ impl Session {
     }
 }
 
+impl SessionSummary {
+    /// The object apps get (TypeScript `SessionSummary`).
+    pub fn to_value(&self) -> Value {
+        let mut o = Object::new();
+        let opt = |v: Option<u64>| v.map_or(Value::Null, Value::from);
+        o.insert("expiresAt".into(), opt(self.expires_at));
+        o.insert(
+            "scope".into(),
+            self.scope.as_deref().map_or(Value::Null, Value::from),
+        );
+        o.insert("hasRefreshToken".into(), self.has_refresh_token.into());
+        o.insert("hasIdToken".into(), self.has_id_token.into());
+        if let Some(path) = &self.return_to {
+            o.insert("returnTo".into(), path.as_str().into());
+        }
+        o.insert("refreshCount".into(), u64::from(self.refresh_count).into());
+        o.insert("lastRefreshAt".into(), opt(self.last_refresh_at));
+        o.insert(
+            "clockOffsetMs".into(),
+            self.clock_offset_ms.map_or(Value::Null, Value::from),
+        );
+        o.into()
+    }
+}
+
 /// What apps see of a session: never a token or the verifier.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionSummary {
     /// Access-token expiry in ms since the epoch (compare with `Date.now()`), or null.
     pub expires_at: Option<u64>,
@@ -169,7 +272,6 @@ pub struct SessionSummary {
     pub has_id_token: bool,
     /// After a callback: the `returnTo` path given to `login()`, already restored in the
     /// address bar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub return_to: Option<String>,
     /// How many times the session was refreshed.
     pub refresh_count: u32,
@@ -232,7 +334,7 @@ mod tests {
     #[test]
     fn summary_has_no_secrets() {
         let s = Session::from_token_response(response(Some(60), Some("x")), 0, &[]);
-        let json = serde_json::to_string(&s.summary()).unwrap();
+        let json = s.summary().to_value().to_json();
         assert_eq!(
             json,
             r#"{"expiresAt":60000,"scope":"x","hasRefreshToken":true,"hasIdToken":false,"refreshCount":0,"lastRefreshAt":null,"clockOffsetMs":null}"#
@@ -242,8 +344,12 @@ mod tests {
     #[test]
     fn storage_round_trip() {
         let s = Session::from_token_response(response(Some(60), Some("x")), 7, &[]);
-        let json = serde_json::to_string(&s).unwrap();
-        let back: Session = serde_json::from_str(&json).unwrap();
+        let json = s.to_json();
+        assert!(
+            json.contains(r#""accessToken":"at""#),
+            "tokens are plain strings"
+        );
+        let back = Session::from_json(&json).unwrap();
         assert_eq!(back.access_token.secret(), "at");
         assert_eq!(back.expires_at, Some(60_007));
         assert_eq!(back.refresh_token.unwrap().secret(), "rt");

@@ -19,10 +19,9 @@
 //! A BroadcastChannel is same-origin, the same trust boundary as sessionStorage; tokens never
 //! go to localStorage.
 
-use serde::{Deserialize, Serialize};
-
 use super::record::Session;
 use crate::core::b64::encode_url;
+use crate::core::json::{self, Object, Value};
 
 /// Characters of base64url kept from the SHA-256 of a token: 22 characters, 132 bits.
 pub const FAMILY_ID_LEN: usize = 22;
@@ -50,10 +49,7 @@ pub fn lock_name(client_id: &str, family: &str) -> String {
 }
 
 /// A message between sibling tabs, as JSON text: `{"refreshed":{...}}`, `{"loggedOut":{...}}`
-/// or `{"query":{...}}` (externally tagged: the cheapest form for serde to parse). Holds tokens
-/// (in `Refreshed`): no `Debug`.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// or `{"query":{...}}`. Holds tokens (in `Refreshed`): no `Debug`.
 pub enum TabMessage {
     /// A tab refreshed (or answers a query): here is the current session. `families` are the
     /// family ids of the refresh tokens it replaced (its lineage, newest first).
@@ -78,12 +74,65 @@ pub enum TabMessage {
 impl TabMessage {
     /// The message as JSON text.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        let strings =
+            |list: &[String]| Value::Array(list.iter().map(|f| f.as_str().into()).collect());
+        let mut body = Object::new();
+        let tag = match self {
+            TabMessage::Refreshed { families, session } => {
+                body.insert("families".into(), strings(families));
+                body.insert("session".into(), session.to_value());
+                "refreshed"
+            }
+            TabMessage::LoggedOut { families } => {
+                body.insert("families".into(), strings(families));
+                "loggedOut"
+            }
+            TabMessage::Query { family } => {
+                body.insert("family".into(), family.as_str().into());
+                "query"
+            }
+        };
+        let mut message = Object::new();
+        message.insert(tag.into(), body.into());
+        Value::from(message).to_json()
     }
 
     /// Parses a message; `None` for anything else on the channel.
     pub fn parse(text: &str) -> Option<TabMessage> {
-        serde_json::from_str(text).ok()
+        let mut message = json::parse_limited(text, 64 * 1024).ok()?.into_object()?;
+        if message.len() != 1 {
+            return None;
+        }
+        let (tag, body) = message
+            .iter()
+            .next()
+            .map(|(k, _)| k.clone())
+            .and_then(|k| message.remove(&k).map(|v| (k, v)))?;
+        let mut body = body.into_object()?;
+        let families = |body: &Object| -> Option<Vec<String>> {
+            body.get("families")?
+                .as_array()?
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect()
+        };
+        match tag.as_str() {
+            "refreshed" => {
+                let families = families(&body)?;
+                let session = Session::from_value(body.remove("session")?.into_object()?)?;
+                Some(TabMessage::Refreshed {
+                    families,
+                    session: Box::new(session),
+                })
+            }
+            "loggedOut" => Some(TabMessage::LoggedOut {
+                families: families(&body)?,
+            }),
+            "query" => Some(TabMessage::Query {
+                family: body.get("family")?.as_str()?.to_string(),
+            }),
+            _ => None,
+        }
     }
 }
 

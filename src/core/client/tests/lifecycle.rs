@@ -575,9 +575,7 @@ fn a_sibling_refreshed_while_this_tab_waited_for_the_lock() {
         let Some(TabMessage::Refreshed { session, .. }) = TabMessage::parse(&shared) else {
             panic!()
         };
-        store
-            .set(&key, &serde_json::to_string(&session).unwrap())
-            .unwrap();
+        store.set(&key, &session.to_json()).unwrap();
     }));
     assert_eq!(block_on(cb.refresh()), Ok(RefreshOutcome::AlreadyRefreshed));
     assert!(
@@ -611,9 +609,7 @@ fn inside_the_lock_a_tab_asks_its_siblings_first() {
         let Some(TabMessage::Refreshed { session, .. }) = TabMessage::parse(&msg) else {
             panic!()
         };
-        b_store
-            .set(&key, &serde_json::to_string(&session).unwrap())
-            .unwrap();
+        b_store.set(&key, &session.to_json()).unwrap();
     }));
     // Deliver B's query to A before B sleeps: run B's refresh up to the query by hand.
     let query = TabMessage::Query {
@@ -889,7 +885,7 @@ fn no_event_payload_holds_a_token() {
         ["tokenRefreshed", "loggedOut", "tokenRefreshed"]
     );
     for e in all {
-        let json = serde_json::to_string(&e).unwrap();
+        let json = e.payload().to_json();
         assert!(!json.contains("AT-") && !json.contains("RT-"), "{json}");
     }
 }
