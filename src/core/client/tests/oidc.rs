@@ -471,7 +471,9 @@ fn discovered_configuration_drives_the_flow() {
 /// Logs in with a refresh token in the token response.
 fn logged_in_with_refresh_token(h: &TestTab) {
     let sent = start(h);
-    let id = signed(&id_claims(&sent.nonce));
+    let mut claims = id_claims(&sent.nonce);
+    claims["auth_time"] = (T0 / 1000 - 60).into();
+    let id = signed(&claims);
     let tokens = oidc_tokens(Some(&id)).with("refresh_token", "RT-1");
     h.platform.on(Post, "/token").respond(200, tokens);
     h.platform.on(Get, "/jwks").respond(200, jwk_set());
@@ -517,6 +519,59 @@ fn a_refreshed_id_token_is_verified_and_names_the_same_user() {
     let e = refresh_with_id_token(&h, |c| c["aud"] = "someone-else".into()).unwrap_err();
     assert_eq!(e.code(), "id_token_aud_mismatch");
     assert!(h.client().stored_session().is_none());
+}
+
+#[test]
+fn a_refreshed_id_token_is_held_to_the_logins_claims() {
+    // OIDC Core §12.2, claim by claim: each change is refused and the session ends.
+    let cases: [(&str, fn(&mut Value), &str); 6] = [
+        (
+            "iss",
+            |c| c["iss"] = "https://other.example".into(),
+            "id_token_iss_mismatch",
+        ),
+        (
+            "aud list",
+            |c| c["aud"] = json!([CLIENT_ID, "other"]),
+            "id_token_azp_mismatch",
+        ),
+        (
+            "azp",
+            |c| c["azp"] = CLIENT_ID.into(),
+            "id_token_azp_mismatch",
+        ),
+        (
+            "auth_time",
+            |c| c["auth_time"] = (T0 / 1000 - 5).into(),
+            "id_token_auth_time_invalid",
+        ),
+        (
+            "nonce",
+            |c| c["nonce"] = "another-nonce".into(),
+            "id_token_nonce_mismatch",
+        ),
+        (
+            "sub",
+            |c| c["sub"] = "user-43".into(),
+            "id_token_sub_mismatch",
+        ),
+    ];
+    for (what, edit, code) in cases {
+        let h = tab();
+        logged_in_with_refresh_token(&h); // its ID token has an auth_time to compare with
+        let e = refresh_with_id_token(&h, edit).unwrap_err();
+        assert_eq!(e.code(), code, "{what}");
+        assert!(h.client().stored_session().is_none(), "{what}");
+    }
+    // The login's own nonce repeated, or no nonce, is fine.
+    let h = tab();
+    logged_in_with_refresh_token(&h);
+    let nonce = h.client().user().unwrap().claims()["nonce"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    refresh_with_id_token(&h, move |c| c["nonce"] = nonce.as_str().into()).unwrap();
+    refresh_with_id_token(&h, |_| {}).unwrap();
 }
 
 #[test]
