@@ -524,7 +524,8 @@ fn a_refreshed_id_token_is_verified_and_names_the_same_user() {
 #[test]
 fn a_refreshed_id_token_is_held_to_the_logins_claims() {
     // OIDC Core §12.2, claim by claim: each change is refused and the session ends.
-    let cases: [(&str, fn(&mut Value), &str); 6] = [
+    type Edit = fn(&mut Value);
+    let cases: [(&str, Edit, &str); 6] = [
         (
             "iss",
             |c| c["iss"] = "https://other.example".into(),
