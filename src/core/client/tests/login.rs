@@ -317,3 +317,25 @@ fn logout_clears_everything() {
         "login_required"
     );
 }
+
+#[test]
+fn without_openid_an_id_token_is_neither_stored_nor_reported() {
+    // A server that sends an id_token although openid was not requested: nothing verifies
+    // it, so it is dropped (no session field, no summary flag, no logout hint).
+    let h = tab();
+    let sent = h.start_login(&h.client(), LoginOptions::default());
+    let body = tokens_1().id_token("eyJhbGciOiJub25lIn0.eyJzdWIiOiJtYWxsb3J5In0.");
+    h.platform.on(Post, "/token").respond(200, body);
+    let summary = block_on(h.client().handle_callback(&sent.callback(""))).unwrap();
+    assert!(!summary.has_id_token);
+    let session = h.client().stored_session().unwrap();
+    assert!(session.id_token.is_none() && session.id_token_claims.is_none());
+    assert!(!h.session_record().unwrap().contains("idToken"));
+    assert!(h.client().user().is_none());
+
+    // Nor after a refresh.
+    let body = tokens("AT-2", Some("RT-2"), Some(3600)).id_token("eyJhbGciOiJub25lIn0.e30.");
+    h.platform.on(Post, "/token").respond(200, body);
+    block_on(h.client().refresh()).unwrap();
+    assert!(h.client().stored_session().unwrap().id_token.is_none());
+}
