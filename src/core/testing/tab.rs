@@ -7,12 +7,13 @@ use std::rc::Rc;
 use url::Url;
 
 use super::block_on;
-use super::builders::T0;
+use super::builders::{id_claims, id_token, jwk_set, Tokens, T0};
 use super::platform::{Answers, FakePlatform};
 use crate::core::cache::DocumentCache;
 use crate::core::client::Client;
 use crate::core::http::Method;
 use crate::core::oauth::{Config, LoginOptions, RawConfig};
+use crate::core::oidc::JwsAlg;
 use crate::core::store::{MemoryStore, Store};
 
 /// A client on a [`TestTab`]'s platform.
@@ -122,6 +123,27 @@ impl TestTab {
         let sent = self.start_login(c, LoginOptions::default());
         self.token_endpoint().respond_with(200, headers, tokens);
         self.finish_login(c, &sent);
+    }
+
+    /// Logs in on `c` with OpenID Connect: as [`TestTab::login`], the token response also
+    /// carrying an RS256 ID token of [`id_claims`] for the login's nonce (plus `extra` claims),
+    /// and the JWK Set answered. Returns the ID token.
+    pub fn login_openid(
+        &self,
+        c: &TestClient<'_>,
+        tokens: Tokens,
+        extra: impl FnOnce(&mut serde_json::Value),
+    ) -> String {
+        let sent = self.start_login(c, LoginOptions::default());
+        let mut claims = id_claims(&sent.nonce);
+        extra(&mut claims);
+        let id = id_token(JwsAlg::Rs256, &claims);
+        self.token_endpoint().respond(200, tokens.id_token(&id));
+        self.platform
+            .on(Method::Get, "/jwks")
+            .respond(200, jwk_set());
+        self.finish_login(c, &sent);
+        id
     }
 
     fn finish_login(&self, c: &TestClient<'_>, sent: &Sent) {

@@ -7,7 +7,8 @@ use std::rc::Rc;
 use sha2::{Digest, Sha256};
 
 use crate::core::testing::{
-    block_on, generic_config, genesys_config, jwt, revocation_config, tokens, TestTab, T0,
+    block_on, generic_config, genesys_config, jwt, openid_config, revocation_config, tokens,
+    TestTab, ISSUER, T0,
 };
 use crate::core::Method::{Delete, Post};
 use crate::core::*;
@@ -97,12 +98,9 @@ fn refresh_rotates_and_stores_the_new_refresh_token() {
 
 #[test]
 fn refresh_without_a_new_refresh_token_keeps_the_old_one() {
-    let tab = TestTab::new(generic_config());
+    let tab = TestTab::new(openid_config());
     let c = tab.client();
-    tab.login(
-        &c,
-        tokens("AT-1", Some("RT-1"), Some(3600)).id_token(&jwt(r#"{"iat":1}"#)),
-    );
+    tab.login_openid(&c, tokens("AT-1", Some("RT-1"), Some(3600)), |_| {});
     tab.platform
         .on(Post, "/token")
         .respond(200, tokens("AT-2", None, Some(60)));
@@ -766,10 +764,13 @@ fn logout_clears_storage_before_revoking_even_when_revocation_fails() {
 
 #[test]
 fn logout_revokes_and_redirects_to_end_session_with_id_token_hint() {
-    let tab = TestTab::new(revocation_config());
+    let tab = TestTab::new(RawConfig {
+        revocation_endpoint: Some(format!("{ISSUER}/revoke")),
+        end_session_endpoint: Some(format!("{ISSUER}/session/end")),
+        ..openid_config()
+    });
     let c = tab.client();
-    let id = jwt(r#"{"iat":1}"#);
-    tab.login(&c, tokens("AT-1", None, Some(60)).id_token(&id));
+    let id = tab.login_openid(&c, tokens("AT-1", None, Some(60)), |_| {});
     tab.platform.on(Post, "/revoke").respond(200, "");
     let options = LogoutOptions {
         redirect: true,
