@@ -339,3 +339,29 @@ fn without_openid_an_id_token_is_neither_stored_nor_reported() {
     block_on(h.client().refresh()).unwrap();
     assert!(h.client().stored_session().unwrap().id_token.is_none());
 }
+
+#[test]
+fn requests_that_carry_a_secret_refuse_redirects() {
+    // A 307/308 would re-send the body (code, verifier, refresh token) or the bearer token
+    // elsewhere: those requests go with redirect "error"; public documents may follow.
+    let h = tab();
+    let sent = h.start_login(&h.client(), LoginOptions::default());
+    h.platform.on(Post, "/token").respond(200, tokens_1());
+    block_on(h.client().handle_callback(&sent.callback(""))).unwrap();
+    let exchange = h.platform.requests.borrow()[0].clone();
+    assert!(!exchange.follows_redirects(), "code exchange");
+
+    let config = h.config().clone();
+    let endpoint = url::Url::parse("http://127.0.0.1:9000/x").unwrap();
+    let rt = RefreshToken::new("RT");
+    let at = AccessToken::new("AT");
+    assert!(!refresh_request(&config, &rt).follows_redirects());
+    let revoke = revocation_request(&config, &endpoint, Revocable::Refresh(&rt));
+    assert!(!revoke.follows_redirects());
+    assert!(!userinfo_request(&endpoint, &at).follows_redirects());
+    assert!(!genesys_token_deletion_request("mypurecloud.ie", &at).follows_redirects());
+    assert!(jwks_request(&endpoint).follows_redirects());
+    assert!(discovery_request("http://127.0.0.1:9000")
+        .unwrap()
+        .follows_redirects());
+}
