@@ -47,6 +47,25 @@ pub fn to_js_error(error: &Error) -> JsValue {
     e.into()
 }
 
+/// `isPixieAuthError(e)`: whether `e` is an error made by [`to_js_error`], i.e. an object whose
+/// `name` is `"PixieAuthError"` and whose `code` is one of [`Error::CODES`]. TypeScript sees a
+/// type guard (`e is PixieAuthError`, declared in types.d.ts), so a `catch (e)` can read
+/// `e.code` under `--strict`. A property that throws when read (a hostile getter or proxy)
+/// makes it `false`.
+#[wasm_bindgen(js_name = isPixieAuthError, skip_typescript)]
+pub fn is_pixie_auth_error(e: &JsValue) -> bool {
+    if !e.is_object() {
+        return false;
+    }
+    let text = |key: &str| {
+        Reflect::get(e, &key.into())
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    text("name").as_deref() == Some("PixieAuthError")
+        && text("code").is_some_and(|code| Error::CODES.contains(&code.as_str()))
+}
+
 impl From<Error> for JsValue {
     fn from(error: Error) -> JsValue {
         to_js_error(&error)
