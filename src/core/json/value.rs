@@ -354,18 +354,12 @@ impl Object {
     }
 
     /// The object the reader found: `members` in document order, names possibly repeated.
-    /// Each name is kept at its first position with its last value. A few members are
-    /// deduplicated by linear search; many (a hostile body of 30,000 names) by sorting their
-    /// positions by name, so the cost stays O(n log n) rather than quadratic.
+    /// Each name is kept at its first position with its last value. Positions are sorted by
+    /// name, so even a hostile body of 30,000 names costs O(n log n), not quadratic; one path
+    /// for every size keeps the code small.
     pub(super) fn from_members(mut members: Vec<(String, Value)>) -> Object {
-        if members.len() <= 16 {
-            let mut object = Object {
-                members: Vec::with_capacity(members.len()),
-            };
-            for (key, value) in members {
-                object.insert(key, value);
-            }
-            return object;
+        if members.len() < 2 {
+            return Object { members };
         }
         let mut order: Vec<usize> = (0..members.len()).collect();
         sort_by_name(&mut order, &members);
