@@ -202,8 +202,8 @@ impl Number {
     }
 
     /// The value when the number is an exact integer in `i64::MIN..=i64::MAX`, written with an
-    /// optional minus and digits only: `-5` gives `Some(-5)`; `-0` (a float in JavaScript and
-    /// serde_json), `1.0` and `1e3` give `None`.
+    /// optional minus and digits only: `-5` gives `Some(-5)`; `-0` (serde_json reads it as the
+    /// float `-0.0`, `JSON.parse` as negative zero), `1.0` and `1e3` give `None`.
     pub fn as_i64(&self) -> Option<i64> {
         match self.0.as_bytes() {
             [b'-', b'0'] => None,
@@ -236,7 +236,7 @@ impl Number {
             .iter()
             .position(|b| matches!(b, b'e' | b'E'))
             .unwrap_or(text.len());
-        let (mantissa, exponent) = text.split_at(mantissa_end);
+        let (mantissa, exponent) = text.split_at_checked(mantissa_end).unwrap_or((text, &[]));
         let exponent = parse_exponent(exponent.get(1..).unwrap_or(&[]));
         let (int, frac) = match mantissa.iter().position(|b| *b == b'.') {
             Some(dot) => (
