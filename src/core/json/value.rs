@@ -3,8 +3,6 @@
 
 use core::fmt;
 
-use super::write::push_u64;
-
 /// A JSON value (RFC 8259 §3).
 ///
 /// Equality is structural: numbers compare by lexeme (`1.0 != 1`), objects by members in
@@ -529,6 +527,52 @@ fn swap(order: &mut [usize], a: usize, b: usize) {
         }
         if let Some(slot) = order.get_mut(b) {
             *slot = x;
+        }
+    }
+}
+
+/// Appends the decimal digits of `n` (written by hand: no `Display`, no `core::fmt`).
+pub fn push_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    for slot in digits.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+        start -= 1;
+        if n == 0 {
+            break;
+        }
+    }
+    for d in digits.iter().skip(start) {
+        out.push(char::from(*d));
+    }
+}
+
+/// Test conveniences, as serde_json's `Value` offers them: `object["key"]` (`Null` when
+/// absent) and comparison with a string.
+#[cfg(test)]
+mod test_support {
+    use super::{Object, Value};
+
+    static NULL: Value = Value::Null;
+
+    impl core::ops::Index<&str> for Object {
+        type Output = Value;
+        fn index(&self, key: &str) -> &Value {
+            self.get(key).unwrap_or(&NULL)
+        }
+    }
+
+    impl core::ops::Index<&str> for Value {
+        type Output = Value;
+        fn index(&self, key: &str) -> &Value {
+            self.get(key).unwrap_or(&NULL)
+        }
+    }
+
+    impl PartialEq<&str> for Value {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == Some(*other)
         }
     }
 }
