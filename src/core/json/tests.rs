@@ -527,6 +527,14 @@ fn strings_are_escaped_for_json_parse_and_serde_json() {
         .any(|c| c < ' ' || c == '\u{2028}' || c == '\u{2029}'));
     assert_eq!(parse(&out).unwrap().as_str(), Some(all.as_str()));
     assert_eq!(serde_json::from_str::<String>(&out).unwrap(), all);
+    // Only U+2028/U+2029 among characters sharing their bytes (A8/A9 continuations, E2 80 leads).
+    let near = "\u{e8}\u{e9}\u{1028}\u{2027}\u{202a}\u{e028}\u{2028}\u{2029}\u{20a8}x";
+    let mut written = String::new();
+    write_string(&mut written, near);
+    assert_eq!(
+        written,
+        "\"\u{e8}\u{e9}\u{1028}\u{2027}\u{202a}\u{e028}\\u2028\\u2029\u{20a8}x\""
+    );
     // serde_json's own writer and ours agree except for U+2028/U+2029, which it leaves raw.
     let theirs = serde_json::to_string(&all).unwrap();
     assert_eq!(
