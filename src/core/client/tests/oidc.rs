@@ -46,7 +46,7 @@ fn logged_in(h: &TestTab) -> Sent {
     h.platform
         .on(Post, "/token")
         .respond(200, oidc_tokens(Some(&signed(&id_claims(&sent.nonce)))));
-    if h.documents.get(&format!("{ISSUER}/jwks")).is_none() {
+    if h.documents.get(&format!("{ISSUER}/jwks"), 0).is_none() {
         h.platform.on(Get, "/jwks").respond(200, jwk_set());
     }
     block_on(h.client().handle_callback(&sent.callback(""))).unwrap();
