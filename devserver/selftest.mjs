@@ -1,7 +1,9 @@
 // Self-test of the dev server: starts it on free ports, drives real authorization-code + PKCE
-// flows through oidc-provider's dev interaction pages with plain fetch (and, when
-// /usr/bin/chromium exists, once more with a real browser through playwright-core), checks
-// CORS, refresh-token rotation, the demo API, the test controls, the static server and the CLI.
+// flows through oidc-provider's dev interaction pages with plain fetch (and, when Chromium
+// exists at PIXIE_CHROMIUM, default /usr/bin/chromium, once more with a real browser through
+// playwright-core), checks CORS, refresh-token rotation, the demo API, the test controls, the
+// static server (compression, ETag, cache headers), an app's own redirect URIs, busy ports and
+// the CLI.
 //
 //   node devserver/selftest.mjs [--no-browser]
 //
@@ -27,7 +29,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const T0 = Date.now();
 const FETCH_TIMEOUT = 5000;
 const GLOBAL_TIMEOUT = 90_000;
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = process.env.PIXIE_CHROMIUM || '/usr/bin/chromium';
 const FOREIGN = 'http://evil.example';
 
 let passed = 0;
