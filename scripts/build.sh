@@ -24,13 +24,14 @@ done
 
 STAMP=.build-stamp
 
-# One SHA-256 over the names and contents of the files under the given paths (missing ones
-# are left out, and so are stamps and the demo's output, www/dist/, when hashing sources).
+# One SHA-256 over the names and contents of the files under the given paths. Missing paths
+# are left out, and so are stamps, the README wasm-pack copies into pkg*/ (kept in step apart,
+# below: a README edit rebuilds nothing) and the demo's output when hashing www/.
 hash_files() {
   local existing=()
   for p in "$@"; do [ -e "$p" ] && existing+=("$p"); done
   [ ${#existing[@]} -gt 0 ] || { echo none; return; }
-  find "${existing[@]}" -type f ! -name "$STAMP" ${EXCLUDE:+! -path "$EXCLUDE"} -print0 \
+  find "${existing[@]}" -type f ! -name "$STAMP" ! -path 'pkg*/README.md' ${EXCLUDE:+! -path "$EXCLUDE"} -print0 \
     | LC_ALL=C sort -z | xargs -0 -r sha256sum | sha256sum | cut -d' ' -f1
 }
 hash_text() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
@@ -44,7 +45,7 @@ stamp() { printf 'inputs %s\noutputs %s' "$2" "$(hash_files "$1")" >"$1/$STAMP";
 
 # Everything the package is made of. build.sh is in the list: changing a step rebuilds.
 tools="$(rustc -V) | $(wasm-pack --version) | $(wasm-bindgen --version) | $(node --version)"
-package_inputs=$(hash_text "$(hash_files src Cargo.toml Cargo.lock README.md LICENSE LICENSE-MIT LICENSE-APACHE \
+package_inputs=$(hash_text "$(hash_files src Cargo.toml Cargo.lock LICENSE LICENSE-MIT LICENSE-APACHE \
   package-lock.json scripts/build.sh) $tools")
 
 # build_package TARGET DIR GLUE: wasm-pack, then wasm-opt, then terser on the glue.
@@ -56,6 +57,11 @@ build_package() {
     say "wasm-pack build --target $target -> $dir/: up to date, skipped"
     say "wasm-opt -Oz $dir/pixie_auth_bg.wasm: up to date, skipped"
     say "terser $dir/$glue: up to date, skipped"
+    # wasm-pack copies README.md into the package; an edited one is copied again, no rebuild.
+    if [ -f README.md ] && ! cmp -s README.md "$dir/README.md"; then
+      say "README.md -> $dir/README.md"
+      cp README.md "$dir/README.md"
+    fi
     return
   fi
   rm -f "$dir/$STAMP"
