@@ -1,4 +1,4 @@
-// The dev server's two ports: their variables, a check that they are free, and the message
+// The dev server's ports: their variables, a check that they are free, and the message
 // for a busy one (the same from `npm start`'s check before the build and from a failed bind).
 //
 // node:net only, no package: devserver/preflight.mjs runs it before `npm install`.
@@ -12,7 +12,14 @@ export const HOST = '127.0.0.1';
 export const PORTS = Object.freeze({
   opPort: { env: 'PIXIE_OP_PORT', fallback: 9000, what: 'the OpenID provider and demo API' },
   demoPort: { env: 'PIXIE_DEMO_PORT', fallback: 8080, what: 'the demo pages' },
+  // guest.mjs (issue 12): 9100, or any free port when the provider's is 0 (tests).
+  guestPort: { env: 'PIXIE_GUEST_PORT', fallback: 9100, what: 'the guest-token proxy' },
 });
+
+/** The guest-token proxy's port when none is given: as guest.mjs picks it. */
+export function defaultGuestPort(opPort) {
+  return Number(opPort) === 0 ? 0 : PORTS.guestPort.fallback;
+}
 
 /** A port the dev server cannot listen on because another program does. */
 export class PortInUseError extends Error {
@@ -42,11 +49,13 @@ export function parsePort(value, name) {
   return n;
 }
 
-/** The ports the CLI will bind, from PIXIE_OP_PORT and PIXIE_DEMO_PORT (or their defaults). */
+/** The ports the CLI will bind, from PIXIE_OP_PORT, PIXIE_DEMO_PORT, PIXIE_GUEST_PORT (or their defaults). */
 export function portsFromEnv(env = process.env) {
   const out = {};
   for (const [option, { env: name, fallback }] of Object.entries(PORTS)) {
-    out[option] = env[name] === undefined || env[name] === '' ? fallback : parsePort(env[name], name);
+    const given = env[name] !== undefined && env[name] !== '';
+    if (given) out[option] = parsePort(env[name], name);
+    else out[option] = option === 'guestPort' ? defaultGuestPort(out.opPort) : fallback;
   }
   return out;
 }
@@ -70,18 +79,20 @@ export async function nearbyFreePort(port, avoid = []) {
 }
 
 /**
- * Checks the ports before anything is built: each must be free (0 always is), and the two
- * must differ. Resolves with the problems, as messages (empty when all is well).
+ * Checks the ports before anything is built: each must be free (0 always is), and no two the
+ * same. Resolves with the problems, as messages (empty when all is well).
  *
- * @param {{ opPort: number, demoPort: number }} ports
+ * @param {{ opPort: number, demoPort: number, guestPort?: number }} ports
  */
 export async function portProblems(ports) {
   const problems = [];
-  const { opPort, demoPort } = ports;
-  if (opPort !== 0 && opPort === demoPort) {
-    problems.push(`${PORTS.opPort.env} and ${PORTS.demoPort.env} are both ${opPort}: the two servers need two ports.`);
-    return problems;
+  const entries = Object.entries(ports);
+  for (const [i, [a, pa]] of entries.entries()) {
+    for (const [b, pb] of entries.slice(i + 1)) {
+      if (pa !== 0 && pa === pb) problems.push(`${PORTS[a].env} and ${PORTS[b].env} are both ${pa}: each server needs its own port.`);
+    }
   }
+  if (problems.length) return problems;
   for (const [option, port] of Object.entries(ports)) {
     if (port === 0 || await canListen(port)) continue;
     problems.push(busyPortMessage(option, port, await nearbyFreePort(port, Object.values(ports))));

@@ -23,6 +23,7 @@ import * as zlib from 'node:zlib';
 import { negotiateEncoding } from './file-cache.mjs';
 import { portProblems } from './ports.mjs';
 import { appRedirectUris, RedirectUriError } from './registration.mjs';
+import { guestChecks } from './selftest-guest.mjs';
 import { envOptions, startDevServer } from './server.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -588,6 +589,9 @@ async function main() {
     }
   });
 
+  // Issue 12: guest tokens (selftest-guest.mjs).
+  await guestChecks({ section, check, f, start, sleep, withTimeout, verifyJwt, signIn, HERE });
+
   if (process.argv.includes('--no-browser') || !existsSync(CHROMIUM)) {
     console.log(`\n# browser flow: skipped (${existsSync(CHROMIUM) ? '--no-browser' : `${CHROMIUM} not installed`})`);
   } else {
@@ -824,7 +828,7 @@ async function busyPortSection() {
   cleanups.push(() => new Promise((resolve) => { squatter.close(resolve); }));
   const busy = squatter.address().port;
 
-  for (const [option, variable] of [['opPort', 'PIXIE_OP_PORT'], ['demoPort', 'PIXIE_DEMO_PORT']]) {
+  for (const [option, variable] of [['opPort', 'PIXIE_OP_PORT'], ['demoPort', 'PIXIE_DEMO_PORT'], ['guestPort', 'PIXIE_GUEST_PORT']]) {
     let err;
     try {
       await startDevServer({ opPort: 0, demoPort: 0, [option]: busy, compressionCacheDir: null });
@@ -836,12 +840,14 @@ async function busyPortSection() {
   check('the check before the build: one problem naming the port and PIXIE_OP_PORT',
     problems.length === 1 && problems[0].includes(`port ${busy} `) && /PIXIE_OP_PORT=\d+ npm start/.test(problems[0]), problems);
   check('... nothing for free ports, and two equal ports are refused',
-    (await portProblems({ opPort: 0, demoPort: 0 })).length === 0 && /both 9100/.test((await portProblems({ opPort: 9100, demoPort: 9100 }))[0] ?? ''));
+    (await portProblems({ opPort: 0, demoPort: 0 })).length === 0 && /both 9200/.test((await portProblems({ opPort: 9200, demoPort: 9200 }))[0] ?? ''));
 
   const t0 = Date.now();
   const pre = await runNode('preflight.mjs', { PIXIE_OP_PORT: '0', PIXIE_DEMO_PORT: String(busy) });
   check('devserver/preflight.mjs (npm start, before any build): exit 1 at once naming the port and PIXIE_DEMO_PORT',
     pre.code === 1 && pre.stderr.includes(`port ${busy} `) && pre.stderr.includes('PIXIE_DEMO_PORT') && Date.now() - t0 < 5000 && noStackTrace(pre.stderr), pre);
+  const guestBusy = await runNode('preflight.mjs', { PIXIE_OP_PORT: '0', PIXIE_DEMO_PORT: '0', PIXIE_GUEST_PORT: String(busy) });
+  check('... and for the guest-token proxy\'s port, PIXIE_GUEST_PORT', guestBusy.code === 1 && guestBusy.stderr.includes('PIXIE_GUEST_PORT'), guestBusy);
   const ok = await runNode('preflight.mjs', { PIXIE_OP_PORT: '0', PIXIE_DEMO_PORT: '0', PIXIE_REDIRECT_URIS: 'http://localhost:5173/' });
   check('preflight passes with free ports and a good PIXIE_REDIRECT_URIS', ok.code === 0 && /ports free/.test(ok.stdout), ok);
   const badUri = await runNode('preflight.mjs', { PIXIE_OP_PORT: '0', PIXIE_DEMO_PORT: '0', PIXIE_REDIRECT_URIS: 'localhost:5173' });

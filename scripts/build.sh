@@ -89,14 +89,15 @@ build_package() {
 build_package bundler pkg pixie_auth_bg.js
 build_package web pkg-web pixie_auth.js
 
-if [ $package_only = 0 ] && [ -f www/webpack.config.cjs ]; then
+if [ $package_only = 0 ] && [ -f webpack.config.js ]; then
   # The demo bundles pkg/ (its built contents count, not its inputs) and the www/ sources.
-  demo_inputs=$(hash_text "$(EXCLUDE='www/dist/*' hash_files www pkg package-lock.json scripts/build.sh) $(node --version)")
+  demo_inputs=$(hash_text "$(EXCLUDE='www/dist/*' hash_files www pkg webpack.config.js package-lock.json \
+    scripts/build.sh) $(node --version)")
   if fresh www/dist "$demo_inputs"; then
     say "webpack -> www/dist/: up to date, skipped"
   else
     say "webpack -> www/dist/"
-    npx --no-install webpack --config www/webpack.config.cjs --mode production >/dev/null
+    npx --no-install webpack --config webpack.config.js --mode production >/dev/null
     stamp www/dist "$demo_inputs"
   fi
 fi

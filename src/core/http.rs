@@ -81,6 +81,15 @@ impl HttpRequest {
         }
     }
 
+    /// Whether the request may follow an HTTP redirect: only when it carries no secret (no
+    /// body, no `Authorization` header: discovery and the JWK Set). A request carrying the
+    /// code, the verifier, a refresh token or a bearer token is sent with fetch's
+    /// `redirect: "error"`: a 307 or 308 would re-send it, body and all, to wherever the
+    /// `Location` points.
+    pub fn follows_redirects(&self) -> bool {
+        self.body.is_none() && self.header("authorization").is_none()
+    }
+
     /// The value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
