@@ -10,9 +10,10 @@ use super::{js_error_name, window};
 use crate::core::Error;
 use crate::core::{AccessToken, ApiResponse, HttpRequest, HttpResponse};
 
-/// Response headers the core reads. Cross-origin, `Date` is readable only when the server
-/// lists it in `Access-Control-Expose-Headers`.
-const READ_HEADERS: [&str; 3] = ["date", "retry-after", "content-type"];
+/// Response headers the core reads. Cross-origin, `Date` and `Retry-After` are readable only
+/// when the server lists them in `Access-Control-Expose-Headers` (`Content-Type` and
+/// `Cache-Control` always are).
+const READ_HEADERS: [&str; 4] = ["date", "retry-after", "content-type", "cache-control"];
 
 /// Sends the request without cookies and without the HTTP cache, refusing redirects for a
 /// request that carries a secret ([`HttpRequest::follows_redirects`]). Any failure to get a
