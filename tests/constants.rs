@@ -144,6 +144,43 @@ fn error_codes() {
     );
 }
 
+/// The code lists the READMEs print (the workspace's and the npm package's, each after "The
+/// codes:" up to the paragraph's end) name every code of the crate, once, and nothing else.
+#[test]
+fn readme_error_code_lists() {
+    let crate_set: BTreeSet<&str> = Error::CODES.iter().copied().collect();
+    for (file, text) in [
+        ("README.md", include_str!("../README.md")),
+        ("npm/README.md", include_str!("../npm/README.md")),
+    ] {
+        let start = text
+            .find("The codes:")
+            .unwrap_or_else(|| panic!("{file} has no \"The codes:\" list"));
+        let list = &text[start..];
+        let list = &list[..list.find("\n\n").unwrap_or(list.len())];
+        let listed: Vec<&str> = list.split('`').skip(1).step_by(2).collect();
+        let listed_set: BTreeSet<&str> = listed.iter().copied().collect();
+        assert_eq!(listed_set.len(), listed.len(), "{file}: a code listed twice");
+        let missing: Vec<_> = crate_set.difference(&listed_set).collect();
+        let unknown: Vec<_> = listed_set.difference(&crate_set).collect();
+        assert!(
+            missing.is_empty() && unknown.is_empty(),
+            "{file}: missing {missing:?}, not a code of the crate {unknown:?}"
+        );
+    }
+}
+
+/// The npm package's README names every event (in its API tour), and no other.
+#[test]
+fn package_readme_event_list() {
+    let text = include_str!("../npm/README.md");
+    let start = text.find("// Events: ").expect("the API tour lists the events");
+    let line = &text[start + "// Events: ".len()..];
+    let line = &line[..line.find('\n').unwrap()];
+    let listed: Vec<&str> = line.trim_end_matches('.').split(", ").collect();
+    assert_eq!(listed, EVENT_NAMES);
+}
+
 /// Every entry of the file is one of those checked above: a value added without a check here
 /// would be a second source again.
 #[test]
