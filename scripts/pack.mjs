@@ -8,8 +8,8 @@
 //                          and browsers resolve `new URL(..., import.meta.url)` and top-level
 //                          await with no configuration; the --target bundler glue would need an
 //                          ESM-integration plugin in Vite 7 and experiments.asyncWebAssembly in
-//                          webpack before 5.113, and a second copy of the glue breaks it under
-//                          Vite's dev pre-bundling. Exports: exactly the --target bundler API
+//                          older webpack 5 releases, and a second copy of the glue breaks it
+//                          under Vite's dev pre-bundling (README.md, "Use it in your app"). Exports: exactly the --target bundler API
 //                          (pkg/pixie_auth.js), whose .d.ts is index.d.ts.
 //   web.js, web.d.ts       "pixie-auth/web": pkg-web/ (--target web) as is: `await init()` first
 //   pixie_auth_bg.wasm     the one .wasm both load (the two targets' .wasm are the same bytes)

@@ -1,15 +1,15 @@
 // The package's TypeScript declarations, as a TypeScript user meets them: a new app with the
 // packed tarball installed, `tsc --strict --noEmit` with no lib beyond ES2020 + DOM and no
-// skipLibCheck. The README's main.js and its API tour (api.js), pasted into .ts files, compile;
-// so do both entries and their named types; and a file of deliberate mistakes fails with
-// exactly the diagnostics its comments name.
+// skipLibCheck. The package README's main.js and API tour (api.js) and the workspace README's
+// app.js, pasted into .ts files, compile; so do both entries and their named types; and a file
+// of deliberate mistakes fails with exactly the diagnostics its comments name.
 
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { block, makeApp, README_PROVIDER, REPO, run } from './lib/apps.mjs';
+import { block, makeApp, REPO, run } from './lib/apps.mjs';
 
 const FIXTURES = path.join(REPO, 'tests/package/fixtures');
 const STRICT = {
@@ -33,6 +33,7 @@ before(async () => {
   app = await makeApp('types', [['typescript', 'typescript']]);
   await app.write('main.ts', block(app.readme, '// main.js'));
   await app.write('api.ts', block(app.readme, '// api.js'));
+  await app.write('app.ts', block(await readFile(path.join(REPO, 'README.md'), 'utf8'), '// app.js (JavaScript, or TypeScript under --strict as it is)'));
   await app.write('entries.ts', await readFile(path.join(FIXTURES, 'entries.ts'), 'utf8'));
   await app.write('wrong.ts', await readFile(path.join(FIXTURES, 'wrong.ts'), 'utf8'));
 });
@@ -59,16 +60,12 @@ async function tsc(files, resolution) {
 const show = (diagnostics) => diagnostics.map((d) => `${d.file}(${d.line}): ${d.code}: ${d.text}`).join('\n');
 
 for (const resolution of Object.keys(RESOLUTIONS)) {
-  test(`tsc --strict (lib ES2020 + DOM, moduleResolution ${resolution}): the README's main.js and API tour, both entries, the named types`, { timeout: 60_000 }, async () => {
-    const { code, diagnostics } = await tsc(['main.ts', 'api.ts', 'entries.ts'], resolution);
+  test(`tsc --strict (lib ES2020 + DOM, moduleResolution ${resolution}): the READMEs' code, both entries, the named types`, { timeout: 60_000 }, async () => {
+    const { code, diagnostics } = await tsc(['main.ts', 'api.ts', 'app.ts', 'entries.ts'], resolution);
     assert.deepEqual(diagnostics, [], `tsc reported:\n${show(diagnostics)}`);
     assert.equal(code, 0);
   });
 }
-
-test('the README example is the local provider one the other tests run', () => {
-  assert.ok(block(app.readme, '// main.js').includes(README_PROVIDER));
-});
 
 test('tsc --strict fails on each deliberate mistake, with the diagnostic its comment names, and on nothing else', { timeout: 60_000 }, async () => {
   const source = await readFile(path.join(FIXTURES, 'wrong.ts'), 'utf8');
