@@ -160,7 +160,11 @@ fn readme_error_code_lists() {
         let list = &list[..list.find("\n\n").unwrap_or(list.len())];
         let listed: Vec<&str> = list.split('`').skip(1).step_by(2).collect();
         let listed_set: BTreeSet<&str> = listed.iter().copied().collect();
-        assert_eq!(listed_set.len(), listed.len(), "{file}: a code listed twice");
+        assert_eq!(
+            listed_set.len(),
+            listed.len(),
+            "{file}: a code listed twice"
+        );
         let missing: Vec<_> = crate_set.difference(&listed_set).collect();
         let unknown: Vec<_> = listed_set.difference(&crate_set).collect();
         assert!(
@@ -174,7 +178,9 @@ fn readme_error_code_lists() {
 #[test]
 fn package_readme_event_list() {
     let text = include_str!("../npm/README.md");
-    let start = text.find("// Events: ").expect("the API tour lists the events");
+    let start = text
+        .find("// Events: ")
+        .expect("the API tour lists the events");
     let line = &text[start + "// Events: ".len()..];
     let line = &line[..line.find('\n').unwrap()];
     let listed: Vec<&str> = line.trim_end_matches('.').split(", ").collect();
