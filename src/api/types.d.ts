@@ -337,8 +337,9 @@ export type PixieErrorCode =
   | "refresh_failed" | "no_refresh_token" | "revocation_failed";
 
 /**
- * Whether `e` is a pixie-auth error: an object named "PixieAuthError" whose `code` is one of
- * PixieErrorCode. In a `catch (e)` (where `e` is `unknown` under `--strict`) it narrows `e`:
+ * Whether `e` is a pixie-auth error: an object named "PixieAuthError" with a string `code`
+ * (one of PixieErrorCode). In a `catch (e)` (where `e` is `unknown` under `--strict`) it
+ * narrows `e`:
  *
  *     } catch (e) {
  *       if (isPixieAuthError(e) && e.code === "login_required") showLogin();
