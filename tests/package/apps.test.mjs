@@ -10,8 +10,8 @@
 //   import map   the README's page mapping "pixie-auth" to the copied index.js, main.js unchanged
 //
 // Every app has an origin of its own, registered at the provider as a redirect URI (and so as a
-// CORS origin) before it starts: the static hosts listen first, the dev servers get ports that
-// were free a moment before (and --strictPort).
+// CORS origin) before it starts: the static hosts listen first, and the dev servers' ports are
+// held until Vite binds them (--strictPort).
 
 import assert from 'node:assert/strict';
 import { cp } from 'node:fs/promises';
@@ -19,7 +19,7 @@ import { after, test } from 'node:test';
 
 import { newContext, Tab, useStack } from '../e2e/harness.mjs';
 import {
-  block, blockWith, freePort, mainJs, makeApp, run, startSite, startViteDev,
+  block, blockWith, mainJs, makeApp, reservePort, run, startSite, startViteDev,
 } from './lib/apps.mjs';
 
 const APP_TIMEOUT = 120_000;
@@ -31,12 +31,12 @@ const sites = {
   scriptTag: await startSite(),
   importMap: await startSite(),
 };
-const devPorts = { vite8: await freePort(), vite7: await freePort() };
-after(() => Promise.all(Object.values(sites).map((s) => s.close())));
+const devPorts = { vite8: await reservePort(), vite7: await reservePort() };
+after(() => Promise.all([...Object.values(sites).map((s) => s.close()), ...Object.values(devPorts).map((p) => p.release())]));
 
 const origins = [
   ...Object.values(sites).map((s) => s.origin),
-  ...Object.values(devPorts).map((port) => `http://127.0.0.1:${port}`),
+  ...Object.values(devPorts).map((p) => p.origin),
 ];
 const stack = useStack({ appRedirectUris: origins.map((origin) => `${origin}/`) });
 

@@ -15,8 +15,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { WAIT } from '../../e2e/harness.mjs';
-
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** The bound of one build or install (a cold Vite or webpack build takes a few seconds). */
@@ -167,26 +165,37 @@ export async function startSite() {
 }
 
 /**
- * A port that was free a moment ago, for a server that binds by itself (Vite's dev server,
- * started with --strictPort so that a port taken meanwhile fails loudly).
+ * A free port held (by a listening socket) until release(), for a server that binds by itself
+ * (Vite's dev server): held, nothing else started meanwhile (the provider, another app) can
+ * take it; startViteDev releases it just before Vite binds it with --strictPort, so that a
+ * port taken in that moment fails loudly.
  */
-export async function freePort() {
-  const probe = net.createServer();
+export async function reservePort() {
+  const holder = net.createServer();
   await new Promise((resolve, reject) => {
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', resolve);
+    holder.once('error', reject);
+    holder.listen(0, '127.0.0.1', resolve);
   });
-  const { port } = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
+  const { port } = holder.address();
+  let released;
+  return {
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    release() {
+      released ??= new Promise((resolve) => holder.close(() => resolve()));
+      return released;
+    },
+  };
 }
 
 /**
- * `vite` (the dev server) in `app` on 127.0.0.1:`port`, as `npx vite --port <port>` would run
- * it; resolves once it listens. Returns { origin, output(), close() }; close() stops the process
- * it started (SIGTERM, then SIGKILL after 5 s).
+ * `vite` (the dev server) in `app` on 127.0.0.1 and the `reserved` port (reservePort()), as
+ * `npx vite --port <port>` would run it; resolves once it listens. Returns { origin, output(),
+ * close() }; close() stops the process it started (SIGTERM, then SIGKILL after 5 s).
  */
-export async function startViteDev(app, port) {
+export async function startViteDev(app, reserved) {
+  const { port } = reserved;
+  await reserved.release();
   const child = spawn(process.execPath, [app.path('node_modules/vite/bin/vite.js'), '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
     cwd: app.dir, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -214,5 +223,3 @@ export async function startViteDev(app, port) {
     },
   };
 }
-
-export { WAIT };
