@@ -88,15 +88,19 @@ export async function bundleOidcClientTs(outDir) {
   return outfile;
 }
 
+/** Width of the label column of the size tables. */
+export const LABEL = 64;
+
 /** 12,345 */
 export const n = (x) => x.toLocaleString('en-US');
 
-function row(label, s) {
-  return `${label.padEnd(58)} ${n(s.raw).padStart(9)} B ${n(s.gzip).padStart(9)} B ${n(s.brotli).padStart(9)} B`;
+/** One size table row. */
+export function row(label, s) {
+  return `${label.padEnd(LABEL)} ${n(s.raw).padStart(9)} B ${n(s.gzip).padStart(9)} B ${n(s.brotli).padStart(9)} B`;
 }
 
 export function header() {
-  return `${'file'.padEnd(58)} ${'raw'.padStart(11)} ${'gzip -9'.padStart(11)} ${'brotli -q 11'.padStart(11)}`;
+  return `${'file'.padEnd(LABEL)} ${'raw'.padStart(11)} ${'gzip -9'.padStart(11)} ${'brotli -q 11'.padStart(11)}`;
 }
 
 /** The `npm run size` printout (lines). */
