@@ -223,13 +223,13 @@ console.log(`(gzip -9: GNU gzip -9c FILE; brotli: ${BROTLI_TOOL})`);
 
 // How the files were served, and the requests of each load (last run).
 console.log('');
-console.log('served by the devserver (as the browser saw them):');
+console.log('served by the devserver (as the browser saw them, last run\'s page-ready load):');
 const last = (k) => samples[k].at(-1);
 for (const lib of LIBS) {
   for (const file of lib.files) {
     const s = served.get(file);
     const entry = last(lib.key).ready.resources.find((e) => new URL(e.name).pathname === file);
-    const wire = entry ? `${n(entry.encoded)} B body on the wire, ${n(entry.decoded)} B decoded` : 'no resource timing entry';
+    const wire = entry ? `${n(entry.transfer)} B transferred (0: from the cache), body ${n(entry.encoded)} B as sent, ${n(entry.decoded)} B decoded` : 'no resource timing entry';
     const compressed = s && s.encoding !== 'none' ? `compressed (${s.encoding})` : 'not compressed';
     console.log(`  ${file.padEnd(34)} ${compressed}; Cache-Control: ${s?.cacheControl ?? '?'}; ${wire}`);
   }
