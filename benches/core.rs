@@ -5,13 +5,13 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use pixie_auth::core::authorize::{authorization_url, LoginOptions, PendingLogin};
-use pixie_auth::core::callback::{clean_callback_url, parse_callback, validate_callback};
-use pixie_auth::core::config::RawConfig;
-use pixie_auth::core::http::HttpResponse;
-use pixie_auth::core::pkce::CodeChallenge;
-use pixie_auth::core::secret::{CodeVerifier, Nonce, State};
-use pixie_auth::core::token::process_token_response;
+use pixie_auth::core::process_token_response;
+use pixie_auth::core::CodeChallenge;
+use pixie_auth::core::HttpResponse;
+use pixie_auth::core::RawConfig;
+use pixie_auth::core::{authorization_url, LoginOptions, PendingLogin};
+use pixie_auth::core::{clean_callback_url, parse_callback, validate_callback};
+use pixie_auth::core::{CodeVerifier, Nonce, State};
 use url::Url;
 
 fn bench(name: &str, iterations: u32, mut f: impl FnMut()) {
@@ -102,6 +102,6 @@ fn main() {
         );
     });
     bench("stored session parse", 200_000, || {
-        black_box(serde_json::from_str::<pixie_auth::core::session::Session>(stored).unwrap());
+        black_box(pixie_auth::core::Session::from_json(stored).unwrap());
     });
 }

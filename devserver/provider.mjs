@@ -85,6 +85,7 @@ export function accountClaims(login) {
 
 /**
  * Builds the oidc-provider instance. Call it after both servers listen, with the real ports.
+ * `configure(configuration)`, when given, may change the configuration before the provider is made.
  *
  * @returns {{ provider: Provider, store: ExpiringStore, routes: Record<string,string> }}
  */
@@ -98,6 +99,7 @@ export function createProvider({
   idTokenTtl,
   refreshTokenTtl,
   cookieSuffix,
+  configure,
 }) {
   const store = new ExpiringStore();
   const longLived = Math.max(14 * 24 * 60 * 60, refreshTokenTtl);
@@ -218,6 +220,9 @@ export function createProvider({
       // authorization_response_iss_parameter_supported: true.
     },
   };
+
+  // Hook for guest.mjs (issue 12): adds the confidential guest client and client_credentials.
+  configure?.(configuration);
 
   const provider = new Provider(issuer, configuration);
   return { provider, store, routes };

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { guestChecks } from './selftest-guest.mjs';
 import { startDevServer } from './server.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -567,6 +568,9 @@ async function main() {
       }
     }
   });
+
+  // Issue 12: guest tokens (selftest-guest.mjs).
+  await guestChecks({ section, check, f, start, sleep, withTimeout, verifyJwt, signIn, HERE });
 
   if (process.argv.includes('--no-browser') || !existsSync(CHROMIUM)) {
     console.log(`\n# browser flow: skipped (${existsSync(CHROMIUM) ? '--no-browser' : `${CHROMIUM} not installed`})`);

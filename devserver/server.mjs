@@ -17,6 +17,7 @@ import {
   resetStats,
   sendJson,
 } from './api.mjs';
+import { createGuestServices, guestEnvOptions } from './guest.mjs';
 import { createProvider } from './provider.mjs';
 import { createStaticHandler, resolveMounts } from './static.mjs';
 
@@ -29,6 +30,19 @@ const HOST = '127.0.0.1';
  * Genesys Messenger hand-off page (www/plain/messenger.html).
  */
 export const DEFAULT_REDIRECT_PATHS = Object.freeze(['/', '/plain/', '/plain/messenger.html']);
+
+/**
+ * The defaults of startDevServer()'s options that clients and tests see: the ports, the token
+ * lifetimes (seconds) and the public client's id. Tests import these rather than repeat them.
+ */
+export const DEFAULTS = Object.freeze({
+  opPort: 9000,
+  demoPort: 8080,
+  accessTokenTtl: 600,
+  idTokenTtl: 600,
+  refreshTokenTtl: 86400,
+  clientId: 'pixie-demo',
+});
 
 export const DEFAULT_STATIC_ROOTS = Object.freeze({
   '/': 'www/dist',
@@ -109,6 +123,9 @@ function port(value, name) {
  * @param {string[]} [options.genesysScopes] the scopes the demo requests from Genesys Cloud
  *   (default in the demo: users:readonly); they must be a subset of the OAuth client's.
  * @param {false|((line: string) => void)} [options.log=false] request/event logger.
+ * @param {number} [options.guestPort=9100] guest tokens (issue 12): the reference proxy's port (0 when opPort is 0), and
+ *   guestTokenLifetime, guestClientTokenTtl, guestRateLimit, guestRateWindow, guestClientSecret:
+ *   see guest.mjs / README.md "Guest tokens". The result's `guest` has their URLs and controls.
  * @returns {Promise<{
  *   issuer: string, demoOrigin: string, opPort: number, demoPort: number,
  *   clientId: string, redirectUris: string[], endpoints: Record<string,string>,
@@ -122,14 +139,14 @@ function port(value, name) {
  */
 export async function startDevServer(options = {}) {
   const o = {
-    opPort: port(options.opPort ?? 9000, 'opPort'),
-    demoPort: port(options.demoPort ?? 8080, 'demoPort'),
+    opPort: port(options.opPort ?? DEFAULTS.opPort, 'opPort'),
+    demoPort: port(options.demoPort ?? DEFAULTS.demoPort, 'demoPort'),
     genesysPaths: Boolean(options.genesysPaths),
-    accessTokenTtl: seconds(options.accessTokenTtl ?? 600, 'accessTokenTtl'),
-    idTokenTtl: seconds(options.idTokenTtl ?? 600, 'idTokenTtl'),
-    refreshTokenTtl: seconds(options.refreshTokenTtl ?? 86400, 'refreshTokenTtl'),
+    accessTokenTtl: seconds(options.accessTokenTtl ?? DEFAULTS.accessTokenTtl, 'accessTokenTtl'),
+    idTokenTtl: seconds(options.idTokenTtl ?? DEFAULTS.idTokenTtl, 'idTokenTtl'),
+    refreshTokenTtl: seconds(options.refreshTokenTtl ?? DEFAULTS.refreshTokenTtl, 'refreshTokenTtl'),
     testControls: Boolean(options.testControls),
-    clientId: options.clientId || 'pixie-demo',
+    clientId: options.clientId || DEFAULTS.clientId,
     staticRoots: options.staticRoots ?? DEFAULT_STATIC_ROOTS,
     extraRedirectPaths: options.extraRedirectPaths ?? [],
     rootDir: options.rootDir ?? REPO_ROOT,
@@ -139,6 +156,7 @@ export async function startDevServer(options = {}) {
     log: typeof options.log === 'function' ? options.log : () => {},
   };
   const { log } = o;
+  const guest = createGuestServices(options, { log }); // issue 12, guest.mjs
 
   const stats = emptyStats();
   const injector = createFailureInjector();
@@ -189,6 +207,7 @@ export async function startDevServer(options = {}) {
     }
     const url = new URL(req.url, 'http://127.0.0.1');
 
+    if (await guest.handleOpRequest(req, res, url, o.testControls)) return; // issue 12, guest.mjs
     if (o.testControls && await testControlsHandler(req, res, url)) return;
     if (await apiHandler(req, res, url)) return;
 
@@ -255,6 +274,7 @@ export async function startDevServer(options = {}) {
       idTokenTtl: o.idTokenTtl,
       refreshTokenTtl: o.refreshTokenTtl,
       cookieSuffix: String(opPort),
+      configure: guest.configureProvider, // issue 12, guest.mjs
     }));
   } catch (err) {
     await Promise.all([closeServer(opServer), closeServer(demoServer)]);
@@ -330,8 +350,17 @@ export async function startDevServer(options = {}) {
       revocationEndpoint: endpoints.revocation,
       endSessionEndpoint: endpoints.endSession,
       jwksUri: endpoints.jwks,
+      guest: guest.demoConfig(), // issue 12, guest.mjs
     };
   };
+  // Issue 12 (guest.mjs): the reference guest-token proxy on its own port.
+  try {
+    await guest.start({ provider, issuer, tokenEndpoint: endpoints.token, allowedOrigins });
+  } catch (err) {
+    await Promise.all([closeServer(opServer), closeServer(demoServer), guest.close()]);
+    throw err;
+  }
+
   staticHandler = createStaticHandler({ mounts: resolveMounts(o.staticRoots, o.rootDir), getConfig: () => demoConfig() });
 
   let closing;
@@ -353,8 +382,9 @@ export async function startDevServer(options = {}) {
     reset: () => { injector.reset(); resetStats(stats); },
     revokeAccessTokens,
     provider,
+    guest: guest.api, // issue 12, guest.mjs
     close() {
-      closing ??= Promise.all([closeServer(opServer), closeServer(demoServer)]).then(() => {});
+      closing ??= Promise.all([closeServer(opServer), closeServer(demoServer), guest.close()]).then(() => {});
       return closing;
     },
   };
@@ -376,6 +406,7 @@ export function envOptions(env = process.env) {
     genesysRegion: env.PIXIE_GENESYS_REGION || undefined,
     genesysClientId: env.PIXIE_GENESYS_CLIENT_ID || undefined,
     genesysScopes: env.PIXIE_GENESYS_SCOPES?.split(/[\s,]+/).filter(Boolean),
+    ...guestEnvOptions(env), // issue 12, guest.mjs
   };
 }
 
@@ -400,6 +431,7 @@ async function main() {
     `    token:               ${server.endpoints.token}`,
     `  Demo API:              ${server.endpoints.usersMe}`,
     `  Client:                ${server.clientId} (public, PKCE S256)`,
+    `  Guest token proxy:     ${server.guest.endpoints.guestToken}  (chat stand-in ${server.guest.endpoints.chatMessages})`,
     process.env.PIXIE_TEST_CONTROLS && envOptions().testControls ? `  Test controls:         ${server.issuer}/__test/stats` : null,
     '',
     `Open ${server.demoOrigin}/ in a browser and sign in with any name (any password).`,

@@ -30,8 +30,8 @@ for js in pkg/pixie_auth_bg.js pkg-web/pixie_auth.js; do
     --comments '/@ts-self-types/' -o "$js.min"
   mv "$js.min" "$js"
 done
-if [ "${1:-}" != "--package-only" ] && [ -f www/webpack.config.cjs ]; then
+if [ "${1:-}" != "--package-only" ] && [ -f webpack.config.js ]; then
   say "webpack -> www/dist/"
-  npx --no-install webpack --config www/webpack.config.cjs --mode production >/dev/null
+  npx --no-install webpack --config webpack.config.js --mode production >/dev/null
 fi
 say "done"

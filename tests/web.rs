@@ -6,13 +6,13 @@ use js_sys::Reflect;
 use pixie_auth::api::PkceClient;
 use pixie_auth::browser::storage::SessionStore;
 use pixie_auth::browser::{crypto, fetch, BrowserPlatform};
-use pixie_auth::core::authorize::LoginOptions;
-use pixie_auth::core::client::{Client, Platform};
-use pixie_auth::core::config::RawConfig;
-use pixie_auth::core::error::Error;
-use pixie_auth::core::http::HttpRequest;
-use pixie_auth::core::pkce::CodeChallenge;
-use pixie_auth::core::store::Store;
+use pixie_auth::core::CodeChallenge;
+use pixie_auth::core::HttpRequest;
+use pixie_auth::core::LoginOptions;
+use pixie_auth::core::RawConfig;
+use pixie_auth::core::Store;
+use pixie_auth::core::{Client, Platform};
+use pixie_auth::core::{Error, JsErrorName};
 use url::Url;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -65,7 +65,9 @@ fn code_of(err: &JsValue) -> String {
 }
 
 fn core_client(client_id: &str) -> Client<BrowserPlatform> {
-    let raw: RawConfig = serde_wasm_bindgen::from_value(config(client_id)).unwrap();
+    let text = js_sys::JSON::stringify(&config(client_id)).unwrap();
+    let value = pixie_auth::core::json::parse(&text.as_string().unwrap()).unwrap();
+    let raw = RawConfig::from_json(&value).unwrap();
     let store = SessionStore::open().unwrap();
     Client::new(
         raw.validate().unwrap(),
@@ -162,7 +164,7 @@ async fn stale_pending_login_is_refused() {
         .set_item(key, &pending.to_string())
         .unwrap();
     let cb = Url::parse(&format!("http://127.0.0.1:8080/?code=c&state={state}")).unwrap();
-    let err = client.handle_callback(&cb).await.err().unwrap();
+    let err = client.handle_callback(&cb).await.unwrap_err();
     assert_eq!(err.code(), "pending_login_expired");
     assert!(
         session_storage().get_item(key).unwrap().is_none(),
@@ -256,12 +258,32 @@ async fn call_api_without_a_session_is_login_required() {
 async fn unreachable_server_is_a_network_error() {
     let url = Url::parse("http://127.0.0.1:9/token").unwrap();
     let request = HttpRequest::form_post(&url, &[("grant_type", "x")]);
-    assert_eq!(fetch::send(request).await.unwrap_err(), Error::Network);
+    // fetch rejects with a TypeError: the name is kept (a refusal is not a time-out).
+    let err = fetch::send(request).await.unwrap_err();
+    assert_eq!(err, Error::Network(Some(JsErrorName::TypeError)));
+    let js = pixie_auth::api::to_js_error(&err);
+    assert_eq!(code_of(&js), "network_error");
+    assert_eq!(
+        Reflect::get(&js, &"jsErrorName".into())
+            .unwrap()
+            .as_string()
+            .as_deref(),
+        Some("TypeError")
+    );
+}
+
+/// What a call threw (`unwrap_err()` would need a `Debug` of the value: `PkceClient` has
+/// none, as it reaches the session).
+fn thrown<T>(result: Result<T, JsValue>) -> JsValue {
+    match result {
+        Ok(_) => panic!("expected a thrown error"),
+        Err(e) => e,
+    }
 }
 
 #[wasm_bindgen_test]
 fn invalid_config_throws_a_coded_error() {
-    let err = PkceClient::new(JsValue::from_str("nope")).err().unwrap();
+    let err = thrown(PkceClient::new(JsValue::from_str("nope")));
     assert_eq!(code_of(&err), "invalid_config");
     let cfg = config("t-cfg");
     Reflect::set(
@@ -270,7 +292,7 @@ fn invalid_config_throws_a_coded_error() {
         &"http://as.example/token".into(),
     )
     .unwrap();
-    let err = PkceClient::new(cfg).err().unwrap();
+    let err = thrown(PkceClient::new(cfg));
     assert_eq!(code_of(&err), "invalid_config");
     let message = js_sys::Error::from(err).message().as_string().unwrap();
     assert!(
@@ -282,7 +304,11 @@ fn invalid_config_throws_a_coded_error() {
 #[wasm_bindgen_test]
 async fn blocked_session_storage_falls_back_to_memory() {
     block_session_storage();
-    assert_eq!(SessionStore::open().err(), Some(Error::StorageUnavailable));
+    // The getter throws a SecurityError: its name is kept.
+    assert_eq!(
+        SessionStore::open().err(),
+        Some(Error::StorageUnavailable(Some(JsErrorName::SecurityError)))
+    );
     let client = PkceClient::new(config("t-blocked"));
     restore_session_storage();
     let client = client.unwrap();

@@ -195,7 +195,7 @@ async fn broadcast_channel_round_trip_between_two_objects() {
 async fn check_exclusion<F, Fut>(name: &'static str, take: F)
 where
     F: Fn(&'static str) -> Fut + 'static,
-    Fut: std::future::Future<Output = pixie_auth::core::tabs::LockGuard> + 'static,
+    Fut: std::future::Future<Output = pixie_auth::core::LockGuard> + 'static,
 {
     let take = Rc::new(take);
     let first = take(name).await;

@@ -12,14 +12,14 @@
 #![cfg(target_arch = "wasm32")]
 
 use pixie_auth::browser::BrowserPlatform;
-use pixie_auth::core::b64::{decode_url, encode_url};
-use pixie_auth::core::cache::DocumentCache;
-use pixie_auth::core::client::Platform;
-use pixie_auth::core::error::Error;
-use pixie_auth::core::id_token::{verify_id_token, IdTokenCheck};
-use pixie_auth::core::jwks::Jwk;
-use pixie_auth::core::jwt::{parse_compact, JwsAlg};
-use pixie_auth::core::secret::{IdToken, Nonce};
+use pixie_auth::core::DocumentCache;
+use pixie_auth::core::Error;
+use pixie_auth::core::Jwk;
+use pixie_auth::core::Platform;
+use pixie_auth::core::{decode_url, encode_url};
+use pixie_auth::core::{parse_compact, JwsAlg};
+use pixie_auth::core::{verify_id_token, IdTokenCheck};
+use pixie_auth::core::{IdToken, Nonce};
 use serde_json::{json, Value};
 use url::Url;
 use wasm_bindgen_test::*;
@@ -47,7 +47,8 @@ fn fixtures() -> Vec<Fixture> {
         .map(|f| Fixture {
             alg: JwsAlg::from_name(f["alg"].as_str().unwrap()).unwrap(),
             jwk_json: f["jwk"].clone(),
-            jwk: Jwk::from_json(&f["jwk"]).unwrap(),
+            jwk: Jwk::from_json(&pixie_auth::core::json::parse(&f["jwk"].to_string()).unwrap())
+                .unwrap(),
             token: f["token"].as_str().unwrap().to_string(),
         })
         .collect()

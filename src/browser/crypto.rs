@@ -7,9 +7,9 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, SubtleCrypto};
 
 use super::window;
-use crate::core::error::{Error, JwksError};
-use crate::core::jwks::Jwk;
-use crate::core::jwt::{AlgFamily, JwsAlg};
+use crate::core::Jwk;
+use crate::core::{AlgFamily, JwsAlg};
+use crate::core::{Error, JwksError};
 
 fn crypto() -> Result<web_sys::Crypto, Error> {
     window()?

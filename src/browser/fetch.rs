@@ -4,16 +4,16 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestCache, RequestCredentials, RequestInit, Response};
 
-use super::window;
-use crate::core::error::Error;
-use crate::core::http::{HttpRequest, HttpResponse};
+use super::{js_error_name, window};
+use crate::core::Error;
+use crate::core::{AccessToken, ApiResponse, HttpRequest, HttpResponse};
 
 /// Response headers the core reads. Cross-origin, `Date` is readable only when the server
 /// lists it in `Access-Control-Expose-Headers`.
 const READ_HEADERS: [&str; 3] = ["date", "retry-after", "content-type"];
 
 /// Sends the request without cookies and without the HTTP cache. Any failure to get a
-/// response (offline, DNS, CORS refusal) is [`Error::Network`].
+/// response (offline, DNS, CORS refusal) is [`Error::Network`], with the exception's name.
 pub async fn send(request: HttpRequest) -> Result<HttpResponse, Error> {
     let headers = Headers::new().map_err(|_| Error::Platform("Headers"))?;
     for (name, value) in &request.headers {
@@ -29,7 +29,7 @@ pub async fn send(request: HttpRequest) -> Result<HttpResponse, Error> {
     if let Some(body) = &request.body {
         init.set_body(&body.into());
     }
-    let req = Request::new_with_str_and_init(&request.url, &init).map_err(|_| Error::Network)?;
+    let req = Request::new_with_str_and_init(&request.url, &init).map_err(|e| network(&e))?;
     let response = fetch_request(&req).await?;
     let mut out = HttpResponse {
         status: response.status(),
@@ -40,19 +40,54 @@ pub async fn send(request: HttpRequest) -> Result<HttpResponse, Error> {
             out.headers.push((name.to_string(), v));
         }
     }
-    let text = response.text().map_err(|_| Error::Network)?;
+    let text = response.text().map_err(|e| network(&e))?;
     out.body = JsFuture::from(text)
         .await
-        .map_err(|_| Error::Network)?
+        .map_err(|e| network(&e))?
         .as_string()
         .unwrap_or_default();
     Ok(out)
+}
+
+/// A failure to get a response, with the name of the exception behind it.
+fn network(thrown: &wasm_bindgen::JsValue) -> Error {
+    Error::Network(js_error_name(thrown))
 }
 
 /// `window.fetch(request)`, with a rejection mapped to [`Error::Network`].
 pub async fn fetch_request(request: &Request) -> Result<Response, Error> {
     let value = JsFuture::from(window()?.fetch_with_request(request))
         .await
-        .map_err(|_| Error::Network)?;
-    value.dyn_into::<Response>().map_err(|_| Error::Network)
+        .map_err(|e| network(&e))?;
+    value
+        .dyn_into::<Response>()
+        .map_err(|_| Error::Network(None))
+}
+
+impl ApiResponse for Response {
+    fn status(&self) -> u16 {
+        Response::status(self)
+    }
+}
+
+/// The send function of [`crate::core::Client::call_api`] for the app's `request`: the first
+/// call sends it with the given access token as its bearer; the second (after a 401) sends a
+/// copy made before the first send, so its body goes again. Fails only when the request
+/// cannot be copied (its body was already read).
+pub fn bearer_sender(
+    request: Request,
+) -> Result<impl AsyncFnMut(&AccessToken) -> Result<Response, Error>, wasm_bindgen::JsValue> {
+    let mut unsent = [Some(request.clone()?), Some(request)];
+    Ok(async move |token: &AccessToken| {
+        let request = unsent
+            .iter_mut()
+            .rev()
+            .find_map(Option::take)
+            .ok_or(Error::Platform("callApi sends a request at most twice"))?;
+        request
+            .headers()
+            .set("Authorization", &token.bearer_header())
+            .map_err(|_| Error::Platform("Headers.set"))?;
+        fetch_request(&request).await
+    })
 }

@@ -11,12 +11,17 @@ pub mod timers;
 
 use std::rc::Rc;
 
-use crate::core::client::Platform;
-use crate::core::error::Error;
-use crate::core::http::{HttpRequest, HttpResponse};
-use crate::core::jwks::Jwk;
-use crate::core::jwt::JwsAlg;
-use crate::core::tabs::LockGuard;
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+use wasm_bindgen::JsValue;
+
+use crate::core::json::Value;
+use crate::core::Jwk;
+use crate::core::JwsAlg;
+use crate::core::LockGuard;
+use crate::core::Platform;
+use crate::core::{Error, JsErrorName};
+use crate::core::{HttpRequest, HttpResponse};
 
 /// The browser [`Platform`]: WebCrypto (random, digest, signature verification), `fetch`,
 /// `Date.now()`, `setTimeout`, Web Locks and this client's BroadcastChannel (none where
@@ -80,4 +85,56 @@ pub fn window() -> Result<web_sys::Window, Error> {
     web_sys::window().ok_or(Error::Platform(
         "no window: pixie-auth runs in a browser page",
     ))
+}
+
+/// The name of a thrown JavaScript value (`TypeError`, a `DOMException`'s name...), kept in
+/// the typed error so a CORS refusal is told from a time-out. `None` for a value that is not
+/// an exception; never its message.
+pub fn js_error_name(thrown: &JsValue) -> Option<JsErrorName> {
+    let name = js_sys::Reflect::get(thrown, &"name".into())
+        .ok()?
+        .as_string()?;
+    Some(JsErrorName::from_name(&name))
+}
+
+/// A JS value from a JSON value the core built (events, summaries, results), through
+/// serde-wasm-bindgen: one `Serialize` impl, so its machinery exists once in the .wasm.
+/// Objects become plain objects. The core builds only integer numbers; claims, whose numbers
+/// may have fractions, are handed over with `JSON.parse` of their text instead.
+pub fn json_to_js(value: &Value) -> Result<JsValue, Error> {
+    let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+    AsJs(value)
+        .serialize(&serializer)
+        .map_err(|_| Error::Platform("serialize"))
+}
+
+struct AsJs<'a>(&'a Value);
+
+impl Serialize for AsJs<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Null => s.serialize_unit(),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) => s.serialize_u64(u),
+                (None, Some(i)) => s.serialize_i64(i),
+                (None, None) => s.serialize_str(n.as_str()),
+            },
+            Value::String(text) => s.serialize_str(text),
+            Value::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&AsJs(item))?;
+                }
+                seq.end()
+            }
+            Value::Object(members) => {
+                let mut map = s.serialize_map(Some(members.len()))?;
+                for (k, v) in members {
+                    map.serialize_entry(k, &AsJs(v))?;
+                }
+                map.end()
+            }
+        }
+    }
 }

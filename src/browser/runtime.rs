@@ -10,16 +10,14 @@ use js_sys::Function;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 
+use super::storage::Stores;
 use super::tabs::TabChannel;
 use super::timers::Wakeup;
 use super::BrowserPlatform;
-use crate::core::cache::DocumentCache;
-use crate::core::client::{Client, Platform};
-use crate::core::config::Config;
-use crate::core::error::{ConfigError, Error};
-use crate::core::events::{Event, EVENT_NAMES};
-use crate::core::store::Store;
-use crate::core::tabs::channel_name;
+use crate::core::{
+    channel_name, Client, Config, ConfigError, DocumentCache, Error, Event, Platform,
+    StorageFallback, StorageMode, EVENT_NAMES,
+};
 
 /// One client's lifecycle driver. Callbacks hold it weakly: dropping the last strong
 /// reference stops the timer, removes the listeners and closes the channel.
@@ -27,18 +25,22 @@ pub struct Runtime {
     client: Rc<Client<BrowserPlatform>>,
     handlers: RefCell<Vec<(&'static str, Function)>>,
     wakeup: Option<Wakeup>,
+    mode: StorageMode,
 }
 
 impl Runtime {
     /// Makes the client, opens its channel and wake-up, and schedules a first tick on a
     /// microtask (after the caller's synchronous code, so handlers registered right after
     /// construction see the first events).
-    pub fn start(
-        config: Config,
-        sessions: Box<dyn Store>,
-        pending: Box<dyn Store>,
-        documents: Rc<DocumentCache>,
-    ) -> Rc<Self> {
+    ///
+    /// Where sessionStorage was asked for but is blocked ([`StorageMode::MemoryFallback`]),
+    /// a `storageFallback` event is queued for the app.
+    pub fn start(config: Config, stores: Stores, documents: Rc<DocumentCache>) -> Rc<Self> {
+        let Stores {
+            sessions,
+            pending,
+            mode,
+        } = stores;
         let runtime = Rc::new_cyclic(|weak: &Weak<Runtime>| {
             let w = weak.clone();
             let channel = TabChannel::open(&channel_name(&config.client_id), move |text| {
@@ -63,10 +65,24 @@ impl Runtime {
                 ),
                 handlers: RefCell::new(Vec::new()),
                 wakeup,
+                mode,
             }
         });
+        if mode == StorageMode::MemoryFallback {
+            runtime
+                .client
+                .push_event(Event::StorageFallback(StorageFallback {
+                    requested: "session",
+                    actual: "memory",
+                }));
+        }
         spawn_local(runtime.clone().tick());
         runtime
+    }
+
+    /// Where the client keeps its session.
+    pub fn storage_mode(&self) -> StorageMode {
+        self.mode
     }
 
     /// The client.
@@ -93,8 +109,7 @@ impl Runtime {
 
     fn dispatch(&self, event: &Event) {
         let name = event.name();
-        let serializer = serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
-        let Ok(payload) = serde::Serialize::serialize(event, &serializer) else {
+        let Ok(payload) = super::json_to_js(&event.payload()) else {
             return;
         };
         // A snapshot: a handler may call on() or off().
@@ -107,7 +122,9 @@ impl Runtime {
             .collect();
         for handler in handlers {
             if let Err(e) = handler.call1(&JsValue::NULL, &payload) {
-                let msg = format!("pixie-auth: a \"{name}\" event handler threw");
+                let mut msg = String::from("pixie-auth: a \"");
+                msg.push_str(name);
+                msg.push_str("\" event handler threw");
                 web_sys::console::error_2(&msg.into(), &e);
             }
         }
@@ -151,11 +168,13 @@ fn event_name(name: &str) -> Result<&'static str, Error> {
         .ok_or_else(|| {
             ConfigError::Invalid {
                 field: "event",
-                reason: format!(
-                    "{:?} is not an event; use one of {}",
-                    crate::core::error::sanitize(name, 32),
-                    EVENT_NAMES.join(", ")
-                ),
+                reason: {
+                    let mut reason = String::from("\"");
+                    reason.push_str(&crate::core::sanitize(name, 32));
+                    reason.push_str("\" is not an event; use one of ");
+                    reason.push_str(&EVENT_NAMES.join(", "));
+                    reason
+                },
             }
             .into()
         })

@@ -13,8 +13,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{BroadcastChannel, MessageEvent};
 
 use super::window;
-use crate::core::error::Error;
-use crate::core::tabs::LockGuard;
+use crate::core::Error;
+use crate::core::LockGuard;
 
 thread_local! {
     static WARNED: Cell<bool> = const { Cell::new(false) };
@@ -29,9 +29,11 @@ pub fn warn_degraded(what: &str) -> bool {
     if WARNED.with(|w| w.replace(true)) {
         return false;
     }
-    let message = format!(
-        "pixie-auth: {what} is unavailable in this browser; tabs sharing a session are not \
-         coordinated (each tab refreshes on its own, logout does not reach the others)"
+    let mut message = String::from("pixie-auth: ");
+    message.push_str(what);
+    message.push_str(
+        " is unavailable in this browser; tabs sharing a session are not coordinated (each \
+         tab refreshes on its own, logout does not reach the others)",
     );
     web_sys::console::warn_1(&message.into());
     true
@@ -52,7 +54,7 @@ fn deferred() -> (Promise, Function, Function) {
     (promise, resolve, reject)
 }
 
-/// This client's BroadcastChannel. Messages are JSON text ([`crate::core::tabs::TabMessage`]).
+/// This client's BroadcastChannel. Messages are JSON text ([`crate::core::TabMessage`]).
 /// A channel object does not receive its own messages. Dropping it closes the channel.
 pub struct TabChannel {
     channel: BroadcastChannel,

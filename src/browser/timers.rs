@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::window;
-use crate::core::error::Error;
+use crate::core::Error;
 
 /// The longest the wake-up timer is set for: a due time is compared with the clock at least
 /// this often while something is scheduled.

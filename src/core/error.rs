@@ -8,199 +8,86 @@
 
 use core::fmt;
 
-/// Invalid configuration, reported when a client is constructed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+pub use super::oauth::{CallbackError, ConfigError, RevocationError, TokenError};
+pub use super::oidc::{DiscoveryError, IdTokenError, JwksError, UserInfoError};
+
+/// The name of the JavaScript exception behind a browser failure, kept as gloo's `JsError`
+/// keeps it: a `TypeError` from `fetch` (no answer: offline, DNS, a CORS refusal) is not an
+/// `AbortError` or a `TimeoutError`, and a `QuotaExceededError` (storage full) is not a
+/// `SecurityError` (storage blocked). Only a known name is kept, never the exception's message,
+/// which could quote a URL or a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum ConfigError {
-    /// A field is missing or malformed; the text says which and why.
-    Invalid {
-        /// The camelCase name of the configuration field.
-        field: &'static str,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// The Genesys Cloud region is not one we know.
-    UnknownRegion {
-        /// The region as given.
-        given: String,
-    },
+pub enum JsErrorName {
+    /// `fetch` got no answer: offline, DNS, TLS, or a CORS refusal.
+    TypeError,
+    /// The operation was aborted.
+    AbortError,
+    /// The operation timed out.
+    TimeoutError,
+    /// A network error reported as a DOMException.
+    NetworkError,
+    /// The browser forbids it here (blocked storage, insecure context, sandbox).
+    SecurityError,
+    /// Storage is full.
+    QuotaExceededError,
+    /// The user or the browser refused permission.
+    NotAllowedError,
+    /// The browser does not support it (e.g. a key type in WebCrypto).
+    NotSupportedError,
+    /// The object was in the wrong state for the call.
+    InvalidStateError,
+    /// WebCrypto refused the data (e.g. a malformed key).
+    DataError,
+    /// WebCrypto's operation failed.
+    OperationError,
+    /// Any other exception.
+    Other,
 }
 
-/// The authorization response (the callback) was refused (RFC 6749 §4.1.2, RFC 9207).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum CallbackError {
-    /// A response parameter appeared more than once (RFC 6749 §3.1).
-    DuplicateParameter(&'static str),
-    /// The URL carries neither a `code` nor an `error`: this is not a callback.
-    NotACallback,
-    /// There is no pending login in this tab: the login was started elsewhere, already
-    /// finished, or the callback was opened twice.
-    MissingPendingLogin,
-    /// The pending login is older than the allowed 10 minutes.
-    PendingLoginExpired,
-    /// `state` is missing or differs from the pending login's (CSRF, RFC 6749 §10.12).
-    StateMismatch,
-    /// `iss` is missing or differs from the expected issuer (mix-up defence, RFC 9207 §2.4).
-    IssuerMismatch,
-    /// The server answered with an error (RFC 6749 §4.1.2.1), e.g. `access_denied`.
-    Authorization {
-        /// The OAuth `error` code.
-        error: String,
-        /// The server's `error_description`, sanitized; never part of the message.
-        description: Option<String>,
-    },
-    /// A success response without a `code`.
-    MissingCode,
-}
+impl JsErrorName {
+    const NAMES: [(&'static str, JsErrorName); 11] = [
+        ("TypeError", JsErrorName::TypeError),
+        ("AbortError", JsErrorName::AbortError),
+        ("TimeoutError", JsErrorName::TimeoutError),
+        ("NetworkError", JsErrorName::NetworkError),
+        ("SecurityError", JsErrorName::SecurityError),
+        ("QuotaExceededError", JsErrorName::QuotaExceededError),
+        ("NotAllowedError", JsErrorName::NotAllowedError),
+        ("NotSupportedError", JsErrorName::NotSupportedError),
+        ("InvalidStateError", JsErrorName::InvalidStateError),
+        ("DataError", JsErrorName::DataError),
+        ("OperationError", JsErrorName::OperationError),
+    ];
 
-/// The token endpoint exchange or refresh failed (RFC 6749 §5).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TokenError {
-    /// The server answered with an OAuth error (RFC 6749 §5.2), e.g. `invalid_grant`.
-    OAuth {
-        /// The OAuth `error` code.
-        error: String,
-        /// The HTTP status.
-        status: u16,
-        /// Seconds from a `Retry-After` header, if any.
-        retry_after: Option<u64>,
-    },
-    /// The server answered with a non-success status and no OAuth error body.
-    HttpStatus {
-        /// The HTTP status.
-        status: u16,
-        /// Seconds from a `Retry-After` header, if any.
-        retry_after: Option<u64>,
-    },
-    /// A success status whose body is not a valid token response (RFC 6749 §5.1).
-    InvalidResponse(&'static str),
-}
-
-impl TokenError {
-    /// Whether retrying later may succeed: 5xx, 429, and `temporarily_unavailable`. Permanent
-    /// errors such as `invalid_grant` or `invalid_client` are never retried.
-    pub fn is_transient(&self) -> bool {
-        match self {
-            TokenError::OAuth { error, status, .. } => {
-                error == "temporarily_unavailable" || *status == 429 || *status >= 500
-            }
-            TokenError::HttpStatus { status, .. } => *status == 429 || *status >= 500,
-            TokenError::InvalidResponse(_) => false,
-        }
+    /// The name an exception's `name` property holds; [`JsErrorName::Other`] for any other.
+    pub fn from_name(name: &str) -> JsErrorName {
+        JsErrorName::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(JsErrorName::Other, |(_, v)| *v)
     }
 
-    /// The server's `Retry-After`, in seconds, when it sent one.
-    pub fn retry_after(&self) -> Option<u64> {
+    /// The exception's name as JavaScript spells it (`"Error"` for [`JsErrorName::Other`]).
+    pub fn as_str(self) -> &'static str {
+        JsErrorName::NAMES
+            .iter()
+            .find(|(_, v)| *v == self)
+            .map_or("Error", |(n, _)| n)
+    }
+
+    /// What the exception means here, in a few words, for error messages.
+    fn meaning(self) -> &'static str {
         match self {
-            TokenError::OAuth { retry_after, .. } | TokenError::HttpStatus { retry_after, .. } => {
-                *retry_after
-            }
-            TokenError::InvalidResponse(_) => None,
+            JsErrorName::TypeError => "no answer: offline, DNS, TLS or a CORS refusal",
+            JsErrorName::AbortError => "aborted",
+            JsErrorName::TimeoutError => "timed out",
+            JsErrorName::SecurityError => "forbidden by the browser here",
+            JsErrorName::QuotaExceededError => "storage is full",
+            JsErrorName::NotAllowedError => "not allowed",
+            _ => "the browser refused",
         }
     }
-}
-
-/// OpenID Provider discovery failed (OpenID Connect Discovery 1.0 §4).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum DiscoveryError {
-    /// The discovery document could not be fetched: a non-200 answer (§4.2).
-    HttpStatus(u16),
-    /// The answer is not a usable OpenID Provider metadata document (§3, §4.2).
-    InvalidDocument(&'static str),
-    /// An endpoint URL in the document is not https (or loopback http), or malformed.
-    InvalidEndpoint {
-        /// The metadata field, e.g. `token_endpoint`.
-        field: &'static str,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// The document's `issuer` is not exactly the configured issuer (§4.3: impersonation).
-    IssuerMismatch,
-    /// `code_challenge_methods_supported` is given and lacks `S256` (RFC 8414 §2, RFC 7636).
-    S256Unsupported,
-}
-
-/// The provider's JWK Set (RFC 7517 §5, OIDC Core §10.1.1) could not be fetched or read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum JwksError {
-    /// The `jwks_uri` answered with a non-200 status.
-    HttpStatus(u16),
-    /// The JWK Set, or the key it selected, is unusable.
-    Invalid(&'static str),
-}
-
-/// The ID token was refused (OIDC Core §3.1.3.7, RFC 7515, RFC 7519, RFC 8725).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum IdTokenError {
-    /// Not a JWS in compact serialization (three base64url parts, JSON header and payload),
-    /// or a required claim is missing or has the wrong type.
-    Malformed(&'static str),
-    /// The `alg` is `none`, an HMAC algorithm (a public client has no shared secret), or one
-    /// we do not implement. Carries the sanitized name.
-    AlgUnsupported(String),
-    /// The header lists `crit` extensions (RFC 7515 §4.1.11); we understand none.
-    CritUnsupported,
-    /// The signature does not verify with the selected key.
-    SignatureInvalid,
-    /// No key in the JWK Set fits the token's `kid` and `alg`, even after refetching it.
-    UnknownKid,
-    /// The token names no `kid` and several keys fit (OIDC Core §10.1 requires a `kid`).
-    KeyAmbiguous,
-    /// `iss` is not exactly the issuer (step 2).
-    IssMismatch,
-    /// `aud` does not contain the client id (step 3).
-    AudMismatch,
-    /// `azp` is missing with several audiences, or is not the client id (steps 4, 5).
-    AzpMismatch,
-    /// `exp` has passed, beyond the clock tolerance (step 9).
-    Expired,
-    /// `iat` is in the future, beyond the clock tolerance (step 10).
-    IatFuture,
-    /// `nbf` is in the future, beyond the clock tolerance (RFC 7519 §4.1.5).
-    NotYetValid,
-    /// `nonce` is missing or differs from the one sent (step 11: replay defence).
-    NonceMismatch,
-    /// `max_age` was requested and `auth_time` is missing or too old (step 13).
-    AuthTimeInvalid,
-    /// An ID token from a refresh names another subject than the login's (OIDC Core §12.2).
-    SubMismatch,
-}
-
-/// The UserInfo request failed (OIDC Core §5.3).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum UserInfoError {
-    /// The UserInfo endpoint answered with a non-success status other than 401.
-    HttpStatus(u16),
-    /// The answer is not a JSON object with a `sub` (§5.3.2), or is a signed/encrypted JWT.
-    Invalid(&'static str),
-    /// The answer's `sub` is not the ID token's (§5.3.2: token substitution).
-    SubMismatch,
-}
-
-/// A token revocation request failed (RFC 7009 §2.2.1).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RevocationError {
-    /// No answer arrived (offline, DNS, CORS refusal).
-    Network,
-    /// The server answered with an OAuth error, e.g. `unsupported_token_type`.
-    OAuth {
-        /// The OAuth `error` code.
-        error: String,
-        /// The HTTP status.
-        status: u16,
-    },
-    /// The server answered with a non-success status and no OAuth error body.
-    HttpStatus {
-        /// The HTTP status.
-        status: u16,
-    },
 }
 
 /// Every error the library reports.
@@ -213,14 +100,16 @@ pub enum Error {
     Callback(CallbackError),
     /// The authorization-code exchange failed; see [`TokenError`].
     TokenExchange(TokenError),
-    /// A request could not be sent or got no answer (offline, DNS, CORS refusal, ...).
-    Network,
+    /// A request could not be sent or got no answer (offline, DNS, CORS refusal, ...), with
+    /// the name of the browser's exception when there was one.
+    Network(Option<JsErrorName>),
     /// There is no valid session (none, expired, or refused by the API): log in again.
     LoginRequired(&'static str),
-    /// Browser storage refused to work and no fallback was possible.
-    StorageUnavailable,
+    /// Browser storage refused to work and no fallback was possible, with the name of the
+    /// browser's exception (`SecurityError`: blocked; `QuotaExceededError`: full).
+    StorageUnavailable(Option<JsErrorName>),
     /// A refresh (RFC 6749 §6) failed and the session is kept: the failure was transient and
-    /// retried [`crate::core::backoff::MAX_ATTEMPTS`] times, or the server refused the client
+    /// retried [`crate::core::MAX_ATTEMPTS`] times, or the server refused the client
     /// (e.g. `invalid_client`), so automatic refresh stops for this refresh token.
     Refresh(TokenError),
     /// The server refused the refresh token (`invalid_grant`: expired, revoked or already
@@ -243,9 +132,6 @@ pub enum Error {
     IdToken(IdTokenError),
     /// See [`UserInfoError`].
     UserInfo(UserInfoError),
-    /// A call that needs an authorization response (the Messenger hand-off) was made on a
-    /// page that is not one: start a login first.
-    NotACallback,
 }
 
 impl Error {
@@ -254,9 +140,8 @@ impl Error {
         match self {
             Error::Config(_) => "invalid_config",
             Error::Callback(e) => match e {
-                CallbackError::DuplicateParameter(_) | CallbackError::NotACallback => {
-                    "invalid_callback"
-                }
+                CallbackError::DuplicateParameter(_) => "invalid_callback",
+                CallbackError::NotACallback => "not_a_callback",
                 CallbackError::MissingPendingLogin => "missing_pending_login",
                 CallbackError::PendingLoginExpired => "pending_login_expired",
                 CallbackError::StateMismatch => "state_mismatch",
@@ -266,9 +151,9 @@ impl Error {
             },
             Error::TokenExchange(TokenError::InvalidResponse(_)) => "invalid_token_response",
             Error::TokenExchange(_) => "token_exchange_failed",
-            Error::Network => "network_error",
+            Error::Network(_) => "network_error",
             Error::LoginRequired(_) => "login_required",
-            Error::StorageUnavailable => "storage_unavailable",
+            Error::StorageUnavailable(_) => "storage_unavailable",
             Error::Platform(_) => "platform_error",
             Error::InvalidApiUrl => "invalid_api_url",
             Error::Discovery(e) => match e {
@@ -303,7 +188,6 @@ impl Error {
                 UserInfoError::Invalid(_) => "userinfo_invalid",
                 UserInfoError::SubMismatch => "userinfo_sub_mismatch",
             },
-            Error::NotACallback => "not_a_callback",
             Error::Refresh(TokenError::InvalidResponse(_)) => "invalid_token_response",
             Error::Refresh(_) => "refresh_failed",
             Error::RefreshRejected(_) => "login_required",
@@ -374,7 +258,7 @@ impl Error {
     /// endpoint failure ([`TokenError::is_transient`]).
     pub fn is_transient(&self) -> bool {
         match self {
-            Error::Network => true,
+            Error::Network(_) => true,
             Error::TokenExchange(e) | Error::Refresh(e) => e.is_transient(),
             _ => false,
         }
@@ -384,6 +268,14 @@ impl Error {
     pub fn retry_after(&self) -> Option<u64> {
         match self {
             Error::TokenExchange(e) | Error::Refresh(e) => e.retry_after(),
+            _ => None,
+        }
+    }
+
+    /// The name of the browser exception behind a network, storage or platform failure.
+    pub fn js_error_name(&self) -> Option<JsErrorName> {
+        match self {
+            Error::Network(name) | Error::StorageUnavailable(name) => *name,
             _ => None,
         }
     }
@@ -406,209 +298,79 @@ impl Error {
     }
 }
 
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Error {
+    /// Appends the message (it never holds a secret) to `out`; built without `core::fmt`.
+    pub fn describe(&self, out: &mut String) {
         match self {
-            ConfigError::Invalid { field, reason } => write!(f, "invalid `{field}`: {reason}"),
-            ConfigError::UnknownRegion { given } => write!(
-                f,
-                "unknown Genesys Cloud region {:?}; use one of: {}",
-                sanitize(given, 64),
-                super::config::genesys_region_list()
+            Error::Config(e) => {
+                out.push_str("invalid configuration: ");
+                e.describe(out);
+            }
+            Error::Callback(e) => e.describe(out),
+            Error::TokenExchange(e) => e.describe(out),
+            Error::Network(None) => out.push_str("network error: the server could not be reached"),
+            Error::Network(Some(name)) => {
+                out.push_str("network error: the server could not be reached (");
+                out.push_str(name.as_str());
+                out.push_str(": ");
+                out.push_str(name.meaning());
+                out.push(')');
+            }
+            Error::LoginRequired(why) => {
+                out.push_str("login required: ");
+                out.push_str(why);
+            }
+            Error::StorageUnavailable(None) => out.push_str("browser storage is unavailable"),
+            Error::StorageUnavailable(Some(name)) => {
+                out.push_str("browser storage is unavailable (");
+                out.push_str(name.as_str());
+                out.push_str(": ");
+                out.push_str(name.meaning());
+                out.push(')');
+            }
+            Error::Platform(why) => {
+                out.push_str("browser API failure: ");
+                out.push_str(why);
+            }
+            Error::InvalidApiUrl => out.push_str(
+                "callApi only sends the token to the configured API base; \
+                 pass a path or a URL under it",
             ),
+            Error::Discovery(e) => e.describe(out),
+            Error::Jwks(e) => e.describe(out),
+            Error::IdToken(e) => e.describe(out),
+            Error::UserInfo(e) => e.describe(out),
+            Error::Refresh(e) => {
+                out.push_str("token refresh failed: ");
+                e.describe(out);
+            }
+            Error::RefreshRejected(e) => {
+                out.push_str("login required: the refresh token was refused (");
+                e.describe(out);
+                out.push(')');
+            }
+            Error::NoRefreshToken => {
+                out.push_str("the session has no refresh token; call login() when convenient")
+            }
+            Error::Revocation(e) => e.describe(out),
         }
     }
 }
 
-impl fmt::Display for CallbackError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CallbackError::DuplicateParameter(p) => {
-                write!(f, "the callback URL repeats the `{p}` parameter")
-            }
-            CallbackError::NotACallback => {
-                f.write_str("this URL is not an authorization callback (no code or error)")
-            }
-            CallbackError::MissingPendingLogin => f.write_str(
-                "no login is pending in this tab (it was started in another tab, already \
-                 completed, or the callback was opened twice); start a new login",
-            ),
-            CallbackError::PendingLoginExpired => {
-                f.write_str("the login took longer than 10 minutes; start a new login")
-            }
-            CallbackError::StateMismatch => f.write_str(
-                "the callback's state does not match the login started in this tab \
-                 (possible cross-site request forgery); start a new login",
-            ),
-            CallbackError::IssuerMismatch => f.write_str(
-                "the callback's issuer (iss) is missing or not the configured one \
-                 (possible mix-up attack)",
-            ),
-            CallbackError::Authorization { error, .. } => {
-                write!(f, "the authorization server refused the login: {error}")
-            }
-            CallbackError::MissingCode => f.write_str("the callback has no authorization code"),
-        }
-    }
-}
-
-impl fmt::Display for TokenError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TokenError::OAuth { error, status, .. } => {
-                write!(f, "the token endpoint answered {status} {error}")
-            }
-            TokenError::HttpStatus { status, .. } => {
-                write!(f, "the token endpoint answered HTTP {status}")
-            }
-            TokenError::InvalidResponse(why) => write!(f, "invalid token response: {why}"),
-        }
-    }
-}
-
-impl fmt::Display for DiscoveryError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DiscoveryError::HttpStatus(status) => {
-                write!(
-                    f,
-                    "the discovery document could not be fetched (HTTP {status})"
-                )
-            }
-            DiscoveryError::InvalidDocument(why) => write!(f, "invalid discovery document: {why}"),
-            DiscoveryError::InvalidEndpoint { field, reason } => {
-                write!(f, "the discovery document's `{field}` {reason}")
-            }
-            DiscoveryError::IssuerMismatch => f.write_str(
-                "the discovery document's issuer is not exactly the configured issuer \
-                 (check the scheme, host, path and trailing slash)",
-            ),
-            DiscoveryError::S256Unsupported => f.write_str(
-                "the provider does not list S256 in code_challenge_methods_supported; \
-                 pixie-auth only uses S256 PKCE",
-            ),
-        }
-    }
-}
-
-impl fmt::Display for JwksError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            JwksError::HttpStatus(status) => {
-                write!(f, "the provider's keys (jwks_uri) answered HTTP {status}")
-            }
-            JwksError::Invalid(why) => write!(f, "the provider's key set is unusable: {why}"),
-        }
-    }
-}
-
-impl fmt::Display for IdTokenError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ID token refused: ")?;
-        match self {
-            IdTokenError::Malformed(why) => f.write_str(why),
-            IdTokenError::AlgUnsupported(alg) => write!(
-                f,
-                "signature algorithm {alg:?} is not accepted (RS256/384/512, PS256/384/512, \
-                 ES256, ES384 are)"
-            ),
-            IdTokenError::CritUnsupported => {
-                f.write_str("the header lists critical extensions (crit) that are not understood")
-            }
-            IdTokenError::SignatureInvalid => f.write_str("the signature is invalid"),
-            IdTokenError::UnknownKid => {
-                f.write_str("no key of the provider's key set fits its kid and alg")
-            }
-            IdTokenError::KeyAmbiguous => {
-                f.write_str("it names no kid and the provider's key set has several fitting keys")
-            }
-            IdTokenError::IssMismatch => f.write_str("iss is not the issuer"),
-            IdTokenError::AudMismatch => f.write_str("aud does not contain this client id"),
-            IdTokenError::AzpMismatch => {
-                f.write_str("azp is missing (with several audiences) or not this client id")
-            }
-            IdTokenError::Expired => {
-                f.write_str("it has expired (check the device clock if this persists)")
-            }
-            IdTokenError::IatFuture => {
-                f.write_str("it was issued in the future (check the device clock)")
-            }
-            IdTokenError::NotYetValid => {
-                f.write_str("it is not valid yet (nbf; check the device clock)")
-            }
-            IdTokenError::NonceMismatch => {
-                f.write_str("nonce is missing or not the one this login sent (possible replay)")
-            }
-            IdTokenError::AuthTimeInvalid => {
-                f.write_str("auth_time is missing or older than the requested max_age")
-            }
-            IdTokenError::SubMismatch => {
-                f.write_str("a refreshed ID token names another user than the login's")
-            }
-        }
-    }
-}
-
-impl fmt::Display for UserInfoError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            UserInfoError::HttpStatus(status) => {
-                write!(f, "the UserInfo endpoint answered HTTP {status}")
-            }
-            UserInfoError::Invalid(why) => write!(f, "invalid UserInfo response: {why}"),
-            UserInfoError::SubMismatch => f.write_str(
-                "the UserInfo response's sub is not the ID token's; its claims were discarded",
-            ),
-        }
+impl Error {
+    /// The message, for the JavaScript `error.message`: never a secret.
+    pub fn message(&self) -> String {
+        let mut text = String::new();
+        self.describe(&mut text);
+        text
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Config(e) => write!(f, "invalid configuration: {e}"),
-            Error::Callback(e) => e.fmt(f),
-            Error::TokenExchange(e) => e.fmt(f),
-            Error::Network => f.write_str("network error: the server could not be reached"),
-            Error::LoginRequired(why) => write!(f, "login required: {why}"),
-            Error::StorageUnavailable => f.write_str("browser storage is unavailable"),
-            Error::Platform(why) => write!(f, "browser API failure: {why}"),
-            Error::InvalidApiUrl => f.write_str(
-                "callApi only sends the token to the configured API base; \
-                 pass a path or a URL under it",
-            ),
-            Error::Discovery(e) => e.fmt(f),
-            Error::Jwks(e) => e.fmt(f),
-            Error::IdToken(e) => e.fmt(f),
-            Error::UserInfo(e) => e.fmt(f),
-            Error::NotACallback => f.write_str(
-                "this page is not an authorization callback (no code or error in its URL); \
-                 start a login first",
-            ),
-            Error::Refresh(e) => write!(f, "token refresh failed: {e}"),
-            Error::RefreshRejected(e) => {
-                write!(f, "login required: the refresh token was refused ({e})")
-            }
-            Error::NoRefreshToken => {
-                f.write_str("the session has no refresh token; call login() when convenient")
-            }
-            Error::Revocation(e) => e.fmt(f),
-        }
-    }
-}
-
-impl fmt::Display for RevocationError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("token revocation failed (the local session is ended regardless): ")?;
-        match self {
-            RevocationError::Network => f.write_str("the server could not be reached"),
-            RevocationError::OAuth { error, status } => {
-                write!(f, "the server answered {status} {error}")
-            }
-            RevocationError::HttpStatus { status } => {
-                write!(f, "the server answered HTTP {status}")
-            }
-        }
+        let mut text = String::new();
+        self.describe(&mut text);
+        f.write_str(&text)
     }
 }
 
@@ -648,15 +410,6 @@ impl From<UserInfoError> for Error {
     }
 }
 
-/// Keeps server-provided text to the RFC 6749 §5.2 `error` character set
-/// (%x20-21 / %x23-5B / %x5D-7E) and at most `max` characters.
-pub fn sanitize(text: &str, max: usize) -> String {
-    text.chars()
-        .filter(|c| matches!(*c as u32, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E))
-        .take(max)
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -667,7 +420,7 @@ mod tests {
             Error::Callback(CallbackError::StateMismatch).code(),
             "state_mismatch"
         );
-        assert_eq!(Error::Network.code(), "network_error");
+        assert_eq!(Error::Network(None).code(), "network_error");
         let e = Error::TokenExchange(TokenError::OAuth {
             error: "invalid_grant".into(),
             status: 400,
@@ -724,9 +477,10 @@ mod tests {
                 status: 500,
                 retry_after: None,
             }),
-            Error::Network,
+            Error::Network(None),
+            Error::Network(Some(JsErrorName::TypeError)),
             Error::LoginRequired("x"),
-            Error::StorageUnavailable,
+            Error::StorageUnavailable(Some(JsErrorName::QuotaExceededError)),
             Error::Platform("x"),
             Error::InvalidApiUrl,
             Error::Discovery(DiscoveryError::HttpStatus(404)),
@@ -757,7 +511,6 @@ mod tests {
             Error::UserInfo(UserInfoError::HttpStatus(500)),
             Error::UserInfo(UserInfoError::Invalid("x")),
             Error::UserInfo(UserInfoError::SubMismatch),
-            Error::NotACallback,
             Error::Refresh(TokenError::HttpStatus {
                 status: 503,
                 retry_after: None,
@@ -789,8 +542,8 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(sorted.len(), Error::CODES.len(), "duplicate codes");
-        // The TypeScript `PixieErrorCode` union in src/api.rs lists exactly these codes.
-        let api = include_str!("../api.rs");
+        // The TypeScript `PixieErrorCode` union in src/api/types.d.ts lists exactly these codes.
+        let api = include_str!("../api/types.d.ts");
         let start = api.find("export type PixieErrorCode =").expect("the union");
         let union = &api[start..start + api[start..].find(';').unwrap()];
         let mut in_union: Vec<&str> = union.split('"').skip(1).step_by(2).collect();
@@ -800,11 +553,5 @@ mod tests {
         for e in &samples {
             assert!(!e.to_string().contains('\n'));
         }
-    }
-
-    #[test]
-    fn sanitize_strips_quotes_backslashes_and_controls() {
-        assert_eq!(sanitize("a\"b\\c\nd<e>", 100), "abcd<e>");
-        assert_eq!(sanitize("abcdef", 3), "abc");
     }
 }

@@ -1,55 +1,63 @@
 //! The pure protocol core: no browser, no JavaScript, no I/O.
 //!
-//! Read top to bottom, these modules are the whole protocol: [`config`] (what the app
-//! configured), [`pkce`] and [`authorize`] (the request), [`callback`] (the response),
-//! [`token`] (the exchange), [`session`] (what a login leaves), and [`client`] which strings
-//! them together over a [`client::Platform`]. Everything here is tested with `cargo test`.
+//! The folders are the stages, read bottom to top:
 //!
-//! OpenID Connect on top: [`discovery`] (provider metadata), [`jwt`] (JWS parsing), [`jwks`]
-//! (the provider's keys), [`id_token`] (the §3.1.3.7 checks), [`userinfo`], [`messenger`]
-//! (handing the code to Genesys Web Messenger instead of exchanging it), and [`cache`]
-//! (public documents kept for the page).
+//! - small shared leaves: [`Error`] and its codes (`error`), secrets with redacted `Debug`
+//!   (`secret`), plain HTTP request/response values (`http`), HTTP dates (`httpdate`),
+//!   base64url (`b64`), storage ([`Store`]), the page's cache of public documents
+//!   ([`DocumentCache`]), the text filter for server-provided strings (`sanitize`), and the
+//!   crate's own JSON reader and writer ([`json`], a public module: its names are generic);
+//! - `genesys/`: the Genesys Cloud region table, its token deletion and logout page, and the
+//!   Web Messenger hand-off ([`MessengerAuthCode`]);
+//! - `oauth/`: the protocol itself: configuration ([`Config`]), PKCE and the authorization
+//!   request, the callback ([`validate_callback`]), the token endpoint, revocation;
+//! - `oidc/`: OpenID Connect on top: discovery, JWS parsing, the JWK Set, the ID token checks
+//!   of OIDC Core §3.1.3.7, UserInfo;
+//! - `session/`: the session lifecycle: the stored [`Session`], when to refresh, retries and
+//!   backoff, the server's clock, sibling tabs, events;
+//! - [`Platform`] (`platform`): what the protocol needs from its environment;
+//! - `client/`: the [`Client`] that strings the stages together over a [`Platform`] and two
+//!   [`Store`]s; the only part that sends requests.
 //!
-//! The session lifecycle: [`schedule`] (when to refresh), [`backoff`] (retries), [`clock`]
-//! (drift), [`tabs`] (sibling tabs), [`logout`] and [`events`].
+//! Every stage below `client/` is request/process code over plain values, and no module
+//! imports from one above it (`tests/layout.rs` checks it). The modules are private and
+//! their items re-exported here, so paths into the core survive moves between modules.
+//! Everything here is tested natively with `cargo test`.
 
-pub mod authorize;
-pub mod b64;
-pub mod backoff;
-pub mod cache;
-pub mod callback;
-pub mod client;
-pub mod clock;
-pub mod config;
-pub mod discovery;
-pub mod error;
-pub mod events;
-pub mod http;
-pub mod httpdate;
-pub mod id_token;
-pub mod jwks;
-pub mod jwt;
-pub mod logout;
-pub mod messenger;
-pub mod pkce;
-pub mod schedule;
-pub mod secret;
-pub mod session;
-pub mod store;
-pub mod tabs;
-pub mod token;
-pub mod userinfo;
+mod b64;
+mod cache;
+mod client;
+mod error;
+mod genesys;
+mod http;
+mod httpdate;
+pub mod json;
+mod oauth;
+mod oidc;
+mod options;
+mod platform;
+mod sanitize;
+mod secret;
+mod session;
+mod store;
 
-#[cfg(test)]
-mod client_tests;
-#[cfg(test)]
-mod lifecycle_tests;
-#[cfg(test)]
-mod oidc_tests;
 #[cfg(test)]
 pub(crate) mod testing;
 
-pub use error::{
-    CallbackError, ConfigError, DiscoveryError, Error, IdTokenError, JwksError, TokenError,
-    UserInfoError,
+pub use b64::{decode_url, encode_url};
+pub use cache::DocumentCache;
+pub use client::{
+    discover, discover_config, load_jwks, verify_id_token, ApiResponse, Client, LogoutOutcome,
+    RefreshOutcome, RevocationStatus,
 };
+pub use error::{Error, JsErrorName};
+pub use genesys::*;
+pub use http::{HttpRequest, HttpResponse, Method};
+pub use httpdate::{parse_http_date, parse_retry_after};
+pub use oauth::*;
+pub use oidc::*;
+pub use platform::{LockGuard, Platform};
+pub use sanitize::sanitize;
+pub use secret::*;
+pub use session::*;
+pub use store::{MemoryStore, Store};

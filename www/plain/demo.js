@@ -14,7 +14,7 @@ const LOCAL_SCOPES = ["openid", "profile", "email"];
 const GENESYS_SCOPES = ["users:readonly"];
 
 /** A sentence a person can act on, where the library's message alone is technical. */
-const HINTS = {
+export const HINTS = {
   access_denied: "You cancelled the sign-in or declined the requested access.",
   network_error: "Check your connection and that the sign-in server is running, then try again.",
   login_required: "Your session is no longer accepted; please log in again.",
@@ -24,7 +24,7 @@ const HINTS = {
 const ID_TOKEN_HINT = "The sign-in server's ID token failed verification, so no session was created.";
 
 /** Why a session ended on its own (the sessionExpired event's reason). */
-const SESSION_ENDED = {
+export const SESSION_ENDED = {
   expired: "Your access token expired and could not be renewed; log in again.",
   refresh_rejected: "The server ended your session; log in again.",
   unauthorized: "The API no longer accepts your session; log in again.",

@@ -3,16 +3,14 @@
 use url::Url;
 
 use super::{Client, Platform};
-use crate::core::config::Provider;
 use crate::core::error::{Error, RevocationError};
-use crate::core::events::{Event, LoggedOut, Origin};
+use crate::core::genesys::genesys_token_deletion_request;
 use crate::core::http::HttpRequest;
-use crate::core::logout::{
-    genesys_token_deletion_request, logout_redirect, process_revocation_response,
-    revocation_request, LogoutOptions, Revocable,
+use crate::core::oauth::{
+    logout_redirect, process_revocation_response, revocation_request, LogoutOptions, Provider,
+    Revocable,
 };
-use crate::core::session::Session;
-use crate::core::tabs::TabMessage;
+use crate::core::session::{Event, LoggedOut, Origin, Session, TabMessage};
 
 /// Whether the server was told to revoke the tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,8 +24,8 @@ pub enum RevocationStatus {
     Skipped,
 }
 
-/// What `logout()` did beyond ending the local session, which it always does.
-#[derive(Debug)]
+/// What `logout()` did beyond ending the local session, which it always does. Its `Debug`
+/// shows the redirect's origin only: the logout URL may carry an `id_token_hint`.
 pub struct LogoutOutcome {
     /// The revocation.
     pub revocation: RevocationStatus,
@@ -35,6 +33,22 @@ pub struct LogoutOutcome {
     pub error: Option<Error>,
     /// Where to send the browser (the server's logout page), when asked and known.
     pub redirect_to: Option<Url>,
+}
+
+impl core::fmt::Debug for LogoutOutcome {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("LogoutOutcome")
+            .field("revocation", &self.revocation)
+            .field("error", &self.error)
+            .field(
+                "redirect_to",
+                &self
+                    .redirect_to
+                    .as_ref()
+                    .map(|u| u.origin().ascii_serialization()),
+            )
+            .finish()
+    }
 }
 
 impl<P: Platform> Client<P> {

@@ -6,37 +6,49 @@
 use std::cell::{Cell, RefCell};
 
 use super::{Client, Platform};
-use crate::core::backoff::{retry_decision, Retry};
 use crate::core::error::{Error, TokenError};
-use crate::core::events::{Event, ExpiredReason, Origin, TokenExpiring, TokenRefreshed};
 use crate::core::http::HttpRequest;
-use crate::core::schedule::{self, after_api_response, ApiStep, Leads, Memory, SessionTimes, Step};
+use crate::core::oauth::{process_token_response, refresh_request, TokenResponse};
 use crate::core::secret::AccessToken;
-use crate::core::session::Session;
-use crate::core::tabs::{family_id, lock_name, TabMessage, SIBLING_QUERY_MS};
-use crate::core::token::{process_token_response, refresh_request, TokenResponse};
+use crate::core::session::{
+    after_api_response, family_id, lock_name, next_step, retry_decision, ApiStep, Event,
+    ExpiredReason, Leads, Origin, RefreshHistory, Retry, Session, SessionTimes, Step, TabMessage,
+    TokenExpiring, TokenRefreshed, SIBLING_QUERY_MS,
+};
 
 /// The lifecycle state of one client in one tab (memory only).
 #[derive(Default)]
 pub(super) struct Lifecycle {
-    memory: RefCell<Memory>,
+    history: RefCell<RefreshHistory>,
     events: RefCell<Vec<Event>>,
     in_flight: Cell<u32>,
 }
 
 /// Counts a refresh in flight for as long as it lives.
-struct Busy<'a>(&'a Cell<u32>);
+struct InFlight<'a>(&'a Cell<u32>);
 
-impl<'a> Busy<'a> {
+impl<'a> InFlight<'a> {
     fn enter(counter: &'a Cell<u32>) -> Self {
         counter.set(counter.get() + 1);
-        Busy(counter)
+        InFlight(counter)
     }
 }
 
-impl Drop for Busy<'_> {
+impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.0.set(self.0.get().saturating_sub(1));
+    }
+}
+
+/// What [`Client::call_api`] needs to know of an API response: its status.
+pub trait ApiResponse {
+    /// The HTTP status.
+    fn status(&self) -> u16;
+}
+
+impl ApiResponse for crate::core::http::HttpResponse {
+    fn status(&self) -> u16 {
+        self.status
     }
 }
 
@@ -80,7 +92,7 @@ impl<P: Platform> Client<P> {
 
     /// Sends a token request (code exchange or refresh), retrying transient failures with
     /// backoff and jitter ([`retry_decision`]): at most
-    /// [`MAX_ATTEMPTS`](crate::core::backoff::MAX_ATTEMPTS) requests. `stage` wraps the token
+    /// [`MAX_ATTEMPTS`](crate::core::session::MAX_ATTEMPTS) requests. `stage` wraps the token
     /// endpoint's errors. Returns the response and the time it arrived.
     pub(super) async fn token_request(
         &self,
@@ -93,7 +105,14 @@ impl<P: Platform> Client<P> {
                 Ok(response) => {
                     let now = self.platform.now_ms();
                     process_token_response(&response, now)
-                        .map(|t| (t, now))
+                        .map(|mut t| {
+                            // Without the openid scope nothing verifies an ID token: it is
+                            // neither stored, nor reported, nor ever sent as a hint.
+                            if !self.config.is_openid() {
+                                t.id_token = None;
+                            }
+                            (t, now)
+                        })
                         .map_err(stage)
                 }
                 Err(e) => Err(e),
@@ -123,20 +142,20 @@ impl<P: Platform> Client<P> {
         }
     }
 
-    fn memory_for(&self, session: &Session) -> Memory {
-        self.lifecycle.memory.borrow().for_token(session.issued_at)
+    fn history_for(&self, session: &Session) -> RefreshHistory {
+        self.lifecycle.history.borrow().for_token(session.issued_at)
     }
 
     fn can_refresh(&self, session: &Session) -> bool {
-        session.refresh_token.is_some() && !self.memory_for(session).refresh_disabled
+        session.refresh_token.is_some() && !self.history_for(session).refresh_disabled
     }
 
-    /// What the scheduler should do now ([`schedule::next_step`]).
+    /// What the scheduler should do now ([`next_step`]).
     pub fn next_step(&self) -> Step {
         let session = self.stored_session();
-        schedule::next_step(
+        next_step(
             session.as_ref().map(SessionTimes::of),
-            &self.lifecycle.memory.borrow(),
+            &self.lifecycle.history.borrow(),
             self.leads(),
             self.platform.now_ms(),
             self.lifecycle.in_flight.get() > 0,
@@ -154,7 +173,7 @@ impl<P: Platform> Client<P> {
 
     /// Does whatever is due now: refresh, warn (`tokenExpiring`), or end an expired session
     /// (`sessionExpired`). Call it from a timer, and when the tab wakes up. A failed refresh
-    /// is paced by [`Memory::record_failure`], so repeated ticks never loop on requests.
+    /// is paced by [`RefreshHistory::record_failure`], so repeated ticks never loop on requests.
     pub async fn tick(&self) {
         for _ in 0..4 {
             match self.next_step() {
@@ -175,9 +194,9 @@ impl<P: Platform> Client<P> {
         let Some(expires_at) = session.expires_at else {
             return;
         };
-        let mut memory = self.memory_for(&session);
-        memory.warned_for = Some(expires_at);
-        *self.lifecycle.memory.borrow_mut() = memory;
+        let mut history = self.history_for(&session);
+        history.warned_for = Some(expires_at);
+        *self.lifecycle.history.borrow_mut() = history;
         let now = self.platform.now_ms();
         self.push_event(Event::TokenExpiring(TokenExpiring {
             expires_at,
@@ -215,7 +234,7 @@ impl<P: Platform> Client<P> {
     /// `login_required`). Other failures keep the session and pace the next automatic attempt;
     /// a permanent one (e.g. `invalid_client`) stops automatic refresh for this token.
     pub async fn refresh(&self) -> Result<RefreshOutcome, Error> {
-        let _busy = Busy::enter(&self.lifecycle.in_flight);
+        let _in_flight = InFlight::enter(&self.lifecycle.in_flight);
         let start = self
             .stored_session()
             .ok_or(Error::LoginRequired("there is no session"))?;
@@ -227,9 +246,9 @@ impl<P: Platform> Client<P> {
             | Ok(_) => {}
             Err(e) => {
                 let permanent = matches!(e, Error::Refresh(t) if !t.is_transient());
-                let mut memory = self.memory_for(&start);
-                memory.record_failure(self.platform.now_ms(), !permanent, e.retry_after());
-                *self.lifecycle.memory.borrow_mut() = memory;
+                let mut history = self.history_for(&start);
+                history.record_failure(self.platform.now_ms(), !permanent, e.retry_after());
+                *self.lifecycle.history.borrow_mut() = history;
             }
         }
         result
@@ -380,6 +399,32 @@ impl<P: Platform> Client<P> {
         }
     }
 
+    /// `callApi`'s token handling around `send`, which sends the app's request once with the
+    /// given access token as its bearer and answers with the response (the browser layer sends
+    /// a copy of the request the second time, so its body goes again).
+    ///
+    /// The token is the session's, refreshed first when it expired ([`Client::api_token`]).
+    /// On a 401 the request is sent once more with a newer token ([`Client::after_unauthorized`]:
+    /// a concurrent call's, or a fresh one from a refresh); a second 401, a refused refresh or
+    /// no session at all ends in `login_required` with the session ended. Any other status is
+    /// the app's to read.
+    pub async fn call_api<R: ApiResponse>(
+        &self,
+        mut send: impl AsyncFnMut(&AccessToken) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let token = self.api_token().await?;
+        let response = send(&token).await?;
+        if response.status() != 401 {
+            return Ok(response);
+        }
+        let token = self.after_unauthorized(&token, false).await?;
+        let response = send(&token).await?;
+        if response.status() == 401 {
+            self.after_unauthorized(&token, true).await?;
+        }
+        Ok(response)
+    }
+
     /// Handles a message from a sibling tab ([`TabMessage`]):
     ///
     /// - `refreshed`: adopted when this tab holds a refresh token the sender's replaced (the
@@ -424,7 +469,7 @@ impl<P: Platform> Client<P> {
                 let mut ours = std::iter::once(&family).chain(current.lineage.iter());
                 if ours.any(|f| families.contains(f)) {
                     self.logout();
-                    self.push_event(Event::LoggedOut(crate::core::events::LoggedOut {
+                    self.push_event(Event::LoggedOut(crate::core::session::LoggedOut {
                         origin: Origin::OtherTab,
                     }));
                 }

@@ -1,0 +1,301 @@
+//! The `PkceClient` class: one login client, its session and its lifecycle.
+
+use std::rc::Rc;
+
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+use web_sys::{Request, RequestInit};
+
+use super::convert::{
+    self, config_error, login_options, logout_options, logout_result, parse_json, promise,
+    promise_delivering_events, raw_config, to_js,
+};
+use super::functions::page_documents;
+use crate::browser::runtime::Runtime;
+use crate::browser::storage::open_stores;
+use crate::browser::{fetch, location, BrowserPlatform};
+use crate::core::{discover_config, Client, Config, Error, LogoutOptions};
+
+/// A PKCE login client. See the README for the full JavaScript API.
+#[wasm_bindgen]
+pub struct PkceClient {
+    inner: Rc<Client<BrowserPlatform>>,
+    runtime: Rc<Runtime>,
+}
+
+impl PkceClient {
+    /// A client on the validated configuration: sessionStorage (or memory, with a warning and
+    /// a `storageFallback` event, where it is blocked), sharing the page's provider documents.
+    fn from_config(config: Config) -> PkceClient {
+        let stores = open_stores(config.storage);
+        let runtime = Runtime::start(config, stores, page_documents());
+        PkceClient {
+            inner: runtime.client().clone(),
+            runtime,
+        }
+    }
+
+    /// `PkceClient.discover` without the promise.
+    pub(super) async fn discovered(config: JsValue) -> Result<PkceClient, JsValue> {
+        let raw = raw_config(&config)?;
+        let config = discover_config(&BrowserPlatform::default(), &page_documents(), raw).await?;
+        Ok(PkceClient::from_config(config))
+    }
+}
+
+#[wasm_bindgen]
+impl PkceClient {
+    /// Validates the configuration and picks up a stored session (so a reload keeps the user
+    /// logged in). Throws a `PixieAuthError` with code `invalid_config` on bad configuration.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "PkceConfig")] config: JsValue,
+    ) -> Result<PkceClient, JsValue> {
+        let config = raw_config(&config)?.validate().map_err(Error::from)?;
+        Ok(PkceClient::from_config(config))
+    }
+
+    /// Makes a client from the provider's discovery document (OpenID Connect Discovery 1.0
+    /// §4): fetches `<issuer>/.well-known/openid-configuration` (once per page), requires its
+    /// `issuer` to equal the configured one exactly and `S256` among
+    /// `code_challenge_methods_supported` when listed, and takes the endpoints from it (each
+    /// https, or http on a loopback host). `apiBase` stays unset unless given. Rejects with
+    /// `invalid_config`, `network_error`, `discovery_failed`, `invalid_discovery`,
+    /// `discovery_issuer_mismatch` or `discovery_s256_unsupported`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<PkceClient>")]
+    pub fn discover(
+        #[wasm_bindgen(unchecked_param_type = "DiscoveryConfig")] config: JsValue,
+    ) -> Promise {
+        promise(async move { Ok(PkceClient::discovered(config).await?.into()) })
+    }
+
+    /// Where the session is kept: `"session"`, `"memory"`, or `"memory-fallback"` when
+    /// sessionStorage was wanted but is blocked.
+    #[wasm_bindgen(getter, js_name = storageMode, unchecked_return_type = "StorageMode")]
+    pub fn storage_mode(&self) -> String {
+        self.runtime.storage_mode().as_str().into()
+    }
+
+    /// Builds the authorization URL and stores the pending login, without navigating.
+    #[wasm_bindgen(js_name = loginUrl, unchecked_return_type = "Promise<string>")]
+    pub fn login_url(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: JsValue,
+    ) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let url = inner.start_login(login_options(&options)?).await?;
+            Ok(JsValue::from(url.as_str()))
+        })
+    }
+
+    /// Starts a login: stores the pending login and sends the browser to the authorization
+    /// server. The promise resolves as the navigation starts.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn login(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: JsValue,
+    ) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let url = inner.start_login(login_options(&options)?).await?;
+            location::navigate(url.as_str())?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Whether `url` (default: the current page) is an authorization response.
+    #[wasm_bindgen(js_name = isCallback)]
+    pub fn is_callback(&self, url: Option<String>) -> bool {
+        location::is_callback_url(url)
+    }
+
+    /// Handles the authorization response in `url` (default: the current page): removes the
+    /// response parameters from the address bar at once, checks state (and `iss`, RFC 9207),
+    /// exchanges the code, verifies the ID token when `openid` was requested (OIDC Core
+    /// §3.1.3.7, signature checked with WebCrypto against the provider's JWK Set), stores the
+    /// session, and restores `returnTo`. Rejects with a `PixieAuthError`; a failure leaves any
+    /// existing session in place.
+    #[wasm_bindgen(js_name = handleCallback, unchecked_return_type = "Promise<SessionSummary>")]
+    pub fn handle_callback(&self, url: Option<String>) -> Promise {
+        let inner = self.inner.clone();
+        promise_delivering_events(self.runtime.clone(), async move {
+            let page = location::take_callback(url)?;
+            let summary = inner.handle_callback(page.url()).await?;
+            page.restore(summary.return_to.as_deref())?;
+            to_js(&summary.to_value())
+        })
+    }
+
+    /// The Genesys Web Messenger hand-off, for an "OpenID Connect Messenger Configuration"
+    /// where Messenger redeems the code itself: on the callback page (`url`, default: the
+    /// current page), call this instead of `handleCallback()` and resolve the AuthProvider
+    /// `getAuthCode` command with the result. It removes the code and state from the address
+    /// bar, runs the same callback checks (pending login, state, `iss`), deletes the pending
+    /// login, restores `returnTo`, and resolves with `{ authCode, redirectUri, codeVerifier,
+    /// nonce?, maxAge?, iss? }` without exchanging the code. Single use: keep the result
+    /// for the page if Messenger asks again.
+    ///
+    /// This is the only call that ever hands out the PKCE `code_verifier`: Genesys needs it
+    /// to redeem the code (RFC 7636 §4.5). Rejects with `not_a_callback` when the URL is not an
+    /// authorization response (start a login with `login()` then), or with the callback codes
+    /// (`state_mismatch`, `missing_pending_login`, `issuer_mismatch`, `authorization_error`...).
+    #[wasm_bindgen(js_name = messengerAuthCode, unchecked_return_type = "Promise<MessengerAuthCode>")]
+    pub fn messenger_auth_code(&self, url: Option<String>) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let page = location::take_callback(url)?;
+            let handoff = inner.messenger_auth_code(page.url())?;
+            page.restore(handoff.return_to.as_deref())?;
+            convert::messenger_auth_code(&handoff)
+        })
+    }
+
+    /// The claims of the verified ID token of the current session, or `null` (no session, an
+    /// expired one, or no `openid` scope). Verified once, when the session was made; read back
+    /// from the session after a reload without verifying again (the session lives in this
+    /// origin's storage, where whoever could forge it could read the tokens as well).
+    #[wasm_bindgen(js_name = getUser, unchecked_return_type = "IdTokenClaims | null")]
+    pub fn get_user(&self) -> JsValue {
+        self.inner
+            .user()
+            .and_then(|c| parse_json(c.to_json()).ok())
+            .unwrap_or(JsValue::NULL)
+    }
+
+    /// Fetches the user's claims from the UserInfo endpoint (OIDC Core §5.3) with the access
+    /// token. Resolves only when the response's `sub` equals the ID token's; otherwise rejects
+    /// with `userinfo_sub_mismatch` and the claims are dropped. A 401 clears the session
+    /// (`login_required`); other failures are `userinfo_failed` or `userinfo_invalid`.
+    #[wasm_bindgen(js_name = loadUserInfo, unchecked_return_type = "Promise<UserInfo>")]
+    pub fn load_user_info(&self) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let info = inner.load_userinfo().await?;
+            parse_json(info.to_json())
+        })
+    }
+
+    /// `fetch` with `Authorization: Bearer <access token>`. A path is resolved against the API
+    /// base; an absolute URL must lie under it. Resolves with the `Response`.
+    ///
+    /// An expired access token is refreshed first when a refresh token is held. When the API
+    /// answers 401, the token is refreshed (or a newer one a concurrent call got is used) and
+    /// the request is sent once more (a copy made before the first send, so the body goes
+    /// again). Without a usable session, when the refresh is refused (`invalid_grant`), or when
+    /// the retry gets 401 too, the session is ended (`sessionExpired`) and the promise rejects
+    /// with `login_required` (no redirect: the app decides when to call `login()`).
+    #[wasm_bindgen(js_name = callApi, unchecked_return_type = "Promise<Response>")]
+    pub fn call_api(
+        &self,
+        path: String,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: JsValue,
+    ) -> Promise {
+        let inner = self.inner.clone();
+        promise_delivering_events(self.runtime.clone(), async move {
+            let url = inner.api_url(&path)?;
+            let init: RequestInit = if init.is_undefined() || init.is_null() {
+                RequestInit::new()
+            } else {
+                init.unchecked_into()
+            };
+            // A malformed init (bad method, bad header) is the caller's error: rethrow it as is.
+            let request = Request::new_with_str_and_init(&url, &init)?;
+            let response = inner.call_api(fetch::bearer_sender(request)?).await?;
+            Ok(response.into())
+        })
+    }
+
+    /// Refreshes the access token now (normally automatic, `refreshLeadSeconds` before
+    /// expiry). Tabs sharing the session refresh it once between them. Resolves with the
+    /// session summary; rejects with `no_refresh_token`, `login_required` (no session, or the
+    /// refresh token was refused: the session is ended), `refresh_failed` or `network_error`
+    /// (the session is kept).
+    #[wasm_bindgen(unchecked_return_type = "Promise<SessionSummary>")]
+    pub fn refresh(&self) -> Promise {
+        let inner = self.inner.clone();
+        promise_delivering_events(self.runtime.clone(), async move {
+            inner.refresh().await?;
+            match inner.stored_session() {
+                Some(s) => to_js(&s.summary().to_value()),
+                None => Err(Error::LoginRequired("there is no session").into()),
+            }
+        })
+    }
+
+    /// THE WAY TO READ THE RAW ACCESS TOKEN, on purpose: for an API `callApi` cannot reach
+    /// (e.g. a WebSocket or a third-party SDK). Refreshes first when it expired. Never log it
+    /// or store it; prefer `callApi`. Rejects with `login_required` without a usable session.
+    #[wasm_bindgen(js_name = getAccessToken, unchecked_return_type = "Promise<string>")]
+    pub fn get_access_token(&self) -> Promise {
+        let inner = self.inner.clone();
+        promise_delivering_events(self.runtime.clone(), async move {
+            let token = inner.api_token().await?;
+            Ok(JsValue::from(token.secret()))
+        })
+    }
+
+    /// Adds an event handler (TypeScript signature in `PkceClient`'s interface).
+    #[wasm_bindgen(skip_typescript)]
+    pub fn on(&self, name: String, handler: JsValue) -> Result<(), JsValue> {
+        let handler = handler
+            .dyn_into()
+            .map_err(|_| config_error("handler", "must be a function"))?;
+        Ok(self.runtime.on(&name, handler)?)
+    }
+
+    /// Removes an event handler.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn off(&self, name: String, handler: JsValue) -> Result<(), JsValue> {
+        let handler = handler
+            .dyn_into()
+            .map_err(|_| config_error("handler", "must be a function"))?;
+        Ok(self.runtime.off(&name, &handler)?)
+    }
+
+    /// Whether a session with an unexpired access token exists.
+    #[wasm_bindgen(js_name = isAuthenticated)]
+    pub fn is_authenticated(&self) -> bool {
+        self.inner.is_authenticated()
+    }
+
+    /// The current session's summary, or `null`.
+    #[wasm_bindgen(js_name = getSession, unchecked_return_type = "SessionSummary | null")]
+    pub fn get_session(&self) -> JsValue {
+        self.inner
+            .session()
+            .and_then(|s| to_js(&s.summary().to_value()).ok())
+            .unwrap_or(JsValue::NULL)
+    }
+
+    /// Logs out. Synchronously, before the promise is even returned: deletes the session and
+    /// any pending login from storage and emits `loggedOut`, so the user is logged out even if
+    /// the promise is never awaited or the server fails. Then: ends the session in sibling tabs
+    /// of the same session; revokes the refresh token (else the access token) at
+    /// `revocationEndpoint` (RFC 7009) and, for Genesys Cloud, deletes the access token
+    /// (`DELETE /api/v2/tokens/me`); with `{ redirect: true }`, sends the browser to the
+    /// server's logout page. Resolves with a `LogoutResult` (a revocation failure is reported
+    /// there, not as a rejection); rejects only for invalid options (`invalid_config`), after
+    /// having logged out and revoked all the same.
+    #[wasm_bindgen(unchecked_return_type = "Promise<LogoutResult>")]
+    pub fn logout(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "LogoutOptions")] options: JsValue,
+    ) -> Promise {
+        let parsed = logout_options(&options);
+        let session = self.inner.end_local_session();
+        self.runtime.pump();
+        let inner = self.inner.clone();
+        promise_delivering_events(self.runtime.clone(), async move {
+            let default = LogoutOptions::default();
+            let options = parsed.as_ref().unwrap_or(&default);
+            let outcome = inner.finish_logout(session, options).await;
+            let options_ok = parsed?;
+            let outcome = outcome?;
+            if let (true, Some(url)) = (options_ok.redirect, &outcome.redirect_to) {
+                location::navigate(url.as_str())?;
+            }
+            Ok(logout_result(&outcome))
+        })
+    }
+}

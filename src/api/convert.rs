@@ -1,0 +1,177 @@
+//! Conversions between JavaScript values and the core's: errors into `PixieAuthError`s,
+//! options objects into core options (as JSON values), results into plain objects (the core
+//! builds them as JSON values; serde-wasm-bindgen makes the JS objects), and futures into
+//! promises.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use js_sys::{Promise, Reflect};
+use wasm_bindgen::prelude::*;
+
+use crate::browser::json_to_js;
+use crate::browser::runtime::Runtime;
+use crate::core::json::{self, Object, Value};
+use crate::core::{
+    CallbackError, ConfigError, Error, LoginOptions, LogoutOptions, LogoutOutcome,
+    MessengerAuthCode, RawConfig, RevocationStatus,
+};
+
+/// Converts a core error into a JS `Error` named `PixieAuthError`, with `code` and, when
+/// known, `oauthError`, `errorDescription`, `status` and `jsErrorName`. Its message never
+/// holds a secret.
+pub fn to_js_error(error: &Error) -> JsValue {
+    let e = js_sys::Error::new(&error.message());
+    e.set_name("PixieAuthError");
+    let set = |k: &str, v: JsValue| {
+        let _ = Reflect::set(&e, &k.into(), &v);
+    };
+    set("code", error.code().into());
+    if let Some(oauth) = error.oauth_error() {
+        set("oauthError", oauth.into());
+    }
+    if let Some(status) = error.http_status() {
+        set("status", status.into());
+    }
+    if let Some(name) = error.js_error_name() {
+        set("jsErrorName", name.as_str().into());
+    }
+    if let Error::Callback(CallbackError::Authorization {
+        description: Some(d),
+        ..
+    }) = error
+    {
+        set("errorDescription", d.as_str().into());
+    }
+    e.into()
+}
+
+impl From<Error> for JsValue {
+    fn from(error: Error) -> JsValue {
+        to_js_error(&error)
+    }
+}
+
+/// An `invalid_config` error about `field`.
+pub fn config_error(field: &'static str, reason: impl ToString) -> JsValue {
+    Error::from(ConfigError::Invalid {
+        field,
+        reason: reason.to_string(),
+    })
+    .into()
+}
+
+/// A JS value from a JSON value the core built (see [`json_to_js`]).
+pub fn to_js(value: &Value) -> Result<JsValue, JsValue> {
+    Ok(json_to_js(value)?)
+}
+
+/// An options object the app passed, as a JSON value (`JSON.stringify`, so a `URL` becomes
+/// its text and `undefined` members are left out); `undefined` and `null` are `null`. A value
+/// `JSON.stringify` throws on (a `BigInt`, a cycle, a throwing getter) is refused as
+/// `invalid_config` naming `what`.
+pub fn from_js(value: &JsValue, what: &'static str) -> Result<Value, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Value::Null);
+    }
+    let text = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| config_error(what, "must be a plain object of settings"))?;
+    json::parse(&text).map_err(|_| config_error(what, "must be a plain object of settings"))
+}
+
+/// The configuration object of `new PkceClient(config)` and `PkceClient.discover(config)`.
+pub fn raw_config(config: &JsValue) -> Result<RawConfig, JsValue> {
+    Ok(RawConfig::from_json(&from_js(config, "config")?).map_err(Error::from)?)
+}
+
+/// `login()` / `loginUrl()` options; `undefined` or `null` for none.
+pub fn login_options(options: &JsValue) -> Result<LoginOptions, JsValue> {
+    match from_js(options, "loginOptions")? {
+        Value::Null => Ok(LoginOptions::default()),
+        v => Ok(LoginOptions::from_json(&v).map_err(Error::from)?),
+    }
+}
+
+/// `logout()` options; `undefined` or `null` for none.
+pub fn logout_options(options: &JsValue) -> Result<LogoutOptions, JsValue> {
+    match from_js(options, "logoutOptions")? {
+        Value::Null => Ok(LogoutOptions::default()),
+        v => Ok(LogoutOptions::from_json(&v).map_err(Error::from)?),
+    }
+}
+
+/// The `LogoutResult` object of a logout outcome.
+pub fn logout_result(outcome: &LogoutOutcome) -> JsValue {
+    let mut o = Object::new();
+    let revocation = match outcome.revocation {
+        RevocationStatus::Revoked => "revoked",
+        RevocationStatus::Failed => "failed",
+        RevocationStatus::Skipped => "skipped",
+    };
+    o.insert("revocation".into(), revocation.into());
+    o.insert("error".into(), Value::Null);
+    o.insert(
+        "redirectTo".into(),
+        outcome
+            .redirect_to
+            .as_ref()
+            .map_or(Value::Null, |u| u.as_str().into()),
+    );
+    let result = to_js(&o.into()).unwrap_or(JsValue::NULL);
+    if let Some(error) = &outcome.error {
+        let _ = Reflect::set(&result, &"error".into(), &to_js_error(error));
+    }
+    result
+}
+
+/// The `MessengerAuthCode` object of a hand-off: the one result that carries the code and
+/// the verifier, on purpose.
+pub fn messenger_auth_code(handoff: &MessengerAuthCode) -> Result<JsValue, JsValue> {
+    let mut o = Object::new();
+    o.insert("authCode".into(), handoff.auth_code.secret().into());
+    o.insert("redirectUri".into(), handoff.redirect_uri.as_str().into());
+    o.insert("codeVerifier".into(), handoff.code_verifier.secret().into());
+    if let Some(nonce) = &handoff.nonce {
+        o.insert("nonce".into(), nonce.secret().into());
+    }
+    if let Some(max_age) = handoff.max_age {
+        o.insert("maxAge".into(), max_age.into());
+    }
+    if let Some(iss) = &handoff.iss {
+        o.insert("iss".into(), iss.as_str().into());
+    }
+    to_js(&o.into())
+}
+
+/// A JSON text the core made (claims), as a JS value.
+pub fn parse_json(text: &str) -> Result<JsValue, JsValue> {
+    js_sys::JSON::parse(text).map_err(|_| Error::Platform("JSON.parse").into())
+}
+
+/// The body of every promise-returning method.
+type PromiseBody = Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>;
+
+/// Runs `body` as a promise. The future is boxed first so that `future_to_promise` and its
+/// task machinery exist once in the .wasm, not once per method (size).
+pub fn promise(body: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+    wasm_bindgen_futures::future_to_promise(Box::pin(body) as PromiseBody)
+}
+
+/// Runs `body` as a promise, then delivers the events it queued and re-arms the timer.
+pub fn promise_delivering_events(
+    runtime: Rc<Runtime>,
+    body: impl Future<Output = Result<JsValue, JsValue>> + 'static,
+) -> Promise {
+    deliver_after(runtime, Box::pin(body))
+}
+
+fn deliver_after(runtime: Rc<Runtime>, body: PromiseBody) -> Promise {
+    promise(async move {
+        let result = body.await;
+        runtime.pump();
+        result
+    })
+}

@@ -1,0 +1,122 @@
+//! The OpenID Connect steps that fetch through a [`Platform`]: discovery, the JWK Set (cached
+//! for the page, refetched once on an unknown `kid`), and ID token verification. The checks
+//! themselves are pure and live in `oidc/`; this module only moves documents.
+
+use url::Url;
+
+use crate::core::cache::DocumentCache;
+use crate::core::error::{Error, IdTokenError};
+use crate::core::http::HttpResponse;
+use crate::core::oauth::{Config, RawConfig};
+use crate::core::oidc::{
+    discovery_request, jwks_request, parse_compact, process_discovery_response,
+    process_jwks_response, validate_claims, AlgFamily, IdTokenCheck, IdTokenClaims, JwkSet,
+    KeySource, ProviderMetadata,
+};
+use crate::core::platform::Platform;
+use crate::core::secret::IdToken;
+
+/// The configuration of a client made from the provider's discovery document
+/// (`PkceClient.discover`): checks that `raw` gives none of the discovered settings, fetches
+/// (or takes from `cache`) the document of its issuer, and validates the whole.
+pub async fn discover_config<P: Platform>(
+    platform: &P,
+    cache: &DocumentCache,
+    raw: RawConfig,
+) -> Result<Config, Error> {
+    let issuer = raw.discovery_issuer()?.to_string();
+    let metadata = discover(platform, cache, &issuer).await?;
+    Ok(raw.with_discovery(metadata)?)
+}
+
+/// Fetches (or takes from `cache`) and validates the discovery document of `issuer`.
+pub async fn discover<P: Platform>(
+    platform: &P,
+    cache: &DocumentCache,
+    issuer: &str,
+) -> Result<ProviderMetadata, Error> {
+    let request = discovery_request(issuer)?;
+    if let Some(body) = cache.get(&request.url) {
+        let cached = HttpResponse {
+            status: 200,
+            headers: vec![],
+            body,
+        };
+        return Ok(process_discovery_response(&cached, issuer)?);
+    }
+    let url = request.url.clone();
+    let response = platform.fetch(request).await?;
+    let metadata = process_discovery_response(&response, issuer)?;
+    cache.put(&url, &response.body);
+    Ok(metadata)
+}
+
+/// The JWK Set at `jwks_uri`: from `cache` unless `refresh`, otherwise fetched through the
+/// platform and, once read successfully, cached.
+pub async fn load_jwks<P: Platform>(
+    platform: &P,
+    cache: &DocumentCache,
+    jwks_uri: &Url,
+    refresh: bool,
+) -> Result<(JwkSet, KeySource), Error> {
+    if !refresh {
+        if let Some(body) = cache.get(jwks_uri.as_str()) {
+            let cached = HttpResponse {
+                status: 200,
+                headers: vec![],
+                body,
+            };
+            return Ok((process_jwks_response(&cached)?, KeySource::Cached));
+        }
+    }
+    let response = platform.fetch(jwks_request(jwks_uri)).await?;
+    let set = process_jwks_response(&response)?;
+    cache.put(jwks_uri.as_str(), &response.body);
+    Ok((set, KeySource::Fetched))
+}
+
+/// Validates an ID token from the token endpoint (OIDC Core §3.1.3.7) and returns its claims.
+///
+/// The JWK Set at `jwks_uri` comes from `cache` when it is there; when the token's key is not
+/// in a cached set, the set is fetched once more (the provider may have rotated its keys,
+/// OIDC Core §10.1.1) before the token is refused with `id_token_unknown_kid`.
+pub async fn verify_id_token<P: Platform>(
+    platform: &P,
+    cache: &DocumentCache,
+    jwks_uri: &Url,
+    token: &IdToken,
+    check: &IdTokenCheck<'_>,
+) -> Result<IdTokenClaims, Error> {
+    // Step 1: an encrypted (JWE, five-part) token is refused here as malformed. Steps 7 and 8:
+    // only the allow-listed asymmetric algorithms pass; `none` and HS* (a MAC keyed with a
+    // client secret, which a public client does not have) are refused before any key is read.
+    let jws = parse_compact(token.secret())?;
+    let alg = jws.header.alg;
+
+    // Step 6: the signature is checked with the key the provider published for it.
+    let (mut keys, mut source) = load_jwks(platform, cache, jwks_uri, false).await?;
+    let key = loop {
+        match keys.select(&jws.header) {
+            Ok(key) => break key.clone(),
+            Err(IdTokenError::UnknownKid) if source == KeySource::Cached => {
+                (keys, source) = load_jwks(platform, cache, jwks_uri, true).await?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    key.check_material(alg)?;
+    // JWS ECDSA signatures are exactly r || s (RFC 7518 §3.4); anything else cannot verify.
+    if alg.family() == AlgFamily::Ecdsa && jws.signature().len() != 2 * alg.hash_len() {
+        return Err(IdTokenError::SignatureInvalid.into());
+    }
+    if !platform
+        .verify_signature(alg, &key, jws.signing_input(), jws.signature())
+        .await?
+    {
+        return Err(IdTokenError::SignatureInvalid.into());
+    }
+
+    // Steps 2 to 5 and 9 to 13, on claims that are now known to come from the provider.
+    let (claims, json) = jws.into_unverified_claims();
+    Ok(validate_claims(claims, json, check)?)
+}

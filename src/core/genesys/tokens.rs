@@ -1,0 +1,43 @@
+//! Genesys Cloud's own session endings: deleting the access token
+//! (`DELETE /api/v2/tokens/me`), and its logout page. Genesys offers no RFC 7009 revocation
+//! endpoint to PKCE clients; the deletion request revokes the token presented as the bearer.
+
+use url::Url;
+
+use crate::core::http::{HttpRequest, Method};
+use crate::core::secret::AccessToken;
+
+/// Genesys Cloud: `DELETE https://api.<domain>/api/v2/tokens/me`, which revokes the access
+/// token presented as the bearer.
+pub fn genesys_token_deletion_request(domain: &str, access_token: &AccessToken) -> HttpRequest {
+    let bearer = access_token.bearer_header();
+    HttpRequest {
+        method: Method::Delete,
+        url: format!("https://api.{domain}/api/v2/tokens/me"),
+        headers: vec![("Authorization", bearer)],
+        body: None,
+    }
+}
+
+/// Genesys Cloud's logout page: `https://login.<domain>/logout?client_id=...&redirect_uri=...`.
+pub fn genesys_logout_url(domain: &str, client_id: &str, redirect_uri: &Url) -> Url {
+    let mut url = Url::parse(&format!("https://login.{domain}/logout")).expect("static URL");
+    url.query_pairs_mut()
+        .append_pair("client_id", client_id)
+        .append_pair("redirect_uri", redirect_uri.as_str());
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn genesys_deletion() {
+        let r = genesys_token_deletion_request("mypurecloud.ie", &AccessToken::new("AT-9"));
+        assert_eq!(r.method, Method::Delete);
+        assert_eq!(r.url, "https://api.mypurecloud.ie/api/v2/tokens/me");
+        assert_eq!(r.header("authorization"), Some("Bearer AT-9"));
+        assert!(r.body.is_none());
+    }
+}

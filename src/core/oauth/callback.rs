@@ -1,0 +1,312 @@
+//! The authorization response (RFC 6749 §4.1.2): parsing the callback URL and validating it
+//! against the pending login. Only [`validate_callback`] can make a [`ValidatedCallback`], and
+//! the code exchange accepts nothing else.
+
+use url::Url;
+
+use super::authorize::PendingLogin;
+use crate::core::error::CallbackError;
+use crate::core::sanitize::sanitize;
+use crate::core::secret::{constant_time_eq, AuthorizationCode};
+
+/// The parameters of an authorization response that the library reads or removes.
+pub const CALLBACK_PARAMS: &[&str] = &[
+    "code",
+    "state",
+    "error",
+    "error_description",
+    "error_uri",
+    "iss",
+    "session_state",
+];
+
+/// The parameters as found in the callback URL, before validation. Holds the code, so it has
+/// no `Debug`.
+pub struct CallbackParams {
+    code: Option<AuthorizationCode>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+    iss: Option<String>,
+}
+
+/// Whether a URL looks like an authorization response (it has a `code` or an `error`).
+pub fn is_callback(url: &Url) -> bool {
+    url.query_pairs().any(|(k, _)| k == "code" || k == "error")
+}
+
+/// Reads the callback parameters from the URL's query, refusing any that appear twice
+/// (RFC 6749 §3.1: "Request and response parameters MUST NOT be included more than once").
+pub fn parse_callback(url: &Url) -> Result<CallbackParams, CallbackError> {
+    let mut found: [Option<String>; 5] = Default::default();
+    let names = ["code", "state", "error", "error_description", "iss"];
+    for (k, v) in url.query_pairs() {
+        if let Some(i) = names.iter().position(|n| *n == k) {
+            if found[i].is_some() {
+                return Err(CallbackError::DuplicateParameter(names[i]));
+            }
+            found[i] = Some(v.into_owned());
+        }
+    }
+    let [code, state, error, error_description, iss] = found;
+    if code.is_none() && error.is_none() {
+        return Err(CallbackError::NotACallback);
+    }
+    Ok(CallbackParams {
+        code: code.map(AuthorizationCode::new),
+        state,
+        error,
+        error_description,
+        iss,
+    })
+}
+
+/// A callback that passed every check: its code may be exchanged.
+pub struct ValidatedCallback {
+    code: AuthorizationCode,
+    iss: Option<String>,
+}
+
+impl ValidatedCallback {
+    /// The authorization code.
+    pub fn code(&self) -> &AuthorizationCode {
+        &self.code
+    }
+
+    /// The `iss` parameter, when the server sent one (RFC 9207).
+    pub fn iss(&self) -> Option<&str> {
+        self.iss.as_deref()
+    }
+
+    /// Takes the code out, for hand-offs that exchange it elsewhere (Genesys Messenger).
+    pub fn into_code(self) -> AuthorizationCode {
+        self.code
+    }
+}
+
+/// What the issuer check of RFC 9207 expects.
+#[derive(Debug, Clone, Copy)]
+pub struct IssuerCheck<'a> {
+    /// The expected issuer identifier.
+    pub issuer: &'a str,
+    /// Whether the server advertises `authorization_response_iss_parameter_supported`, which
+    /// makes `iss` mandatory.
+    pub required: bool,
+}
+
+/// Validates the callback against the pending login of this tab:
+/// a pending login must exist and be fresh, `state` must match (RFC 6749 §10.12),
+/// `iss` must match when known (RFC 9207 §2.4), then an `error` is reported as such, and a
+/// `code` must be present.
+pub fn validate_callback(
+    params: CallbackParams,
+    pending: Option<&PendingLogin>,
+    now_ms: u64,
+    issuer: Option<IssuerCheck<'_>>,
+) -> Result<ValidatedCallback, CallbackError> {
+    let pending = pending.ok_or(CallbackError::MissingPendingLogin)?;
+    if pending.is_expired(now_ms) {
+        return Err(CallbackError::PendingLoginExpired);
+    }
+    match &params.state {
+        Some(s) if constant_time_eq(s.as_bytes(), pending.state.secret().as_bytes()) => {}
+        _ => return Err(CallbackError::StateMismatch),
+    }
+    if let Some(check) = issuer {
+        match &params.iss {
+            Some(iss) if iss == check.issuer => {}
+            None if !check.required => {}
+            _ => return Err(CallbackError::IssuerMismatch),
+        }
+    }
+    if let Some(error) = params.error {
+        return Err(CallbackError::Authorization {
+            error: sanitize(&error, 64),
+            description: params.error_description.map(|d| sanitize(&d, 300)),
+        });
+    }
+    let code = params
+        .code
+        .filter(|c| !c.secret().is_empty())
+        .ok_or(CallbackError::MissingCode)?;
+    Ok(ValidatedCallback {
+        code,
+        iss: params.iss,
+    })
+}
+
+/// The URL without the authorization response parameters, for `history.replaceState`, so no
+/// code or state stays in the address bar, the history or a later `Referer`.
+pub fn clean_callback_url(url: &Url) -> Url {
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| !CALLBACK_PARAMS.contains(&k.as_ref()))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut clean = url.clone();
+    clean.set_fragment(None);
+    if kept.is_empty() {
+        clean.set_query(None);
+    } else {
+        clean.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    clean
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::secret::{CodeVerifier, State};
+
+    fn pending() -> PendingLogin {
+        PendingLogin {
+            state: State::new("good-state"),
+            code_verifier: CodeVerifier::new("v".repeat(43)),
+            nonce: None,
+            redirect_uri: "https://app.example/cb".into(),
+            created_at: 1_000,
+            return_to: None,
+            max_age: None,
+        }
+    }
+
+    fn run(query: &str) -> Result<ValidatedCallback, CallbackError> {
+        let url = Url::parse(&format!("https://app.example/cb?{query}")).unwrap();
+        validate_callback(parse_callback(&url)?, Some(&pending()), 2_000, None)
+    }
+
+    #[test]
+    fn good_callback() {
+        let v = run("code=abc&state=good-state").unwrap();
+        assert_eq!(v.code().secret(), "abc");
+        assert_eq!(v.iss(), None);
+    }
+
+    #[test]
+    fn duplicated_parameters_are_refused() {
+        for q in [
+            "code=a&code=b&state=good-state",
+            "code=a&state=good-state&state=good-state",
+            "error=x&error=y&state=good-state",
+            "code=a&state=good-state&iss=a&iss=b",
+        ] {
+            assert!(
+                matches!(run(q), Err(CallbackError::DuplicateParameter(_))),
+                "{q}"
+            );
+        }
+    }
+
+    #[test]
+    fn state_must_match() {
+        assert!(matches!(run("code=a"), Err(CallbackError::StateMismatch)));
+        assert!(matches!(
+            run("code=a&state=bad-state"),
+            Err(CallbackError::StateMismatch)
+        ));
+        assert!(matches!(
+            run("code=a&state="),
+            Err(CallbackError::StateMismatch)
+        ));
+        assert!(matches!(
+            run("code=a&state=good-stat"),
+            Err(CallbackError::StateMismatch)
+        ));
+        // An error response with a forged state is a state mismatch, not a server error.
+        assert!(matches!(
+            run("error=access_denied&state=x"),
+            Err(CallbackError::StateMismatch)
+        ));
+    }
+
+    #[test]
+    fn missing_and_expired_pending_login() {
+        let url = Url::parse("https://app.example/cb?code=a&state=good-state").unwrap();
+        let r = validate_callback(parse_callback(&url).unwrap(), None, 2_000, None);
+        assert!(matches!(r, Err(CallbackError::MissingPendingLogin)));
+        let r = validate_callback(
+            parse_callback(&url).unwrap(),
+            Some(&pending()),
+            1_000 + 10 * 60 * 1000 + 1,
+            None,
+        );
+        assert!(matches!(r, Err(CallbackError::PendingLoginExpired)));
+    }
+
+    #[test]
+    fn error_response_is_surfaced_with_its_code() {
+        match run("error=access_denied&error_description=The+user+said+%22no%22&state=good-state") {
+            Err(CallbackError::Authorization { error, description }) => {
+                assert_eq!(error, "access_denied");
+                assert_eq!(description.as_deref(), Some("The user said no"));
+            }
+            other => panic!("{:?}", other.err()),
+        }
+    }
+
+    #[test]
+    fn missing_code_and_not_a_callback() {
+        assert!(matches!(
+            run("code=&state=good-state"),
+            Err(CallbackError::MissingCode)
+        ));
+        assert!(matches!(
+            run("state=good-state"),
+            Err(CallbackError::NotACallback)
+        ));
+        assert!(matches!(run(""), Err(CallbackError::NotACallback)));
+    }
+
+    #[test]
+    fn issuer_check_rfc9207() {
+        let url = |q: &str| {
+            Url::parse(&format!(
+                "https://app.example/cb?code=a&state=good-state{q}"
+            ))
+            .unwrap()
+        };
+        let check = |required| {
+            Some(IssuerCheck {
+                issuer: "https://as.example",
+                required,
+            })
+        };
+        let p = pending();
+        let ok = |q: &str, required| {
+            validate_callback(
+                parse_callback(&url(q)).unwrap(),
+                Some(&p),
+                2_000,
+                check(required),
+            )
+        };
+        assert!(ok("&iss=https%3A%2F%2Fas.example", true).is_ok());
+        assert!(ok("", false).is_ok());
+        assert!(matches!(ok("", true), Err(CallbackError::IssuerMismatch)));
+        assert!(matches!(
+            ok("&iss=https%3A%2F%2Fevil.example", false),
+            Err(CallbackError::IssuerMismatch)
+        ));
+        assert!(matches!(
+            ok("&iss=https%3A%2F%2Fas.example%2F", true),
+            Err(CallbackError::IssuerMismatch)
+        ));
+    }
+
+    #[test]
+    fn clean_url_drops_response_parameters_only() {
+        let u =
+            Url::parse("https://app.example/cb?keep=1&code=a&state=s&iss=i&session_state=x#frag")
+                .unwrap();
+        assert_eq!(
+            clean_callback_url(&u).as_str(),
+            "https://app.example/cb?keep=1"
+        );
+        let u = Url::parse("https://app.example/cb?error=access_denied&state=s").unwrap();
+        assert_eq!(clean_callback_url(&u).as_str(), "https://app.example/cb");
+        assert!(is_callback(&u));
+        assert!(!is_callback(
+            &Url::parse("https://app.example/cb?x=1").unwrap()
+        ));
+    }
+}

@@ -1,0 +1,357 @@
+//! The session: the tokens a login produced, their expiry, and the summary shown to apps.
+
+use super::clock::{access_token_expiry, clock_offset_ms, unverified_jwt_times};
+use crate::core::json::{self, Object, Value};
+use crate::core::oauth::TokenResponse;
+use crate::core::oidc::IdTokenClaims;
+use crate::core::secret::{AccessToken, IdToken, RefreshToken};
+
+/// How many earlier refresh-token generations a session remembers (see [`Session::lineage`]).
+pub const LINEAGE_LEN: usize = 64;
+
+/// An access token closer than this to its expiry is treated as expired, so a request does not
+/// leave with a token that dies in flight.
+pub const EXPIRY_MARGIN_MS: u64 = 5_000;
+
+/// A logged-in session as stored (sessionStorage or memory). Holds tokens: no `Debug`.
+pub struct Session {
+    /// The bearer access token.
+    pub access_token: AccessToken,
+    /// When the access token expires, in ms since the epoch (browser clock); `None` when the
+    /// server did not say.
+    pub expires_at: Option<u64>,
+    /// The granted scope.
+    pub scope: Option<String>,
+    /// The refresh token, when one was issued.
+    pub refresh_token: Option<RefreshToken>,
+    /// The ID token, when one was issued.
+    pub id_token: Option<IdToken>,
+    /// When the tokens were received, in ms since the epoch (browser clock).
+    pub issued_at: u64,
+    /// The claims of the ID token, verified when the session was made (OIDC Core §3.1.3.7).
+    /// They are not verified again when the session is read back: the session lives in this
+    /// origin's own storage, and whoever could forge it there could read the tokens anyway.
+    pub id_token_claims: Option<IdTokenClaims>,
+    /// The server's clock minus the browser's at `issued_at`, in ms (see [`crate::core::clock_offset_ms`]).
+    pub clock_offset_ms: Option<i64>,
+    /// How many times this session was refreshed (by this tab or a sibling).
+    pub refresh_count: u32,
+    /// When it was last refreshed, in ms since the epoch (browser clock).
+    pub last_refresh_at: Option<u64>,
+    /// The family ids ([`crate::core::family_id`]) of the refresh tokens this session's
+    /// refresh token replaced, newest first, at most [`LINEAGE_LEN`]. A sibling tab still
+    /// holding one of them adopts this session instead of presenting a revoked token.
+    pub lineage: Vec<String>,
+}
+
+/// The largest stored session read back, in bytes (64 KiB).
+const MAX_STORED_LEN: usize = 64 * 1024;
+
+impl Session {
+    /// The record as stored: a JSON object with camelCase keys; absent values are left out.
+    pub fn to_json(&self) -> String {
+        self.to_value().to_json()
+    }
+
+    /// The record as a JSON object (stored, or carried to a sibling tab).
+    pub fn to_value(&self) -> Value {
+        let mut o = Object::new();
+        let mut set = |k: &str, v: Value| {
+            o.insert(k.to_string(), v);
+        };
+        set("accessToken", self.access_token.secret().into());
+        if let Some(at) = self.expires_at {
+            set("expiresAt", at.into());
+        }
+        if let Some(scope) = &self.scope {
+            set("scope", scope.as_str().into());
+        }
+        if let Some(rt) = &self.refresh_token {
+            set("refreshToken", rt.secret().into());
+        }
+        if let Some(id) = &self.id_token {
+            set("idToken", id.secret().into());
+        }
+        set("issuedAt", self.issued_at.into());
+        if let Some(claims) = &self.id_token_claims {
+            set("idTokenClaims", claims.to_json().into());
+        }
+        if let Some(offset) = self.clock_offset_ms {
+            set("clockOffsetMs", offset.into());
+        }
+        set("refreshCount", u64::from(self.refresh_count).into());
+        if let Some(at) = self.last_refresh_at {
+            set("lastRefreshAt", at.into());
+        }
+        if !self.lineage.is_empty() {
+            let families = self.lineage.iter().map(|f| f.as_str().into()).collect();
+            set("lineage", Value::Array(families));
+        }
+        o.into()
+    }
+
+    /// Reads a stored record back; `None` for anything that is not one.
+    pub fn from_json(text: &str) -> Option<Session> {
+        Session::from_value(
+            json::parse_limited(text, MAX_STORED_LEN)
+                .ok()?
+                .into_object()?,
+        )
+    }
+
+    /// Reads a record from its JSON object (stored, or carried by a sibling tab's message).
+    pub fn from_value(mut o: Object) -> Option<Session> {
+        let mut string = |key: &str| match o.remove(key) {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        };
+        let access_token = AccessToken::new(string("accessToken")?);
+        let scope = string("scope");
+        let refresh_token = string("refreshToken").map(RefreshToken::new);
+        let id_token = string("idToken").map(IdToken::new);
+        let claims = string("idTokenClaims");
+        let id_token_claims = match claims {
+            Some(text) => Some(IdTokenClaims::from_stored_json(text)?),
+            None => None,
+        };
+        let number = |key| o.get(key).and_then(Value::as_u64);
+        Some(Session {
+            access_token,
+            expires_at: number("expiresAt"),
+            scope,
+            refresh_token,
+            id_token,
+            issued_at: number("issuedAt")?,
+            id_token_claims,
+            clock_offset_ms: o.get("clockOffsetMs").and_then(Value::as_i64),
+            refresh_count: u32::try_from(number("refreshCount").unwrap_or(0)).ok()?,
+            last_refresh_at: number("lastRefreshAt"),
+            lineage: match o.get("lineage") {
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|v| v.as_str().map(str::to_string))
+                    .collect::<Option<Vec<_>>>()?,
+                _ => Vec::new(),
+            },
+        })
+    }
+
+    /// Makes a session from a validated token response received at `now_ms`. `scope` falls
+    /// back to the requested scopes when the server omits it (RFC 6749 §5.1).
+    ///
+    /// The expiry and clock offset follow [`crate::core::access_token_expiry`]: `expires_in` counted from `now_ms`,
+    /// or a JWT access token's `exp` translated by the offset from `Date` or `iat`.
+    pub fn from_token_response(response: TokenResponse, now_ms: u64, requested: &[String]) -> Self {
+        let at_times = unverified_jwt_times(response.access_token.secret());
+        let id_times = response
+            .id_token
+            .as_ref()
+            .and_then(|t| unverified_jwt_times(t.secret()));
+        let offset = clock_offset_ms(
+            response.server_date_ms,
+            at_times.as_ref(),
+            id_times.as_ref(),
+            now_ms,
+        );
+        Session {
+            access_token: response.access_token,
+            expires_at: access_token_expiry(
+                now_ms,
+                response.expires_in,
+                at_times.and_then(|t| t.exp),
+                offset,
+            ),
+            scope: response
+                .scope
+                .or_else(|| (!requested.is_empty()).then(|| requested.join(" "))),
+            refresh_token: response.refresh_token,
+            id_token: response.id_token,
+            issued_at: now_ms,
+            id_token_claims: None,
+            clock_offset_ms: offset,
+            refresh_count: 0,
+            last_refresh_at: None,
+            lineage: Vec::new(),
+        }
+    }
+
+    /// The session after a successful refresh (RFC 6749 §6) received at `now_ms`, given the
+    /// family id of the refresh token that was presented. Rotation bookkeeping: a new refresh
+    /// token replaces the old one (whose family id joins the lineage); when the response has
+    /// none, the old one is kept (RFC 6749 §6: the server MAY issue a new one). An omitted
+    /// scope or ID token is kept too (RFC 6749 §5.1; OIDC Core §12.2).
+    pub fn refreshed(self, response: TokenResponse, now_ms: u64, old_family: &str) -> Self {
+        let Session {
+            refresh_token: old_rt,
+            id_token: old_id,
+            id_token_claims: old_claims,
+            scope: old_scope,
+            refresh_count,
+            mut lineage,
+            ..
+        } = self;
+        let mut next = Session::from_token_response(response, now_ms, &[]);
+        let rotated = match (&next.refresh_token, &old_rt) {
+            (Some(new), Some(old)) => new != old,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if rotated {
+            lineage.retain(|f| f != old_family);
+            lineage.insert(0, old_family.to_string());
+            lineage.truncate(LINEAGE_LEN);
+        }
+        next.refresh_token = next.refresh_token.or(old_rt);
+        next.id_token = next.id_token.or(old_id);
+        // The claims verified at login, until the caller replaces them with those of a
+        // refreshed ID token it verified (OIDC Core §12.2; see `Client::refresh`).
+        next.id_token_claims = old_claims;
+        next.scope = next.scope.or(old_scope);
+        next.refresh_count = refresh_count.saturating_add(1);
+        next.last_refresh_at = Some(now_ms);
+        next.lineage = lineage;
+        next
+    }
+
+    /// Whether the access token is still usable at `now_ms` (with [`EXPIRY_MARGIN_MS`]).
+    pub fn is_fresh(&self, now_ms: u64) -> bool {
+        self.expires_at
+            .is_none_or(|at| now_ms.saturating_add(EXPIRY_MARGIN_MS) < at)
+    }
+
+    /// The non-secret view of the session given to apps.
+    pub fn summary(&self) -> SessionSummary {
+        SessionSummary {
+            expires_at: self.expires_at,
+            scope: self.scope.clone(),
+            has_refresh_token: self.refresh_token.is_some(),
+            has_id_token: self.id_token.is_some(),
+            return_to: None,
+            refresh_count: self.refresh_count,
+            last_refresh_at: self.last_refresh_at,
+            clock_offset_ms: self.clock_offset_ms,
+        }
+    }
+}
+
+impl SessionSummary {
+    /// The object apps get (TypeScript `SessionSummary`).
+    pub fn to_value(&self) -> Value {
+        let mut o = Object::new();
+        let opt = |v: Option<u64>| v.map_or(Value::Null, Value::from);
+        o.insert("expiresAt".into(), opt(self.expires_at));
+        o.insert(
+            "scope".into(),
+            self.scope.as_deref().map_or(Value::Null, Value::from),
+        );
+        o.insert("hasRefreshToken".into(), self.has_refresh_token.into());
+        o.insert("hasIdToken".into(), self.has_id_token.into());
+        if let Some(path) = &self.return_to {
+            o.insert("returnTo".into(), path.as_str().into());
+        }
+        o.insert("refreshCount".into(), u64::from(self.refresh_count).into());
+        o.insert("lastRefreshAt".into(), opt(self.last_refresh_at));
+        o.insert(
+            "clockOffsetMs".into(),
+            self.clock_offset_ms.map_or(Value::Null, Value::from),
+        );
+        o.into()
+    }
+}
+
+/// What apps see of a session: never a token or the verifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSummary {
+    /// Access-token expiry in ms since the epoch (compare with `Date.now()`), or null.
+    pub expires_at: Option<u64>,
+    /// The granted scope, space-separated, or null.
+    pub scope: Option<String>,
+    /// Whether a refresh token is held.
+    pub has_refresh_token: bool,
+    /// Whether an ID token is held.
+    pub has_id_token: bool,
+    /// After a callback: the `returnTo` path given to `login()`, already restored in the
+    /// address bar.
+    pub return_to: Option<String>,
+    /// How many times the session was refreshed.
+    pub refresh_count: u32,
+    /// When it was last refreshed (ms since the epoch, browser clock), or null.
+    pub last_refresh_at: Option<u64>,
+    /// The server's clock minus the browser's, in ms, as last measured, or null.
+    pub clock_offset_ms: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(expires_in: Option<u64>, scope: Option<&str>) -> TokenResponse {
+        TokenResponse {
+            access_token: AccessToken::new("at"),
+            expires_in,
+            scope: scope.map(str::to_string),
+            refresh_token: Some(RefreshToken::new("rt")),
+            id_token: None,
+            server_date_ms: None,
+        }
+    }
+
+    #[test]
+    fn expiry_arithmetic() {
+        let s = Session::from_token_response(response(Some(3600), None), 1_000_000, &[]);
+        assert_eq!(s.expires_at, Some(1_000_000 + 3_600_000));
+        assert!(s.is_fresh(1_000_000));
+        assert!(s.is_fresh(1_000_000 + 3_600_000 - EXPIRY_MARGIN_MS - 1));
+        assert!(!s.is_fresh(1_000_000 + 3_600_000 - EXPIRY_MARGIN_MS));
+        assert!(!s.is_fresh(u64::MAX));
+        let forever = Session::from_token_response(response(None, None), 0, &[]);
+        assert!(forever.is_fresh(u64::MAX - 1));
+        let huge = Session::from_token_response(response(Some(u64::MAX), None), 5, &[]);
+        assert_eq!(huge.expires_at, Some(u64::MAX));
+    }
+
+    #[test]
+    fn scope_falls_back_to_requested() {
+        let req = vec!["a".to_string(), "b".to_string()];
+        assert_eq!(
+            Session::from_token_response(response(None, None), 0, &req)
+                .scope
+                .as_deref(),
+            Some("a b")
+        );
+        assert_eq!(
+            Session::from_token_response(response(None, Some("a")), 0, &req)
+                .scope
+                .as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            Session::from_token_response(response(None, None), 0, &[]).scope,
+            None
+        );
+    }
+
+    #[test]
+    fn summary_has_no_secrets() {
+        let s = Session::from_token_response(response(Some(60), Some("x")), 0, &[]);
+        let json = s.summary().to_value().to_json();
+        assert_eq!(
+            json,
+            r#"{"expiresAt":60000,"scope":"x","hasRefreshToken":true,"hasIdToken":false,"refreshCount":0,"lastRefreshAt":null,"clockOffsetMs":null}"#
+        );
+    }
+
+    #[test]
+    fn storage_round_trip() {
+        let s = Session::from_token_response(response(Some(60), Some("x")), 7, &[]);
+        let json = s.to_json();
+        assert!(
+            json.contains(r#""accessToken":"at""#),
+            "tokens are plain strings"
+        );
+        let back = Session::from_json(&json).unwrap();
+        assert_eq!(back.access_token.secret(), "at");
+        assert_eq!(back.expires_at, Some(60_007));
+        assert_eq!(back.refresh_token.unwrap().secret(), "rt");
+    }
+}
