@@ -10,8 +10,8 @@
 //     primitive types (`<u128>::fmt`, `<str>::find`) count for `core` (unless B is another
 //     crate's trait: `<f64 as zmij::...>`); `__rustc::` (allocator glue, panic handler) for `std`;
 //     js_sys includes js_sys::futures (wasm-bindgen-futures lives there in this version);
-//   - otherwise the first path segment is the crate; `pixie_auth::core::<module>`,
-//     `pixie_auth::browser::<module>` and `pixie_auth::api` are ours, per module;
+//   - otherwise the first path segment is the crate; our own code counts for the deepest module
+//     of src/ its path lies in (src/core/oauth/config.rs: `pixie_auth::core::oauth::config`);
 //   - `core` is split further: fmt, num (float formatting: flt2dec), drop glue, str, the rest;
 //   - data segments (.rodata, .data), wasm-bindgen's generated exports and shims, the import
 //     entries (one per JS function the module calls), the wasm
@@ -19,7 +19,9 @@
 // The name section and the other custom sections (producers, target_features: wasm-opt strips
 // them) are listed, and left out of the total, as ENVIRONMENT.md says.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const args = process.argv.slice(2);
 const opt = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
@@ -39,6 +41,12 @@ const FIXED = [
   'compiler builtins', 'other',
 ];
 const CORE_PARTS = FIXED.slice(1, 6);
+
+/** Our module paths, from the files of src/: src/core/oauth/config.rs -> pixie_auth::core::oauth::config. */
+const SRC = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src');
+const MODULES = new Set(readdirSync(SRC, { recursive: true })
+  .filter((f) => f.endsWith('.rs'))
+  .map((f) => ['pixie_auth', ...f.slice(0, -3).split(path.sep).filter((x) => x !== 'mod' && x !== 'lib')].join('::')));
 const PRIMITIVES = new Set(['u8', 'u16', 'u32', 'u64', 'u128', 'usize', 'i8', 'i16', 'i32', 'i64', 'i128', 'isize',
   'f32', 'f64', 'bool', 'char', 'str']);
 const BUILTINS = /^(memcpy|memmove|memset|memcmp|bcmp|__[a-z]+[0-9]+|__rust_probestack|compiler_builtins::)/;
@@ -120,13 +128,13 @@ function group(rawName) {
   const crate = p[0];
   if (!crate) return 'other';
   if (crate === 'pixie_auth') {
-    const mods = ['pixie_auth'];
-    for (const seg of p.slice(1, 3)) {
-      if (!/^[a-z_][a-z0-9_]*$/.test(seg) || seg === '_') break;
-      mods.push(seg);
-      if (seg === 'api' || seg.startsWith('{')) break;
+    // The deepest module of src/ that the path lies in (a function's name is not a module).
+    let best = 'pixie_auth';
+    for (let i = 2; i <= p.length; i++) {
+      const m = p.slice(0, i).join('::');
+      if (MODULES.has(m)) best = m;
     }
-    return mods.join('::');
+    return best;
   }
   if (crate === 'core') {
     if (p[1] === 'fmt' || (p[1] === 'primitive' && /fmt/.test(name))) return 'core::fmt';
