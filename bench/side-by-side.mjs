@@ -17,7 +17,7 @@
 // performance.now() in the page (ms since that navigation started). The libraries alternate
 // order from run to run. Numbers go into notes, never into test assertions.
 
-import '../tests/e2e/quiet-provider.mjs'; // first: before oidc-provider loads
+import '../tests/e2e/lib/quiet-provider.mjs'; // first: before oidc-provider loads
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,7 +25,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { startDevServer } from '../devserver/server.mjs';
-import { launchChromium } from '../tests/e2e/harness.mjs';
+import { launchChromium } from '../tests/e2e/lib/browser.mjs';
 import {
   BROTLI_TOOL, LABEL, bundleOidcClientTs, fileSizes, header, n, oidcClientTsRegistryFile, oidcClientTsVersion, row, total,
 } from './sizes.mjs';
