@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 
 use pixie_auth::core::{
     channel_name, Config, Error, ExpiredReason, Origin, RawConfig, BASE_DELAY_MS, CALLBACK_PARAMS,
-    DEFAULT_REFRESH_LEAD_S, EVENT_NAMES, EXPIRY_MARGIN_MS, MAX_ATTEMPTS, MIN_REFRESH_INTERVAL_MS,
-    PENDING_LOGIN_TTL_MS,
+    DEFAULT_REFRESH_LEAD_S, DOCUMENT_KEY_PREFIX, EVENT_NAMES, EXPIRY_MARGIN_MS, MAX_ATTEMPTS,
+    MIN_REFRESH_INTERVAL_MS, PENDING_LOGIN_TTL_MS,
 };
 use serde_json::{json, Value};
 
@@ -71,6 +71,10 @@ fn storage_keys_are_the_clients_namespace() {
     assert!(prefix.starts_with(text(&c, "storage.namespace")));
     // The names after the prefix are private to core::client; the full-flow tests check them
     // against the library in the browser (the keys a login leaves in sessionStorage).
+    // The tab's copies of public provider documents (discovery, JWK Set) share the namespace
+    // but not any client's prefix.
+    assert_eq!(text(&c, "storage.documentPrefix"), DOCUMENT_KEY_PREFIX);
+    assert!(DOCUMENT_KEY_PREFIX.starts_with(text(&c, "storage.namespace")));
     for key in ["storage.sessionKey", "storage.pendingKey"] {
         let k = fill(text(&c, key), &[("clientId", "app-1")]);
         assert!(
@@ -197,6 +201,7 @@ fn nothing_unchecked() {
         "storage.keyPrefix",
         "storage.sessionKey",
         "storage.pendingKey",
+        "storage.documentPrefix",
         "tabs.broadcastChannel",
         "timing.pendingLoginTtlMs",
         "timing.defaultRefreshLeadS",
