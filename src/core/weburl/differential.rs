@@ -29,6 +29,9 @@ pub enum Stricter {
     Backslash,
     /// A raw `^` or `|` in the path (Chromium encodes them, WHATWG does not).
     CaretOrPipeInPath,
+    /// A `..` removing a segment like `c:`: the `url` crate keeps such a Windows drive letter
+    /// in every scheme (WHATWG only in file: URLs; Node and browsers remove it).
+    DriveLetterDotDot,
     /// `@` before the host (WHATWG reads credentials).
     Credentials,
     /// A host character outside `[A-Za-z0-9.-]`: percent, non-ASCII, `_`, `*`...
@@ -191,6 +194,8 @@ fn explain(text: &str, error: UrlError, theirs: &url::Url) -> Option<Stricter> {
                 Some(Stricter::Backslash)
             } else if parts(text)?.path.contains(['^', '|']) {
                 Some(Stricter::CaretOrPipeInPath)
+            } else if drive_letter_dot_dot(parts(text)?.path) {
+                Some(Stricter::DriveLetterDotDot)
             } else {
                 None
             }
@@ -245,6 +250,31 @@ fn explain(text: &str, error: UrlError, theirs: &url::Url) -> Option<Stricter> {
         #[allow(unreachable_patterns)]
         _ => None,
     }
+}
+
+/// A `..` (any encoding) right after a segment of an ASCII letter and `:`, once the path's
+/// other dot segments are resolved, as the url crate would see it.
+fn drive_letter_dot_dot(path: &str) -> bool {
+    let mut stack: Vec<&str> = Vec::new();
+    let dot = |s: &str| s == "." || s.eq_ignore_ascii_case("%2e");
+    let dot_dot = |s: &str| {
+        [".." as &str, ".%2e", "%2e.", "%2e%2e"]
+            .iter()
+            .any(|d| s.eq_ignore_ascii_case(d))
+    };
+    for segment in path.split('/').skip(1) {
+        if dot_dot(segment) {
+            if let Some(last) = stack.pop() {
+                let b = last.as_bytes();
+                if b.len() == 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
+                    return true;
+                }
+            }
+        } else if !dot(segment) {
+            stack.push(segment);
+        }
+    }
+    false
 }
 
 /// The raw parts of `scheme://authority/path?query#fragment`, split as our parser splits.

@@ -129,7 +129,11 @@ pub fn check(text: &str) {
             up.path() == url.path() || Some(up.path()) == url.path().strip_suffix('/'),
             "resolve_under let .. out"
         ),
-        Err(e) => assert!(e == UrlError::NotUnder, "resolve_under refused .. oddly"),
+        // Character: `..` would remove a segment like `c:`.
+        Err(e) => assert!(
+            e == UrlError::NotUnder || e == UrlError::Character,
+            "resolve_under refused .. oddly"
+        ),
     }
     assert!(
         parse::scheme_end(s.as_bytes()) == Some(url.scheme().len()),

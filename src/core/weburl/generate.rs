@@ -342,7 +342,7 @@ const SEGMENTS: &[&str] = &[
 ];
 /// Path segments every parser repairs or reads differently.
 const HOSTILE_SEGMENTS: &[&str] = &[
-    "\t", "\n", "\r", "\\", "..\\", "a\\b", "a^b", "a|b", "^", "|",
+    "c:", "Z:", "\t", "\n", "\r", "\\", "..\\", "a\\b", "a^b", "a|b", "^", "|",
 ];
 
 /// Builds generated URL texts.

@@ -18,7 +18,8 @@
 //! - **Refused characters** ([`UrlError::Character`]): a C0 control or space at either end
 //!   (WHATWG trims them), a tab, CR or LF anywhere (WHATWG drops them), a backslash anywhere
 //!   (WHATWG reads it as `/`), a raw `^` or `|` in the path (Chromium percent-encodes them
-//!   there, the standard does not: write `%5E`, `%7C`).
+//!   there, the standard does not: write `%5E`, `%7C`), a `..` segment that would remove a
+//!   segment like `c:` (the `url` crate keeps such a "drive letter" in every scheme).
 //! - **No credentials** ([`UrlError::Credentials`]): no `@` before the host, so neither
 //!   `user:pw@host`, nor `@host`, nor `https://api.example@evil.com/` (whose host is evil.com).
 //! - **Host** ([`UrlError::Host`]): ASCII letters, digits, `.` and `-`, lower-cased; no empty
@@ -77,7 +78,7 @@ pub enum UrlError {
     /// A port that is empty, not decimal, has a leading zero or exceeds 65535.
     Port,
     /// A character refused where it is: C0 control or space at an end, tab or newline,
-    /// backslash, a raw `^` or `|` in the path.
+    /// backslash, a raw `^` or `|` in the path, a `..` removing a segment like `c:`.
     Character,
     /// [`WebUrl::resolve_under`]: the result is not under the base.
     NotUnder,
@@ -98,7 +99,8 @@ impl UrlError {
             UrlError::Port => "has an invalid port (digits, no leading zero, at most 65535)",
             UrlError::Character => {
                 "contains a character not allowed there (a space or control character at an \
-                 end, a tab or line break, a backslash, or a raw ^ or | in the path)"
+                 end, a tab or line break, a backslash, a raw ^ or | in the path, or .. after a \
+                 segment like c:)"
             }
             UrlError::NotUnder => "is not under the base URL",
         }
@@ -234,11 +236,12 @@ impl WebUrl {
 
     /// The same URL without its fragment (`#…` removed).
     pub fn without_fragment(&self) -> WebUrl {
-        let mut url = self.clone();
-        if let Some(start) = url.fragment_start.take() {
-            url.text.truncate(start);
+        match self.fragment_start {
+            Some(start) => {
+                self.with_text(String::from(self.slice(0, start)), self.query_start, None)
+            }
+            None => self.clone(),
         }
-        url
     }
 
     /// The query's `application/x-www-form-urlencoded` pairs, decoded (`+` as space, `%XX`,
@@ -264,14 +267,11 @@ impl WebUrl {
             }
         };
         for (name, value) in pairs {
-            if text.len() > query_start + 1 {
-                text.push('&');
-            }
-            text.extend(form_urlencoded::byte_serialize(name.as_bytes()));
-            text.push('=');
-            text.extend(form_urlencoded::byte_serialize(value.as_bytes()));
+            append_pair(&mut text, query_start + 1, name, value);
         }
-        self.with_query_text(text, Some(query_start), end)
+        let fragment_start = self.fragment_start.map(|_| text.len());
+        text.push_str(self.slice(end, self.text.len()));
+        self.with_text(text, Some(query_start), fragment_start)
     }
 
     /// This URL with the query pairs whose decoded name `remove` returns true for taken out;
@@ -279,45 +279,33 @@ impl WebUrl {
     /// writes them; no query at all when no pair is left. The fragment is kept.
     pub fn with_query_pairs_removed(&self, remove: &dyn Fn(&str) -> bool) -> WebUrl {
         let end = self.fragment_start.unwrap_or(self.text.len());
-        let base = self.query_start.unwrap_or(end);
+        let query_start = self.query_start.unwrap_or(end);
         let mut text = String::with_capacity(self.text.len());
-        text.push_str(self.slice(0, base));
-        let query_start = base;
+        text.push_str(self.slice(0, query_start));
         text.push('?');
         for (name, value) in self.query_pairs() {
-            if remove(&name) {
-                continue;
+            if !remove(&name) {
+                append_pair(&mut text, query_start + 1, &name, &value);
             }
-            if text.len() > query_start + 1 {
-                text.push('&');
-            }
-            text.extend(form_urlencoded::byte_serialize(name.as_bytes()));
-            text.push('=');
-            text.extend(form_urlencoded::byte_serialize(value.as_bytes()));
         }
-        if text.len() == query_start + 1 {
-            text.truncate(query_start);
-            return self.with_query_text(text, None, end);
-        }
-        self.with_query_text(text, Some(query_start), end)
+        let query = if text.len() > query_start + 1 {
+            Some(query_start)
+        } else {
+            text.pop(); // the `?` of an empty query
+            None
+        };
+        let fragment_start = self.fragment_start.map(|_| text.len());
+        text.push_str(self.slice(end, self.text.len()));
+        self.with_text(text, query, fragment_start)
     }
 
-    /// `text` is this URL's serialization up to the end of a new query (or of the path, when
-    /// `query_start` is `None`); appends the fragment (which started at `old_end`).
-    fn with_query_text(
+    /// A URL of the same origin and path as this one, with another query and fragment.
+    fn with_text(
         &self,
-        mut text: String,
+        text: String,
         query_start: Option<usize>,
-        old_end: usize,
+        fragment_start: Option<usize>,
     ) -> WebUrl {
-        let fragment_start = match self.fragment_start {
-            Some(_) => {
-                let start = text.len();
-                text.push_str(self.slice(old_end, self.text.len()));
-                Some(start)
-            }
-            None => None,
-        };
         WebUrl {
             text,
             host_start: self.host_start,
@@ -339,11 +327,13 @@ impl WebUrl {
         if self.origin() != base.origin() {
             return false;
         }
-        let prefix = base.path().strip_suffix('/').unwrap_or(base.path());
-        match self.path().strip_prefix(prefix) {
-            Some(rest) => rest.is_empty() || rest.starts_with('/'),
-            None => false,
-        }
+        let prefix = match base.path().as_bytes() {
+            [prefix @ .., b'/'] => prefix,
+            prefix => prefix,
+        };
+        let path = self.path().as_bytes();
+        path.get(..prefix.len()) == Some(prefix)
+            && path.get(prefix.len()).is_none_or(|&b| b == b'/')
     }
 
     /// Resolves a `callApi` target against this base: an absolute URL (anything starting with
@@ -393,6 +383,17 @@ impl WebUrl {
     fn slice(&self, start: usize, end: usize) -> &str {
         self.text.get(start..end).unwrap_or("")
     }
+}
+
+/// `name=value`, `form_urlencoded`, after a `&` unless the query (from `start`) is empty: the
+/// `url` crate's `append_pair`.
+fn append_pair(text: &mut String, start: usize, name: &str, value: &str) {
+    if text.len() > start {
+        text.push('&');
+    }
+    text.extend(form_urlencoded::byte_serialize(name.as_bytes()));
+    text.push('=');
+    text.extend(form_urlencoded::byte_serialize(value.as_bytes()));
 }
 
 impl core::fmt::Debug for WebUrl {

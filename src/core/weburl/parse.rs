@@ -1,6 +1,11 @@
-//! The parser: one pass over the text, building the serialization as it goes. The rules are
-//! stated in `mod.rs`; the WHATWG URL Standard's state machine is followed for everything we
-//! accept (section names in the comments), and each refusal says which rule it enforces.
+//! The parser: one pass over the bytes of the text, building the serialization as it goes.
+//! The rules are stated in `mod.rs`; the WHATWG URL Standard's state machine is followed for
+//! everything we accept (its state names in the comments), and each refusal says which rule
+//! it enforces.
+//!
+//! It works on bytes, slicing only with `get`, so that no string slicing (whose failure path
+//! formats a message) is linked in; the output is ASCII and checked to be UTF-8 once, at the
+//! end.
 
 use super::{HostKind, UrlError, WebUrl};
 
@@ -19,24 +24,24 @@ const fn set(bytes: &[u8]) -> u128 {
 
 /// WHATWG "path percent-encode set" as the `url` crate and Node apply it (`?` and `#` never
 /// reach it: they end the path).
-pub(super) const PATH_SET: u128 = set(b" \"#<>?`{}");
+const PATH_SET: u128 = set(b" \"#<>?`{}");
 /// WHATWG "special-query percent-encode set" (`#` never reaches it).
-pub(super) const QUERY_SET: u128 = set(b" \"#<>'");
+const QUERY_SET: u128 = set(b" \"#<>'");
 /// WHATWG "fragment percent-encode set".
-pub(super) const FRAGMENT_SET: u128 = set(b" \"<>`");
+const FRAGMENT_SET: u128 = set(b" \"<>`");
 
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 
 /// WHATWG "UTF-8 percent-encode" of `text` with `set`, appended to `out`.
-pub(super) fn encode_into(out: &mut String, text: &str, set: u128) {
-    for &b in text.as_bytes() {
+fn encode_into(out: &mut Vec<u8>, text: &[u8], set: u128) {
+    for &b in text {
         if !(0x20..0x7f).contains(&b) || (set >> b) & 1 == 1 {
-            out.push('%');
-            out.push(char::from(hex(HEX_UPPER, b >> 4)));
-            out.push(char::from(hex(HEX_UPPER, b & 0xf)));
+            out.push(b'%');
+            out.push(hex(HEX_UPPER, b >> 4));
+            out.push(hex(HEX_UPPER, b & 0xf));
         } else {
-            out.push(char::from(b));
+            out.push(b);
         }
     }
 }
@@ -48,10 +53,29 @@ fn hex(digits: &[u8; 16], nibble: u8) -> u8 {
         .unwrap_or(b'0')
 }
 
+fn hex_value(b: u8) -> Option<u16> {
+    match b {
+        b'0'..=b'9' => Some(u16::from(b - b'0')),
+        b'a'..=b'f' => Some(u16::from(b - b'a') + 10),
+        b'A'..=b'F' => Some(u16::from(b - b'A') + 10),
+        _ => None,
+    }
+}
+
 #[cold]
 #[inline(never)]
 fn fail<T>(error: UrlError) -> Result<T, UrlError> {
     Err(error)
+}
+
+/// The position of the first byte of `bytes` that `stop` returns true for, or its length.
+fn find(bytes: &[u8], stop: fn(u8) -> bool) -> usize {
+    bytes.iter().position(|&b| stop(b)).unwrap_or(bytes.len())
+}
+
+/// `bytes` cut at `at`: both halves, the second empty when `at` is past the end.
+fn cut(bytes: &[u8], at: usize) -> (&[u8], &[u8]) {
+    bytes.split_at_checked(at).unwrap_or((bytes, &[]))
 }
 
 /// Parses `input` into a [`WebUrl`]; see the module documentation for what is accepted.
@@ -78,54 +102,42 @@ pub(super) fn parse(input: &str) -> Result<WebUrl, UrlError> {
     let Some(colon) = scheme_end(bytes) else {
         return fail(UrlError::NotAbsolute);
     };
-    let scheme = input.get(..colon).unwrap_or("");
-    let https = if scheme.eq_ignore_ascii_case("https") {
+    let (scheme, rest) = cut(bytes, colon);
+    let https = if scheme.eq_ignore_ascii_case(b"https") {
         true
-    } else if scheme.eq_ignore_ascii_case("http") {
+    } else if scheme.eq_ignore_ascii_case(b"http") {
         false
     } else {
         return fail(UrlError::Scheme);
     };
     // Special authority slashes state: WHATWG accepts any number of slashes (`http:x`,
     // `http:///x`); we want exactly two, followed by the host.
-    let rest = input.get(colon + 1..).unwrap_or("");
-    let Some(rest) = rest.strip_prefix("//") else {
+    let [b':', b'/', b'/', rest @ ..] = rest else {
         return fail(UrlError::Scheme);
     };
 
     // Authority state: up to the first `/`, `?` or `#`.
-    let authority_len = rest
-        .bytes()
-        .position(|b| matches!(b, b'/' | b'?' | b'#'))
-        .unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_len);
-    if authority.contains('@') {
+    let (authority, tail) = cut(rest, find(rest, |b| matches!(b, b'/' | b'?' | b'#')));
+    if authority.contains(&b'@') {
         // `user:pass@host`, `@host`, and `api.example@evil.com` (whose host is evil.com).
         return fail(UrlError::Credentials);
     }
 
-    let mut out = String::with_capacity(input.len() + 8);
-    out.push_str(if https { "https://" } else { "http://" });
+    let mut out: Vec<u8> = Vec::with_capacity(input.len() + 8);
+    out.extend_from_slice(if https { b"https://" } else { b"http://" });
     let host_start = out.len();
 
     // Host state: `:` outside brackets starts the port.
-    let (host, port) = if authority.starts_with('[') {
-        let Some(close) = authority.find(']') else {
-            return fail(UrlError::Host);
-        };
-        let (host, after) = authority.split_at(close + 1);
-        if after.is_empty() {
-            (host, None)
-        } else if let Some(port) = after.strip_prefix(':') {
-            (host, Some(port))
-        } else {
-            return fail(UrlError::Host);
+    let (host, port) = if authority.first() == Some(&b'[') {
+        let (host, after) = cut(authority, find(authority, |b| b == b']') + 1);
+        match after.split_first() {
+            None => (host, None),
+            Some((b':', port)) => (host, Some(port)),
+            Some(_) => return fail(UrlError::Host),
         }
     } else {
-        match authority.split_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (authority, None),
-        }
+        let (host, after) = cut(authority, find(authority, |b| b == b':'));
+        (host, after.get(1..))
     };
     let host_kind = parse_host(host, &mut out)?;
     let host_end = out.len();
@@ -134,43 +146,38 @@ pub(super) fn parse(input: &str) -> Result<WebUrl, UrlError> {
         None => None,
     };
     if let Some(port) = port {
-        out.push(':');
-        push_decimal(&mut out, u32::from(port));
+        out.push(b':');
+        push_decimal(&mut out, port);
     }
 
     // Path state, then query and fragment.
     let path_start = out.len();
-    let path_len = tail
-        .bytes()
-        .position(|b| matches!(b, b'?' | b'#'))
-        .unwrap_or(tail.len());
-    let (path, tail) = tail.split_at(path_len);
+    let (path, tail) = cut(tail, find(tail, |b| b == b'?' || b == b'#'));
     parse_path(path, &mut out)?;
-
-    let (query, fragment) = match tail.split_once('#') {
-        Some((query, fragment)) => (query, Some(fragment)),
-        None => (tail, None),
-    };
-    let query_start = match query.strip_prefix('?') {
-        Some(query) => {
+    let (query, fragment) = cut(tail, find(tail, |b| b == b'#'));
+    let query_start = match query.split_first() {
+        Some((_, query)) => {
             let start = out.len();
-            out.push('?');
+            out.push(b'?');
             encode_into(&mut out, query, QUERY_SET);
             Some(start)
         }
         None => None,
     };
-    let fragment_start = match fragment {
-        Some(fragment) => {
+    let fragment_start = match fragment.split_first() {
+        Some((_, fragment)) => {
             let start = out.len();
-            out.push('#');
+            out.push(b'#');
             encode_into(&mut out, fragment, FRAGMENT_SET);
             Some(start)
         }
         None => None,
     };
+    let Ok(text) = String::from_utf8(out) else {
+        return fail(UrlError::Character); // never: the output is ASCII
+    };
     Ok(WebUrl {
-        text: out,
+        text,
         host_start,
         host_end,
         host_kind,
@@ -200,40 +207,37 @@ pub(super) fn scheme_end(bytes: &[u8]) -> Option<usize> {
 /// A port: decimal digits without a leading zero, at most 65535. The scheme's default port
 /// gives `None` (WHATWG drops it). WHATWG also accepts an empty port and leading zeros,
 /// rewriting them; we refuse them.
-fn parse_port(text: &str, default: u16) -> Result<Option<u16>, UrlError> {
-    let bytes = text.as_bytes();
-    if bytes.is_empty() || (bytes.len() > 1 && bytes.first() == Some(&b'0')) {
+fn parse_port(text: &[u8], default: u16) -> Result<Option<u16>, UrlError> {
+    if text.is_empty() || (text.len() > 1 && text.first() == Some(&b'0')) {
         return fail(UrlError::Port);
     }
-    let mut value: u32 = 0;
-    for &b in bytes {
+    let mut value: u16 = 0;
+    for &b in text {
         if !b.is_ascii_digit() {
             return fail(UrlError::Port);
         }
-        value = value * 10 + u32::from(b - b'0');
-        if value > u32::from(u16::MAX) {
+        let Some(next) = value
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u16::from(b - b'0')))
+        else {
             return fail(UrlError::Port);
-        }
+        };
+        value = next;
     }
-    let port = u16::try_from(value).unwrap_or(0);
-    Ok(if port == default { None } else { Some(port) })
+    Ok(if value == default { None } else { Some(value) })
 }
 
-fn push_decimal(out: &mut String, mut value: u32) {
-    let mut digits = [0u8; 10];
-    let mut n = 0;
-    loop {
-        if let Some(slot) = digits.get_mut(n) {
-            *slot = b'0' + (value % 10) as u8;
-        }
-        n += 1;
-        value /= 10;
-        if value == 0 || n == digits.len() {
-            break;
-        }
-    }
-    for &d in digits.iter().take(n).rev() {
-        out.push(char::from(d));
+fn push_decimal(out: &mut Vec<u8>, value: u16) {
+    let digits = [
+        value / 10_000,
+        value / 1_000 % 10,
+        value / 100 % 10,
+        value / 10 % 10,
+        value % 10,
+    ];
+    let first = digits.iter().position(|&d| d != 0).unwrap_or(4);
+    for &d in digits.iter().skip(first) {
+        out.push(b'0' + d as u8);
     }
 }
 
@@ -241,35 +245,38 @@ fn push_decimal(out: &mut String, mut value: u32) {
 
 /// WHATWG "host parsing" for a special URL, restricted: a bracketed IPv6 address, a canonical
 /// dotted-decimal IPv4 address, or an ASCII domain of letters, digits, dots and hyphens.
-fn parse_host(host: &str, out: &mut String) -> Result<HostKind, UrlError> {
-    if let Some(inner) = host.strip_prefix('[') {
-        let Some(inner) = inner.strip_suffix(']') else {
+fn parse_host(host: &[u8], out: &mut Vec<u8>) -> Result<HostKind, UrlError> {
+    if host.first() == Some(&b'[') {
+        let [b'[', inner @ .., b']'] = host else {
             return fail(UrlError::Host);
         };
-        let Some(pieces) = parse_ipv6(inner.as_bytes()) else {
+        let Some(pieces) = parse_ipv6(inner) else {
             return fail(UrlError::Host);
         };
-        out.push('[');
+        out.push(b'[');
         write_ipv6(&pieces, out);
-        out.push(']');
+        out.push(b']');
         return Ok(HostKind::Ipv6);
     }
     // UTS #46 maps ASCII upper case to lower case; every other byte we refuse: non-ASCII and
     // `%` (an internationalized or percent-encoded host: give the punycode form), `_`, and
     // the rest of what WHATWG would accept or reject.
     let start = out.len();
-    for b in host.bytes() {
+    for &b in host {
         let b = b.to_ascii_lowercase();
         if !(b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-') {
             return fail(UrlError::Host);
         }
-        out.push(char::from(b));
+        out.push(b);
     }
-    let domain = out.get(start..).unwrap_or("");
+    let domain = out.get(start..).unwrap_or(&[]);
     // Empty labels: WHATWG accepts `.`, `.a`, `a..b`; we accept only one final dot after a
     // name (`example.com.`). The empty host is refused by WHATWG too.
-    let name = domain.strip_suffix('.').unwrap_or(domain);
-    if name.is_empty() || name.split('.').any(str::is_empty) {
+    let name = match domain {
+        [name @ .., b'.'] => name,
+        _ => domain,
+    };
+    if name.is_empty() || name.split(|&b| b == b'.').any(<[u8]>::is_empty) {
         return fail(UrlError::Host);
     }
     if ends_in_a_number(domain) {
@@ -281,9 +288,9 @@ fn parse_host(host: &str, out: &mut String) -> Result<HostKind, UrlError> {
             fail(UrlError::Host)
         };
     }
-    for label in name.split('.') {
-        if let Some(encoded) = label.strip_prefix("xn--") {
-            if !punycode_label_ok(encoded.as_bytes()) {
+    for label in name.split(|&b| b == b'.') {
+        if let [b'x', b'n', b'-', b'-', encoded @ ..] = label {
+            if !punycode_label_ok(encoded) {
                 return fail(UrlError::Host);
             }
         }
@@ -293,20 +300,19 @@ fn parse_host(host: &str, out: &mut String) -> Result<HostKind, UrlError> {
 
 /// WHATWG "ends in a number checker": the last label (ignoring one trailing dot) is all digits,
 /// or `0x`/`0X` followed by hexadecimal digits (possibly none).
-fn ends_in_a_number(domain: &str) -> bool {
-    let mut labels = domain.rsplit('.');
-    let mut last = labels.next().unwrap_or("");
+fn ends_in_a_number(domain: &[u8]) -> bool {
+    let mut labels = domain.rsplit(|&b| b == b'.');
+    let mut last = labels.next().unwrap_or(&[]);
     if last.is_empty() {
         match labels.next() {
             Some(before) => last = before,
             None => return false,
         }
     }
-    let bytes = last.as_bytes();
-    if !bytes.is_empty() && bytes.iter().all(u8::is_ascii_digit) {
+    if !last.is_empty() && last.iter().all(u8::is_ascii_digit) {
         return true;
     }
-    match bytes {
+    match last {
         [b'0', b'x' | b'X', hex @ ..] => hex.iter().all(u8::is_ascii_hexdigit),
         _ => false,
     }
@@ -314,12 +320,11 @@ fn ends_in_a_number(domain: &str) -> bool {
 
 /// Four decimal numbers 0 to 255 without leading zeros, and no trailing dot: the form WHATWG
 /// serializes an IPv4 address in.
-fn is_canonical_ipv4(domain: &str) -> bool {
+fn is_canonical_ipv4(domain: &[u8]) -> bool {
     let mut count = 0;
-    for part in domain.split('.') {
+    for part in domain.split(|&b| b == b'.') {
         count += 1;
-        let b = part.as_bytes();
-        let ok = match b {
+        let ok = match part {
             [d] => d.is_ascii_digit(),
             [b'1'..=b'9', d] => d.is_ascii_digit(),
             [b'1', d, e] => d.is_ascii_digit() && e.is_ascii_digit(),
@@ -365,9 +370,9 @@ fn parse_ipv6(input: &[u8]) -> Option<[u16; 8]> {
         let mut value: u16 = 0;
         let mut length = 0;
         while length < 4 {
-            match at(i).and_then(|c| char::from(c).to_digit(16)) {
+            match at(i).and_then(hex_value) {
                 Some(d) => {
-                    value = value * 16 + d as u16;
+                    value = value * 16 + d;
                     i += 1;
                     length += 1;
                 }
@@ -379,8 +384,7 @@ fn parse_ipv6(input: &[u8]) -> Option<[u16; 8]> {
                 if length == 0 || piece > 6 {
                     return None;
                 }
-                i -= length;
-                return ipv4_in_ipv6(input.get(i..)?, pieces, piece, compress);
+                return ipv4_in_ipv6(input.get(i - length..)?, pieces, piece, compress);
             }
             Some(b':') => {
                 i += 1;
@@ -442,29 +446,31 @@ fn ipv4_in_ipv6(
     finish_ipv6(pieces, piece, compress)
 }
 
-/// The end of the WHATWG IPv6 parser: move the pieces after `::` to the end.
+/// The end of the WHATWG IPv6 parser: the pieces after `::` move to the end.
 fn finish_ipv6(pieces: [u16; 8], piece: usize, compress: Option<usize>) -> Option<[u16; 8]> {
-    match compress {
-        Some(compress) => {
-            let moved = piece.checked_sub(compress)?;
-            let mut out = [0u16; 8];
-            out.get_mut(..compress)?
-                .copy_from_slice(pieces.get(..compress)?);
-            out.get_mut(8usize.checked_sub(moved)?..)?
-                .copy_from_slice(pieces.get(compress..piece)?);
-            Some(out)
-        }
-        None if piece == 8 => Some(pieces),
-        None => None,
+    let Some(compress) = compress else {
+        return (piece == 8).then_some(pieces);
+    };
+    let moved = piece.checked_sub(compress)?;
+    let mut out = [0u16; 8];
+    for (o, p) in out.iter_mut().zip(pieces.iter().take(compress)) {
+        *o = *p;
     }
+    for (o, p) in out
+        .iter_mut()
+        .skip(8 - moved)
+        .zip(pieces.iter().skip(compress))
+    {
+        *o = *p;
+    }
+    Some(out)
 }
 
 /// WHATWG "IPv6 serializer": lower-case hexadecimal without leading zeros, the first longest
 /// run of two or more zero pieces written `::`.
-fn write_ipv6(pieces: &[u16; 8], out: &mut String) {
+fn write_ipv6(pieces: &[u16; 8], out: &mut Vec<u8>) {
     let (mut best_start, mut best_len) = (8, 1);
-    let mut run_start = 0;
-    let mut run_len = 0;
+    let (mut run_start, mut run_len) = (0, 0);
     for (i, &p) in pieces.iter().enumerate() {
         if p == 0 {
             if run_len == 0 {
@@ -480,23 +486,22 @@ fn write_ipv6(pieces: &[u16; 8], out: &mut String) {
         }
     }
     let mut i = 0;
-    while i < 8 {
+    while let Some(&p) = pieces.get(i) {
         if i == best_start {
-            out.push_str(if i == 0 { "::" } else { ":" });
+            out.extend_from_slice(if i == 0 { b"::" } else { b":" });
             i += best_len;
             continue;
         }
-        let p = pieces.get(i).copied().unwrap_or(0);
         let mut started = false;
         for shift in [12u16, 8, 4, 0] {
             let nibble = ((p >> shift) & 0xf) as u8;
             if nibble != 0 || started || shift == 0 {
                 started = true;
-                out.push(char::from(hex(HEX_LOWER, nibble)));
+                out.push(hex(HEX_LOWER, nibble));
             }
         }
         if i < 7 {
-            out.push(':');
+            out.push(b':');
         }
         i += 1;
     }
@@ -558,29 +563,32 @@ fn punycode_label_ok(encoded: &[u8]) -> bool {
         }
         length += 1;
         bias = adapt(i - previous, length, previous == 0);
-        let Some(next) = code_point.checked_add(i / length) else {
+        let (Some(advance), Some(position)) = (i.checked_div(length), i.checked_rem(length)) else {
+            return false;
+        };
+        let Some(next) = code_point.checked_add(advance) else {
             return false;
         };
         code_point = next;
-        i %= length;
         if !is_idn_char(code_point) {
             return false;
         }
-        i += 1;
+        i = position + 1;
     }
     true
 }
 
-/// RFC 3492 §6.1 bias adaptation.
+/// RFC 3492 §6.1 bias adaptation (`points` is at least 1).
 fn adapt(delta: u32, points: u32, first: bool) -> u32 {
     let mut delta = if first { delta / 700 } else { delta / 2 };
-    delta += delta / points.max(1);
+    delta += delta.checked_div(points).unwrap_or(0);
     let mut k = 0;
     while delta > ((36 - 1) * 26) / 2 {
         delta /= 36 - 1;
         k += 36;
     }
-    k + (36 * delta) / (delta + 38)
+    // `delta` is at most 455 here.
+    k + (36 * delta).checked_div(delta + 38).unwrap_or(0)
 }
 
 /// The non-ASCII characters an `xn--` label may encode: lower-case letters that UTS #46
@@ -604,57 +612,64 @@ pub(super) fn is_idn_char(c: u32) -> bool {
 /// WHATWG "path start state" and "path state" for a special URL: segments split on `/`, each
 /// percent-encoded with the path set, `.` and `..` (and their `%2e` forms) resolved, an empty
 /// path made `/`. A raw `^` or `|` is refused: Chromium encodes them in paths, the standard,
-/// Node and the `url` crate do not; written `%5E` and `%7C` they mean the same everywhere.
-fn parse_path(path: &str, out: &mut String) -> Result<(), UrlError> {
-    if path.bytes().any(|b| b == b'^' || b == b'|') {
+/// Node and the `url` crate do not; written `%5E` and `%7C` they mean the same everywhere. A
+/// `..` that would remove a segment like `c:` is refused: the `url` crate keeps it.
+fn parse_path(path: &[u8], out: &mut Vec<u8>) -> Result<(), UrlError> {
+    if path.iter().any(|&b| b == b'^' || b == b'|') {
         return fail(UrlError::Character);
     }
     let path_start = out.len();
     // `path` is empty or starts with `/` (the authority ended there).
-    let segments = path.strip_prefix('/').unwrap_or(path);
-    if !path.is_empty() {
-        let mut rest = Some(segments);
-        while let Some(text) = rest {
-            let (segment, more) = match text.split_once('/') {
-                Some((segment, more)) => (segment, Some(more)),
-                None => (text, None),
-            };
-            rest = more;
-            let last = rest.is_none();
+    if let Some((_, mut rest)) = path.split_first() {
+        loop {
+            let end = find(rest, |b| b == b'/');
+            let (segment, more) = cut(rest, end);
+            let last = more.is_empty();
             if is_double_dot(segment) {
                 // Shorten the path: drop its last segment, if any.
                 let keep = out
                     .get(path_start..)
-                    .and_then(|p| p.rfind('/'))
+                    .and_then(|p| p.iter().rposition(|&b| b == b'/'))
                     .map_or(path_start, |i| path_start + i);
+                if let Some([b'/', letter, b':']) = out.get(keep..) {
+                    if letter.is_ascii_alphabetic() {
+                        // The `url` crate keeps a Windows drive letter here in every scheme
+                        // (WHATWG: only in file: URLs), so `/c:/..` means two things.
+                        return fail(UrlError::Character);
+                    }
+                }
                 out.truncate(keep);
                 if last {
-                    out.push('/');
+                    out.push(b'/');
                 }
             } else if is_single_dot(segment) {
                 if last {
-                    out.push('/');
+                    out.push(b'/');
                 }
             } else {
-                out.push('/');
+                out.push(b'/');
                 encode_into(out, segment, PATH_SET);
+            }
+            match more.split_first() {
+                Some((_, next)) => rest = next,
+                None => break,
             }
         }
     }
     if out.len() == path_start {
-        out.push('/');
+        out.push(b'/');
     }
     Ok(())
 }
 
 /// WHATWG "double-dot URL path segment": `..`, `.%2e`, `%2e.`, `%2e%2e`, any case of `E`.
-fn is_double_dot(segment: &str) -> bool {
-    [".." as &str, ".%2e", "%2e.", "%2e%2e"]
+fn is_double_dot(segment: &[u8]) -> bool {
+    [b".." as &[u8], b".%2e", b"%2e.", b"%2e%2e"]
         .iter()
         .any(|d| segment.eq_ignore_ascii_case(d))
 }
 
 /// WHATWG "single-dot URL path segment": `.` or `%2e`, any case of `E`.
-fn is_single_dot(segment: &str) -> bool {
-    segment == "." || segment.eq_ignore_ascii_case("%2e")
+fn is_single_dot(segment: &[u8]) -> bool {
+    segment == b"." || segment.eq_ignore_ascii_case(b"%2e")
 }

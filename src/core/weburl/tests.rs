@@ -103,6 +103,9 @@ fn accepted_texts_serialize_as_whatwg_and_the_url_crate_do() {
         ),
         ("https://a.example//x//", "https://a.example//x//"),
         ("https://a.example/a//..", "https://a.example/a/"),
+        ("https://a.example/c:/x/..", "https://a.example/c:/"),
+        ("https://a.example/c://..", "https://a.example/c:/"),
+        ("https://a.example/cd:/..", "https://a.example/"),
         ("https://a.example/.?q", "https://a.example/?q"),
         ("https://a.example/b/..#f", "https://a.example/#f"),
         // Percent-encoding: the path, query and fragment sets; escapes kept, even invalid.
@@ -244,6 +247,8 @@ fn refusals_name_their_reason() {
         ("https://a.example/?a\\b", Character),
         ("https://a.example/a^b", Character),
         ("https://a.example/a|b", Character),
+        ("https://a.example/c:/..", Character),
+        ("https://a.example/x/C:/%2e%2e/y", Character),
     ];
     for (input, expected) in cases {
         assert_eq!(err(input), *expected, "{input:?}");
@@ -268,6 +273,8 @@ fn refusals_stricter_than_whatwg_are_the_listed_ones() {
         ("https:\\\\evil.com", Backslash),
         ("https://a.example/a^b", CaretOrPipeInPath),
         ("https://a.example/a|b", CaretOrPipeInPath),
+        ("https://0.example/v:/..", DriveLetterDotDot),
+        ("https://a.example/x/C:/./%2e%2e/y", DriveLetterDotDot),
         ("https://user:pw@api.example/", Credentials),
         ("https://api.example@evil.com/", Credentials),
         ("https://@api.example/", Credentials),
@@ -766,6 +773,7 @@ fn differential_against_the_url_crate() {
         Stricter::TabOrNewline,
         Stricter::Backslash,
         Stricter::CaretOrPipeInPath,
+        Stricter::DriveLetterDotDot,
         Stricter::Credentials,
         Stricter::HostCharacter,
         Stricter::EmptyLabel,
