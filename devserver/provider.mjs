@@ -85,6 +85,7 @@ export function accountClaims(login) {
 
 /**
  * Builds the oidc-provider instance. Call it after both servers listen, with the real ports.
+ * `configure(configuration)`, when given, may change the configuration before the provider is made.
  *
  * @returns {{ provider: Provider, store: ExpiringStore, routes: Record<string,string> }}
  */
@@ -92,12 +93,14 @@ export function createProvider({
   issuer,
   clientId,
   redirectUris,
+  postLogoutRedirectUris = redirectUris,
   allowedOrigins,
   genesysPaths,
   accessTokenTtl,
   idTokenTtl,
   refreshTokenTtl,
   cookieSuffix,
+  configure,
 }) {
   const store = new ExpiringStore();
   const longLived = Math.max(14 * 24 * 60 * 60, refreshTokenTtl);
@@ -124,7 +127,7 @@ export function createProvider({
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         redirect_uris: redirectUris,
-        post_logout_redirect_uris: redirectUris,
+        post_logout_redirect_uris: postLogoutRedirectUris,
         id_token_signed_response_alg: 'RS256',
       },
     ],
@@ -203,9 +206,10 @@ export function createProvider({
       PreAuthorizedCode: () => 10 * 60,
     },
 
-    // Only the demo origins may read responses of client-bound endpoints (token, userinfo,
-    // revocation). Discovery and JWKS are "open" in oidc-provider; server.mjs strips CORS
-    // headers from every response to a foreign Origin.
+    // Only the registered origins (the demo's, and those of the app's own redirect URIs) may
+    // read responses of client-bound endpoints (token, userinfo, revocation). Discovery and
+    // JWKS are "open" in oidc-provider; server.mjs strips CORS headers from every response to
+    // a foreign Origin.
     clientBasedCORS: (ctx, origin) => allowedOrigins.has(origin),
 
     features: {
@@ -218,6 +222,9 @@ export function createProvider({
       // authorization_response_iss_parameter_supported: true.
     },
   };
+
+  // Hook for guest.mjs (issue 12): adds the confidential guest client and client_credentials.
+  configure?.(configuration);
 
   const provider = new Provider(issuer, configuration);
   return { provider, store, routes };

@@ -6,7 +6,7 @@
 //! - the core never names a browser crate (web_sys, js_sys, wasm_bindgen, gloo);
 //! - `src/api/` holds conversion only: it never builds a core request or reads a response.
 //!
-//! Test code (`#[cfg(test)]` modules, `tests/` folders, `testing.rs`) is left out: tests may
+//! Test code (`#[cfg(test)]` modules, `tests/` folders, `testing/`) is left out: tests may
 //! reach anywhere.
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -18,7 +18,8 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
-            if path.file_name().unwrap() != "tests" {
+            let name = path.file_name().unwrap();
+            if name != "tests" && name != "testing" {
                 rust_files(&path, out);
             }
         } else if path.extension().is_some_and(|e| e == "rs") {

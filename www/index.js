@@ -1,6 +1,7 @@
 // The webpack build of the demo: imports the package exactly as an npm user would.
-// "pixie-auth" resolves to ../pkg (see webpack.config.cjs); its WebAssembly is loaded through
-// webpack's asyncWebAssembly, so by the time this module runs the package is ready.
+// "pixie-auth" resolves to ../pkg (see webpack.config.js at the repository root); its
+// WebAssembly is loaded through webpack's asyncWebAssembly, so by the time this module runs
+// the package is ready.
 import { PkceClient } from "pixie-auth";
 
 import { startDemo } from "./plain/demo.js";

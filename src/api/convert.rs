@@ -22,7 +22,7 @@ use crate::core::{
 /// known, `oauthError`, `errorDescription`, `status` and `jsErrorName`. Its message never
 /// holds a secret.
 pub fn to_js_error(error: &Error) -> JsValue {
-    let e = js_sys::Error::new(&error.to_string());
+    let e = js_sys::Error::new(&error.message());
     e.set_name("PixieAuthError");
     let set = |k: &str, v: JsValue| {
         let _ = Reflect::set(&e, &k.into(), &v);

@@ -2,17 +2,21 @@
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, Request, RequestCache, RequestCredentials, RequestInit, Response};
+use web_sys::{
+    Headers, Request, RequestCache, RequestCredentials, RequestInit, RequestRedirect, Response,
+};
 
 use super::{js_error_name, window};
 use crate::core::Error;
 use crate::core::{AccessToken, ApiResponse, HttpRequest, HttpResponse};
 
-/// Response headers the core reads. Cross-origin, `Date` is readable only when the server
-/// lists it in `Access-Control-Expose-Headers`.
-const READ_HEADERS: [&str; 3] = ["date", "retry-after", "content-type"];
+/// Response headers the core reads. Cross-origin, `Date` and `Retry-After` are readable only
+/// when the server lists them in `Access-Control-Expose-Headers` (`Content-Type` and
+/// `Cache-Control` always are).
+const READ_HEADERS: [&str; 4] = ["date", "retry-after", "content-type", "cache-control"];
 
-/// Sends the request without cookies and without the HTTP cache. Any failure to get a
+/// Sends the request without cookies and without the HTTP cache, refusing redirects for a
+/// request that carries a secret ([`HttpRequest::follows_redirects`]). Any failure to get a
 /// response (offline, DNS, CORS refusal) is [`Error::Network`], with the exception's name.
 pub async fn send(request: HttpRequest) -> Result<HttpResponse, Error> {
     let headers = Headers::new().map_err(|_| Error::Platform("Headers"))?;
@@ -26,6 +30,9 @@ pub async fn send(request: HttpRequest) -> Result<HttpResponse, Error> {
     init.set_headers(&headers);
     init.set_credentials(RequestCredentials::Omit);
     init.set_cache(RequestCache::NoStore);
+    if !request.follows_redirects() {
+        init.set_redirect(RequestRedirect::Error);
+    }
     if let Some(body) = &request.body {
         init.set_body(&body.into());
     }

@@ -122,7 +122,9 @@ impl Runtime {
             .collect();
         for handler in handlers {
             if let Err(e) = handler.call1(&JsValue::NULL, &payload) {
-                let msg = format!("pixie-auth: a \"{name}\" event handler threw");
+                let mut msg = String::from("pixie-auth: a \"");
+                msg.push_str(name);
+                msg.push_str("\" event handler threw");
                 web_sys::console::error_2(&msg.into(), &e);
             }
         }
@@ -166,11 +168,13 @@ fn event_name(name: &str) -> Result<&'static str, Error> {
         .ok_or_else(|| {
             ConfigError::Invalid {
                 field: "event",
-                reason: format!(
-                    "{:?} is not an event; use one of {}",
-                    crate::core::sanitize(name, 32),
-                    EVENT_NAMES.join(", ")
-                ),
+                reason: {
+                    let mut reason = String::from("\"");
+                    reason.push_str(&crate::core::sanitize(name, 32));
+                    reason.push_str("\" is not an event; use one of ");
+                    reason.push_str(&EVENT_NAMES.join(", "));
+                    reason
+                },
             }
             .into()
         })

@@ -29,9 +29,11 @@ pub fn warn_degraded(what: &str) -> bool {
     if WARNED.with(|w| w.replace(true)) {
         return false;
     }
-    let message = format!(
-        "pixie-auth: {what} is unavailable in this browser; tabs sharing a session are not \
-         coordinated (each tab refreshes on its own, logout does not reach the others)"
+    let mut message = String::from("pixie-auth: ");
+    message.push_str(what);
+    message.push_str(
+        " is unavailable in this browser; tabs sharing a session are not coordinated (each \
+         tab refreshes on its own, logout does not reach the others)",
     );
     web_sys::console::warn_1(&message.into());
     true

@@ -298,45 +298,79 @@ impl Error {
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Error {
+    /// Appends the message (it never holds a secret) to `out`; built without `core::fmt`.
+    pub fn describe(&self, out: &mut String) {
         match self {
-            Error::Config(e) => write!(f, "invalid configuration: {e}"),
-            Error::Callback(e) => e.fmt(f),
-            Error::TokenExchange(e) => e.fmt(f),
-            Error::Network(None) => f.write_str("network error: the server could not be reached"),
-            Error::Network(Some(name)) => write!(
-                f,
-                "network error: the server could not be reached ({}: {})",
-                name.as_str(),
-                name.meaning()
-            ),
-            Error::LoginRequired(why) => write!(f, "login required: {why}"),
-            Error::StorageUnavailable(None) => f.write_str("browser storage is unavailable"),
-            Error::StorageUnavailable(Some(name)) => write!(
-                f,
-                "browser storage is unavailable ({}: {})",
-                name.as_str(),
-                name.meaning()
-            ),
-            Error::Platform(why) => write!(f, "browser API failure: {why}"),
-            Error::InvalidApiUrl => f.write_str(
+            Error::Config(e) => {
+                out.push_str("invalid configuration: ");
+                e.describe(out);
+            }
+            Error::Callback(e) => e.describe(out),
+            Error::TokenExchange(e) => e.describe(out),
+            Error::Network(None) => out.push_str("network error: the server could not be reached"),
+            Error::Network(Some(name)) => {
+                out.push_str("network error: the server could not be reached (");
+                out.push_str(name.as_str());
+                out.push_str(": ");
+                out.push_str(name.meaning());
+                out.push(')');
+            }
+            Error::LoginRequired(why) => {
+                out.push_str("login required: ");
+                out.push_str(why);
+            }
+            Error::StorageUnavailable(None) => out.push_str("browser storage is unavailable"),
+            Error::StorageUnavailable(Some(name)) => {
+                out.push_str("browser storage is unavailable (");
+                out.push_str(name.as_str());
+                out.push_str(": ");
+                out.push_str(name.meaning());
+                out.push(')');
+            }
+            Error::Platform(why) => {
+                out.push_str("browser API failure: ");
+                out.push_str(why);
+            }
+            Error::InvalidApiUrl => out.push_str(
                 "callApi only sends the token to the configured API base; \
                  pass a path or a URL under it",
             ),
-            Error::Discovery(e) => e.fmt(f),
-            Error::Jwks(e) => e.fmt(f),
-            Error::IdToken(e) => e.fmt(f),
-            Error::UserInfo(e) => e.fmt(f),
-            Error::Refresh(e) => write!(f, "token refresh failed: {e}"),
+            Error::Discovery(e) => e.describe(out),
+            Error::Jwks(e) => e.describe(out),
+            Error::IdToken(e) => e.describe(out),
+            Error::UserInfo(e) => e.describe(out),
+            Error::Refresh(e) => {
+                out.push_str("token refresh failed: ");
+                e.describe(out);
+            }
             Error::RefreshRejected(e) => {
-                write!(f, "login required: the refresh token was refused ({e})")
+                out.push_str("login required: the refresh token was refused (");
+                e.describe(out);
+                out.push(')');
             }
             Error::NoRefreshToken => {
-                f.write_str("the session has no refresh token; call login() when convenient")
+                out.push_str("the session has no refresh token; call login() when convenient")
             }
-            Error::Revocation(e) => e.fmt(f),
+            Error::Revocation(e) => e.describe(out),
         }
+    }
+}
+
+impl Error {
+    /// The message, for the JavaScript `error.message`: never a secret.
+    pub fn message(&self) -> String {
+        let mut text = String::new();
+        self.describe(&mut text);
+        text
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = String::new();
+        self.describe(&mut text);
+        f.write_str(&text)
     }
 }
 

@@ -26,6 +26,7 @@ pub const TARGETS: &[(&str, Check)] =
 /// modules replay their own folder through their differential checks too (serde_json for
 /// `json`, the `url` crate for `url`).
 #[test]
+#[cfg(not(target_arch = "wasm32"))] // reads fuzz/corpus/
 fn fuzz_corpus_replays_through_the_fuzz_checks() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
     let mut seen = Vec::new();
@@ -50,7 +51,7 @@ fn fuzz_corpus_replays_through_the_fuzz_checks() {
 }
 
 /// The files of `fuzz/corpus/<name>/`, for the modules' own replays.
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 pub(crate) fn corpus(name: &str) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fuzz/corpus")

@@ -16,10 +16,18 @@ pub trait Store {
 }
 
 /// A store in memory: gone when the page unloads. It holds a handful of keys, so a list is
-/// enough (and smaller in the .wasm than a `BTreeMap` with its rebalancing).
-#[derive(Debug, Default)]
+/// enough (and smaller in the .wasm than a `BTreeMap` with its rebalancing). It holds
+/// sessions, so its `Debug` shows the keys only, never a value.
+#[derive(Default)]
 pub struct MemoryStore {
     map: RefCell<Vec<(String, String)>>,
+}
+
+impl core::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let map = self.map.borrow();
+        f.debug_set().entries(map.iter().map(|(k, _)| k)).finish()
+    }
 }
 
 impl Store for MemoryStore {

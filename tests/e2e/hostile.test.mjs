@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  assertCleanUrl, openHeldCallback, openTab, PAGES, revokeToken, TEST_TIMEOUT, useStack,
+  assertCleanUrl, assertLoginRefused, CONSTANTS, openHeldCallback, openTab, PAGES, revokeToken,
+  TEST_TIMEOUT, useStack,
 } from './harness.mjs';
 
 const stack = useStack();
@@ -14,15 +15,6 @@ const opts = { timeout: TEST_TIMEOUT };
 
 /** Signs in on a fresh tab and stops the redirect back: returns the tab and the unused callback URL. */
 const heldCallback = (t, pagePath) => openHeldCallback(t, stack, pagePath);
-
-/** What every failed callback must leave: no pending login, no session, a clean address bar. */
-async function assertSignedOutCleanly(tab) {
-  assert.equal(await tab.settled(), 'logged-out');
-  assertCleanUrl(tab);
-  const storage = await tab.storage();
-  assert.equal(storage.pending, null, 'no pending login is left');
-  assert.equal(storage.session, null, 'no session was stored');
-}
 
 for (const { name, path } of PAGES) {
   test(`${name}: a callback with a forged state is refused and the code is never redeemed`, opts, async (t) => {
@@ -33,7 +25,7 @@ for (const { name, path } of PAGES) {
 
     const error = await tab.expectError('state_mismatch');
     assert.match(error.text, /^Login failed: the callback's state does not match .* \(state_mismatch\)/);
-    await assertSignedOutCleanly(tab);
+    await assertLoginRefused(tab);
     assert.equal(stack.dev.stats.token.authorization_code, 0, 'the code never reached the token endpoint');
     await tab.assertNoLeaks({ expect: ['codes', 'verifiers'] });
   });
@@ -93,9 +85,30 @@ for (const { name, path } of PAGES) {
 
     const error = await other.expectError('missing_pending_login');
     assert.match(error.text, /\(missing_pending_login\)$/m);
-    await assertSignedOutCleanly(other);
+    await assertLoginRefused(other);
     assert.equal(stack.dev.stats.token.authorization_code, 0, 'the code was not redeemed');
     await other.assertNoLeaks({ expect: ['codes'] });
+  });
+
+  test(`${name}: a callback after the pending login expired is refused and the code is never redeemed`, opts, async (t) => {
+    const { tab, url } = await heldCallback(t, path);
+    // The login started longer ago than the library accepts (the sign-in page was left open
+    // over lunch): the record is dated back rather than the test waiting that long.
+    const { pending } = await tab.storage();
+    assert.ok(pending, 'the held callback left the pending login alone');
+    const record = JSON.parse(pending);
+    const { pendingLoginTtlMs } = CONSTANTS.timing;
+    const createdAt = Date.now() - pendingLoginTtlMs - 60_000;
+    await tab.page.evaluate(([key, value]) => sessionStorage.setItem(key, value),
+      [tab.keys.pending, JSON.stringify({ ...record, createdAt })]);
+    await tab.open(url.href);
+
+    const error = await tab.expectError('pending_login_expired');
+    assert.match(error.text, /^Login failed: .*\(pending_login_expired\)/);
+    assert.match(error.text, new RegExp(`took longer than ${pendingLoginTtlMs / 60_000} minutes`));
+    await assertLoginRefused(tab);
+    assert.equal(stack.dev.stats.token.authorization_code, 0, 'the code never reached the token endpoint');
+    await tab.assertNoLeaks({ expect: ['codes', 'verifiers'] });
   });
 
   test(`${name}: the user declines: access_denied is shown in plain words`, opts, async (t) => {
@@ -110,7 +123,7 @@ for (const { name, path } of PAGES) {
     assert.equal(error.oauthError, 'access_denied');
     assert.match(error.text, /refused the login: access_denied \(authorization_error\)/);
     assert.match(error.text, /You cancelled the sign-in/);
-    await assertSignedOutCleanly(tab);
+    await assertLoginRefused(tab);
     assert.equal(stack.dev.stats.token.authorization_code, 0);
     await tab.assertNoLeaks({ expect: ['verifiers'] });
   });
@@ -125,7 +138,7 @@ for (const { name, path } of PAGES) {
 
     const error = await tab.expectError('network_error');
     assert.match(error.text, /^Login failed: network error/);
-    await assertSignedOutCleanly(tab);
+    await assertLoginRefused(tab);
     assert.ok(stack.dev.stats.token.failed_injected >= 1, 'the token request was dropped');
     assert.equal(stack.dev.stats.token.authorization_code, 0);
     await tab.assertNoLeaks({ expect: ['codes', 'verifiers'] });
@@ -141,7 +154,7 @@ for (const { name, path } of PAGES) {
 
     const error = await tab.expectError('token_exchange_failed');
     assert.match(error.text, /503/);
-    await assertSignedOutCleanly(tab);
+    await assertLoginRefused(tab);
     await tab.assertNoLeaks({ expect: ['codes', 'verifiers'] });
   });
 

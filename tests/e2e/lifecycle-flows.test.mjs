@@ -5,14 +5,15 @@
 //
 // Each scenario has a provider of its own, so the scenarios run in parallel (the slowest sets
 // the pace) and every count at the provider (dev.stats, and the grant log with the provider's
-// timestamps) belongs to one scenario. The tests drive the demo's own client through a spy
-// (lifecycle-kit.mjs): the page keeps running, nothing is reloaded.
+// timestamps) belongs to one scenario. The tests drive the demo's own client through the spy
+// (harness: openTab(..., { spy: true })): the page keeps running, nothing is reloaded.
 //
-// Lifetimes: the library refreshes `refreshLeadSeconds` (60) before expiry but never earlier
-// than halfway through a token's life, and automatic refreshes are at least 10 s apart
+// Lifetimes: the library refreshes `refreshLeadSeconds` (default 60) before expiry but never
+// earlier than halfway through a token's life, and automatic refreshes are at least 10 s apart
 // (docs/session-lifecycle.md). A token living 20 s is thus refreshed 10 s after it was issued,
 // the shortest lifetime the library keeps fresh without a gap; a shorter one would expire
-// before the next automatic refresh is allowed.
+// before the next automatic refresh is allowed. The library's values come from
+// tests/shared/constants.json.
 //
 // Tests marked `todo` show known library problems (see the comment above each): they run and
 // report their failure, without failing the suite. Drop the `todo` once the library is fixed.
@@ -20,27 +21,34 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { revokeToken, tryRefresh } from './harness.mjs';
 import {
-  grantsOf, openLifecycleTab, sleep, startStack, until, useBrowser, watchApi, watchTokenRequests,
-} from './lifecycle-kit.mjs';
+  broadcastChannel, CONSTANTS, errorCode, grantsOf, openTab, revokeToken, sleep, tryRefresh, until,
+  useStack, watchApi, watchTokenRequests,
+} from './harness.mjs';
 
-const holder = useBrowser();
+const stacks = useStack({}, { perTest: true });
 
-/** Access token lifetime (s) where timing matters; the refresh is due halfway, after LEAD s. */
+/**
+ * Seconds after a token of `ttlS` seconds was issued when the library refreshes it: the
+ * default lead before expiry, but never earlier than halfway through its life.
+ */
+const refreshDueS = (ttlS) => Math.max(ttlS - CONSTANTS.timing.defaultRefreshLeadS, ttlS / 2);
+/** Access token lifetime (s) where timing matters; the refresh is due after LEAD s (halfway). */
 const TTL = 20;
-const LEAD = TTL / 2;
-/** The library treats a token as stale this long before its expiry (session.rs EXPIRY_MARGIN_MS). */
-const STALE_MS = 5_000;
-/** The library's floor between automatic refreshes (schedule.rs MIN_REFRESH_INTERVAL_MS). */
-const MIN_INTERVAL_MS = 10_000;
+const LEAD = refreshDueS(TTL);
+/** The library treats a token as stale this long before its expiry. */
+const STALE_MS = CONSTANTS.timing.expiryMarginMs;
+/** The library's floor between automatic refreshes. */
+const MIN_INTERVAL_MS = CONSTANTS.timing.minRefreshIntervalMs;
+/** Attempts of one refresh cycle, and the backoff ceiling after the first failure. */
+const { maxAttempts: ATTEMPTS, baseDelayMs: BACKOFF_MS } = CONSTANTS.retry;
 /** Slack for timer and request latency on a loaded CI machine. */
 const SLACK_MS = 100;
 
 /** Signs in on a new plain page of a new provider; returns the stack, the tab and the code grant. */
 async function signedIn(t, serverOptions = {}, tabOptions = {}) {
-  const stack = await startStack(t, holder, serverOptions);
-  const tab = await openLifecycleTab(t, stack, tabOptions);
+  const stack = await stacks.start(t, serverOptions);
+  const tab = await openTab(t, stack, '/plain/', { spy: true, ...tabOptions });
   const api = watchApi(tab.context, stack.dev);
   const tokenRequests = watchTokenRequests(tab.context, stack.dev);
   await tab.open();
@@ -315,10 +323,19 @@ describe('session lifecycle, full flows (scenarios in parallel)', { concurrency:
     assert.ok(sessionC);
     assert.ok(sessionC !== (await a.storage()).session);
     const before = structuredClone(dev.stats);
+    // The third tab also listens on the client's channel itself (counting messages, not
+    // reading them): the logout travels there, under the name the library uses.
+    await c.page.evaluate((name) => {
+      window.pixieTestChannel = new BroadcastChannel(name);
+      window.pixieTestMessages = 0;
+      window.pixieTestChannel.onmessage = () => { window.pixieTestMessages += 1; };
+    }, broadcastChannel(dev.clientId));
 
     await a.page.locator('#logout').click();
     await a.waitForState('logged-out');
     await b.page.locator('#notice:has-text("You logged out in another tab.")').waitFor();
+    await until(() => c.page.evaluate(() => window.pixieTestMessages > 0),
+      `a message on the BroadcastChannel "${broadcastChannel(dev.clientId)}"`, 5_000);
 
     const shownB = await b.shown();
     assert.equal(shownB.state, 'logged-out');
@@ -327,7 +344,7 @@ describe('session lifecycle, full flows (scenarios in parallel)', { concurrency:
     assert.deepEqual((await b.events('loggedOut')).map((e) => e.payload), [{ origin: 'other-tab' }]);
     assert.deepEqual((await a.events('loggedOut')).map((e) => e.payload), [{ origin: 'this-tab' }]);
     assert.match((await a.shown()).notice ?? '', /revoked at the server/, 'the tab that logged out revoked the tokens');
-    assert.deepEqual(await b.callApi(), { error: 'login_required' }, 'the duplicate has no session left');
+    assert.deepEqual(await b.callApi(), { error: errorCode('login_required') }, 'the duplicate has no session left');
 
     // The third tab is another family: the logout message leaves it alone. (Its tokens are not
     // checked: oidc-provider gives a second login of the same browser session and client the
@@ -361,13 +378,14 @@ describe('session lifecycle, full flows (scenarios in parallel)', { concurrency:
       const refreshedAt = grantsOf(grants)[0].at;
       assert.ok(refreshedAt < expiresAt - STALE_MS, 'renewed while the old token was still fresh');
 
-      // The attempts as the browser sent them: backoff 0.5-1 s, then 1-2 s (with jitter).
+      // The attempts as the browser sent them: backoff 0.5-1 s, then 1-2 s (equal jitter: a
+      // uniform pick between half the ceiling and the ceiling, which doubles per failure).
       const attempts = tokenRequests.filter((r) => r.grantType === 'refresh_token').map((r) => r.at);
-      assert.equal(attempts.length, 3, 'three attempts in all');
+      assert.equal(attempts.length, ATTEMPTS, 'three attempts in all');
       const gaps = attempts.slice(1).map((at, i) => at - attempts[i]);
       t.diagnostic(`backoff between attempts (ms): ${gaps.join(', ')}`);
-      assert.ok(gaps[0] >= 500 - SLACK_MS && gaps[0] <= 1_000 + 1_000, `first backoff ${gaps[0]} ms`);
-      assert.ok(gaps[1] >= 1_000 - SLACK_MS && gaps[1] <= 2_000 + 1_000, `second backoff ${gaps[1]} ms`);
+      assert.ok(gaps[0] >= BACKOFF_MS / 2 - SLACK_MS && gaps[0] <= BACKOFF_MS + 1_000, `first backoff ${gaps[0]} ms`);
+      assert.ok(gaps[1] >= BACKOFF_MS - SLACK_MS && gaps[1] <= 2 * BACKOFF_MS + 1_000, `second backoff ${gaps[1]} ms`);
 
       // The session survived without a hiccup.
       await tab.page.locator('#refreshes[data-count="1"]').waitFor();
@@ -388,8 +406,8 @@ describe('session lifecycle, full flows (scenarios in parallel)', { concurrency:
     const { expiresAt } = await tab.shown();
     dev.failToken({ count: -1, status: 503 });
 
-    await until(() => dev.stats.token.failed_injected >= 3, 'a failed refresh cycle', TTL * 1000);
-    assert.equal(dev.stats.token.failed_injected, 3, 'one cycle of three attempts, then a pause: no request loop');
+    await until(() => dev.stats.token.failed_injected >= ATTEMPTS, 'a failed refresh cycle', TTL * 1000);
+    assert.equal(dev.stats.token.failed_injected, ATTEMPTS, 'one cycle of three attempts, then a pause: no request loop');
     await tab.page.locator('#expiry-note:has-text("will not be renewed")').waitFor();
     await tab.page.locator('#status[data-state="logged-out"]').waitFor({ timeout: TTL * 1000 });
     assert.ok(Date.now() >= expiresAt - STALE_MS, 'the session ended only when the token went stale');
@@ -420,7 +438,7 @@ describe('session lifecycle, full flows (scenarios in parallel)', { concurrency:
 
     // Nothing more is tried: invalid_grant is not retried, and there is no session left.
     await sleep(3_000);
-    assert.deepEqual(await tab.callApi(), { error: 'login_required' });
+    assert.deepEqual(await tab.callApi(), { error: errorCode('login_required') });
     assert.equal(dev.stats.token.refresh_token, 1, 'one refresh request in all');
     assert.equal(tokenRequests.filter((r) => r.grantType === 'refresh_token').length, 1);
     assert.equal(dev.stats.token.failed_injected, 0);
@@ -432,7 +450,7 @@ describe('session lifecycle, full flows (scenarios in parallel)', { concurrency:
     // 30 s tokens: refreshed after 15 s. A library that took the skewed clock for the
     // server's would think the token expired and refresh every 10 s (its floor), or never.
     const ttl = 30;
-    const lead = ttl / 2;
+    const lead = refreshDueS(ttl);
     const SHIFT_MS = 10 * 60_000;
     const { dev, grants, tab, api } = await signedIn(t, { accessTokenTtl: ttl }, { clockShiftMs: SHIFT_MS });
 
@@ -466,8 +484,8 @@ describe('session lifecycle, full flows (scenarios in parallel)', { concurrency:
     { what: '10 minutes fast, with 5-minute ID tokens', shiftMs: 10 * 60_000, idTokenTtl: 300 },
   ]) {
     test(`a page whose clock is ${what} can sign in`, { timeout: 60_000 }, async (t) => {
-      const stack = await startStack(t, holder, { accessTokenTtl: TTL, idTokenTtl });
-      const tab = await openLifecycleTab(t, stack, { clockShiftMs: shiftMs });
+      const stack = await stacks.start(t, { accessTokenTtl: TTL, idTokenTtl });
+      const tab = await openTab(t, stack, '/plain/', { spy: true, clockShiftMs: shiftMs });
       await tab.open();
       await tab.startLogin();
       await tab.signIn();

@@ -4,9 +4,10 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 
-import { openTab, TEST_TIMEOUT, useStack } from './harness.mjs';
+import {
+  CONSTANTS, openTab, sleep, TEST_TIMEOUT, until, useStack,
+} from './harness.mjs';
 
 const TTL = 6;
 const stack = useStack({ accessTokenTtl: TTL });
@@ -45,11 +46,12 @@ test('when renewing keeps failing, the session ends at expiry and the page says 
   assert.ok(stack.dev.stats.token.failed_injected >= 1, 'a refresh was tried');
   // Counted at the provider: one cycle of at most three attempts (backoff 0.5-1 s, 1-2 s), then
   // the next cycle waits 15 s: no request loop while the server keeps failing.
+  const { maxAttempts } = CONSTANTS.retry;
   const attempts = () => stack.dev.stats.token.failed_injected;
-  for (let waited = 0; attempts() < 3 && waited < 5_000; waited += 100) await sleep(100);
-  assert.equal(attempts(), 3, 'three attempts in the first cycle');
+  await until(() => attempts() >= maxAttempts, 'the first cycle\'s attempts', 5_000);
+  assert.equal(attempts(), maxAttempts, 'three attempts in the first cycle');
   await sleep(3_000);
-  assert.equal(attempts(), 3, 'and no more for now');
+  assert.equal(attempts(), maxAttempts, 'and no more for now');
   assert.equal(stack.dev.stats.token.refresh_token, 0, 'none got through');
   await tab.assertNoLeaks({ expect: ['codes', 'verifiers', 'tokens'] });
 });
@@ -59,7 +61,7 @@ test('a reload after the access token expired renews it with the refresh token',
   await tab.open();
   await tab.logIn();
   await tab.page.goto('about:blank'); // nothing runs meanwhile: no automatic renewal
-  await new Promise((resolve) => { setTimeout(resolve, (TTL + 1) * 1000); });
+  await sleep((TTL + 1) * 1000);
 
   const mark = tab.requests.length;
   await tab.page.goto(tab.url);

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  assertCleanUrl, jwtPayload, openHeldCallback, openTab, redeemCode, TEST_TIMEOUT, useStack,
+  assertCleanUrl, errorCode, jwtPayload, openHeldCallback, openTab, redeemCode, TEST_TIMEOUT,
+  useStack,
 } from './harness.mjs';
 
 const MESSENGER = '/plain/messenger.html';
@@ -80,8 +81,8 @@ test('a plain visit: getAuthCode rejects with not_a_callback and Messenger stays
 
   const { received, rejected } = await messengerOutcome(tab);
   assert.equal(received, null);
-  assert.equal(rejected?.code, 'not_a_callback');
-  assert.equal(await tab.page.locator('#messenger').getAttribute('data-code'), 'not_a_callback');
+  assert.equal(rejected?.code, errorCode('not_a_callback'));
+  assert.equal(await tab.page.locator('#messenger').getAttribute('data-code'), errorCode('not_a_callback'));
   assert.equal(await tab.error(), null, 'not an error for the visitor');
   assert.ok(await tab.page.locator('#received').isHidden());
   assert.deepEqual((await tab.storage()).pixieKeys, []);
@@ -98,8 +99,8 @@ test('the hand-off runs the callback checks: without iss (RFC 9207) nothing is h
   await tab.waitForState('error');
   const { received, rejected } = await messengerOutcome(tab);
   assert.equal(received, null, 'Messenger got no code');
-  assert.equal(rejected?.code, 'issuer_mismatch');
-  assert.equal((await tab.error())?.code, 'issuer_mismatch');
+  assert.equal(rejected?.code, errorCode('issuer_mismatch'));
+  assert.equal((await tab.error())?.code, errorCode('issuer_mismatch'));
   assertCleanUrl(tab);
   assert.deepEqual((await tab.storage()).pixieKeys, [], 'the pending login is gone');
   assert.equal(stack.dev.stats.token.authorization_code, 0);

@@ -24,8 +24,8 @@ pub enum RevocationStatus {
     Skipped,
 }
 
-/// What `logout()` did beyond ending the local session, which it always does.
-#[derive(Debug)]
+/// What `logout()` did beyond ending the local session, which it always does. Its `Debug`
+/// shows the redirect's origin only: the logout URL may carry an `id_token_hint`.
 pub struct LogoutOutcome {
     /// The revocation.
     pub revocation: RevocationStatus,
@@ -33,6 +33,22 @@ pub struct LogoutOutcome {
     pub error: Option<Error>,
     /// Where to send the browser (the server's logout page), when asked and known.
     pub redirect_to: Option<Url>,
+}
+
+impl core::fmt::Debug for LogoutOutcome {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("LogoutOutcome")
+            .field("revocation", &self.revocation)
+            .field("error", &self.error)
+            .field(
+                "redirect_to",
+                &self
+                    .redirect_to
+                    .as_ref()
+                    .map(|u| u.origin().ascii_serialization()),
+            )
+            .finish()
+    }
 }
 
 impl<P: Platform> Client<P> {

@@ -105,7 +105,14 @@ impl<P: Platform> Client<P> {
                 Ok(response) => {
                     let now = self.platform.now_ms();
                     process_token_response(&response, now)
-                        .map(|t| (t, now))
+                        .map(|mut t| {
+                            // Without the openid scope nothing verifies an ID token: it is
+                            // neither stored, nor reported, nor ever sent as a hint.
+                            if !self.config.is_openid() {
+                                t.id_token = None;
+                            }
+                            (t, now)
+                        })
                         .map_err(stage)
                 }
                 Err(e) => Err(e),

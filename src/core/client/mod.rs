@@ -6,6 +6,7 @@
 //! logout in `end_session`.
 
 mod end_session;
+mod join;
 mod lifecycle;
 mod oidc;
 #[cfg(test)]
@@ -15,12 +16,14 @@ pub use end_session::{LogoutOutcome, RevocationStatus};
 pub use lifecycle::{ApiResponse, RefreshOutcome};
 pub use oidc::{discover, discover_config, load_jwks, verify_id_token};
 
+use join::join;
+
 use std::rc::Rc;
 
 use url::Url;
 
 use crate::core::cache::DocumentCache;
-use crate::core::error::{CallbackError, ConfigError, Error, TokenError};
+use crate::core::error::{CallbackError, ConfigError, Error, IdTokenError, TokenError};
 use crate::core::genesys::MessengerAuthCode;
 use crate::core::oauth::{
     authorization_url, code_exchange_request, parse_callback, requested_max_age, validate_callback,
@@ -111,7 +114,10 @@ impl<P: Platform> Client<P> {
         {
             return Err(ConfigError::Invalid {
                 field: "extraParams",
-                reason: format!("{name:?} is set by the library and cannot be overridden"),
+                reason: crate::core::oauth::quoted(
+                    name,
+                    " is set by the library and cannot be overridden",
+                ),
             }
             .into());
         }
@@ -204,7 +210,17 @@ impl<P: Platform> Client<P> {
             &pending.code_verifier,
             &pending.redirect_uri,
         );
-        let (tokens, now) = self.token_request(request, Error::TokenExchange).await?;
+        let exchange = self.token_request(request, Error::TokenExchange);
+        // With OpenID Connect the ID token's keys are fetched beside the token request (or
+        // found in the tab's cache), not after it. A failure here is not final: the
+        // verification below asks again.
+        let (tokens, now) = match (self.config.is_openid(), &self.config.jwks_uri) {
+            (true, Some(jwks_uri)) => {
+                let keys = load_jwks(&self.platform, &self.documents, jwks_uri, false);
+                join(exchange, keys).await.0?
+            }
+            _ => exchange.await?,
+        };
         let claims = if self.config.is_openid() {
             // OIDC Core §3.1.3.3: with the openid scope the token response carries an ID token.
             let id_token = tokens.id_token.as_ref().ok_or(Error::TokenExchange(
@@ -237,8 +253,9 @@ impl<P: Platform> Client<P> {
     }
 
     /// An ID token from a refresh response (OIDC Core §12.2): verified like the login's
-    /// (signature, `iss`, `aud`, `azp`, times; no nonce is expected), and its `sub` must be the
-    /// login's.
+    /// (signature, `iss`, `aud`, `azp`, times), then held to the login's ID token: the same
+    /// `iss`, `sub`, `aud` and `azp`; `auth_time`, when present, unchanged; `nonce` absent or
+    /// the login's.
     pub(crate) async fn verify_refreshed_id_token(
         &self,
         id_token: &crate::core::secret::IdToken,
@@ -246,11 +263,31 @@ impl<P: Platform> Client<P> {
         now_ms: u64,
     ) -> Result<IdTokenClaims, Error> {
         let claims = self.check_id_token(id_token, None, None, now_ms).await?;
-        match login.and_then(IdTokenClaims::sub) {
-            Some(sub) if claims.sub() != Some(sub) => Err(Error::IdToken(
-                crate::core::error::IdTokenError::SubMismatch,
-            )),
-            _ => Ok(claims),
+        let Some(login) = login else {
+            return Ok(claims);
+        };
+        let (new, old) = (claims.claims(), login.claims());
+        let same = |name: &str| new.get(name) == old.get(name);
+        // `auth_time` is the original authentication's: when both tokens carry one, equal.
+        let auth_time_kept = new.get("auth_time").is_none() || old.get("auth_time").is_none();
+        let refused = if !same("sub") {
+            Some(IdTokenError::SubMismatch)
+        } else if !same("iss") {
+            Some(IdTokenError::IssMismatch)
+        } else if !same("aud") {
+            Some(IdTokenError::AudMismatch)
+        } else if !same("azp") {
+            Some(IdTokenError::AzpMismatch)
+        } else if !(auth_time_kept || same("auth_time")) {
+            Some(IdTokenError::AuthTimeInvalid)
+        } else if new.get("nonce").is_some() && !same("nonce") {
+            Some(IdTokenError::NonceMismatch)
+        } else {
+            None
+        };
+        match refused {
+            Some(e) => Err(e.into()),
+            None => Ok(claims),
         }
     }
 

@@ -1,12 +1,13 @@
 //! The writer: compact JSON (no whitespace) that `JSON.parse` and serde_json read back to the
 //! same value.
 
-use super::value::{Object, Value};
+use super::value::{push_u64, Object, Value};
 
 impl Value {
     /// The value as compact JSON.
     pub fn to_json(&self) -> String {
-        let mut out = String::new();
+        // Fewer reallocations for the usual small document.
+        let mut out = String::with_capacity(128);
         self.write_to(&mut out);
         out
     }
@@ -87,23 +88,6 @@ pub fn write_string(out: &mut String, s: &str) {
         out.push_str(part);
     }
     out.push('"');
-}
-
-/// Appends the decimal digits of `n` (written by hand: no `Display`, no `core::fmt`).
-pub(super) fn push_u64(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    for slot in digits.iter_mut().rev() {
-        *slot = b'0' + (n % 10) as u8;
-        n /= 10;
-        start -= 1;
-        if n == 0 {
-            break;
-        }
-    }
-    for d in digits.iter().skip(start) {
-        out.push(char::from(*d));
-    }
 }
 
 /// Writes one JSON object member by member, straight into a `String`, without building a

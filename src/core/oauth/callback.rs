@@ -177,7 +177,7 @@ mod tests {
 
     #[test]
     fn good_callback() {
-        let v = run("code=abc&state=good-state").ok().unwrap();
+        let v = run("code=abc&state=good-state").unwrap();
         assert_eq!(v.code().secret(), "abc");
         assert_eq!(v.iss(), None);
     }
@@ -222,10 +222,10 @@ mod tests {
     #[test]
     fn missing_and_expired_pending_login() {
         let url = Url::parse("https://app.example/cb?code=a&state=good-state").unwrap();
-        let r = validate_callback(parse_callback(&url).ok().unwrap(), None, 2_000, None);
+        let r = validate_callback(parse_callback(&url).unwrap(), None, 2_000, None);
         assert!(matches!(r, Err(CallbackError::MissingPendingLogin)));
         let r = validate_callback(
-            parse_callback(&url).ok().unwrap(),
+            parse_callback(&url).unwrap(),
             Some(&pending()),
             1_000 + 10 * 60 * 1000 + 1,
             None,
@@ -274,7 +274,7 @@ mod tests {
         let p = pending();
         let ok = |q: &str, required| {
             validate_callback(
-                parse_callback(&url(q)).ok().unwrap(),
+                parse_callback(&url(q)).unwrap(),
                 Some(&p),
                 2_000,
                 check(required),

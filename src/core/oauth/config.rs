@@ -251,6 +251,15 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> ConfigError {
     }
 }
 
+/// `"<text>"<rest>`, with `text` sanitized: a message naming what the app gave.
+pub fn quoted(text: &str, rest: &str) -> String {
+    let mut out = String::from("\"");
+    out.push_str(&crate::core::sanitize::sanitize(text, 64));
+    out.push('"');
+    out.push_str(rest);
+    out
+}
+
 /// True for `localhost`, 127.0.0.0/8 and `[::1]`, where plain http is allowed for development.
 pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
@@ -323,9 +332,9 @@ impl RawConfig {
             if !is_scope_token(s) {
                 return Err(invalid(
                     "scopes",
-                    format!(
-                        "{:?} is not a valid scope (one scope per array item, no spaces)",
-                        crate::core::sanitize::sanitize(s, 64)
+                    quoted(
+                        s,
+                        " is not a valid scope (one scope per array item, no spaces)",
                     ),
                 ));
             }
@@ -334,7 +343,7 @@ impl RawConfig {
             if name.is_empty() || RESERVED_PARAMS.contains(&name.as_str()) {
                 return Err(invalid(
                     "extraParams",
-                    format!("{name:?} is set by the library and cannot be overridden"),
+                    quoted(name, " is set by the library and cannot be overridden"),
                 ));
             }
         }
@@ -450,7 +459,10 @@ impl RawConfig {
 impl Config {
     /// The namespace of this client's storage keys: `pixie:<clientId>:`.
     pub fn storage_prefix(&self) -> String {
-        format!("pixie:{}:", self.client_id)
+        let mut prefix = String::from("pixie:");
+        prefix.push_str(&self.client_id);
+        prefix.push(':');
+        prefix
     }
 
     /// Whether `openid` is among the scopes (OpenID Connect is in use).

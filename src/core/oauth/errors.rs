@@ -3,6 +3,8 @@
 
 use core::fmt;
 
+use crate::core::json::push_u64;
+
 use crate::core::genesys::genesys_region_list;
 use crate::core::sanitize::sanitize;
 
@@ -121,78 +123,135 @@ pub enum RevocationError {
     },
 }
 
+impl ConfigError {
+    /// Appends the message (it never holds a secret) to `out`; built without `core::fmt`.
+    pub fn describe(&self, out: &mut String) {
+        match self {
+            ConfigError::Invalid { field, reason } => {
+                out.push_str("invalid `");
+                out.push_str(field);
+                out.push_str("`: ");
+                out.push_str(reason);
+            }
+            ConfigError::UnknownRegion { given } => {
+                out.push_str("unknown Genesys Cloud region ");
+                out.push('"');
+                out.push_str(&sanitize(given, 64));
+                out.push('"');
+                out.push_str("; use one of: ");
+                out.push_str(&genesys_region_list());
+            }
+        }
+    }
+}
+
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = String::new();
+        self.describe(&mut text);
+        f.write_str(&text)
+    }
+}
+
+impl CallbackError {
+    /// Appends the message (it never holds a secret) to `out`; built without `core::fmt`.
+    pub fn describe(&self, out: &mut String) {
         match self {
-            ConfigError::Invalid { field, reason } => write!(f, "invalid `{field}`: {reason}"),
-            ConfigError::UnknownRegion { given } => write!(
-                f,
-                "unknown Genesys Cloud region {:?}; use one of: {}",
-                sanitize(given, 64),
-                genesys_region_list()
+            CallbackError::DuplicateParameter(p) => {
+                out.push_str("the callback URL repeats the `");
+                out.push_str(p);
+                out.push_str("` parameter");
+            }
+            CallbackError::NotACallback => out.push_str(
+                "this page is not an authorization callback (no code or error in its URL); \
+                     start a login first",
             ),
+            CallbackError::MissingPendingLogin => out.push_str(
+                "no login is pending in this tab (it was started in another tab, already \
+                 completed, or the callback was opened twice); start a new login",
+            ),
+            CallbackError::PendingLoginExpired => {
+                out.push_str("the login took longer than 10 minutes; start a new login")
+            }
+            CallbackError::StateMismatch => out.push_str(
+                "the callback's state does not match the login started in this tab \
+                 (possible cross-site request forgery); start a new login",
+            ),
+            CallbackError::IssuerMismatch => out.push_str(
+                "the callback's issuer (iss) is missing or not the configured one \
+                 (possible mix-up attack)",
+            ),
+            CallbackError::Authorization { error, .. } => {
+                out.push_str("the authorization server refused the login: ");
+                out.push_str(error);
+            }
+            CallbackError::MissingCode => out.push_str("the callback has no authorization code"),
         }
     }
 }
 
 impl fmt::Display for CallbackError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = String::new();
+        self.describe(&mut text);
+        f.write_str(&text)
+    }
+}
+
+impl TokenError {
+    /// Appends the message (it never holds a secret) to `out`; built without `core::fmt`.
+    pub fn describe(&self, out: &mut String) {
         match self {
-            CallbackError::DuplicateParameter(p) => {
-                write!(f, "the callback URL repeats the `{p}` parameter")
+            TokenError::OAuth { error, status, .. } => {
+                out.push_str("the token endpoint answered ");
+                push_u64(out, u64::from(*status));
+                out.push(' ');
+                out.push_str(error);
             }
-            CallbackError::NotACallback => f.write_str(
-                "this page is not an authorization callback (no code or error in its URL); \
-                     start a login first",
-            ),
-            CallbackError::MissingPendingLogin => f.write_str(
-                "no login is pending in this tab (it was started in another tab, already \
-                 completed, or the callback was opened twice); start a new login",
-            ),
-            CallbackError::PendingLoginExpired => {
-                f.write_str("the login took longer than 10 minutes; start a new login")
+            TokenError::HttpStatus { status, .. } => {
+                out.push_str("the token endpoint answered HTTP ");
+                push_u64(out, u64::from(*status));
             }
-            CallbackError::StateMismatch => f.write_str(
-                "the callback's state does not match the login started in this tab \
-                 (possible cross-site request forgery); start a new login",
-            ),
-            CallbackError::IssuerMismatch => f.write_str(
-                "the callback's issuer (iss) is missing or not the configured one \
-                 (possible mix-up attack)",
-            ),
-            CallbackError::Authorization { error, .. } => {
-                write!(f, "the authorization server refused the login: {error}")
+            TokenError::InvalidResponse(why) => {
+                out.push_str("invalid token response: ");
+                out.push_str(why);
             }
-            CallbackError::MissingCode => f.write_str("the callback has no authorization code"),
         }
     }
 }
 
 impl fmt::Display for TokenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = String::new();
+        self.describe(&mut text);
+        f.write_str(&text)
+    }
+}
+
+impl RevocationError {
+    /// Appends the message (it never holds a secret) to `out`; built without `core::fmt`.
+    pub fn describe(&self, out: &mut String) {
+        out.push_str("token revocation failed (the local session is ended regardless): ");
         match self {
-            TokenError::OAuth { error, status, .. } => {
-                write!(f, "the token endpoint answered {status} {error}")
+            RevocationError::Network => out.push_str("the server could not be reached"),
+            RevocationError::OAuth { error, status } => {
+                out.push_str("the server answered ");
+                push_u64(out, u64::from(*status));
+                out.push(' ');
+                out.push_str(error);
             }
-            TokenError::HttpStatus { status, .. } => {
-                write!(f, "the token endpoint answered HTTP {status}")
+            RevocationError::HttpStatus { status } => {
+                out.push_str("the server answered HTTP ");
+                push_u64(out, u64::from(*status));
             }
-            TokenError::InvalidResponse(why) => write!(f, "invalid token response: {why}"),
         }
     }
 }
 
 impl fmt::Display for RevocationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("token revocation failed (the local session is ended regardless): ")?;
-        match self {
-            RevocationError::Network => f.write_str("the server could not be reached"),
-            RevocationError::OAuth { error, status } => {
-                write!(f, "the server answered {status} {error}")
-            }
-            RevocationError::HttpStatus { status } => {
-                write!(f, "the server answered HTTP {status}")
-            }
-        }
+        let mut text = String::new();
+        self.describe(&mut text);
+        f.write_str(&text)
     }
 }

@@ -171,9 +171,7 @@ mod tests {
     }
 
     fn err(body: &str) -> TokenError {
-        process_token_response(&ok(body), 0)
-            .err()
-            .expect("should fail")
+        crate::core::testing::err(process_token_response(&ok(body), 0))
     }
 
     #[test]
@@ -184,7 +182,7 @@ mod tests {
         );
         r.headers
             .push(("date".into(), "Thu, 01 Jan 1970 00:01:00 GMT".into()));
-        let t = process_token_response(&r, 0).ok().unwrap();
+        let t = process_token_response(&r, 0).unwrap();
         assert_eq!(t.access_token.secret(), "at");
         assert_eq!(t.expires_in, Some(3600));
         assert_eq!(t.scope.as_deref(), Some("openid users:readonly"));
@@ -196,7 +194,6 @@ mod tests {
     #[test]
     fn minimal_and_lenient_forms() {
         let t = process_token_response(&ok(r#"{"access_token":"at","token_type":"Bearer"}"#), 0)
-            .ok()
             .unwrap();
         assert_eq!(t.expires_in, None);
         assert!(t.refresh_token.is_none());
@@ -204,7 +201,6 @@ mod tests {
             &ok(r#"{"access_token":"at","token_type":"BEARER","expires_in":"86399"}"#),
             0,
         )
-        .ok()
         .unwrap();
         assert_eq!(t.expires_in, Some(86399));
     }
@@ -264,7 +260,7 @@ mod tests {
             headers: vec![],
             body: r#"{"error":"invalid_grant","error_description":"code abc123 was used"}"#.into(),
         };
-        let e = process_token_response(&r, 0).err().unwrap();
+        let e = crate::core::testing::err(process_token_response(&r, 0));
         assert_eq!(
             e,
             TokenError::OAuth {
@@ -281,7 +277,7 @@ mod tests {
             body: "<html>down</html>".into(),
         };
         assert_eq!(
-            process_token_response(&r, 0).err().unwrap(),
+            crate::core::testing::err(process_token_response(&r, 0)),
             TokenError::HttpStatus {
                 status: 503,
                 retry_after: Some(5)
@@ -320,9 +316,7 @@ mod tests {
             max_age: None,
         };
         let url = url::Url::parse("https://app.example/cb?code=the+code&state=s").unwrap();
-        let cb = validate_callback(parse_callback(&url).ok().unwrap(), Some(&pending), 1, None)
-            .ok()
-            .unwrap();
+        let cb = validate_callback(parse_callback(&url).unwrap(), Some(&pending), 1, None).unwrap();
         let req =
             code_exchange_request(&config, &cb, &pending.code_verifier, &pending.redirect_uri);
         assert_eq!(req.url, "https://as.example/t");

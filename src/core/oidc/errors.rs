@@ -3,6 +3,8 @@
 
 use core::fmt;
 
+use crate::core::json::push_u64;
+
 /// OpenID Provider discovery failed (OpenID Connect Discovery 1.0 §4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -84,24 +86,30 @@ pub enum UserInfoError {
     SubMismatch,
 }
 
-impl fmt::Display for DiscoveryError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl DiscoveryError {
+    /// Appends the message (it never holds a secret) to `out`; built without `core::fmt`.
+    pub fn describe(&self, out: &mut String) {
         match self {
             DiscoveryError::HttpStatus(status) => {
-                write!(
-                    f,
-                    "the discovery document could not be fetched (HTTP {status})"
-                )
+                out.push_str("the discovery document could not be fetched (HTTP ");
+                push_u64(out, u64::from(*status));
+                out.push(')');
             }
-            DiscoveryError::InvalidDocument(why) => write!(f, "invalid discovery document: {why}"),
+            DiscoveryError::InvalidDocument(why) => {
+                out.push_str("invalid discovery document: ");
+                out.push_str(why);
+            }
             DiscoveryError::InvalidEndpoint { field, reason } => {
-                write!(f, "the discovery document's `{field}` {reason}")
+                out.push_str("the discovery document's `");
+                out.push_str(field);
+                out.push_str("` ");
+                out.push_str(reason);
             }
-            DiscoveryError::IssuerMismatch => f.write_str(
+            DiscoveryError::IssuerMismatch => out.push_str(
                 "the discovery document's issuer is not exactly the configured issuer \
                  (check the scheme, host, path and trailing slash)",
             ),
-            DiscoveryError::S256Unsupported => f.write_str(
+            DiscoveryError::S256Unsupported => out.push_str(
                 "the provider does not list S256 in code_challenge_methods_supported; \
                  pixie-auth only uses S256 PKCE",
             ),
@@ -109,74 +117,122 @@ impl fmt::Display for DiscoveryError {
     }
 }
 
-impl fmt::Display for JwksError {
+impl fmt::Display for DiscoveryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = String::new();
+        self.describe(&mut text);
+        f.write_str(&text)
+    }
+}
+
+impl JwksError {
+    /// Appends the message (it never holds a secret) to `out`; built without `core::fmt`.
+    pub fn describe(&self, out: &mut String) {
         match self {
             JwksError::HttpStatus(status) => {
-                write!(f, "the provider's keys (jwks_uri) answered HTTP {status}")
+                out.push_str("the provider's keys (jwks_uri) answered HTTP ");
+                push_u64(out, u64::from(*status));
             }
-            JwksError::Invalid(why) => write!(f, "the provider's key set is unusable: {why}"),
+            JwksError::Invalid(why) => {
+                out.push_str("the provider's key set is unusable: ");
+                out.push_str(why);
+            }
+        }
+    }
+}
+
+impl fmt::Display for JwksError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = String::new();
+        self.describe(&mut text);
+        f.write_str(&text)
+    }
+}
+
+impl IdTokenError {
+    /// Appends the message (it never holds a secret) to `out`; built without `core::fmt`.
+    pub fn describe(&self, out: &mut String) {
+        out.push_str("ID token refused: ");
+        match self {
+            IdTokenError::Malformed(why) => out.push_str(why),
+            IdTokenError::AlgUnsupported(alg) => {
+                out.push_str("signature algorithm ");
+                out.push('"');
+                out.push_str(alg);
+                out.push('"');
+                out.push_str(
+                    " is not accepted (RS256/384/512, PS256/384/512, \
+                 ES256, ES384 are)",
+                );
+            }
+            IdTokenError::CritUnsupported => {
+                out.push_str("the header lists critical extensions (crit) that are not understood")
+            }
+            IdTokenError::SignatureInvalid => out.push_str("the signature is invalid"),
+            IdTokenError::UnknownKid => {
+                out.push_str("no key of the provider's key set fits its kid and alg")
+            }
+            IdTokenError::KeyAmbiguous => {
+                out.push_str("it names no kid and the provider's key set has several fitting keys")
+            }
+            IdTokenError::IssMismatch => out.push_str("iss is not the issuer"),
+            IdTokenError::AudMismatch => out.push_str("aud does not contain this client id"),
+            IdTokenError::AzpMismatch => {
+                out.push_str("azp is missing (with several audiences) or not this client id")
+            }
+            IdTokenError::Expired => {
+                out.push_str("it has expired (check the device clock if this persists)")
+            }
+            IdTokenError::IatFuture => {
+                out.push_str("it was issued in the future (check the device clock)")
+            }
+            IdTokenError::NotYetValid => {
+                out.push_str("it is not valid yet (nbf; check the device clock)")
+            }
+            IdTokenError::NonceMismatch => {
+                out.push_str("nonce is missing or not the one this login sent (possible replay)")
+            }
+            IdTokenError::AuthTimeInvalid => {
+                out.push_str("auth_time is missing or older than the requested max_age")
+            }
+            IdTokenError::SubMismatch => {
+                out.push_str("a refreshed ID token names another user than the login's")
+            }
         }
     }
 }
 
 impl fmt::Display for IdTokenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ID token refused: ")?;
+        let mut text = String::new();
+        self.describe(&mut text);
+        f.write_str(&text)
+    }
+}
+
+impl UserInfoError {
+    /// Appends the message (it never holds a secret) to `out`; built without `core::fmt`.
+    pub fn describe(&self, out: &mut String) {
         match self {
-            IdTokenError::Malformed(why) => f.write_str(why),
-            IdTokenError::AlgUnsupported(alg) => write!(
-                f,
-                "signature algorithm {alg:?} is not accepted (RS256/384/512, PS256/384/512, \
-                 ES256, ES384 are)"
+            UserInfoError::HttpStatus(status) => {
+                out.push_str("the UserInfo endpoint answered HTTP ");
+                push_u64(out, u64::from(*status));
+            }
+            UserInfoError::Invalid(why) => {
+                out.push_str("invalid UserInfo response: ");
+                out.push_str(why);
+            }
+            UserInfoError::SubMismatch => out.push_str(
+                "the UserInfo response's sub is not the ID token's; its claims were discarded",
             ),
-            IdTokenError::CritUnsupported => {
-                f.write_str("the header lists critical extensions (crit) that are not understood")
-            }
-            IdTokenError::SignatureInvalid => f.write_str("the signature is invalid"),
-            IdTokenError::UnknownKid => {
-                f.write_str("no key of the provider's key set fits its kid and alg")
-            }
-            IdTokenError::KeyAmbiguous => {
-                f.write_str("it names no kid and the provider's key set has several fitting keys")
-            }
-            IdTokenError::IssMismatch => f.write_str("iss is not the issuer"),
-            IdTokenError::AudMismatch => f.write_str("aud does not contain this client id"),
-            IdTokenError::AzpMismatch => {
-                f.write_str("azp is missing (with several audiences) or not this client id")
-            }
-            IdTokenError::Expired => {
-                f.write_str("it has expired (check the device clock if this persists)")
-            }
-            IdTokenError::IatFuture => {
-                f.write_str("it was issued in the future (check the device clock)")
-            }
-            IdTokenError::NotYetValid => {
-                f.write_str("it is not valid yet (nbf; check the device clock)")
-            }
-            IdTokenError::NonceMismatch => {
-                f.write_str("nonce is missing or not the one this login sent (possible replay)")
-            }
-            IdTokenError::AuthTimeInvalid => {
-                f.write_str("auth_time is missing or older than the requested max_age")
-            }
-            IdTokenError::SubMismatch => {
-                f.write_str("a refreshed ID token names another user than the login's")
-            }
         }
     }
 }
 
 impl fmt::Display for UserInfoError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            UserInfoError::HttpStatus(status) => {
-                write!(f, "the UserInfo endpoint answered HTTP {status}")
-            }
-            UserInfoError::Invalid(why) => write!(f, "invalid UserInfo response: {why}"),
-            UserInfoError::SubMismatch => f.write_str(
-                "the UserInfo response's sub is not the ID token's; its claims were discarded",
-            ),
-        }
+        let mut text = String::new();
+        self.describe(&mut text);
+        f.write_str(&text)
     }
 }

@@ -178,19 +178,21 @@ impl Jwk {
 
 impl JwkSet {
     /// Chooses the key for a token's header (OIDC Core §10.1): among the keys that
-    /// [`Jwk::fits`] the algorithm, the one with the token's `kid`; without a `kid`, the only
-    /// fitting key.
+    /// [`Jwk::fits`] the algorithm, the one with the token's `kid` (or, without a `kid`, the
+    /// only fitting key). Two fitting keys with the same `kid` (or two fitting keys and no
+    /// `kid`) are [`IdTokenError::KeyAmbiguous`]: never "the first one".
     pub fn select(&self, header: &JwsHeader) -> Result<&Jwk, IdTokenError> {
-        let mut fitting = self.keys.iter().filter(|k| k.fits(header.alg));
-        match &header.kid {
-            Some(kid) => fitting
-                .find(|k| k.kid.as_deref() == Some(kid.as_str()))
-                .ok_or(IdTokenError::UnknownKid),
-            None => match (fitting.next(), fitting.next()) {
-                (Some(key), None) => Ok(key),
-                (None, _) => Err(IdTokenError::UnknownKid),
-                (Some(_), Some(_)) => Err(IdTokenError::KeyAmbiguous),
-            },
+        let mut candidates = self.keys.iter().filter(|k| {
+            k.fits(header.alg)
+                && header
+                    .kid
+                    .as_deref()
+                    .is_none_or(|kid| k.kid.as_deref() == Some(kid))
+        });
+        match (candidates.next(), candidates.next()) {
+            (Some(key), None) => Ok(key),
+            (None, _) => Err(IdTokenError::UnknownKid),
+            (Some(_), Some(_)) => Err(IdTokenError::KeyAmbiguous),
         }
     }
 }
@@ -310,6 +312,22 @@ mod tests {
             JwkSet::default().select(&header(JwsAlg::Rs256, None)).err(),
             Some(IdTokenError::UnknownKid)
         );
+        // Two keys that fit the same kid and alg: ambiguous, never the first one.
+        let twins = set(vec![rsa("same"), rsa("same"), rsa("other")]);
+        assert_eq!(
+            twins.select(&header(JwsAlg::Rs256, Some("same"))).err(),
+            Some(IdTokenError::KeyAmbiguous)
+        );
+        assert!(twins.select(&header(JwsAlg::Rs256, Some("other"))).is_ok());
+        // The same kid on an RSA and an EC key is not ambiguous: only one fits the alg.
+        let mixed = set(vec![rsa("k"), ec("k", "P-256", 32)]);
+        assert_eq!(pick_from(&mixed, JwsAlg::Es256, "k"), Some("EC"));
+        assert_eq!(pick_from(&mixed, JwsAlg::Rs256, "k"), Some("RSA"));
+    }
+
+    fn pick_from(set: &JwkSet, alg: JwsAlg, kid: &str) -> Option<&'static str> {
+        let key = set.select(&header(alg, Some(kid))).ok()?;
+        Some(if key.kty == "EC" { "EC" } else { "RSA" })
     }
 
     #[test]

@@ -40,12 +40,17 @@ pub fn family_id(sha256_of_token: &[u8; 32]) -> String {
 
 /// The BroadcastChannel of a client id's tabs.
 pub fn channel_name(client_id: &str) -> String {
-    format!("pixie:{client_id}")
+    let mut name = String::from("pixie:");
+    name.push_str(client_id);
+    name
 }
 
 /// The Web Lock that serializes refreshes of one refresh-token family.
 pub fn lock_name(client_id: &str, family: &str) -> String {
-    format!("pixie:{client_id}:refresh:{family}")
+    let mut name = channel_name(client_id);
+    name.push_str(":refresh:");
+    name.push_str(family);
+    name
 }
 
 /// A message between sibling tabs, as JSON text: `{"refreshed":{...}}`, `{"loggedOut":{...}}`

@@ -802,6 +802,7 @@ fn differential_million() {
 /// Every file of `fuzz/corpus/url/` through the differential check (`core::fuzzing` runs each
 /// through the fuzz target's own check).
 #[test]
+#[cfg(not(target_arch = "wasm32"))] // reads fuzz/corpus/
 fn fuzz_corpus_passes_the_differential_check() {
     for (path, data) in crate::core::fuzzing::corpus("url") {
         if let Err(why) = differential::check(&String::from_utf8_lossy(&data)) {
@@ -813,6 +814,7 @@ fn fuzz_corpus_passes_the_differential_check() {
 // ---- discipline of the non-test code -----------------------------------------------------------
 
 #[test]
+#[cfg(not(target_arch = "wasm32"))] // reads the source files
 fn the_code_has_no_float_no_format_no_panic_and_no_indexing() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/core/weburl/");
     for file in ["mod.rs", "parse.rs"] {

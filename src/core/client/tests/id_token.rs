@@ -6,87 +6,62 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::core::testing::keys::test_keys;
-use crate::core::testing::{block_on, FakePlatform};
+use crate::core::testing::{
+    block_on, id_claims, id_token, jwk_set, openid_config, FakePlatform, TestTab, CLIENT_ID,
+    ISSUER, T0,
+};
+use crate::core::Method::Get;
 use crate::core::*;
 
-const ISS: &str = "https://as.example";
-const CLIENT: &str = "app";
-const NOW_S: u64 = 1_800_000_000;
-const JWKS_URI: &str = "https://as.example/jwks";
+const NOW_S: u64 = T0 / 1000;
 
+/// A valid token's claims, with the nonce these tests send.
 fn claims() -> Value {
-    json!({
-        "iss": ISS, "sub": "user-1", "aud": CLIENT, "exp": NOW_S + 300, "iat": NOW_S - 5,
-        "nonce": "nonce-1", "name": "Ada", "email": "ada@example.com",
-    })
+    id_claims("nonce-1")
 }
 
-fn jwks() -> String {
-    let k = test_keys();
-    json!({"keys": [
-        k.jwk(JwsAlg::Rs256, "rsa"),
-        k.jwk(JwsAlg::Es256, "p256"),
-        k.jwk(JwsAlg::Es384, "p384"),
-    ]})
-    .to_string()
+/// A page that checks tokens for the shared OpenID configuration: a fresh document cache,
+/// no JWK Set answer queued.
+fn bare_page() -> TestTab {
+    TestTab::new(openid_config())
 }
 
-fn kid(alg: JwsAlg) -> &'static str {
-    match alg {
-        JwsAlg::Es256 => "p256",
-        JwsAlg::Es384 => "p384",
-        _ => "rsa",
-    }
+/// [`bare_page`] with the provider's JWK Set answer queued.
+fn page() -> TestTab {
+    let tab = bare_page();
+    tab.platform.on(Get, "/jwks").respond(200, jwk_set());
+    tab
 }
 
-fn sign(alg: JwsAlg, claims: &Value) -> String {
-    test_keys().sign(alg, kid(alg), claims)
+/// Checks `token` on `tab` as a login that sent the nonce `nonce-1` would.
+fn verify(tab: &TestTab, token: &str) -> Result<IdTokenClaims, Error> {
+    let nonce = Nonce::new("nonce-1");
+    verify_with(tab, token, |c| c.nonce = Some(&nonce))
 }
 
-/// Checks `token` with a fresh page cache and a JWK Set answer queued.
-struct Run {
-    platform: FakePlatform,
-    cache: DocumentCache,
-}
-
-impl Run {
-    fn new() -> Self {
-        let platform = FakePlatform::at(NOW_S * 1000);
-        platform.respond(200, &jwks());
-        Run {
-            platform,
-            cache: DocumentCache::default(),
-        }
-    }
-
-    fn check(&self, token: &str) -> Result<IdTokenClaims, Error> {
-        let nonce = Nonce::new("nonce-1");
-        self.check_with(token, |c| c.nonce = Some(&nonce))
-    }
-
-    fn check_with<'a>(
-        &self,
-        token: &str,
-        adjust: impl FnOnce(&mut IdTokenCheck<'a>),
-    ) -> Result<IdTokenClaims, Error> {
-        let mut check = IdTokenCheck {
-            issuer: ISS,
-            client_id: CLIENT,
-            nonce: None,
-            max_age: None,
-            now_ms: self.platform.now_ms(),
-            tolerance_s: DEFAULT_CLOCK_TOLERANCE_S,
-        };
-        adjust(&mut check);
-        let uri = Url::parse(JWKS_URI).unwrap();
-        block_on(verify_id_token(
-            &self.platform,
-            &self.cache,
-            &uri,
-            &IdToken::new(token),
-            &check,
-        ))
-    }
+/// Checks `token` on `tab` with the check `adjust` makes of the configuration's.
+fn verify_with<'a>(
+    tab: &'a TestTab,
+    token: &str,
+    adjust: impl FnOnce(&mut IdTokenCheck<'a>),
+) -> Result<IdTokenClaims, Error> {
+    let config = tab.config();
+    let mut check = IdTokenCheck {
+        issuer: config.issuer.as_deref().unwrap(),
+        client_id: &config.client_id,
+        nonce: None,
+        max_age: None,
+        now_ms: tab.platform.now_ms(),
+        tolerance_s: DEFAULT_CLOCK_TOLERANCE_S,
+    };
+    adjust(&mut check);
+    block_on(verify_id_token(
+        &tab.platform,
+        &tab.documents,
+        config.jwks_uri.as_ref().unwrap(),
+        &IdToken::new(token),
+        &check,
+    ))
 }
 
 fn code(r: Result<IdTokenClaims, Error>) -> &'static str {
@@ -97,28 +72,27 @@ fn code(r: Result<IdTokenClaims, Error>) -> &'static str {
 }
 
 fn check(token: &str) -> &'static str {
-    code(Run::new().check(token))
+    code(verify(&page(), token))
 }
 
 fn with(change: impl FnOnce(&mut serde_json::Map<String, Value>)) -> String {
     let mut c = claims();
     change(c.as_object_mut().unwrap());
-    sign(JwsAlg::Rs256, &c)
+    id_token(JwsAlg::Rs256, &c)
 }
 
 #[test]
 fn valid_token_for_each_algorithm() {
     for alg in JwsAlg::ALL {
-        let run = Run::new();
-        let claims = run
-            .check(&sign(alg, &claims()))
+        let tab = page();
+        let claims = verify(&tab, &id_token(alg, &claims()))
             .unwrap_or_else(|e| panic!("{}: {e}", alg.name()));
-        assert_eq!(claims.sub(), Some("user-1"));
-        assert_eq!(claims.claims()["email"], "ada@example.com");
-        assert_eq!(run.platform.verifications.get(), 1);
-        let requests = run.platform.requests.borrow();
+        assert_eq!(claims.sub(), Some("user-42"));
+        assert_eq!(claims.claims()["email"], "grace@example.com");
+        assert_eq!(tab.platform.verifications.get(), 1);
+        let requests = tab.platform.requests.borrow();
         assert_eq!(requests.len(), 1);
-        assert_eq!(requests[0].url, JWKS_URI);
+        assert_eq!(requests[0].url, format!("{ISSUER}/jwks"));
         assert_eq!(requests[0].method.as_str(), "GET");
     }
 }
@@ -126,7 +100,7 @@ fn valid_token_for_each_algorithm() {
 #[test]
 fn tampered_payload_and_signature_fail() {
     for alg in [JwsAlg::Rs256, JwsAlg::Ps256, JwsAlg::Es256] {
-        let token = sign(alg, &claims());
+        let token = id_token(alg, &claims());
         let mut parts: Vec<String> = token.split('.').map(str::to_string).collect();
         // Another user's claims under the original signature.
         let mut forged = claims();
@@ -153,12 +127,12 @@ fn tampered_payload_and_signature_fail() {
         );
     }
     // An ECDSA signature of the wrong length never reaches the crypto.
-    let token = sign(JwsAlg::Es256, &claims());
+    let token = id_token(JwsAlg::Es256, &claims());
     let (input, _) = token.rsplit_once('.').unwrap();
-    let run = Run::new();
-    let r = run.check(&format!("{input}.{}", encode_url(&[1; 65])));
+    let tab = page();
+    let r = verify(&tab, &format!("{input}.{}", encode_url(&[1; 65])));
     assert_eq!(code(r), "id_token_signature_invalid");
-    assert_eq!(run.platform.verifications.get(), 0);
+    assert_eq!(tab.platform.verifications.get(), 0);
 }
 
 #[test]
@@ -185,57 +159,57 @@ fn a_signature_by_another_key_fails() {
 
 #[test]
 fn unknown_kid_refetches_once_then_fails() {
-    let run = Run::new();
+    let tab = page();
     // A first login fills the page cache.
-    run.check(&sign(JwsAlg::Rs256, &claims())).unwrap();
-    assert_eq!(run.platform.requests.borrow().len(), 1);
+    verify(&tab, &id_token(JwsAlg::Rs256, &claims())).unwrap();
+    assert_eq!(tab.platform.requests.borrow().len(), 1);
     // A token from a key the cached set lacks: one refetch, still unknown.
     let token = test_keys().sign(JwsAlg::Rs256, "rotated-away", &claims());
-    run.platform.respond(200, &jwks());
-    assert_eq!(code(run.check(&token)), "id_token_unknown_kid");
+    tab.platform.on(Get, "/jwks").respond(200, jwk_set());
+    assert_eq!(code(verify(&tab, &token)), "id_token_unknown_kid");
     assert_eq!(
-        run.platform.requests.borrow().len(),
+        tab.platform.requests.borrow().len(),
         2,
         "refetched exactly once"
     );
     assert_eq!(
-        run.platform.verifications.get(),
+        tab.platform.verifications.get(),
         1,
         "no crypto for an unknown kid"
     );
 
     // A set fetched just now is not fetched again for the same token.
-    let fresh = Run::new();
-    assert_eq!(code(fresh.check(&token)), "id_token_unknown_kid");
+    let fresh = page();
+    assert_eq!(code(verify(&fresh, &token)), "id_token_unknown_kid");
     assert_eq!(fresh.platform.requests.borrow().len(), 1);
 }
 
 #[test]
 fn key_rotation_is_picked_up() {
-    let run = Run::new();
-    run.check(&sign(JwsAlg::Rs256, &claims())).unwrap();
+    let tab = page();
+    verify(&tab, &id_token(JwsAlg::Rs256, &claims())).unwrap();
     let k = test_keys();
-    let rotated = json!({"keys": [k.jwk(JwsAlg::Rs256, "rsa-2")]}).to_string();
-    run.platform.respond(200, &rotated);
+    let rotated = json!({"keys": [k.jwk(JwsAlg::Rs256, "rsa-2")]});
+    tab.platform.on(Get, "/jwks").respond(200, rotated);
     let token = k.sign(JwsAlg::Rs256, "rsa-2", &claims());
-    assert_eq!(code(run.check(&token)), "ok");
+    assert_eq!(code(verify(&tab, &token)), "ok");
     // Now cached: the next token with the new kid costs no request.
-    assert_eq!(code(run.check(&token)), "ok");
-    assert_eq!(run.platform.requests.borrow().len(), 2);
+    assert_eq!(code(verify(&tab, &token)), "ok");
+    assert_eq!(tab.platform.requests.borrow().len(), 2);
 }
 
 #[test]
 fn alg_none_is_refused() {
     let header = encode_url(br#"{"alg":"none"}"#);
     let payload = encode_url(claims().to_string().as_bytes());
-    let run = Run::new();
+    let tab = page();
     assert_eq!(
-        code(run.check(&format!("{header}.{payload}."))),
+        code(verify(&tab, &format!("{header}.{payload}."))),
         "id_token_malformed"
     );
-    let r = run.check(&format!("{header}.{payload}.{}", encode_url(b"x")));
+    let r = verify(&tab, &format!("{header}.{payload}.{}", encode_url(b"x")));
     assert_eq!(code(r), "id_token_alg_unsupported");
-    assert!(run.platform.requests.borrow().is_empty());
+    assert!(tab.platform.requests.borrow().is_empty());
 }
 
 fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
@@ -275,14 +249,14 @@ fn hs256_keyed_with_the_public_key_is_refused_before_any_crypto() {
                 encode_url(claims().to_string().as_bytes())
             );
             let sig = hmac_sha256(&secret, input.as_bytes());
-            let run = Run::new();
-            let r = run.check(&format!("{input}.{}", encode_url(&sig)));
+            let tab = page();
+            let r = verify(&tab, &format!("{input}.{}", encode_url(&sig)));
             assert_eq!(
                 r.unwrap_err(),
                 Error::IdToken(IdTokenError::AlgUnsupported("HS256".into()))
             );
-            assert!(run.platform.requests.borrow().is_empty(), "no JWKS fetched");
-            assert_eq!(run.platform.verifications.get(), 0, "no crypto");
+            assert!(tab.platform.requests.borrow().is_empty(), "no JWKS fetched");
+            assert_eq!(tab.platform.verifications.get(), 0, "no crypto");
         }
     }
 }
@@ -294,7 +268,7 @@ fn wrong_issuer() {
         "id_token_iss_mismatch"
     );
     assert_eq!(
-        check(&with(|c| c["iss"] = "https://as.example/".into())),
+        check(&with(|c| c["iss"] = format!("{ISSUER}/").into())),
         "id_token_iss_mismatch"
     );
     assert_eq!(
@@ -322,12 +296,12 @@ fn audience_and_authorized_party() {
         "id_token_aud_mismatch"
     );
     assert_eq!(
-        check(&with(|c| c["aud"] = json!([CLIENT, 5]))),
+        check(&with(|c| c["aud"] = json!([CLIENT_ID, 5]))),
         "id_token_malformed"
     );
-    assert_eq!(check(&with(|c| c["aud"] = json!([CLIENT]))), "ok");
+    assert_eq!(check(&with(|c| c["aud"] = json!([CLIENT_ID]))), "ok");
     // Several audiences: azp is required and must be us.
-    let several = json!([CLIENT, "https://api.example"]);
+    let several = json!([CLIENT_ID, "https://api.example"]);
     let s = several.clone();
     assert_eq!(check(&with(|c| c["aud"] = s)), "id_token_azp_mismatch");
     let s = several.clone();
@@ -342,7 +316,7 @@ fn audience_and_authorized_party() {
     assert_eq!(
         check(&with(|c| {
             c["aud"] = s;
-            c.insert("azp".into(), CLIENT.into());
+            c.insert("azp".into(), CLIENT_ID.into());
         })),
         "ok"
     );
@@ -387,8 +361,8 @@ fn expiry_with_tolerance() {
         "ok"
     );
     // A configured tolerance of zero.
-    let run = Run::new();
-    let r = run.check_with(&with(|c| c["exp"] = (NOW_S - 1).into()), |c| {
+    let tab = page();
+    let r = verify_with(&tab, &with(|c| c["exp"] = (NOW_S - 1).into()), |c| {
         c.tolerance_s = 0
     });
     assert_eq!(code(r), "id_token_expired");
@@ -418,8 +392,8 @@ fn issued_in_the_future() {
     };
     assert_eq!(check(&nbf(NOW_S + 120)), "id_token_nbf_future");
     assert_eq!(check(&nbf(NOW_S + 30)), "ok");
-    let run = Run::new();
-    let r = run.check_with(&with(|c| c["iat"] = (NOW_S + 30).into()), |c| {
+    let tab = page();
+    let r = verify_with(&tab, &with(|c| c["iat"] = (NOW_S + 30).into()), |c| {
         c.tolerance_s = 10
     });
     assert_eq!(code(r), "id_token_iat_future");
@@ -446,8 +420,9 @@ fn nonce_must_match() {
         "id_token_nonce_mismatch"
     );
     // Without a nonce sent (not our flow, but defined): the claim is not required.
-    let run = Run::new();
-    let r = run.check_with(
+    let tab = page();
+    let r = verify_with(
+        &tab,
         &with(|c| {
             c.remove("nonce");
         }),
@@ -458,10 +433,10 @@ fn nonce_must_match() {
 
 #[test]
 fn auth_time_with_max_age() {
-    let run = Run::new();
+    let tab = page();
     let nonce = Nonce::new("nonce-1");
     let max_age = |token: &str, age| {
-        code(run.check_with(token, |c| {
+        code(verify_with(&tab, token, |c| {
             c.nonce = Some(&nonce);
             c.max_age = Some(age);
         }))
@@ -477,7 +452,7 @@ fn auth_time_with_max_age() {
 
 #[test]
 fn malformed_tokens() {
-    let good = sign(JwsAlg::Rs256, &claims());
+    let good = id_token(JwsAlg::Rs256, &claims());
     let parts: Vec<&str> = good.split('.').collect();
     let cases = [
         format!("{}.{}", parts[0], parts[1]),
@@ -492,9 +467,9 @@ fn malformed_tokens() {
         "a.b.c".into(),
     ];
     for token in &cases {
-        let run = Run::new();
-        assert_eq!(code(run.check(token)), "id_token_malformed", "{token}");
-        assert_eq!(run.platform.verifications.get(), 0);
+        let tab = page();
+        assert_eq!(code(verify(&tab, token)), "id_token_malformed", "{token}");
+        assert_eq!(tab.platform.verifications.get(), 0);
     }
     assert_eq!(
         check(&with(|c| {
@@ -511,9 +486,9 @@ fn crit_headers_are_refused_even_when_signed() {
     let header = json!({"alg":"RS256","kid":"rsa","crit":["http://example.com/unknown"],
         "http://example.com/unknown":true});
     let token = k.sign_with_header(JwsAlg::Rs256, &header, &claims());
-    let run = Run::new();
-    assert_eq!(code(run.check(&token)), "id_token_crit_unsupported");
-    assert_eq!(run.platform.verifications.get(), 0);
+    let tab = page();
+    assert_eq!(code(verify(&tab, &token)), "id_token_crit_unsupported");
+    assert_eq!(tab.platform.verifications.get(), 0);
 }
 
 #[test]
@@ -522,48 +497,52 @@ fn key_set_problems() {
     // No kid and two fitting keys.
     let two = json!({"keys":[k.jwk(JwsAlg::Rs256, "a"), k.jwk(JwsAlg::Rs256, "b")]});
     let token = k.sign_with_header(JwsAlg::Rs256, &json!({"alg":"RS256"}), &claims());
-    let run = Run::new();
-    run.platform.responses.borrow_mut().clear();
-    run.platform.respond(200, &two.to_string());
-    assert_eq!(code(run.check(&token)), "id_token_key_ambiguous");
+    let tab = bare_page();
+    tab.platform.on(Get, "/jwks").respond(200, two);
+    assert_eq!(code(verify(&tab, &token)), "id_token_key_ambiguous");
     // No kid and one fitting key: fine.
-    let run = Run::new();
-    assert_eq!(code(run.check(&token)), "ok");
+    let tab = page();
+    assert_eq!(code(verify(&tab, &token)), "ok");
 
     // A short RSA key in the set is refused before the crypto.
     let mut weak = k.jwk(JwsAlg::Rs256, "rsa");
     weak["n"] = encode_url(&[0xff; 128]).into();
-    let run = Run::new();
-    run.platform.responses.borrow_mut().clear();
-    run.platform
-        .respond(200, &json!({ "keys": [weak] }).to_string());
-    let r = run.check(&sign(JwsAlg::Rs256, &claims()));
+    let tab = bare_page();
+    tab.platform
+        .on(Get, "/jwks")
+        .respond(200, json!({ "keys": [weak] }));
+    let r = verify(&tab, &id_token(JwsAlg::Rs256, &claims()));
     assert!(matches!(r, Err(Error::Jwks(JwksError::Invalid(_)))));
 
     // The JWKS endpoint fails: nothing is cached, the next try fetches again.
-    let run = Run::new();
-    run.platform.responses.borrow_mut().clear();
-    run.platform.respond(503, "");
-    let e = run.check(&sign(JwsAlg::Rs256, &claims())).unwrap_err();
+    let tab = bare_page();
+    let jwks = || tab.platform.on(Get, "/jwks");
+    jwks().respond(503, "");
+    let e = verify(&tab, &id_token(JwsAlg::Rs256, &claims())).unwrap_err();
     assert_eq!(e.code(), "jwks_fetch_failed");
     assert_eq!(e.http_status(), Some(503));
-    run.platform.respond(200, "<html>");
+    jwks().respond(200, "<html>");
     assert_eq!(
-        code(run.check(&sign(JwsAlg::Rs256, &claims()))),
+        code(verify(&tab, &id_token(JwsAlg::Rs256, &claims()))),
         "jwks_invalid"
     );
-    run.platform.respond(200, &jwks());
-    assert_eq!(code(run.check(&sign(JwsAlg::Rs256, &claims()))), "ok");
+    jwks().respond(200, jwk_set());
+    assert_eq!(
+        code(verify(&tab, &id_token(JwsAlg::Rs256, &claims()))),
+        "ok"
+    );
+    let jwks_get = format!("GET {ISSUER}/jwks");
+    assert_eq!(tab.platform.sent(), [jwks_get.as_str(); 3]);
 }
 
 #[test]
 fn claims_debug_shows_only_the_subject() {
-    let claims = Run::new().check(&sign(JwsAlg::Es256, &claims())).unwrap();
+    let claims = verify(&page(), &id_token(JwsAlg::Es256, &claims())).unwrap();
     let printed = format!("{claims:?}");
-    assert!(printed.contains("user-1"));
-    assert!(!printed.contains("nonce-1") && !printed.contains("ada@"));
+    assert!(printed.contains("user-42"));
+    assert!(!printed.contains("nonce-1") && !printed.contains("grace@"));
     let json: Value = serde_json::from_str(claims.to_json()).unwrap();
-    assert_eq!(json["name"], "Ada");
+    assert_eq!(json["name"], "Grace Hopper");
     // Stored as the payload text, read back to the same claims.
     let stored = claims.to_json().to_string();
     let back = IdTokenClaims::from_stored_json(stored).unwrap();
@@ -618,7 +597,9 @@ fn browser_fixtures_are_current_and_verify_natively() {
     );
     for f in stored["fixtures"].as_array().unwrap() {
         let platform = FakePlatform::at(1_800_000_100_000);
-        platform.respond(200, &json!({ "keys": [f["jwk"]] }).to_string());
+        platform
+            .on(Get, "/jwks")
+            .respond(200, json!({ "keys": [f["jwk"]] }));
         let cache = DocumentCache::default();
         let check = IdTokenCheck {
             issuer: "https://issuer.example",
@@ -628,7 +609,7 @@ fn browser_fixtures_are_current_and_verify_natively() {
             now_ms: 1_800_000_100_000,
             tolerance_s: 60,
         };
-        let uri = Url::parse(JWKS_URI).unwrap();
+        let uri = Url::parse("https://issuer.example/jwks").unwrap();
         let token = IdToken::new(f["token"].as_str().unwrap());
         let claims = block_on(verify_id_token(&platform, &cache, &uri, &token, &check));
         assert_eq!(claims.unwrap().sub(), Some("web-user"), "{}", f["alg"]);

@@ -5,143 +5,22 @@
 use std::rc::Rc;
 
 use sha2::{Digest, Sha256};
-use url::Url;
 
-use crate::core::testing::{block_on, jwt, FakePlatform};
+use crate::core::testing::{
+    block_on, generic_config, genesys_config, jwt, openid_config, revocation_config, tokens,
+    TestTab, ISSUER, T0,
+};
+use crate::core::Method::{Delete, Post};
 use crate::core::*;
-
-const T0: u64 = 1_800_000_000_000;
-const HOUR: u64 = 3_600_000;
-const KEY: &str = "pixie:demo:session";
-
-fn tokens(at: &str, rt: Option<&str>, expires_in: Option<u64>) -> String {
-    let mut v = serde_json::json!({"access_token": at, "token_type": "Bearer"});
-    if let Some(rt) = rt {
-        v["refresh_token"] = rt.into();
-    }
-    if let Some(e) = expires_in {
-        v["expires_in"] = e.into();
-    }
-    v.to_string()
-}
 
 fn family(token: &str) -> String {
     family_id(&Sha256::digest(token.as_bytes()).into())
 }
 
-/// One tab: a fake platform, its own sessionStorage, and a configuration.
-struct Tab {
-    platform: FakePlatform,
-    sessions: Rc<MemoryStore>,
-    pending: Rc<MemoryStore>,
-    raw: fn() -> RawConfig,
-}
+const HOUR: u64 = 3_600_000;
 
-fn generic() -> RawConfig {
-    RawConfig {
-        client_id: Some("demo".into()),
-        redirect_uri: Some("http://127.0.0.1:8080/".into()),
-        authorization_endpoint: Some("http://127.0.0.1:9000/auth".into()),
-        token_endpoint: Some("http://127.0.0.1:9000/token".into()),
-        api_base: Some("http://127.0.0.1:9000/".into()),
-        // Plain OAuth: the ID tokens below are unsigned stand-ins (OIDC has its own tests).
-        scopes: vec!["profile".into()],
-        ..Default::default()
-    }
-}
-
-fn with_revocation() -> RawConfig {
-    RawConfig {
-        revocation_endpoint: Some("http://127.0.0.1:9000/revoke".into()),
-        end_session_endpoint: Some("http://127.0.0.1:9000/session/end".into()),
-        ..generic()
-    }
-}
-
-fn long_lead() -> RawConfig {
-    RawConfig {
-        refresh_lead_seconds: Some(600),
-        ..generic()
-    }
-}
-
-fn genesys() -> RawConfig {
-    RawConfig {
-        region: Some("mypurecloud.ie".into()),
-        client_id: Some("demo".into()),
-        redirect_uri: Some("https://app.example/".into()),
-        ..Default::default()
-    }
-}
-
-impl Tab {
-    fn new(raw: fn() -> RawConfig) -> Self {
-        Tab {
-            platform: FakePlatform::at(T0),
-            sessions: Rc::default(),
-            pending: Rc::default(),
-            raw,
-        }
-    }
-
-    fn client(&self) -> Client<&FakePlatform> {
-        Client::new(
-            (self.raw)().validate().unwrap(),
-            &self.platform,
-            Box::new(self.sessions.clone()),
-            Box::new(self.pending.clone()),
-        )
-    }
-
-    /// Logs in; the token endpoint answers `body` with `headers`.
-    fn login_with(&self, c: &Client<&FakePlatform>, headers: &[(&str, &str)], body: &str) {
-        let url = block_on(c.start_login(LoginOptions::default()))
-            .ok()
-            .unwrap();
-        let state = url
-            .query_pairs()
-            .find(|(k, _)| k == "state")
-            .unwrap()
-            .1
-            .into_owned();
-        let cb = Url::parse(&format!("http://127.0.0.1:8080/?code=C&state={state}")).unwrap();
-        self.platform.respond_with(200, headers, body);
-        block_on(c.handle_callback(&cb)).ok().unwrap();
-        self.platform.requests.borrow_mut().clear();
-    }
-
-    fn login(&self, c: &Client<&FakePlatform>, body: &str) {
-        self.login_with(c, &[], body)
-    }
-
-    /// A duplicate of this tab: same sessionStorage contents, own platform and memory.
-    fn duplicate(&self) -> Tab {
-        let dup = Tab::new(self.raw);
-        dup.platform.now.set(self.platform.now.get());
-        if let Some(s) = self.sessions.get(KEY).unwrap() {
-            dup.sessions.set(KEY, &s).unwrap();
-        }
-        dup
-    }
-
-    fn stored_rt(&self, c: &Client<&FakePlatform>) -> Option<String> {
-        c.stored_session()?
-            .refresh_token
-            .map(|t| t.secret().to_string())
-    }
-
-    fn stored_at(&self, c: &Client<&FakePlatform>) -> Option<String> {
-        c.stored_session()
-            .map(|s| s.access_token.secret().to_string())
-    }
-}
-
-fn err<T>(r: Result<T, Error>) -> Error {
-    match r {
-        Ok(_) => panic!("expected an error"),
-        Err(e) => e,
-    }
-}
+// The configurations are plain OAuth 2.0: the ID tokens below are unsigned stand-ins, never
+// verified (OpenID Connect has its own tests in oidc.rs).
 
 fn names(events: &[Event]) -> Vec<&'static str> {
     events.iter().map(Event::name).collect()
@@ -152,12 +31,13 @@ fn names(events: &[Event]) -> Vec<&'static str> {
 
 #[test]
 fn refresh_rotates_and_stores_the_new_refresh_token() {
-    let tab = Tab::new(generic);
+    let tab = TestTab::new(generic_config());
     let c = tab.client();
-    tab.login(&c, &tokens("AT-1", Some("RT-1"), Some(3600)));
+    tab.login(&c, tokens("AT-1", Some("RT-1"), Some(3600)));
     tab.platform.now.set(T0 + 1000);
     tab.platform
-        .respond(200, &tokens("AT-2", Some("RT-2"), Some(3600)));
+        .on(Post, "/token")
+        .respond(200, tokens("AT-2", Some("RT-2"), Some(3600)));
     assert_eq!(block_on(c.refresh()), Ok(RefreshOutcome::Refreshed));
 
     // The request: grant_type=refresh_token, the old token, client_id, no secret.
@@ -218,13 +98,12 @@ fn refresh_rotates_and_stores_the_new_refresh_token() {
 
 #[test]
 fn refresh_without_a_new_refresh_token_keeps_the_old_one() {
-    let tab = Tab::new(generic);
+    let tab = TestTab::new(openid_config());
     let c = tab.client();
-    let mut first: serde_json::Value =
-        serde_json::from_str(&tokens("AT-1", Some("RT-1"), Some(3600))).unwrap();
-    first["id_token"] = jwt(r#"{"iat":1}"#).into();
-    tab.login(&c, &first.to_string());
-    tab.platform.respond(200, &tokens("AT-2", None, Some(60)));
+    tab.login_openid(&c, tokens("AT-1", Some("RT-1"), Some(3600)), |_| {});
+    tab.platform
+        .on(Post, "/token")
+        .respond(200, tokens("AT-2", None, Some(60)));
     block_on(c.refresh()).unwrap();
     let s = c.stored_session().unwrap();
     assert_eq!(s.access_token.secret(), "AT-2");
@@ -237,7 +116,8 @@ fn refresh_without_a_new_refresh_token_keeps_the_old_one() {
     assert!(matches!(&c.take_events()[0], Event::TokenRefreshed(e) if !e.rotated));
     // The same refresh token again, as the server did not rotate it.
     tab.platform
-        .respond(200, &tokens("AT-3", Some("RT-1"), Some(60)));
+        .on(Post, "/token")
+        .respond(200, tokens("AT-3", Some("RT-1"), Some(60)));
     block_on(c.refresh()).unwrap();
     assert_eq!(tab.platform.form(1, "refresh_token").unwrap(), "RT-1");
     assert!(c.stored_session().unwrap().lineage.is_empty());
@@ -246,11 +126,11 @@ fn refresh_without_a_new_refresh_token_keeps_the_old_one() {
 
 #[test]
 fn refresh_needs_a_session_and_a_refresh_token() {
-    let tab = Tab::new(generic);
+    let tab = TestTab::new(generic_config());
     let c = tab.client();
-    assert_eq!(err(block_on(c.refresh())).code(), "login_required");
-    tab.login(&c, &tokens("AT-1", None, Some(3600)));
-    assert_eq!(err(block_on(c.refresh())), Error::NoRefreshToken);
+    assert_eq!(block_on(c.refresh()).unwrap_err().code(), "login_required");
+    tab.login(&c, tokens("AT-1", None, Some(3600)));
+    assert_eq!(block_on(c.refresh()).unwrap_err(), Error::NoRefreshToken);
     assert_eq!(Error::NoRefreshToken.code(), "no_refresh_token");
     assert!(tab.platform.requests.borrow().is_empty());
 }
@@ -260,27 +140,31 @@ fn refresh_needs_a_session_and_a_refresh_token() {
 
 #[test]
 fn the_scheduler_refreshes_lead_before_expiry() {
-    let tab = Tab::new(generic);
+    let tab = TestTab::new(generic_config());
     let c = tab.client();
-    tab.login(&c, &tokens("AT-1", Some("RT-1"), Some(3600)));
+    tab.login(&c, tokens("AT-1", Some("RT-1"), Some(3600)));
     assert_eq!(c.next_wake(), Some(T0 + HOUR - 60_000));
     tab.platform.now.set(T0 + HOUR - 60_001);
     block_on(c.tick());
     assert!(tab.platform.requests.borrow().is_empty(), "not yet");
     tab.platform.now.set(T0 + HOUR - 60_000);
     tab.platform
-        .respond(200, &tokens("AT-2", Some("RT-2"), Some(3600)));
+        .on(Post, "/token")
+        .respond(200, tokens("AT-2", Some("RT-2"), Some(3600)));
     block_on(c.tick());
     assert_eq!(tab.platform.requests.borrow().len(), 1);
-    assert_eq!(tab.stored_at(&c).as_deref(), Some("AT-2"));
+    assert_eq!(tab.stored_at().as_deref(), Some("AT-2"));
     assert_eq!(c.next_wake(), Some(T0 + 2 * HOUR - 120_000));
 }
 
 #[test]
 fn the_refresh_lead_is_configurable() {
-    let tab = Tab::new(long_lead);
+    let tab = TestTab::new(RawConfig {
+        refresh_lead_seconds: Some(600),
+        ..generic_config()
+    });
     let c = tab.client();
-    tab.login(&c, &tokens("AT-1", Some("RT-1"), Some(3600)));
+    tab.login(&c, tokens("AT-1", Some("RT-1"), Some(3600)));
     assert_eq!(c.next_wake(), Some(T0 + HOUR - 600_000));
 }
 
@@ -293,10 +177,10 @@ fn scheduled_refresh_in_server_time(
 ) -> (u64, u64) {
     let server_now = T0;
     let browser_now = (T0 as i64 + skew_ms) as u64;
-    let tab = Tab::new(generic);
+    let tab = TestTab::new(generic_config());
     tab.platform.now.set(browser_now);
     let c = tab.client();
-    tab.login_with(&c, headers, &body(server_now / 1000));
+    tab.login_with(&c, headers, body(server_now / 1000));
     let due_browser = c.next_wake().unwrap();
     // The refresh also fires when a tick comes at that browser time.
     tab.platform.now.set(due_browser);
@@ -325,11 +209,11 @@ fn a_browser_clock_ten_minutes_off_still_refreshes_before_real_expiry() {
     let date_ms = crate::core::httpdate::parse_http_date(date[0].1).unwrap();
     let with_expires_in = |_| tokens("AT", Some("RT"), Some(3600));
     for skew in [TEN_MIN, -TEN_MIN] {
-        let tab = Tab::new(generic);
+        let tab = TestTab::new(generic_config());
         let browser_now = (date_ms as i64 + skew) as u64;
         tab.platform.now.set(browser_now);
         let c = tab.client();
-        tab.login_with(&c, &date, &with_expires_in(0));
+        tab.login_with(&c, &date, with_expires_in(0));
         let s = c.stored_session().unwrap();
         assert_eq!(s.clock_offset_ms, Some(-skew));
         assert_eq!(c.session().unwrap().summary().clock_offset_ms, Some(-skew));
@@ -351,22 +235,23 @@ fn a_browser_clock_ten_minutes_off_still_refreshes_before_real_expiry() {
 
 #[test]
 fn a_due_time_that_passed_during_sleep_fires_at_once() {
-    let tab = Tab::new(generic);
+    let tab = TestTab::new(generic_config());
     let c = tab.client();
-    tab.login(&c, &tokens("AT-1", Some("RT-1"), Some(3600)));
+    tab.login(&c, tokens("AT-1", Some("RT-1"), Some(3600)));
     // The laptop slept through the due time and the expiry.
     tab.platform.now.set(T0 + 5 * HOUR);
     assert_eq!(c.next_wake(), Some(T0 + 5 * HOUR));
     tab.platform
-        .respond(200, &tokens("AT-2", Some("RT-2"), Some(3600)));
+        .on(Post, "/token")
+        .respond(200, tokens("AT-2", Some("RT-2"), Some(3600)));
     block_on(c.tick());
     assert_eq!(tab.platform.requests.borrow().len(), 1);
     assert!(c.is_authenticated());
 
     // Without a refresh token, waking after expiry ends the session.
-    let tab = Tab::new(generic);
+    let tab = TestTab::new(generic_config());
     let c = tab.client();
-    tab.login(&c, &tokens("AT-1", None, Some(3600)));
+    tab.login(&c, tokens("AT-1", None, Some(3600)));
     tab.platform.now.set(T0 + 5 * HOUR);
     block_on(c.tick());
     assert!(c.stored_session().is_none());
@@ -379,9 +264,9 @@ fn a_due_time_that_passed_during_sleep_fires_at_once() {
 
 #[test]
 fn without_a_refresh_token_the_app_is_warned_before_expiry() {
-    let tab = Tab::new(generic);
+    let tab = TestTab::new(generic_config());
     let c = tab.client();
-    tab.login(&c, &tokens("AT-1", None, Some(3600)));
+    tab.login(&c, tokens("AT-1", None, Some(3600)));
     let warn_at = T0 + HOUR - 300_000;
     assert_eq!(c.next_wake(), Some(warn_at));
     tab.platform.now.set(warn_at);
@@ -413,16 +298,19 @@ fn without_a_refresh_token_the_app_is_warned_before_expiry() {
 
 #[test]
 fn transient_refresh_failures_are_retried_three_times_then_paced() {
-    let tab = Tab::new(generic);
+    let tab = TestTab::new(generic_config());
     let c = tab.client();
-    tab.login(&c, &tokens("AT-1", Some("RT-1"), Some(3600)));
+    tab.login(&c, tokens("AT-1", Some("RT-1"), Some(3600)));
     let due = T0 + HOUR - 60_000;
     tab.platform.now.set(due);
-    tab.platform.respond(503, "");
-    tab.platform
-        .respond_with(429, &[("retry-after", "4")], r#"{"error":"slow_down"}"#);
-    tab.platform.fail_network();
-    let e = err(block_on(c.refresh()));
+    tab.platform.on(Post, "/token").respond(503, "");
+    tab.platform.on(Post, "/token").respond_with(
+        429,
+        &[("retry-after", "4")],
+        r#"{"error":"slow_down"}"#,
+    );
+    tab.platform.on(Post, "/token").fail_network();
+    let e = block_on(c.refresh()).unwrap_err();
     assert_eq!(e, Error::Network(None));
     assert_eq!(tab.platform.requests.borrow().len(), MAX_ATTEMPTS as usize);
     let sleeps = tab.platform.sleeps.borrow().clone();
@@ -431,7 +319,7 @@ fn transient_refresh_failures_are_retried_three_times_then_paced() {
     assert_eq!(sleeps[1], 4_000, "Retry-After honoured");
     // The session is kept; the next automatic attempt is paced, and the app is warned.
     let failed_at = tab.platform.now.get();
-    assert_eq!(tab.stored_rt(&c).as_deref(), Some("RT-1"));
+    assert_eq!(tab.stored_rt().as_deref(), Some("RT-1"));
     block_on(c.tick());
     assert!(
         names(&c.take_events()) == ["tokenExpiring"],
@@ -441,21 +329,22 @@ fn transient_refresh_failures_are_retried_three_times_then_paced() {
     assert_eq!(c.next_wake(), Some(failed_at + 15_000));
     tab.platform.now.set(failed_at + 15_000);
     tab.platform
-        .respond(200, &tokens("AT-2", Some("RT-2"), Some(3600)));
+        .on(Post, "/token")
+        .respond(200, tokens("AT-2", Some("RT-2"), Some(3600)));
     block_on(c.tick());
-    assert_eq!(tab.stored_at(&c).as_deref(), Some("AT-2"));
+    assert_eq!(tab.stored_at().as_deref(), Some("AT-2"));
 }
 
 #[test]
 fn invalid_grant_ends_the_session_without_retry() {
-    let tab = Tab::new(generic);
+    let tab = TestTab::new(generic_config());
     let c = tab.client();
-    tab.login(&c, &tokens("AT-1", Some("RT-1"), Some(3600)));
-    tab.platform.respond(
+    tab.login(&c, tokens("AT-1", Some("RT-1"), Some(3600)));
+    tab.platform.on(Post, "/token").respond(
         400,
         r#"{"error":"invalid_grant","error_description":"RT-1 revoked"}"#,
     );
-    let e = err(block_on(c.refresh()));
+    let e = block_on(c.refresh()).unwrap_err();
     assert_eq!(e.code(), "login_required");
     assert_eq!(e.oauth_error(), Some("invalid_grant"));
     assert!(!e.to_string().contains("RT-1"));
@@ -470,11 +359,13 @@ fn invalid_grant_ends_the_session_without_retry() {
 
 #[test]
 fn a_refused_client_stops_automatic_refresh_but_keeps_the_session() {
-    let tab = Tab::new(generic);
+    let tab = TestTab::new(generic_config());
     let c = tab.client();
-    tab.login(&c, &tokens("AT-1", Some("RT-1"), Some(3600)));
+    tab.login(&c, tokens("AT-1", Some("RT-1"), Some(3600)));
     tab.platform.now.set(T0 + HOUR - 60_000);
-    tab.platform.respond(401, r#"{"error":"invalid_client"}"#);
+    tab.platform
+        .on(Post, "/token")
+        .respond(401, r#"{"error":"invalid_client"}"#);
     block_on(c.tick());
     assert_eq!(tab.platform.requests.borrow().len(), 1, "not retried");
     assert!(c.is_authenticated());
@@ -500,22 +391,26 @@ fn a_refused_client_stops_automatic_refresh_but_keeps_the_session() {
 
 #[test]
 fn an_expired_token_is_refreshed_before_the_call() {
-    let tab = Tab::new(generic);
+    let tab = TestTab::new(generic_config());
     let c = tab.client();
-    tab.login(&c, &tokens("AT-1", Some("RT-1"), Some(3600)));
+    tab.login(&c, tokens("AT-1", Some("RT-1"), Some(3600)));
     assert_eq!(block_on(c.api_token()).unwrap().secret(), "AT-1");
     assert!(tab.platform.requests.borrow().is_empty());
     tab.platform.now.set(T0 + HOUR);
     tab.platform
-        .respond(200, &tokens("AT-2", Some("RT-2"), Some(3600)));
+        .on(Post, "/token")
+        .respond(200, tokens("AT-2", Some("RT-2"), Some(3600)));
     assert_eq!(block_on(c.api_token()).unwrap().secret(), "AT-2");
 
     // Without a refresh token: login_required, session ended, app told.
-    let tab = Tab::new(generic);
+    let tab = TestTab::new(generic_config());
     let c = tab.client();
-    tab.login(&c, &tokens("AT-1", None, Some(3600)));
+    tab.login(&c, tokens("AT-1", None, Some(3600)));
     tab.platform.now.set(T0 + HOUR);
-    assert_eq!(err(block_on(c.api_token())).code(), "login_required");
+    assert_eq!(
+        block_on(c.api_token()).unwrap_err().code(),
+        "login_required"
+    );
     assert!(c.stored_session().is_none());
     assert_eq!(
         c.take_events(),
@@ -525,12 +420,13 @@ fn an_expired_token_is_refreshed_before_the_call() {
 
 #[test]
 fn a_401_refreshes_once_and_retries_once() {
-    let tab = Tab::new(generic);
+    let tab = TestTab::new(generic_config());
     let c = tab.client();
-    tab.login(&c, &tokens("AT-1", Some("RT-1"), Some(3600)));
+    tab.login(&c, tokens("AT-1", Some("RT-1"), Some(3600)));
     let used = AccessToken::new("AT-1");
     tab.platform
-        .respond(200, &tokens("AT-2", Some("RT-2"), Some(3600)));
+        .on(Post, "/token")
+        .respond(200, tokens("AT-2", Some("RT-2"), Some(3600)));
     let retry_with = block_on(c.after_unauthorized(&used, false)).unwrap();
     assert_eq!(retry_with.secret(), "AT-2");
     assert_eq!(tab.platform.requests.borrow().len(), 1);
@@ -540,7 +436,7 @@ fn a_401_refreshes_once_and_retries_once() {
     assert_eq!(tab.platform.requests.borrow().len(), 1);
     c.take_events();
     // The retry was refused too: the session ends.
-    let e = err(block_on(c.after_unauthorized(&retry_with, true)));
+    let e = block_on(c.after_unauthorized(&retry_with, true)).unwrap_err();
     assert_eq!(e.code(), "login_required");
     assert!(c.stored_session().is_none());
     assert_eq!(
@@ -549,10 +445,10 @@ fn a_401_refreshes_once_and_retries_once() {
     );
 
     // Without a refresh token a 401 ends the session at once.
-    let tab = Tab::new(generic);
+    let tab = TestTab::new(generic_config());
     let c = tab.client();
-    tab.login(&c, &tokens("AT-1", None, Some(3600)));
-    let e = err(block_on(c.after_unauthorized(&used, false)));
+    tab.login(&c, tokens("AT-1", None, Some(3600)));
+    let e = block_on(c.after_unauthorized(&used, false)).unwrap_err();
     assert_eq!(e.code(), "login_required");
     assert!(c.stored_session().is_none());
     assert!(tab.platform.requests.borrow().is_empty());
@@ -587,11 +483,12 @@ fn api(
 
 #[test]
 fn call_api_retries_a_401_once_with_a_refreshed_token() {
-    let tab = Tab::new(generic);
+    let tab = TestTab::new(generic_config());
     let c = tab.client();
-    tab.login(&c, &tokens("AT-1", Some("RT-1"), Some(3600)));
+    tab.login(&c, tokens("AT-1", Some("RT-1"), Some(3600)));
     tab.platform
-        .respond(200, &tokens("AT-2", Some("RT-2"), Some(3600)));
+        .on(Post, "/token")
+        .respond(200, tokens("AT-2", Some("RT-2"), Some(3600)));
     let (send, sent) = api(&[("AT-1", 401), ("AT-2", 200)]);
     let response = block_on(c.call_api(send)).unwrap();
     assert_eq!(response.status, 200);
@@ -605,43 +502,51 @@ fn call_api_retries_a_401_once_with_a_refreshed_token() {
 
     // 401 on the retry too: login_required, the session ended, nothing sent a third time.
     tab.platform
-        .respond(200, &tokens("AT-3", Some("RT-3"), Some(3600)));
+        .on(Post, "/token")
+        .respond(200, tokens("AT-3", Some("RT-3"), Some(3600)));
     let (send, sent) = api(&[]);
-    assert_eq!(err(block_on(c.call_api(send))).code(), "login_required");
+    assert_eq!(
+        block_on(c.call_api(send)).unwrap_err().code(),
+        "login_required"
+    );
     assert_eq!(*sent.borrow(), ["AT-2", "AT-3"]);
     assert!(c.stored_session().is_none());
 
     // No session: nothing is sent.
     let (send, sent) = api(&[]);
-    assert_eq!(err(block_on(c.call_api(send))).code(), "login_required");
+    assert_eq!(
+        block_on(c.call_api(send)).unwrap_err().code(),
+        "login_required"
+    );
     assert!(sent.borrow().is_empty());
 }
 
 #[test]
 fn a_401_whose_refresh_is_rejected_requires_login() {
-    let tab = Tab::new(generic);
+    let tab = TestTab::new(generic_config());
     let c = tab.client();
-    tab.login(&c, &tokens("AT-1", Some("RT-1"), Some(3600)));
-    tab.platform.respond(400, r#"{"error":"invalid_grant"}"#);
-    let e = err(block_on(
-        c.after_unauthorized(&AccessToken::new("AT-1"), false),
-    ));
+    tab.login(&c, tokens("AT-1", Some("RT-1"), Some(3600)));
+    tab.platform
+        .on(Post, "/token")
+        .respond(400, r#"{"error":"invalid_grant"}"#);
+    let e = block_on(c.after_unauthorized(&AccessToken::new("AT-1"), false)).unwrap_err();
     assert_eq!(e.code(), "login_required");
     assert!(c.stored_session().is_none());
 }
 
 #[test]
 fn a_logout_during_the_refresh_request_wins() {
-    let tab = Tab::new(generic);
+    let tab = TestTab::new(generic_config());
     let c = tab.client();
-    tab.login(&c, &tokens("AT-1", Some("RT-1"), Some(3600)));
-    let store = tab.sessions.clone();
+    tab.login(&c, tokens("AT-1", Some("RT-1"), Some(3600)));
+    let (store, key) = (tab.sessions.clone(), tab.session_key());
     *tab.platform.on_fetch.borrow_mut() = Some(Box::new(move || {
-        store.remove(KEY).unwrap();
+        store.remove(&key).unwrap();
     }));
     tab.platform
-        .respond(200, &tokens("AT-2", Some("RT-2"), Some(3600)));
-    assert_eq!(err(block_on(c.refresh())).code(), "login_required");
+        .on(Post, "/token")
+        .respond(200, tokens("AT-2", Some("RT-2"), Some(3600)));
+    assert_eq!(block_on(c.refresh()).unwrap_err().code(), "login_required");
     assert!(c.stored_session().is_none(), "not resurrected");
     assert!(c.take_events().is_empty());
 }
@@ -651,45 +556,44 @@ fn a_logout_during_the_refresh_request_wins() {
 
 #[test]
 fn a_sibling_refreshed_while_this_tab_waited_for_the_lock() {
-    let a = Tab::new(generic);
+    let a = TestTab::new(generic_config());
     let ca = a.client();
-    a.login(&ca, &tokens("AT-1", Some("RT-1"), Some(3600)));
+    a.login(&ca, tokens("AT-1", Some("RT-1"), Some(3600)));
     let b = a.duplicate();
     let cb = b.client();
     // Tab A refreshes first.
     a.platform
-        .respond(200, &tokens("AT-2", Some("RT-2"), Some(3600)));
+        .on(Post, "/token")
+        .respond(200, tokens("AT-2", Some("RT-2"), Some(3600)));
     block_on(ca.refresh()).unwrap();
     let shared = a.platform.broadcasts.borrow().last().unwrap().clone();
     // Tab B, waiting for the lock, receives A's message meanwhile.
-    let store = b.sessions.clone();
-    let b_platform_sessions = Rc::new((shared, store));
-    let hook_data = b_platform_sessions.clone();
+    let (store, key) = (b.sessions.clone(), b.session_key());
     *b.platform.on_lock.borrow_mut() = Some(Box::new(move || {
-        let (msg, store) = &*hook_data;
-        let Some(TabMessage::Refreshed { session, .. }) = TabMessage::parse(msg) else {
+        let Some(TabMessage::Refreshed { session, .. }) = TabMessage::parse(&shared) else {
             panic!()
         };
-        store.set(KEY, &session.to_json()).unwrap();
+        store.set(&key, &session.to_json()).unwrap();
     }));
     assert_eq!(block_on(cb.refresh()), Ok(RefreshOutcome::AlreadyRefreshed));
     assert!(
         b.platform.requests.borrow().is_empty(),
         "RT-1 was not presented again"
     );
-    assert_eq!(b.stored_rt(&cb).as_deref(), Some("RT-2"));
+    assert_eq!(b.stored_rt().as_deref(), Some("RT-2"));
     assert_eq!(b.platform.held.get(), 0);
 }
 
 #[test]
 fn inside_the_lock_a_tab_asks_its_siblings_first() {
-    let a = Tab::new(generic);
+    let a = TestTab::new(generic_config());
     let ca = a.client();
-    a.login(&ca, &tokens("AT-1", Some("RT-1"), Some(3600)));
+    a.login(&ca, tokens("AT-1", Some("RT-1"), Some(3600)));
     let b = a.duplicate();
     let cb = b.client();
     a.platform
-        .respond(200, &tokens("AT-2", Some("RT-2"), Some(3600)));
+        .on(Post, "/token")
+        .respond(200, tokens("AT-2", Some("RT-2"), Some(3600)));
     block_on(ca.refresh()).unwrap();
     a.platform.broadcasts.borrow_mut().clear();
 
@@ -697,13 +601,13 @@ fn inside_the_lock_a_tab_asks_its_siblings_first() {
     b.platform.siblings.set(true);
     let answer: Rc<std::cell::RefCell<Option<String>>> = Rc::default();
     let slot = answer.clone();
-    let b_store = b.sessions.clone();
+    let (b_store, key) = (b.sessions.clone(), b.session_key());
     *b.platform.on_sleep.borrow_mut() = Some(Box::new(move || {
         let msg = slot.borrow().clone().expect("A answered");
         let Some(TabMessage::Refreshed { session, .. }) = TabMessage::parse(&msg) else {
             panic!()
         };
-        b_store.set(KEY, &session.to_json()).unwrap();
+        b_store.set(&key, &session.to_json()).unwrap();
     }));
     // Deliver B's query to A before B sleeps: run B's refresh up to the query by hand.
     let query = TabMessage::Query {
@@ -716,59 +620,58 @@ fn inside_the_lock_a_tab_asks_its_siblings_first() {
     assert_eq!(*b.platform.broadcasts.borrow(), [query]);
     assert_eq!(*b.platform.sleeps.borrow(), [SIBLING_QUERY_MS]);
     assert!(b.platform.requests.borrow().is_empty());
-    assert_eq!(b.stored_at(&cb).as_deref(), Some("AT-2"));
+    assert_eq!(b.stored_at().as_deref(), Some("AT-2"));
     // Without an answer, B waits the same short time and refreshes itself.
-    let c3 = Tab::new(generic);
+    let c3 = TestTab::new(generic_config());
     let cc = c3.client();
-    c3.login(&cc, &tokens("AT-1", Some("RT-9"), Some(3600)));
+    c3.login(&cc, tokens("AT-1", Some("RT-9"), Some(3600)));
     c3.platform.siblings.set(true);
     c3.platform
-        .respond(200, &tokens("AT-2", Some("RT-10"), Some(3600)));
+        .on(Post, "/token")
+        .respond(200, tokens("AT-2", Some("RT-10"), Some(3600)));
     assert_eq!(block_on(cc.refresh()), Ok(RefreshOutcome::Refreshed));
     assert_eq!(*c3.platform.sleeps.borrow(), [SIBLING_QUERY_MS]);
 }
 
 #[test]
 fn siblings_adopt_a_refresh_of_their_family_only() {
-    let a = Tab::new(generic);
+    let a = TestTab::new(generic_config());
     let ca = a.client();
-    a.login(&ca, &tokens("AT-1", Some("RT-1"), Some(3600)));
+    a.login(&ca, tokens("AT-1", Some("RT-1"), Some(3600)));
     let b = a.duplicate();
     let cb = b.client();
-    let unrelated = Tab::new(generic);
+    let unrelated = TestTab::new(generic_config());
     let cu = unrelated.client();
-    unrelated.login(&cu, &tokens("AT-X", Some("RT-X"), Some(3600)));
+    unrelated.login(&cu, tokens("AT-X", Some("RT-X"), Some(3600)));
 
     a.platform.now.set(T0 + 10);
     a.platform
-        .respond(200, &tokens("AT-2", Some("RT-2"), Some(3600)));
+        .on(Post, "/token")
+        .respond(200, tokens("AT-2", Some("RT-2"), Some(3600)));
     block_on(ca.refresh()).unwrap();
     let msg = a.platform.broadcasts.borrow().last().unwrap().clone();
 
     block_on(cb.receive_tab_message(&msg)).unwrap();
-    assert_eq!(b.stored_rt(&cb).as_deref(), Some("RT-2"));
-    assert_eq!(b.stored_at(&cb).as_deref(), Some("AT-2"));
+    assert_eq!(b.stored_rt().as_deref(), Some("RT-2"));
+    assert_eq!(b.stored_at().as_deref(), Some("AT-2"));
     let events = cb.take_events();
     assert!(
         matches!(&events[..], [Event::TokenRefreshed(e)] if e.origin == Origin::OtherTab && e.rotated && e.refresh_count == 1)
     );
     // B's next refresh presents RT-2, never the revoked RT-1.
     b.platform
-        .respond(200, &tokens("AT-3", Some("RT-3"), Some(3600)));
+        .on(Post, "/token")
+        .respond(200, tokens("AT-3", Some("RT-3"), Some(3600)));
     block_on(cb.refresh()).unwrap();
     assert_eq!(b.platform.form(0, "refresh_token").unwrap(), "RT-2");
 
     block_on(cu.receive_tab_message(&msg)).unwrap();
-    assert_eq!(
-        unrelated.stored_rt(&cu).as_deref(),
-        Some("RT-X"),
-        "untouched"
-    );
+    assert_eq!(unrelated.stored_rt().as_deref(), Some("RT-X"), "untouched");
     assert!(cu.take_events().is_empty());
 
     // A stale message (replayed, or arriving late) never rolls a tab back.
     block_on(cb.receive_tab_message(&msg)).unwrap();
-    assert_eq!(b.stored_rt(&cb).as_deref(), Some("RT-3"));
+    assert_eq!(b.stored_rt().as_deref(), Some("RT-3"));
     // Junk on the channel is ignored.
     block_on(cb.receive_tab_message("{\"hello\":{}}")).unwrap();
     block_on(cb.receive_tab_message("not json")).unwrap();
@@ -776,9 +679,9 @@ fn siblings_adopt_a_refresh_of_their_family_only() {
 
 #[test]
 fn a_query_is_answered_only_by_a_tab_of_the_family() {
-    let a = Tab::new(generic);
+    let a = TestTab::new(generic_config());
     let ca = a.client();
-    a.login(&ca, &tokens("AT-1", Some("RT-1"), Some(3600)));
+    a.login(&ca, tokens("AT-1", Some("RT-1"), Some(3600)));
     let q = |f: &str| TabMessage::Query { family: f.into() }.to_json();
     block_on(ca.receive_tab_message(&q("someone-else"))).unwrap();
     assert!(a.platform.broadcasts.borrow().is_empty());
@@ -788,17 +691,18 @@ fn a_query_is_answered_only_by_a_tab_of_the_family() {
 
 #[test]
 fn logout_in_one_tab_ends_its_siblings() {
-    let a = Tab::new(generic);
+    let a = TestTab::new(generic_config());
     let ca = a.client();
-    a.login(&ca, &tokens("AT-1", Some("RT-1"), Some(3600)));
+    a.login(&ca, tokens("AT-1", Some("RT-1"), Some(3600)));
     let b = a.duplicate();
     let cb = b.client();
-    let unrelated = Tab::new(generic);
+    let unrelated = TestTab::new(generic_config());
     let cu = unrelated.client();
-    unrelated.login(&cu, &tokens("AT-X", Some("RT-X"), Some(3600)));
+    unrelated.login(&cu, tokens("AT-X", Some("RT-X"), Some(3600)));
     // A rotates; B has not heard yet and still holds RT-1.
     a.platform
-        .respond(200, &tokens("AT-2", Some("RT-2"), Some(3600)));
+        .on(Post, "/token")
+        .respond(200, tokens("AT-2", Some("RT-2"), Some(3600)));
     block_on(ca.refresh()).unwrap();
     a.platform.broadcasts.borrow_mut().clear();
 
@@ -823,16 +727,16 @@ fn logout_in_one_tab_ends_its_siblings() {
 
 #[test]
 fn logout_clears_storage_before_revoking_even_when_revocation_fails() {
-    let tab = Tab::new(with_revocation);
+    let tab = TestTab::new(revocation_config());
     let c = tab.client();
-    tab.login(&c, &tokens("AT-1", Some("RT-1"), Some(3600)));
-    let store = tab.sessions.clone();
+    tab.login(&c, tokens("AT-1", Some("RT-1"), Some(3600)));
+    let (store, key) = (tab.sessions.clone(), tab.session_key());
     let seen_empty = Rc::new(std::cell::Cell::new(false));
     let flag = seen_empty.clone();
     *tab.platform.on_fetch.borrow_mut() = Some(Box::new(move || {
-        flag.set(store.get(KEY).unwrap().is_none());
+        flag.set(store.get(&key).unwrap().is_none());
     }));
-    tab.platform.respond(503, "");
+    tab.platform.on(Post, "/revoke").respond(503, "");
     let outcome = block_on(c.end_session(&LogoutOptions::default())).unwrap();
     assert!(
         seen_empty.get(),
@@ -860,14 +764,14 @@ fn logout_clears_storage_before_revoking_even_when_revocation_fails() {
 
 #[test]
 fn logout_revokes_and_redirects_to_end_session_with_id_token_hint() {
-    let tab = Tab::new(with_revocation);
+    let tab = TestTab::new(RawConfig {
+        revocation_endpoint: Some(format!("{ISSUER}/revoke")),
+        end_session_endpoint: Some(format!("{ISSUER}/session/end")),
+        ..openid_config()
+    });
     let c = tab.client();
-    let id = jwt(r#"{"iat":1}"#);
-    let body = format!(
-        r#"{{"access_token":"AT-1","token_type":"Bearer","expires_in":60,"id_token":"{id}"}}"#
-    );
-    tab.login(&c, &body);
-    tab.platform.respond(200, "");
+    let id = tab.login_openid(&c, tokens("AT-1", None, Some(60)), |_| {});
+    tab.platform.on(Post, "/revoke").respond(200, "");
     let options = LogoutOptions {
         redirect: true,
         return_to: Some("http://127.0.0.1:8080/bye".into()),
@@ -896,10 +800,12 @@ fn logout_revokes_and_redirects_to_end_session_with_id_token_hint() {
 
 #[test]
 fn genesys_logout_deletes_the_token_and_redirects() {
-    let tab = Tab::new(genesys);
+    let tab = TestTab::new(genesys_config());
     let c = tab.client();
-    tab.login(&c, &tokens("AT-G", None, Some(86399)));
-    tab.platform.respond(204, "");
+    tab.login(&c, tokens("AT-G", None, Some(86399)));
+    tab.platform
+        .on(Delete, "https://api.mypurecloud.ie/api/v2/tokens/me")
+        .respond(204, "");
     let options = LogoutOptions {
         redirect: true,
         return_to: None,
@@ -908,6 +814,7 @@ fn genesys_logout_deletes_the_token_and_redirects() {
     let outcome = block_on(c.end_session(&options)).unwrap();
     assert_eq!(outcome.revocation, RevocationStatus::Revoked);
     let reqs = tab.platform.requests.borrow();
+    assert_eq!(reqs.len(), 1);
     assert_eq!(reqs[0].method, Method::Delete);
     assert_eq!(reqs[0].url, "https://api.mypurecloud.ie/api/v2/tokens/me");
     assert_eq!(reqs[0].header("authorization"), Some("Bearer AT-G"));
@@ -918,10 +825,12 @@ fn genesys_logout_deletes_the_token_and_redirects() {
     drop(reqs);
 
     // A network failure is reported; the session is gone anyway.
-    let tab = Tab::new(genesys);
+    let tab = TestTab::new(genesys_config());
     let c = tab.client();
-    tab.login(&c, &tokens("AT-G", None, Some(86399)));
-    tab.platform.fail_network();
+    tab.login(&c, tokens("AT-G", None, Some(86399)));
+    tab.platform
+        .on(Delete, "https://api.mypurecloud.ie/api/v2/tokens/me")
+        .fail_network();
     let outcome = block_on(c.end_session(&LogoutOptions::default())).unwrap();
     assert_eq!(outcome.revocation, RevocationStatus::Failed);
     assert_eq!(outcome.error.unwrap().code(), "revocation_failed");
@@ -930,7 +839,7 @@ fn genesys_logout_deletes_the_token_and_redirects() {
 
 #[test]
 fn logout_without_a_session_or_with_bad_options() {
-    let tab = Tab::new(with_revocation);
+    let tab = TestTab::new(revocation_config());
     let c = tab.client();
     let outcome = block_on(c.end_session(&LogoutOptions::default())).unwrap();
     assert_eq!(outcome.revocation, RevocationStatus::Skipped);
@@ -938,16 +847,19 @@ fn logout_without_a_session_or_with_bad_options() {
     assert_eq!(names(&c.take_events()), ["loggedOut"]);
 
     // A bad returnTo is reported, but the session is ended and revoked all the same.
-    tab.login(&c, &tokens("AT-1", Some("RT-1"), Some(3600)));
-    tab.platform.respond(200, "");
+    tab.login(&c, tokens("AT-1", Some("RT-1"), Some(3600)));
+    tab.platform.on(Post, "/revoke").respond(200, "");
     let bad = LogoutOptions {
         redirect: true,
         return_to: Some("javascript:alert(1)".into()),
         send_id_token_hint: false,
     };
-    assert_eq!(err(block_on(c.end_session(&bad))).code(), "invalid_config");
+    assert_eq!(
+        block_on(c.end_session(&bad)).unwrap_err().code(),
+        "invalid_config"
+    );
     assert!(c.stored_session().is_none());
-    assert_eq!(tab.platform.requests.borrow().len(), 1);
+    assert_eq!(tab.platform.sent(), ["POST http://127.0.0.1:9000/revoke"]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -955,13 +867,14 @@ fn logout_without_a_session_or_with_bad_options() {
 
 #[test]
 fn no_event_payload_holds_a_token() {
-    let a = Tab::new(generic);
+    let a = TestTab::new(generic_config());
     let ca = a.client();
-    a.login(&ca, &tokens("AT-1", Some("RT-1"), Some(3600)));
+    a.login(&ca, tokens("AT-1", Some("RT-1"), Some(3600)));
     let b = a.duplicate();
     let cb = b.client();
     a.platform
-        .respond(200, &tokens("AT-2", Some("RT-2"), Some(3600)));
+        .on(Post, "/token")
+        .respond(200, tokens("AT-2", Some("RT-2"), Some(3600)));
     block_on(ca.refresh()).unwrap();
     let msg = a.platform.broadcasts.borrow().last().unwrap().clone();
     block_on(cb.receive_tab_message(&msg)).unwrap();
@@ -980,12 +893,13 @@ fn no_event_payload_holds_a_token() {
 
 #[test]
 fn a_server_issuing_expired_tokens_cannot_cause_a_request_loop() {
-    let tab = Tab::new(generic);
+    let tab = TestTab::new(generic_config());
     let c = tab.client();
-    tab.login(&c, &tokens("AT-1", Some("RT-1"), Some(0)));
+    tab.login(&c, tokens("AT-1", Some("RT-1"), Some(0)));
     for i in 0..3 {
         tab.platform
-            .respond(200, &tokens(&format!("AT-{i}"), Some("RT-1"), Some(0)));
+            .on(Post, "/token")
+            .respond(200, tokens(&format!("AT-{i}"), Some("RT-1"), Some(0)));
     }
     // The first refresh is due at once; ticks right after it send nothing.
     block_on(c.tick());

@@ -1,90 +1,40 @@
 //! The whole login flow against a fake platform: what is sent, what is stored, what survives.
 
-use std::rc::Rc;
-
 use url::Url;
 
-use crate::core::testing::{block_on, FakePlatform};
+use crate::core::testing::{block_on, generic_config, tokens, TestTab, Tokens, T0};
+use crate::core::Method::Post;
 use crate::core::*;
 
-const T0: u64 = 1_800_000_000_000;
-const TOKENS: &str = r#"{"access_token":"AT-1","token_type":"Bearer","expires_in":3600,"refresh_token":"RT-1","scope":"openid users:readonly"}"#;
-
-struct Harness {
-    platform: FakePlatform,
-    sessions: Rc<MemoryStore>,
-    pending: Rc<MemoryStore>,
+/// The token response of a successful login: AT-1 for an hour, with refresh token RT-1.
+fn tokens_1() -> Tokens {
+    tokens("AT-1", Some("RT-1"), Some(3600)).scope("profile")
 }
 
-impl Harness {
-    fn new() -> Self {
-        Harness {
-            platform: FakePlatform::at(T0),
-            sessions: Rc::default(),
-            pending: Rc::default(),
-        }
-    }
-
-    fn client(&self) -> Client<&FakePlatform> {
-        let config = RawConfig {
-            client_id: Some("demo".into()),
-            redirect_uri: Some("http://127.0.0.1:8080/".into()),
-            authorization_endpoint: Some("http://127.0.0.1:9000/auth".into()),
-            token_endpoint: Some("http://127.0.0.1:9000/token".into()),
-            api_base: Some("http://127.0.0.1:9000/".into()),
-            // Plain OAuth 2.0 here; the OpenID Connect flow is in oidc_tests.rs.
-            scopes: vec!["users:readonly".into()],
-            ..Default::default()
-        }
-        .validate()
-        .unwrap();
-        Client::new(
-            config,
-            &self.platform,
-            Box::new(self.sessions.clone()),
-            Box::new(self.pending.clone()),
-        )
-    }
-
-    /// Starts a login and returns the callback URL the server would redirect to.
-    fn login(&self, options: LoginOptions) -> (Url, String) {
-        let url = block_on(self.client().start_login(options)).ok().unwrap();
-        let state = url
-            .query_pairs()
-            .find(|(k, _)| k == "state")
-            .unwrap()
-            .1
-            .into_owned();
-        let cb = Url::parse(&format!("http://127.0.0.1:8080/?code=CODE-1&state={state}")).unwrap();
-        (cb, state)
-    }
-}
-
-fn err<T>(r: Result<T, Error>) -> Error {
-    match r {
-        Ok(_) => panic!("expected an error"),
-        Err(e) => e,
-    }
+fn tab() -> TestTab {
+    TestTab::new(generic_config())
 }
 
 #[test]
 fn login_then_callback_stores_a_session() {
-    let h = Harness::new();
-    let (callback, _) = h.login(LoginOptions {
-        return_to: Some("/inbox".into()),
-        ..Default::default()
-    });
+    let h = tab();
+    let sent = h.start_login(
+        &h.client(),
+        LoginOptions {
+            return_to: Some("/inbox".into()),
+            ..Default::default()
+        },
+    );
     assert!(h.client().has_pending_login());
-    h.platform.respond(200, TOKENS);
-    let summary = block_on(h.client().handle_callback(&callback))
-        .ok()
-        .unwrap();
+    h.platform.on(Post, "/token").respond(200, tokens_1());
+    let summary = block_on(h.client().handle_callback(&sent.callback(""))).unwrap();
     assert_eq!(summary.expires_at, Some(T0 + 3_600_000));
     assert!(summary.has_refresh_token);
     assert_eq!(summary.return_to.as_deref(), Some("/inbox"));
     assert!(!h.client().has_pending_login(), "pending login deleted");
 
     // The token request: the verifier whose challenge went out, no secret.
+    assert_eq!(h.platform.sent(), ["POST http://127.0.0.1:9000/token"]);
     let requests = h.platform.requests.borrow();
     let form = requests[0].form_params();
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
@@ -101,16 +51,14 @@ fn login_then_callback_stores_a_session() {
     // Reload: a new client on the same storage picks the session up, no redirect.
     let reloaded = h.client();
     assert!(reloaded.is_authenticated());
-    assert_eq!(reloaded.access_token().ok().unwrap().secret(), "AT-1");
+    assert_eq!(reloaded.access_token().unwrap().secret(), "AT-1");
 }
 
 #[test]
 fn challenge_matches_the_exchanged_verifier() {
     use sha2::{Digest, Sha256};
-    let h = Harness::new();
-    let url = block_on(h.client().start_login(LoginOptions::default()))
-        .ok()
-        .unwrap();
+    let h = tab();
+    let url = block_on(h.client().start_login(LoginOptions::default())).unwrap();
     let q: Vec<(String, String)> = url.query_pairs().into_owned().collect();
     let get = |k: &str| {
         q.iter()
@@ -127,25 +75,18 @@ fn challenge_matches_the_exchanged_verifier() {
         get("state")
     ))
     .unwrap();
-    h.platform.respond(200, TOKENS);
-    block_on(h.client().handle_callback(&cb)).ok().unwrap();
-    let verifier = h.platform.requests.borrow()[0]
-        .form_params()
-        .into_iter()
-        .find(|(k, _)| k == "code_verifier")
-        .unwrap()
-        .1;
+    h.platform.on(Post, "/token").respond(200, tokens_1());
+    block_on(h.client().handle_callback(&cb)).unwrap();
+    let verifier = h.platform.form(0, "code_verifier").unwrap();
     let expected = crate::core::b64::encode_url(&Sha256::digest(verifier.as_bytes()));
     assert_eq!(get("code_challenge"), expected);
 }
 
 #[test]
 fn bad_callbacks_delete_the_pending_login_and_keep_the_session() {
-    let h = Harness::new();
+    let h = tab();
     // An existing session from an earlier login.
-    let (cb, _) = h.login(LoginOptions::default());
-    h.platform.respond(200, TOKENS);
-    block_on(h.client().handle_callback(&cb)).ok().unwrap();
+    h.login(&h.client(), tokens_1());
 
     let cases: Vec<(&str, &str)> = vec![
         ("code=x&state=forged", "state_mismatch"),
@@ -153,9 +94,9 @@ fn bad_callbacks_delete_the_pending_login_and_keep_the_session() {
         ("code=a&code=b&state=s", "invalid_callback"),
     ];
     for (query, code) in cases {
-        h.login(LoginOptions::default());
+        h.start_login(&h.client(), LoginOptions::default());
         let url = Url::parse(&format!("http://127.0.0.1:8080/?{query}")).unwrap();
-        let e = err(block_on(h.client().handle_callback(&url)));
+        let e = block_on(h.client().handle_callback(&url)).unwrap_err();
         assert_eq!(e.code(), code, "{query}");
         assert!(
             !h.client().has_pending_login(),
@@ -163,33 +104,38 @@ fn bad_callbacks_delete_the_pending_login_and_keep_the_session() {
         );
         assert!(h.client().is_authenticated(), "{query}: session survives");
     }
-    assert_eq!(
-        h.platform.requests.borrow().len(),
-        1,
+    assert!(
+        h.platform.requests.borrow().is_empty(),
         "no exchange for a bad callback"
     );
 }
 
 #[test]
 fn replayed_callback_has_no_pending_login() {
-    let h = Harness::new();
-    let (cb, _) = h.login(LoginOptions::default());
-    h.platform.respond(200, TOKENS);
-    block_on(h.client().handle_callback(&cb)).ok().unwrap();
-    let e = err(block_on(h.client().handle_callback(&cb)));
+    let h = tab();
+    let sent = h.start_login(&h.client(), LoginOptions::default());
+    h.platform.on(Post, "/token").respond(200, tokens_1());
+    block_on(h.client().handle_callback(&sent.callback(""))).unwrap();
+    let e = block_on(h.client().handle_callback(&sent.callback(""))).unwrap_err();
     assert_eq!(e, Error::Callback(CallbackError::MissingPendingLogin));
     assert!(h.client().is_authenticated());
+    assert_eq!(
+        h.platform.requests.borrow().len(),
+        1,
+        "the replay sends nothing"
+    );
 }
 
 #[test]
 fn denied_consent_is_an_authorization_error() {
-    let h = Harness::new();
-    let (_, state) = h.login(LoginOptions::default());
+    let h = tab();
+    let sent = h.start_login(&h.client(), LoginOptions::default());
     let url = Url::parse(&format!(
-        "http://127.0.0.1:8080/?error=access_denied&state={state}"
+        "http://127.0.0.1:8080/?error=access_denied&state={}",
+        sent.state
     ))
     .unwrap();
-    let e = err(block_on(h.client().handle_callback(&url)));
+    let e = block_on(h.client().handle_callback(&url)).unwrap_err();
     assert_eq!(e.code(), "authorization_error");
     assert_eq!(e.oauth_error(), Some("access_denied"));
     assert!(!h.client().has_pending_login());
@@ -197,22 +143,26 @@ fn denied_consent_is_an_authorization_error() {
 
 #[test]
 fn expired_pending_login_is_refused() {
-    let h = Harness::new();
-    let (cb, _) = h.login(LoginOptions::default());
+    let h = tab();
+    let sent = h.start_login(&h.client(), LoginOptions::default());
     h.platform.now.set(T0 + 10 * 60 * 1000 + 1);
     assert_eq!(
-        err(block_on(h.client().handle_callback(&cb))).code(),
+        block_on(h.client().handle_callback(&sent.callback("")))
+            .unwrap_err()
+            .code(),
         "pending_login_expired"
     );
 }
 
 #[test]
 fn not_a_callback_keeps_the_pending_login() {
-    let h = Harness::new();
-    h.login(LoginOptions::default());
+    let h = tab();
+    h.start_login(&h.client(), LoginOptions::default());
     let url = Url::parse("http://127.0.0.1:8080/?page=2").unwrap();
     assert_eq!(
-        err(block_on(h.client().handle_callback(&url))).code(),
+        block_on(h.client().handle_callback(&url))
+            .unwrap_err()
+            .code(),
         "not_a_callback"
     );
     assert!(h.client().has_pending_login());
@@ -220,13 +170,14 @@ fn not_a_callback_keeps_the_pending_login() {
 
 #[test]
 fn token_endpoint_failures() {
-    let h = Harness::new();
-    let (cb, _) = h.login(LoginOptions::default());
-    h.platform.respond(
+    let h = tab();
+    let token = || h.platform.on(Post, "/token");
+    let sent = h.start_login(&h.client(), LoginOptions::default());
+    token().respond(
         400,
         r#"{"error":"invalid_grant","error_description":"code CODE-1 used"}"#,
     );
-    let e = err(block_on(h.client().handle_callback(&cb)));
+    let e = block_on(h.client().handle_callback(&sent.callback(""))).unwrap_err();
     assert_eq!(e.code(), "token_exchange_failed");
     assert_eq!(e.oauth_error(), Some("invalid_grant"));
     assert!(!e.to_string().contains("CODE-1"));
@@ -234,86 +185,87 @@ fn token_endpoint_failures() {
     assert!(!h.client().is_authenticated());
 
     // A transient failure is retried with backoff: three attempts in all, then reported.
-    let (cb, _) = h.login(LoginOptions::default());
-    let sent = h.platform.requests.borrow().len();
-    h.platform.fail_network();
-    h.platform.respond(503, "");
-    h.platform.fail_network();
+    let sent = h.start_login(&h.client(), LoginOptions::default());
+    let before = h.platform.requests.borrow().len();
+    token().fail_network().respond(503, "").fail_network();
     assert_eq!(
-        err(block_on(h.client().handle_callback(&cb))),
+        block_on(h.client().handle_callback(&sent.callback(""))).unwrap_err(),
         Error::Network(None)
     );
-    assert_eq!(h.platform.requests.borrow().len(), sent + 3);
+    assert_eq!(h.platform.requests.borrow().len(), before + 3);
     assert_eq!(h.platform.sleeps.borrow().len(), 2);
+    assert!(h.platform.unanswered().is_empty(), "all three answers used");
     // ... and a retry that succeeds completes the login.
-    let (cb, _) = h.login(LoginOptions::default());
-    h.platform.respond(502, "");
-    h.platform.respond(200, TOKENS);
-    assert!(block_on(h.client().handle_callback(&cb)).is_ok());
+    let sent = h.start_login(&h.client(), LoginOptions::default());
+    token().respond(502, "").respond(200, tokens_1());
+    assert!(block_on(h.client().handle_callback(&sent.callback(""))).is_ok());
     h.client().logout();
 
-    let (cb, _) = h.login(LoginOptions::default());
-    h.platform
-        .respond(200, r#"{"access_token":"x","token_type":"mac"}"#);
-    let e = err(block_on(h.client().handle_callback(&cb)));
+    let sent = h.start_login(&h.client(), LoginOptions::default());
+    token().respond(200, r#"{"access_token":"x","token_type":"mac"}"#);
+    let e = block_on(h.client().handle_callback(&sent.callback(""))).unwrap_err();
     assert_eq!(
         e,
         Error::TokenExchange(TokenError::InvalidResponse("token_type is not Bearer"))
     );
     assert_eq!(e.code(), "invalid_token_response");
+    assert_eq!(
+        h.platform.sent(),
+        ["POST http://127.0.0.1:9000/token"; 7],
+        "every attempt went to the token endpoint"
+    );
 }
 
 #[test]
 fn expired_session_requires_login_and_is_cleared() {
-    let h = Harness::new();
-    let (cb, _) = h.login(LoginOptions::default());
-    h.platform.respond(200, TOKENS);
-    block_on(h.client().handle_callback(&cb)).ok().unwrap();
+    let h = tab();
+    h.login(&h.client(), tokens_1());
     h.platform.now.set(T0 + 3_600_000);
     // With a refresh token the session is kept for a refresh...
-    assert_eq!(err(h.client().access_token()).code(), "login_required");
+    assert_eq!(
+        h.client().access_token().unwrap_err().code(),
+        "login_required"
+    );
     assert!(h.client().stored_session().is_some());
     // ... without one it is cleared.
-    let (cb, _) = h.login(LoginOptions::default());
-    h.platform.respond(
-        200,
-        r#"{"access_token":"AT-1","token_type":"Bearer","expires_in":3600}"#,
-    );
-    block_on(h.client().handle_callback(&cb)).ok().unwrap();
+    h.login(&h.client(), tokens("AT-1", None, Some(3600)));
     h.platform.now.set(T0 + 2 * 3_600_000);
-    assert_eq!(err(h.client().access_token()).code(), "login_required");
+    assert_eq!(
+        h.client().access_token().unwrap_err().code(),
+        "login_required"
+    );
     assert!(h.client().stored_session().is_none());
     assert_eq!(
-        err(h.client().access_token()),
+        h.client().access_token().unwrap_err(),
         Error::LoginRequired("there is no session")
     );
 }
 
 #[test]
 fn corrupt_storage_is_treated_as_absent() {
-    let h = Harness::new();
-    h.sessions.set("pixie:demo:session", "{not json").unwrap();
+    let h = tab();
+    h.sessions.set(&h.session_key(), "{not json").unwrap();
     assert!(!h.client().is_authenticated());
-    assert_eq!(h.sessions.get("pixie:demo:session").unwrap(), None);
-    h.pending
-        .set("pixie:demo:pending", r#"{"state":"s"}"#)
-        .unwrap();
+    assert_eq!(h.session_record(), None);
+    h.pending.set(&h.pending_key(), r#"{"state":"s"}"#).unwrap();
     let url = Url::parse("http://127.0.0.1:8080/?code=c&state=s").unwrap();
     assert_eq!(
-        err(block_on(h.client().handle_callback(&url))).code(),
+        block_on(h.client().handle_callback(&url))
+            .unwrap_err()
+            .code(),
         "missing_pending_login"
     );
 }
 
 #[test]
 fn login_options_are_checked() {
-    let h = Harness::new();
+    let h = tab();
     let bad = LoginOptions {
         return_to: Some("https://evil.example/".into()),
         ..Default::default()
     };
     assert_eq!(
-        err(block_on(h.client().start_login(bad))).code(),
+        block_on(h.client().start_login(bad)).unwrap_err().code(),
         "invalid_config"
     );
     let bad = LoginOptions {
@@ -321,7 +273,7 @@ fn login_options_are_checked() {
         ..Default::default()
     };
     assert_eq!(
-        err(block_on(h.client().start_login(bad))).code(),
+        block_on(h.client().start_login(bad)).unwrap_err().code(),
         "invalid_config"
     );
     assert!(!h.client().has_pending_login());
@@ -329,18 +281,18 @@ fn login_options_are_checked() {
 
 #[test]
 fn api_urls_stay_under_the_api_base() {
-    let h = Harness::new();
+    let h = tab();
     let c = h.client();
     assert_eq!(
-        c.api_url("/api/v2/users/me").ok().unwrap(),
+        c.api_url("/api/v2/users/me").unwrap(),
         "http://127.0.0.1:9000/api/v2/users/me"
     );
     assert_eq!(
-        c.api_url("api/v2/x?y=1").ok().unwrap(),
+        c.api_url("api/v2/x?y=1").unwrap(),
         "http://127.0.0.1:9000/api/v2/x?y=1"
     );
     assert_eq!(
-        c.api_url("http://127.0.0.1:9000/api/v2/x").ok().unwrap(),
+        c.api_url("http://127.0.0.1:9000/api/v2/x").unwrap(),
         "http://127.0.0.1:9000/api/v2/x"
     );
     for bad in [
@@ -348,19 +300,68 @@ fn api_urls_stay_under_the_api_base() {
         "http://127.0.0.1:9001/api",
         "//evil.example/x",
     ] {
-        assert_eq!(err(c.api_url(bad)), Error::InvalidApiUrl, "{bad}");
+        assert_eq!(c.api_url(bad).unwrap_err(), Error::InvalidApiUrl, "{bad}");
     }
 }
 
 #[test]
 fn logout_clears_everything() {
-    let h = Harness::new();
-    let (cb, _) = h.login(LoginOptions::default());
-    h.platform.respond(200, TOKENS);
-    block_on(h.client().handle_callback(&cb)).ok().unwrap();
-    h.login(LoginOptions::default());
+    let h = tab();
+    h.login(&h.client(), tokens_1());
+    h.start_login(&h.client(), LoginOptions::default());
     h.client().logout();
     assert!(!h.client().is_authenticated());
     assert!(!h.client().has_pending_login());
-    assert_eq!(err(h.client().access_token()).code(), "login_required");
+    assert_eq!(
+        h.client().access_token().unwrap_err().code(),
+        "login_required"
+    );
+}
+
+#[test]
+fn without_openid_an_id_token_is_neither_stored_nor_reported() {
+    // A server that sends an id_token although openid was not requested: nothing verifies
+    // it, so it is dropped (no session field, no summary flag, no logout hint).
+    let h = tab();
+    let sent = h.start_login(&h.client(), LoginOptions::default());
+    let body = tokens_1().id_token("eyJhbGciOiJub25lIn0.eyJzdWIiOiJtYWxsb3J5In0.");
+    h.platform.on(Post, "/token").respond(200, body);
+    let summary = block_on(h.client().handle_callback(&sent.callback(""))).unwrap();
+    assert!(!summary.has_id_token);
+    let session = h.client().stored_session().unwrap();
+    assert!(session.id_token.is_none() && session.id_token_claims.is_none());
+    assert!(!h.session_record().unwrap().contains("idToken"));
+    assert!(h.client().user().is_none());
+
+    // Nor after a refresh.
+    let body = tokens("AT-2", Some("RT-2"), Some(3600)).id_token("eyJhbGciOiJub25lIn0.e30.");
+    h.platform.on(Post, "/token").respond(200, body);
+    block_on(h.client().refresh()).unwrap();
+    assert!(h.client().stored_session().unwrap().id_token.is_none());
+}
+
+#[test]
+fn requests_that_carry_a_secret_refuse_redirects() {
+    // A 307/308 would re-send the body (code, verifier, refresh token) or the bearer token
+    // elsewhere: those requests go with redirect "error"; public documents may follow.
+    let h = tab();
+    let sent = h.start_login(&h.client(), LoginOptions::default());
+    h.platform.on(Post, "/token").respond(200, tokens_1());
+    block_on(h.client().handle_callback(&sent.callback(""))).unwrap();
+    let exchange = h.platform.requests.borrow()[0].clone();
+    assert!(!exchange.follows_redirects(), "code exchange");
+
+    let config = h.config().clone();
+    let endpoint = url::Url::parse("http://127.0.0.1:9000/x").unwrap();
+    let rt = RefreshToken::new("RT");
+    let at = AccessToken::new("AT");
+    assert!(!refresh_request(&config, &rt).follows_redirects());
+    let revoke = revocation_request(&config, &endpoint, Revocable::Refresh(&rt));
+    assert!(!revoke.follows_redirects());
+    assert!(!userinfo_request(&endpoint, &at).follows_redirects());
+    assert!(!genesys_token_deletion_request("mypurecloud.ie", &at).follows_redirects());
+    assert!(jwks_request(&endpoint).follows_redirects());
+    assert!(discovery_request("http://127.0.0.1:9000")
+        .unwrap()
+        .follows_redirects());
 }

@@ -3,170 +3,80 @@
 //! with the verified claims; every failure leaves no new session. Also RFC 9207 `iss`, the
 //! Genesys Messenger hand-off and UserInfo.
 
-use std::rc::Rc;
-
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::core::testing::keys::test_keys;
-use crate::core::testing::{block_on, FakePlatform};
+use crate::core::testing::{
+    block_on, discovery_document, err, id_claims, id_token, jwk_set, openid_config, tokens,
+    FakePlatform, Sent, TestTab, Tokens, CLIENT_ID, ISSUER, REDIRECT_URI, T0,
+};
+use crate::core::Method::{Get, Post};
 use crate::core::*;
 
-const T0: u64 = 1_800_000_000_000;
-const ISSUER: &str = "http://127.0.0.1:9000";
-const CLIENT: &str = "demo";
-
-struct Harness {
-    platform: FakePlatform,
-    sessions: Rc<MemoryStore>,
-    pending: Rc<MemoryStore>,
-    documents: Rc<DocumentCache>,
-    config: Config,
+fn tab() -> TestTab {
+    TestTab::new(openid_config())
 }
 
-/// What a login sent: its state and nonce, and the challenge.
-struct Sent {
-    state: String,
-    nonce: String,
-    challenge: String,
+/// Starts a login on a fresh page of `h`.
+fn start(h: &TestTab) -> Sent {
+    h.start_login(&h.client(), LoginOptions::default())
 }
 
-impl Sent {
-    fn callback(&self, extra: &str) -> Url {
-        Url::parse(&format!(
-            "http://127.0.0.1:8080/?code=CODE-1&state={}{extra}",
-            self.state
-        ))
-        .unwrap()
+/// An ID token signed with the provider's RSA key.
+fn signed(claims: &Value) -> String {
+    id_token(JwsAlg::Rs256, claims)
+}
+
+/// The token response of an OpenID login: AT-1 for an hour, scope `openid profile`, with
+/// this ID token.
+fn oidc_tokens(id_token: Option<&str>) -> Tokens {
+    let t = tokens("AT-1", None, Some(3600)).scope("openid profile");
+    match id_token {
+        Some(id) => t.id_token(id),
+        None => t,
     }
 }
 
-fn config() -> Config {
-    RawConfig {
-        client_id: Some(CLIENT.into()),
-        redirect_uri: Some("http://127.0.0.1:8080/".into()),
-        authorization_endpoint: Some(format!("{ISSUER}/auth")),
-        token_endpoint: Some(format!("{ISSUER}/token")),
-        issuer: Some(ISSUER.into()),
-        jwks_uri: Some(format!("{ISSUER}/jwks")),
-        userinfo_endpoint: Some(format!("{ISSUER}/me")),
-        scopes: vec!["openid".into(), "profile".into()],
-        ..Default::default()
+/// A full successful login (the JWK Set answered unless the page has it); returns what was
+/// sent.
+fn logged_in(h: &TestTab) -> Sent {
+    let sent = start(h);
+    h.platform
+        .on(Post, "/token")
+        .respond(200, oidc_tokens(Some(&signed(&id_claims(&sent.nonce)))));
+    if h.documents.get(&format!("{ISSUER}/jwks"), 0).is_none() {
+        h.platform.on(Get, "/jwks").respond(200, jwk_set());
     }
-    .validate()
-    .unwrap()
-}
-
-fn jwks() -> String {
-    let k = test_keys();
-    json!({"keys": [k.jwk(JwsAlg::Rs256, "rsa"), k.jwk(JwsAlg::Es256, "p256")]}).to_string()
-}
-
-fn id_claims(nonce: &str) -> Value {
-    json!({
-        "iss": ISSUER, "sub": "user-42", "aud": CLIENT, "exp": T0 / 1000 + 600,
-        "iat": T0 / 1000, "nonce": nonce, "name": "Grace Hopper",
-    })
-}
-
-fn tokens(id_token: Option<&str>) -> String {
-    let mut t = json!({"access_token":"AT-1","token_type":"Bearer","expires_in":3600,
-        "scope":"openid profile"});
-    if let Some(id) = id_token {
-        t["id_token"] = id.into();
-    }
-    t.to_string()
-}
-
-impl Harness {
-    fn new() -> Self {
-        Self::with_config(config())
-    }
-
-    fn with_config(config: Config) -> Self {
-        Harness {
-            platform: FakePlatform::at(T0),
-            sessions: Rc::default(),
-            pending: Rc::default(),
-            documents: Rc::default(),
-            config,
-        }
-    }
-
-    fn client(&self) -> Client<&FakePlatform> {
-        Client::new(
-            self.config.clone(),
-            &self.platform,
-            Box::new(self.sessions.clone()),
-            Box::new(self.pending.clone()),
-        )
-        .with_document_cache(self.documents.clone())
-    }
-
-    fn login_with(&self, options: LoginOptions) -> Sent {
-        let url = block_on(self.client().start_login(options)).unwrap();
-        let get = |name: &str| {
-            url.query_pairs()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default()
-        };
-        Sent {
-            state: get("state"),
-            nonce: get("nonce"),
-            challenge: get("code_challenge"),
-        }
-    }
-
-    fn login(&self) -> Sent {
-        self.login_with(LoginOptions::default())
-    }
-
-    /// A full successful login; returns what was sent.
-    fn logged_in(&self) -> Sent {
-        let sent = self.login();
-        let id = test_keys().sign(JwsAlg::Rs256, "rsa", &id_claims(&sent.nonce));
-        self.platform.respond(200, &tokens(Some(&id)));
-        if self.documents.get(&format!("{ISSUER}/jwks")).is_none() {
-            self.platform.respond(200, &jwks());
-        }
-        block_on(self.client().handle_callback(&sent.callback(""))).unwrap();
-        sent
-    }
-
-    fn requests(&self) -> Vec<String> {
-        self.platform
-            .requests
-            .borrow()
-            .iter()
-            .map(|r| r.url.clone())
-            .collect()
-    }
+    block_on(h.client().handle_callback(&sent.callback(""))).unwrap();
+    sent
 }
 
 #[test]
 fn login_sends_a_nonce_and_stores_it_with_the_pending_login() {
-    let h = Harness::new();
-    let sent = h.login();
+    let h = tab();
+    let sent = start(&h);
     assert_eq!(sent.nonce.len(), 43, "32 random bytes, base64url");
     assert_ne!(sent.nonce, sent.state);
-    let pending = h.pending.get_raw("pixie:demo:pending");
+    let pending = h.pending_record().unwrap();
     assert!(pending.contains(&sent.nonce));
 }
 
 #[test]
 fn openid_login_verifies_the_id_token_and_keeps_the_claims() {
-    let h = Harness::new();
-    let sent = h.login();
-    let id = test_keys().sign(JwsAlg::Rs256, "rsa", &id_claims(&sent.nonce));
-    h.platform.respond(200, &tokens(Some(&id)));
-    h.platform.respond(200, &jwks());
+    let h = tab();
+    let sent = start(&h);
+    let id = signed(&id_claims(&sent.nonce));
+    h.platform
+        .on(Post, "/token")
+        .respond(200, oidc_tokens(Some(&id)));
+    h.platform.on(Get, "/jwks").respond(200, jwk_set());
     let summary = block_on(h.client().handle_callback(&sent.callback(""))).unwrap();
     assert!(summary.has_id_token);
     assert_eq!(
-        h.requests(),
-        vec![format!("{ISSUER}/token"), format!("{ISSUER}/jwks")]
+        h.platform.sent(),
+        [format!("POST {ISSUER}/token"), format!("GET {ISSUER}/jwks")]
     );
     assert_eq!(h.platform.verifications.get(), 1);
     let user = h.client().user().unwrap();
@@ -180,13 +90,15 @@ fn openid_login_verifies_the_id_token_and_keeps_the_claims() {
     assert_eq!(h.platform.verifications.get(), 1);
 
     // A second login on the same page reuses the cached JWK Set.
-    let sent = h.login();
-    let id = test_keys().sign(JwsAlg::Es256, "p256", &id_claims(&sent.nonce));
-    h.platform.respond(200, &tokens(Some(&id)));
+    let sent = start(&h);
+    let id = id_token(JwsAlg::Es256, &id_claims(&sent.nonce));
+    h.platform
+        .on(Post, "/token")
+        .respond(200, oidc_tokens(Some(&id)));
     block_on(h.client().handle_callback(&sent.callback(""))).unwrap();
     assert_eq!(
-        h.requests().len(),
-        3,
+        h.platform.sent()[2..],
+        [format!("POST {ISSUER}/token")],
         "token only: the JWK Set is cached for the page"
     );
 
@@ -197,13 +109,10 @@ fn openid_login_verifies_the_id_token_and_keeps_the_claims() {
 
 #[test]
 fn every_id_token_failure_stores_no_session_and_keeps_the_earlier_one() {
-    let h = Harness::new();
-    h.logged_in();
+    let h = tab();
+    logged_in(&h);
     let earlier = h.client().access_token().unwrap();
     let k = test_keys();
-    fn signed(claims: &Value) -> String {
-        test_keys().sign(JwsAlg::Rs256, "rsa", claims)
-    }
     type Case = (&'static str, Box<dyn Fn(&str) -> Option<String>>);
     let cases: Vec<Case> = vec![
         ("invalid_token_response", Box::new(move |_| None)),
@@ -239,7 +148,7 @@ fn every_id_token_failure_stores_no_session_and_keeps_the_earlier_one() {
             "id_token_azp_mismatch",
             Box::new(move |n| {
                 let mut c = id_claims(n);
-                c["aud"] = json!([CLIENT, "someone-else"]);
+                c["aud"] = json!([CLIENT_ID, "someone-else"]);
                 Some(signed(&c))
             }),
         ),
@@ -298,11 +207,12 @@ fn every_id_token_failure_stores_no_session_and_keeps_the_earlier_one() {
         ),
     ];
     for (code, make) in cases {
-        let sent = h.login();
+        let sent = start(&h);
         h.platform
-            .respond(200, &tokens(make(&sent.nonce).as_deref()));
+            .on(Post, "/token")
+            .respond(200, oidc_tokens(make(&sent.nonce).as_deref()));
         if code == "id_token_unknown_kid" {
-            h.platform.respond(200, &jwks()); // the one refetch
+            h.platform.on(Get, "/jwks").respond(200, jwk_set()); // the one refetch
         }
         let e = block_on(h.client().handle_callback(&sent.callback(""))).unwrap_err();
         assert_eq!(e.code(), code, "{e}");
@@ -318,7 +228,7 @@ fn every_id_token_failure_stores_no_session_and_keeps_the_earlier_one() {
         );
         assert_eq!(h.client().user().unwrap().sub(), Some("user-42"));
         assert!(
-            h.platform.responses.borrow().is_empty(),
+            h.platform.unanswered().is_empty(),
             "{code}: all answers used"
         );
     }
@@ -326,37 +236,43 @@ fn every_id_token_failure_stores_no_session_and_keeps_the_earlier_one() {
 
 #[test]
 fn a_failed_first_login_stores_nothing() {
-    let h = Harness::new();
-    let sent = h.login();
-    let id = test_keys().sign(JwsAlg::Rs256, "rsa", &id_claims("wrong"));
-    h.platform.respond(200, &tokens(Some(&id)));
-    h.platform.respond(200, &jwks());
+    let h = tab();
+    let sent = start(&h);
+    let id = signed(&id_claims("wrong"));
+    h.platform
+        .on(Post, "/token")
+        .respond(200, oidc_tokens(Some(&id)));
+    h.platform.on(Get, "/jwks").respond(200, jwk_set());
     let e = block_on(h.client().handle_callback(&sent.callback(""))).unwrap_err();
     assert_eq!(e.code(), "id_token_nonce_mismatch");
-    assert!(h.sessions.get_raw_opt("pixie:demo:session").is_none());
+    assert!(h.session_record().is_none());
     assert!(!h.client().is_authenticated());
     assert!(h.client().user().is_none());
 }
 
 #[test]
 fn max_age_requires_a_recent_auth_time() {
-    let h = Harness::new();
+    let h = tab();
     let opts = || LoginOptions {
         extra_params: [("max_age".to_string(), "60".to_string())].into(),
         return_to: None,
     };
-    let sent = h.login_with(opts());
-    let id = test_keys().sign(JwsAlg::Rs256, "rsa", &id_claims(&sent.nonce));
-    h.platform.respond(200, &tokens(Some(&id)));
-    h.platform.respond(200, &jwks());
+    let sent = h.start_login(&h.client(), opts());
+    let id = signed(&id_claims(&sent.nonce));
+    h.platform
+        .on(Post, "/token")
+        .respond(200, oidc_tokens(Some(&id)));
+    h.platform.on(Get, "/jwks").respond(200, jwk_set());
     let e = block_on(h.client().handle_callback(&sent.callback(""))).unwrap_err();
     assert_eq!(e.code(), "id_token_auth_time_invalid");
 
-    let sent = h.login_with(opts());
+    let sent = h.start_login(&h.client(), opts());
     let mut claims = id_claims(&sent.nonce);
     claims["auth_time"] = (T0 / 1000 - 30).into();
-    let id = test_keys().sign(JwsAlg::Rs256, "rsa", &claims);
-    h.platform.respond(200, &tokens(Some(&id)));
+    let id = signed(&claims);
+    h.platform
+        .on(Post, "/token")
+        .respond(200, oidc_tokens(Some(&id)));
     block_on(h.client().handle_callback(&sent.callback(""))).unwrap();
 
     let bad = LoginOptions {
@@ -371,49 +287,56 @@ fn max_age_requires_a_recent_auth_time() {
 fn rfc9207_iss_parameter() {
     let iss = "&iss=http%3A%2F%2F127.0.0.1%3A9000";
     // Advertised: iss is required and must match.
-    let mut advertised = config();
+    let mut advertised = openid_config().validate().unwrap();
     advertised.authorization_response_iss_parameter_supported = true;
-    let h = Harness::with_config(advertised);
+    let h = TestTab::with_config(advertised);
     for (extra, code) in [
         ("", "issuer_mismatch"),
         ("&iss=https%3A%2F%2Fevil.example", "issuer_mismatch"),
         ("&iss=http%3A%2F%2F127.0.0.1%3A9000%2F", "issuer_mismatch"),
     ] {
-        let sent = h.login();
+        let sent = start(&h);
         let e = block_on(h.client().handle_callback(&sent.callback(extra))).unwrap_err();
         assert_eq!(e.code(), code, "{extra}");
         assert!(!h.client().has_pending_login());
     }
-    assert!(h.requests().is_empty(), "no code was exchanged");
-    let sent = h.login();
-    let id = test_keys().sign(JwsAlg::Rs256, "rsa", &id_claims(&sent.nonce));
-    h.platform.respond(200, &tokens(Some(&id)));
-    h.platform.respond(200, &jwks());
+    assert!(h.platform.sent().is_empty(), "no code was exchanged");
+    let sent = start(&h);
+    let id = signed(&id_claims(&sent.nonce));
+    h.platform
+        .on(Post, "/token")
+        .respond(200, oidc_tokens(Some(&id)));
+    h.platform.on(Get, "/jwks").respond(200, jwk_set());
     block_on(h.client().handle_callback(&sent.callback(iss))).unwrap();
 
     // Not advertised: absent is fine, but a present iss must still match.
-    let h = Harness::new();
-    let sent = h.login();
+    let h = tab();
+    let sent = start(&h);
     let e = block_on(
         h.client()
             .handle_callback(&sent.callback("&iss=https%3A%2F%2Fevil.example")),
     )
     .unwrap_err();
     assert_eq!(e.code(), "issuer_mismatch");
-    h.logged_in();
-    let sent = h.login();
-    let id = test_keys().sign(JwsAlg::Rs256, "rsa", &id_claims(&sent.nonce));
-    h.platform.respond(200, &tokens(Some(&id)));
+    logged_in(&h);
+    let sent = start(&h);
+    let id = signed(&id_claims(&sent.nonce));
+    h.platform
+        .on(Post, "/token")
+        .respond(200, oidc_tokens(Some(&id)));
     block_on(h.client().handle_callback(&sent.callback(iss))).unwrap();
 }
 
 #[test]
 fn messenger_hand_off_returns_the_code_and_the_verifier_of_the_sent_challenge() {
-    let h = Harness::new();
-    let sent = h.login_with(LoginOptions {
-        extra_params: [("max_age".to_string(), "900".to_string())].into(),
-        return_to: None,
-    });
+    let h = tab();
+    let sent = h.start_login(
+        &h.client(),
+        LoginOptions {
+            extra_params: [("max_age".to_string(), "900".to_string())].into(),
+            return_to: None,
+        },
+    );
     let iss = "&iss=http%3A%2F%2F127.0.0.1%3A9000";
     let handoff = h.client().messenger_auth_code(&sent.callback(iss)).unwrap();
     assert_eq!(handoff.auth_code.secret(), "CODE-1");
@@ -427,42 +350,36 @@ fn messenger_hand_off_returns_the_code_and_the_verifier_of_the_sent_challenge() 
     assert_eq!(handoff.max_age, Some(900));
     assert_eq!(handoff.iss.as_deref(), Some(ISSUER));
     assert!(!h.client().has_pending_login(), "pending login cleared");
-    assert!(h.requests().is_empty(), "the code is not exchanged");
+    assert!(h.platform.sent().is_empty(), "the code is not exchanged");
     assert!(!h.client().is_authenticated());
     // Single use: the same callback again has no pending login.
-    let e = h
-        .client()
-        .messenger_auth_code(&sent.callback(""))
-        .err()
-        .unwrap();
+    let e = err(h.client().messenger_auth_code(&sent.callback("")));
     assert_eq!(e.code(), "missing_pending_login");
 
     // Without iss and max_age, those fields are absent.
-    let sent = h.login();
+    let sent = start(&h);
     let handoff = h.client().messenger_auth_code(&sent.callback("")).unwrap();
     assert!(handoff.iss.is_none() && handoff.max_age.is_none());
 }
 
 #[test]
 fn messenger_hand_off_refuses_bad_callbacks() {
-    let h = Harness::new();
-    h.login();
+    let h = tab();
+    start(&h);
     let forged = Url::parse("http://127.0.0.1:8080/?code=CODE-1&state=forged").unwrap();
-    let e = h.client().messenger_auth_code(&forged).err().unwrap();
+    let e = err(h.client().messenger_auth_code(&forged));
     assert_eq!(e.code(), "state_mismatch");
     assert!(!h.client().has_pending_login(), "pending login cleared");
 
-    let sent = h.login();
-    let e = h
+    let sent = start(&h);
+    let e = err(h
         .client()
-        .messenger_auth_code(&sent.callback("&iss=https%3A%2F%2Fevil.example"))
-        .err()
-        .unwrap();
+        .messenger_auth_code(&sent.callback("&iss=https%3A%2F%2Fevil.example")));
     assert_eq!(e.code(), "issuer_mismatch");
 
-    h.login();
+    start(&h);
     let plain = Url::parse("http://127.0.0.1:8080/?page=2").unwrap();
-    let e = h.client().messenger_auth_code(&plain).err().unwrap();
+    let e = err(h.client().messenger_auth_code(&plain));
     assert_eq!(e, Error::Callback(CallbackError::NotACallback));
     assert_eq!(e.code(), "not_a_callback");
     assert!(
@@ -470,35 +387,34 @@ fn messenger_hand_off_refuses_bad_callbacks() {
         "not a callback: pending login kept"
     );
 
-    let sent = h.login();
+    let sent = start(&h);
     let denied = Url::parse(&format!(
         "http://127.0.0.1:8080/?error=access_denied&state={}",
         sent.state
     ))
     .unwrap();
-    let e = h.client().messenger_auth_code(&denied).err().unwrap();
+    let e = err(h.client().messenger_auth_code(&denied));
     assert_eq!(e.code(), "authorization_error");
 }
 
 #[test]
 fn userinfo_is_checked_against_the_id_token_subject() {
-    let h = Harness::new();
-    h.logged_in();
-    h.platform
-        .respond(200, r#"{"sub":"user-42","email":"grace@example.com"}"#);
+    let h = tab();
+    logged_in(&h);
+    let userinfo = || h.platform.on(Get, "/me");
+    userinfo().respond(200, r#"{"sub":"user-42","email":"grace@example.com"}"#);
     let info = block_on(h.client().load_userinfo()).unwrap();
     assert_eq!(info.claims()["email"], "grace@example.com");
     let last = h.platform.requests.borrow().last().cloned().unwrap();
     assert_eq!(last.url, format!("{ISSUER}/me"));
     assert_eq!(last.header("authorization"), Some("Bearer AT-1"));
 
-    h.platform
-        .respond(200, r#"{"sub":"user-43","email":"mallory@example.com"}"#);
+    userinfo().respond(200, r#"{"sub":"user-43","email":"mallory@example.com"}"#);
     let e = block_on(h.client().load_userinfo()).unwrap_err();
     assert_eq!(e.code(), "userinfo_sub_mismatch");
     assert!(h.client().is_authenticated(), "the session is not at fault");
 
-    h.platform.respond(401, "");
+    userinfo().respond(401, "");
     let e = block_on(h.client().load_userinfo()).unwrap_err();
     assert_eq!(e.code(), "login_required");
     assert!(
@@ -508,14 +424,23 @@ fn userinfo_is_checked_against_the_id_token_subject() {
 
     let e = block_on(h.client().load_userinfo()).unwrap_err();
     assert_eq!(e.code(), "login_required");
+    assert_eq!(
+        h.platform.sent()[2..],
+        [
+            format!("GET {ISSUER}/me"),
+            format!("GET {ISSUER}/me"),
+            format!("GET {ISSUER}/me")
+        ],
+        "without a session, no request"
+    );
 }
 
 #[test]
 fn userinfo_needs_an_endpoint() {
-    let mut c = config();
+    let mut c = openid_config().validate().unwrap();
     c.userinfo_endpoint = None;
-    let h = Harness::with_config(c);
-    h.logged_in();
+    let h = TestTab::with_config(c);
+    logged_in(&h);
     let e = block_on(h.client().load_userinfo()).unwrap_err();
     assert_eq!(e.code(), "invalid_config");
 }
@@ -524,77 +449,53 @@ fn userinfo_needs_an_endpoint() {
 fn discovered_configuration_drives_the_flow() {
     let platform = FakePlatform::at(T0);
     let cache = DocumentCache::default();
-    platform.respond(
-        200,
-        &json!({
-            "issuer": ISSUER,
-            "authorization_endpoint": format!("{ISSUER}/auth"),
-            "token_endpoint": format!("{ISSUER}/token"),
-            "jwks_uri": format!("{ISSUER}/jwks"),
-            "userinfo_endpoint": format!("{ISSUER}/me"),
-            "code_challenge_methods_supported": ["S256"],
-            "authorization_response_iss_parameter_supported": true,
-        })
-        .to_string(),
-    );
+    let mut document = discovery_document(ISSUER);
+    document["authorization_response_iss_parameter_supported"] = true.into();
+    platform
+        .on(Get, "/.well-known/openid-configuration")
+        .respond(200, document);
     let metadata = block_on(discover(&platform, &cache, ISSUER)).unwrap();
     let raw = RawConfig {
-        client_id: Some(CLIENT.into()),
-        redirect_uri: Some("http://127.0.0.1:8080/".into()),
+        client_id: Some(CLIENT_ID.into()),
+        redirect_uri: Some(REDIRECT_URI.into()),
         scopes: vec!["openid".into()],
         ..Default::default()
     };
-    let h = Harness::with_config(raw.with_discovery(metadata).unwrap());
-    let sent = h.login();
+    let h = TestTab::with_config(raw.with_discovery(metadata).unwrap());
+    let sent = start(&h);
     // The flag came from discovery: no iss, no login.
     let e = block_on(h.client().handle_callback(&sent.callback(""))).unwrap_err();
     assert_eq!(e.code(), "issuer_mismatch");
 }
 
-/// Raw store access for assertions.
-trait Raw {
-    fn get_raw(&self, key: &str) -> String;
-    fn get_raw_opt(&self, key: &str) -> Option<String>;
-}
-
-impl Raw for Rc<MemoryStore> {
-    fn get_raw(&self, key: &str) -> String {
-        self.get_raw_opt(key).unwrap()
-    }
-    fn get_raw_opt(&self, key: &str) -> Option<String> {
-        use crate::core::store::Store;
-        self.get(key).unwrap()
-    }
-}
-
 /// Logs in with a refresh token in the token response.
-fn logged_in_with_refresh_token(h: &Harness) {
-    let sent = h.login();
-    let id = test_keys().sign(JwsAlg::Rs256, "rsa", &id_claims(&sent.nonce));
-    let mut t: Value = serde_json::from_str(&tokens(Some(&id))).unwrap();
-    t["refresh_token"] = "RT-1".into();
-    h.platform.respond(200, &t.to_string());
-    h.platform.respond(200, &jwks());
+fn logged_in_with_refresh_token(h: &TestTab) {
+    let sent = start(h);
+    let mut claims = id_claims(&sent.nonce);
+    claims["auth_time"] = (T0 / 1000 - 60).into();
+    let id = signed(&claims);
+    let tokens = oidc_tokens(Some(&id)).with("refresh_token", "RT-1");
+    h.platform.on(Post, "/token").respond(200, tokens);
+    h.platform.on(Get, "/jwks").respond(200, jwk_set());
     block_on(h.client().handle_callback(&sent.callback(""))).unwrap();
 }
 
 /// A refresh whose response carries an ID token with these claims.
-fn refresh_with_id_token(h: &Harness, edit: impl FnOnce(&mut Value)) -> Result<(), Error> {
+fn refresh_with_id_token(h: &TestTab, edit: impl FnOnce(&mut Value)) -> Result<(), Error> {
     let mut claims = id_claims("");
     claims.as_object_mut().unwrap().remove("nonce");
     claims["iat"] = (T0 / 1000 + 1).into();
     edit(&mut claims);
-    let id = test_keys().sign(JwsAlg::Rs256, "rsa", &claims);
-    let body = json!({"access_token":"AT-2","token_type":"Bearer","expires_in":3600,
-        "refresh_token":"RT-2","id_token": id});
-    h.platform.respond(200, &body.to_string());
+    let id = signed(&claims);
+    let body = tokens("AT-2", Some("RT-2"), Some(3600)).id_token(&id);
+    h.platform.on(Post, "/token").respond(200, body);
     block_on(h.client().refresh()).map(|_| ())
 }
 
 #[test]
 fn a_refreshed_id_token_is_verified_and_names_the_same_user() {
     // OIDC Core §12.2: same user, new claims: accepted, the claims are the new ones.
-    let h = Harness::new();
+    let h = tab();
     logged_in_with_refresh_token(&h);
     refresh_with_id_token(&h, |c| c["name"] = "Grace B. Hopper".into()).unwrap();
     assert_eq!(h.platform.verifications.get(), 2);
@@ -606,14 +507,14 @@ fn a_refreshed_id_token_is_verified_and_names_the_same_user() {
     );
 
     // Another subject: refused, and the session ends (its refresh token is spent).
-    let h = Harness::new();
+    let h = tab();
     logged_in_with_refresh_token(&h);
     let e = refresh_with_id_token(&h, |c| c["sub"] = "mallory".into()).unwrap_err();
     assert_eq!(e.code(), "id_token_sub_mismatch");
     assert!(h.client().stored_session().is_none());
 
     // Another audience: refused the same way (every check of the login applies).
-    let h = Harness::new();
+    let h = tab();
     logged_in_with_refresh_token(&h);
     let e = refresh_with_id_token(&h, |c| c["aud"] = "someone-else".into()).unwrap_err();
     assert_eq!(e.code(), "id_token_aud_mismatch");
@@ -621,18 +522,74 @@ fn a_refreshed_id_token_is_verified_and_names_the_same_user() {
 }
 
 #[test]
+fn a_refreshed_id_token_is_held_to_the_logins_claims() {
+    // OIDC Core §12.2, claim by claim: each change is refused and the session ends.
+    type Edit = fn(&mut Value);
+    let cases: [(&str, Edit, &str); 6] = [
+        (
+            "iss",
+            |c| c["iss"] = "https://other.example".into(),
+            "id_token_iss_mismatch",
+        ),
+        (
+            "aud list",
+            |c| c["aud"] = json!([CLIENT_ID, "other"]),
+            "id_token_azp_mismatch",
+        ),
+        (
+            "azp",
+            |c| c["azp"] = CLIENT_ID.into(),
+            "id_token_azp_mismatch",
+        ),
+        (
+            "auth_time",
+            |c| c["auth_time"] = (T0 / 1000 - 5).into(),
+            "id_token_auth_time_invalid",
+        ),
+        (
+            "nonce",
+            |c| c["nonce"] = "another-nonce".into(),
+            "id_token_nonce_mismatch",
+        ),
+        (
+            "sub",
+            |c| c["sub"] = "user-43".into(),
+            "id_token_sub_mismatch",
+        ),
+    ];
+    for (what, edit, code) in cases {
+        let h = tab();
+        logged_in_with_refresh_token(&h); // its ID token has an auth_time to compare with
+        let e = refresh_with_id_token(&h, edit).unwrap_err();
+        assert_eq!(e.code(), code, "{what}");
+        assert!(h.client().stored_session().is_none(), "{what}");
+    }
+    // The login's own nonce repeated, or no nonce, is fine.
+    let h = tab();
+    logged_in_with_refresh_token(&h);
+    let nonce = h.client().user().unwrap().claims()["nonce"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    refresh_with_id_token(&h, move |c| c["nonce"] = nonce.as_str().into()).unwrap();
+    refresh_with_id_token(&h, |_| {}).unwrap();
+}
+
+#[test]
 fn id_token_times_are_checked_on_the_servers_clock() {
     // The browser's clock is 10 minutes fast; the ID token lives 5 minutes.
     let run = |date: Option<&str>| {
-        let h = Harness::new();
+        let h = tab();
         h.platform.now.set(T0 + 600_000);
-        let sent = h.login();
+        let sent = start(&h);
         let mut claims = id_claims(&sent.nonce);
         claims["exp"] = (T0 / 1000 + 300).into();
-        let id = test_keys().sign(JwsAlg::Rs256, "rsa", &claims);
+        let id = signed(&claims);
         let headers: Vec<(&str, &str)> = date.map(|d| ("date", d)).into_iter().collect();
-        h.platform.respond_with(200, &headers, &tokens(Some(&id)));
-        h.platform.respond(200, &jwks());
+        h.platform
+            .on(Post, "/token")
+            .respond_with(200, &headers, oidc_tokens(Some(&id)));
+        h.platform.on(Get, "/jwks").respond(200, jwk_set());
         block_on(h.client().handle_callback(&sent.callback(""))).map(|_| ())
     };
     // The token response's Date header gives the server's time: accepted.
@@ -643,26 +600,27 @@ fn id_token_times_are_checked_on_the_servers_clock() {
 
 const TENANT: &str = "https://as.example/tenant";
 
-fn tenant_doc() -> serde_json::Value {
-    json!({
-        "issuer": TENANT,
-        "authorization_endpoint": "https://as.example/tenant/authorize",
-        "token_endpoint": "https://as.example/tenant/token",
-        "jwks_uri": "https://as.example/tenant/jwks",
-        "userinfo_endpoint": "https://as.example/tenant/me",
-        "end_session_endpoint": "https://as.example/tenant/logout",
-        "revocation_endpoint": "https://as.example/tenant/revoke",
-        "code_challenge_methods_supported": ["plain", "S256"],
-        "response_types_supported": ["code"],
-        "some_extension": {"nested": [1, 2]},
-    })
+/// A tenant's document: logout and revocation too, `plain` offered beside S256 (we use S256
+/// all the same), and an extension we do not know.
+fn tenant_doc() -> Value {
+    let mut doc = discovery_document(TENANT);
+    doc["end_session_endpoint"] = format!("{TENANT}/logout").into();
+    doc["revocation_endpoint"] = format!("{TENANT}/revoke").into();
+    doc["code_challenge_methods_supported"] = json!(["plain", "S256"]);
+    doc["some_extension"] = json!({"nested": [1, 2]});
+    doc
 }
 
 #[test]
 fn discovery_is_fetched_once_and_applied() {
     let platform = FakePlatform::at(0);
     let cache = DocumentCache::default();
-    platform.respond(200, &tenant_doc().to_string());
+    platform
+        .on(
+            Get,
+            "https://as.example/tenant/.well-known/openid-configuration",
+        )
+        .respond(200, tenant_doc());
     let m = block_on(discover(&platform, &cache, TENANT)).unwrap();
     let again = block_on(discover(&platform, &cache, TENANT)).unwrap();
     assert_eq!(m, again);
@@ -673,14 +631,18 @@ fn discovery_is_fetched_once_and_applied() {
     );
     // A failed fetch is not cached.
     let other = "https://other.example";
-    platform.respond(500, "");
+    let other_document = platform.on(
+        Get,
+        "https://other.example/.well-known/openid-configuration",
+    );
+    other_document.respond(500, "");
     assert_eq!(
         block_on(discover(&platform, &cache, other))
             .unwrap_err()
             .code(),
         "discovery_failed"
     );
-    platform.fail_network();
+    other_document.fail_network();
     assert_eq!(
         block_on(discover(&platform, &cache, other)),
         Err(Error::Network(None))
@@ -741,4 +703,30 @@ fn discovery_is_fetched_once_and_applied() {
         ..Default::default()
     };
     assert!(genesys.discovery_issuer().is_err());
+}
+
+#[test]
+fn the_jwk_set_is_fetched_beside_the_token_request() {
+    // Start-up: the callback page does not wait for the token response to ask for the keys.
+    let h = tab();
+    let sent = start(&h);
+    let id = signed(&id_claims(&sent.nonce));
+    h.platform
+        .on(Post, "/token")
+        .respond(200, oidc_tokens(Some(&id)));
+    h.platform.on(Get, "/jwks").respond(200, jwk_set());
+    h.platform.slow_fetch.set(true);
+    crate::core::testing::block_on_yielding(h.client().handle_callback(&sent.callback("")))
+        .unwrap();
+    assert_eq!(
+        *h.platform.fetch_log.borrow(),
+        [
+            "start POST /token",
+            "start GET /jwks",
+            "end POST /token",
+            "end GET /jwks"
+        ]
+    );
+    // The keys are then in the page's cache: verifying needed no second fetch.
+    assert_eq!(h.platform.sent().len(), 2);
 }
