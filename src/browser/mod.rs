@@ -3,6 +3,8 @@
 
 pub mod crypto;
 pub mod fetch;
+pub mod guest;
+pub mod handlers;
 pub mod location;
 pub mod runtime;
 pub mod storage;
