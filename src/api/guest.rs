@@ -6,7 +6,7 @@ use std::rc::Rc;
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 
-use super::convert::{config_error, from_js, promise, to_js};
+use super::convert::{config_error, from_js, promise};
 use super::functions::page_documents;
 use crate::browser::guest::GuestRuntime;
 use crate::core::{Error, GuestOptions};
@@ -19,9 +19,13 @@ pub struct GuestTokenSource {
 }
 
 fn function(value: JsValue, what: &'static str) -> Result<Function, JsValue> {
-    value
-        .dyn_into()
-        .map_err(|_| config_error(what, "must be a function"))
+    value.dyn_into().map_err(|_| not_a_function(what))
+}
+
+#[cold]
+#[inline(never)]
+fn not_a_function(what: &'static str) -> JsValue {
+    config_error(what, "must be a function")
 }
 
 #[wasm_bindgen]
@@ -79,22 +83,16 @@ impl GuestTokenSource {
 
     /// Adds an event handler (TypeScript signature in `GuestTokenSource`'s interface).
     #[wasm_bindgen(skip_typescript)]
-    pub fn on(&self, name: String, handler: JsValue) -> Result<(), JsValue> {
+    pub fn on(&self, name: &str, handler: JsValue) -> Result<(), JsValue> {
         let handler = function(handler, "handler")?;
-        Ok(self.runtime.handlers().on(&name, handler)?)
+        Ok(self.runtime.handlers().on(name, handler)?)
     }
 
     /// Removes an event handler.
     #[wasm_bindgen(skip_typescript)]
-    pub fn off(&self, name: String, handler: JsValue) -> Result<(), JsValue> {
+    pub fn off(&self, name: &str, handler: JsValue) -> Result<(), JsValue> {
         let handler = function(handler, "handler")?;
-        Ok(self.runtime.handlers().off(&name, &handler)?)
-    }
-
-    /// The held token's expiry and the refresh count, never the token.
-    #[wasm_bindgen(js_name = getStatus, unchecked_return_type = "GuestTokenStatus")]
-    pub fn get_status(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.runtime.status().to_value())
+        Ok(self.runtime.handlers().off(name, &handler)?)
     }
 
     /// Stops for good: forgets the token, stops the timer, and makes `getToken()` reject

@@ -401,12 +401,15 @@ export interface GuestTokenExpiringEvent {
   secondsLeft: number;
 }
 
-/** "tokenRefreshed": a new token replaced the previous one, and the onToken handlers have it:
- * resume. Not emitted for the first token (onToken gets it). */
+/** "tokenRefreshed": a new token is in (the first one included), and the onToken handlers
+ * have it: resume. */
 export interface GuestTokenRefreshedEvent {
-  /** When the new token expires, ms since the epoch (browser clock). */
+  /** When the new token expires, ms since the epoch (browser clock, corrected for the
+   * server's clock from its Date header). */
   expiresAt: number;
-  /** How many tokens followed the first one. */
+  /** When it will be replaced, ms since the epoch (browser clock). */
+  refreshAt: number;
+  /** How many tokens came before this one (0 for the first). */
   refreshCount: number;
   /** When this one arrived, ms since the epoch (browser clock). */
   lastRefreshAt: number;
@@ -439,25 +442,6 @@ export type GuestEventName = keyof GuestEventMap;
 
 /** A handler of the GuestTokenSource event K. */
 export type GuestEventHandler<K extends GuestEventName> = (event: GuestEventMap[K]) => void;
-
-/** What getStatus() tells: times and counts, never the token. */
-export interface GuestTokenStatus {
-  /** When the token held expires, ms since the epoch (browser clock); null without one. */
-  expiresAt: number | null;
-  /** When it will be replaced, ms since the epoch (browser clock); null without one. */
-  refreshAt: number | null;
-  /** How many tokens followed the first one. */
-  refreshCount: number;
-  /** When the last of them arrived, ms since the epoch; null before the first refresh. */
-  lastRefreshAt: number | null;
-  /** The server's clock minus the browser's, in ms, from the last answer's Date header (or
-   * the token's iat); null when unknown. Expiry is already corrected for it. */
-  clockOffsetMs: number | null;
-  /** Whether tokens are verified (jwksUri, issuer and audience given). */
-  verified: boolean;
-  /** Whether stop() was called. */
-  stopped: boolean;
-}
 
 export interface GuestTokenSource {
   /** Calls handler with each K event (a handler is added once, like addEventListener).

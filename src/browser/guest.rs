@@ -8,15 +8,14 @@ use std::rc::Rc;
 
 use js_sys::{Function, Promise, JSON};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::spawn_local;
 use web_sys::Request;
 
 use super::handlers::{call, Handlers};
 use super::timers::Wakeup;
 use super::{json_to_js, BrowserPlatform};
 use crate::core::{
-    ConfigError, DocumentCache, Error, GuestEvent, GuestJwt, GuestOptions, GuestStatus,
-    GuestTokens, Platform, GUEST_EVENT_NAMES,
+    ConfigError, DocumentCache, Error, GuestEvent, GuestJwt, GuestOptions, GuestTokens, Platform,
+    GUEST_EVENT_NAMES,
 };
 
 /// The handler name under which `onToken` handlers are kept (not an event of `on()`).
@@ -96,7 +95,7 @@ impl GuestRuntime {
             let w = weak.clone();
             let wakeup = Wakeup::new(move || {
                 if let Some(rt) = w.upgrade() {
-                    spawn_local(rt.tick());
+                    super::spawn(rt.tick());
                 }
             })
             .ok();
@@ -112,7 +111,7 @@ impl GuestRuntime {
                 wakeup: RefCell::new(wakeup),
             }
         });
-        spawn_local(runtime.clone().tick());
+        super::spawn(runtime.clone().tick());
         Ok(runtime)
     }
 
@@ -153,11 +152,6 @@ impl GuestRuntime {
     /// The event handlers (`on`, `off`).
     pub fn handlers(&self) -> &Handlers {
         &self.handlers
-    }
-
-    /// The source's status.
-    pub fn status(&self) -> GuestStatus {
-        self.source.status()
     }
 
     /// Stops the source, its timer and its listeners for good.

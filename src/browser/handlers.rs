@@ -26,21 +26,24 @@ impl Handlers {
 
     /// The event `name`, or `invalid_config` naming the events there are.
     fn event(&self, name: &str) -> Result<&'static str, Error> {
-        self.names
-            .iter()
-            .find(|n| **n == name)
-            .copied()
-            .ok_or_else(|| {
-                let mut reason = String::from("\"");
-                reason.push_str(&sanitize(name, 32));
-                reason.push_str("\" is not an event; use one of ");
-                reason.push_str(&self.names.join(", "));
-                ConfigError::Invalid {
-                    field: "event",
-                    reason,
-                }
-                .into()
-            })
+        match self.names.iter().find(|n| **n == name) {
+            Some(n) => Ok(n),
+            None => Err(self.unknown(name)),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn unknown(&self, name: &str) -> Error {
+        let mut reason = String::from("\"");
+        reason.push_str(&sanitize(name, 32));
+        reason.push_str("\" is not an event; use one of ");
+        reason.push_str(&self.names.join(", "));
+        ConfigError::Invalid {
+            field: "event",
+            reason,
+        }
+        .into()
     }
 
     /// Adds `handler` for the event `name` (once: adding it again does nothing).

@@ -11,6 +11,8 @@ pub mod storage;
 pub mod tabs;
 pub mod timers;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -80,6 +82,12 @@ impl Platform for BrowserPlatform {
     fn broadcast(&self, message: &str) -> bool {
         self.channel.as_ref().is_some_and(|c| c.post(message))
     }
+}
+
+/// Runs `task` on the page's event loop (`spawn_local`), boxed first so that the task
+/// machinery exists once in the .wasm, not once per kind of task (size).
+pub fn spawn(task: impl Future<Output = ()> + 'static) {
+    wasm_bindgen_futures::spawn_local(Box::pin(task) as Pin<Box<dyn Future<Output = ()>>>);
 }
 
 /// The `window` object, or a typed error where there is none (e.g. a worker).

@@ -6,7 +6,6 @@
 use std::rc::{Rc, Weak};
 
 use js_sys::Function;
-use wasm_bindgen_futures::spawn_local;
 
 use super::handlers::Handlers;
 use super::storage::Stores;
@@ -44,7 +43,7 @@ impl Runtime {
             let w = weak.clone();
             let channel = TabChannel::open(&channel_name(&config.client_id), move |text| {
                 if let Some(rt) = w.upgrade() {
-                    spawn_local(async move {
+                    super::spawn(async move {
                         let _ = rt.client.receive_tab_message(&text).await;
                         rt.pump();
                     });
@@ -53,7 +52,7 @@ impl Runtime {
             let w = weak.clone();
             let wakeup = Wakeup::new(move || {
                 if let Some(rt) = w.upgrade() {
-                    spawn_local(rt.tick());
+                    super::spawn(rt.tick());
                 }
             })
             .ok();
@@ -75,7 +74,7 @@ impl Runtime {
                     actual: "memory",
                 }));
         }
-        spawn_local(runtime.clone().tick());
+        super::spawn(runtime.clone().tick());
         runtime
     }
 

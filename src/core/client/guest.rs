@@ -15,8 +15,8 @@ use crate::core::cache::DocumentCache;
 use crate::core::error::{Error, GuestTokenError};
 use crate::core::guest::{
     guest_refresh_at, guest_token_request, is_usable, next_guest_step,
-    process_guest_token_response, GuestEvent, GuestFailures, GuestOptions, GuestStatus, GuestStep,
-    GuestTimes, GuestToken,
+    process_guest_token_response, GuestEvent, GuestFailures, GuestOptions, GuestStep, GuestTimes,
+    GuestToken,
 };
 use crate::core::oauth::DEFAULT_CLOCK_TOLERANCE_S;
 use crate::core::oidc::IdTokenCheck;
@@ -40,9 +40,8 @@ struct Held {
 struct State {
     held: Option<Held>,
     failures: GuestFailures,
+    /// How many tokens came so far.
     tokens: u32,
-    last_refresh_at: Option<u64>,
-    clock_offset_ms: Option<i64>,
     in_flight: bool,
     stopped: bool,
     /// Counts finished cycles (and `stop()`): a waiter wakes when it changes.
@@ -206,89 +205,77 @@ impl<P: Platform> GuestTokens<P> {
         waiters.into_iter().for_each(Waker::wake);
     }
 
-    /// The held token's times and the counts ([`GuestStatus`]).
-    pub fn status(&self) -> GuestStatus {
-        let s = self.state.borrow();
-        let times = s.held.as_ref().map(|h| h.times);
-        GuestStatus {
-            expires_at: times.map(|t| t.expires_at),
-            refresh_at: times.map(|t| guest_refresh_at(&t, self.options.refresh_lead_ms)),
-            refresh_count: s.tokens.saturating_sub(1),
-            last_refresh_at: s.last_refresh_at,
-            clock_offset_ms: s.clock_offset_ms,
-            verified: self.options.verification.is_some(),
-            stopped: s.stopped,
-        }
-    }
-
     /// One cycle: `tokenExpiring` (when a token is held) before the first request, up to three
-    /// requests, then the token in (`onToken`, then `tokenRefreshed` for all but the first) or
-    /// `tokenExpired`; the callers waiting on the cycle wake.
+    /// requests, then the token in (`onToken`, then `tokenRefreshed`) or `tokenExpired`; the
+    /// callers waiting on the cycle wake.
     async fn run_cycle(&self) -> Result<(), Error> {
-        let now = self.platform.now_ms();
+        self.begin_cycle();
+        let result = self.fetch_with_retries().await;
+        self.end_cycle(result)
+    }
+    fn begin_cycle(&self) {
         let expiring = {
             let mut s = self.state.borrow_mut();
             s.in_flight = true;
             s.held.as_ref().map(|h| h.times.expires_at)
         };
         if let Some(expires_at) = expiring {
+            let now = self.platform.now_ms();
             (self.sink)(GuestEvent::Expiring {
                 expires_at,
                 seconds_left: expires_at.saturating_sub(now) / 1000,
             });
         }
-        let result = self.fetch_with_retries().await;
+    }
+    fn end_cycle(&self, result: Result<GuestToken, Error>) -> Result<(), Error> {
         let now = self.platform.now_ms();
-        let mut events = Vec::new();
-        let (outcome, waiters) = {
-            let mut s = self.state.borrow_mut();
-            s.in_flight = false;
-            s.generation = s.generation.wrapping_add(1);
-            let outcome = match result {
-                _ if s.stopped => Err(stopped()),
-                Ok(token) => {
-                    let times = GuestTimes {
-                        issued_at: token.issued_at,
-                        expires_at: token.expires_at,
-                        received_at: now,
-                    };
-                    s.tokens = s.tokens.saturating_add(1);
-                    s.failures = GuestFailures::default();
-                    s.clock_offset_ms = token.clock_offset_ms;
-                    events.push(GuestEvent::Token(token.jwt.clone()));
-                    if s.tokens > 1 {
-                        s.last_refresh_at = Some(now);
-                        events.push(GuestEvent::Refreshed {
-                            expires_at: times.expires_at,
-                            refresh_count: s.tokens - 1,
-                            last_refresh_at: now,
-                        });
-                    }
-                    s.held = Some(Held {
-                        jwt: token.jwt,
-                        times,
-                    });
-                    Ok(())
+        let mut s = self.state.borrow_mut();
+        s.in_flight = false;
+        s.generation = s.generation.wrapping_add(1);
+        let (token, event, outcome) = match result {
+            _ if s.stopped => (None, None, Err(stopped())),
+            Ok(token) => {
+                let times = GuestTimes {
+                    issued_at: token.issued_at,
+                    expires_at: token.expires_at,
+                    received_at: now,
+                };
+                let event = GuestEvent::Refreshed {
+                    expires_at: times.expires_at,
+                    refresh_at: guest_refresh_at(&times, self.options.refresh_lead_ms),
+                    refresh_count: s.tokens,
+                    last_refresh_at: now,
+                };
+                s.tokens = s.tokens.saturating_add(1);
+                s.failures = GuestFailures::default();
+                s.held = Some(Held {
+                    jwt: token.jwt.clone(),
+                    times,
+                });
+                (Some(token.jwt), Some(event), Ok(()))
+            }
+            Err(e) => {
+                s.failures.record(now, e.retry_after());
+                if s.held.as_ref().is_some_and(|h| now >= h.times.expires_at) {
+                    s.held = None;
                 }
-                Err(e) => {
-                    s.failures.record(now, e.retry_after());
-                    if s.held.as_ref().is_some_and(|h| now >= h.times.expires_at) {
-                        s.held = None;
-                    }
-                    events.push(GuestEvent::Expired {
-                        code: e.code(),
-                        status: e.http_status(),
-                        retry_after: e.retry_after(),
-                        expires_at: s.held.as_ref().map(|h| h.times.expires_at),
-                        retry_at: s.failures.retry_at,
-                    });
-                    Err(e)
-                }
-            };
-            s.outcome = Some(outcome.clone());
-            (outcome, std::mem::take(&mut s.waiters))
+                let event = GuestEvent::Expired {
+                    code: e.code(),
+                    status: e.http_status(),
+                    retry_after: e.retry_after(),
+                    expires_at: s.held.as_ref().map(|h| h.times.expires_at),
+                    retry_at: s.failures.retry_at,
+                };
+                (None, Some(event), Err(e))
+            }
         };
-        for event in events {
+        s.outcome = Some(outcome.clone());
+        let waiters = std::mem::take(&mut s.waiters);
+        drop(s);
+        if let Some(jwt) = token {
+            (self.sink)(GuestEvent::Token(jwt));
+        }
+        if let Some(event) = event {
             (self.sink)(event);
         }
         waiters.into_iter().for_each(Waker::wake);

@@ -31,8 +31,8 @@ pub use options::{
     GUEST_OPTION_KEYS,
 };
 pub use schedule::{
-    guest_refresh_at, is_usable, next_guest_step, GuestEvent, GuestFailures, GuestStatus,
-    GuestStep, GuestTimes, GUEST_EVENT_NAMES, MIN_GUEST_REFRESH_INTERVAL_MS,
+    guest_refresh_at, is_usable, next_guest_step, GuestEvent, GuestFailures, GuestStep, GuestTimes,
+    GUEST_EVENT_NAMES, MIN_GUEST_REFRESH_INTERVAL_MS,
 };
 pub use token::{
     guest_token_request, process_guest_token_response, GuestToken, MAX_GUEST_RESPONSE_LEN,

@@ -1,5 +1,5 @@
 //! When to fetch a guest token ([`next_guest_step`]), when a held one is good enough for
-//! `getToken()` ([`is_usable`]), and what the app hears ([`GuestEvent`], [`GuestStatus`]).
+//! `getToken()` ([`is_usable`]), and what the app hears ([`GuestEvent`]).
 //! Pure functions of the held token's times, the failed cycles, and `now` (browser clock,
 //! injected).
 //!
@@ -122,12 +122,14 @@ pub enum GuestEvent {
         /// Whole seconds it has left.
         seconds_left: u64,
     },
-    /// `tokenRefreshed`: a new token replaced the previous one (and the `onToken` handlers
-    /// have it): resume.
+    /// `tokenRefreshed`: a new token is in (the first included), and the `onToken` handlers
+    /// have it: resume.
     Refreshed {
         /// When the new token expires (browser clock, ms).
         expires_at: u64,
-        /// How many tokens followed the first one.
+        /// When it will be replaced (browser clock, ms): [`guest_refresh_at`].
+        refresh_at: u64,
+        /// How many tokens followed the first one (0 for the first).
         refresh_count: u32,
         /// When this one arrived (browser clock, ms).
         last_refresh_at: u64,
@@ -181,10 +183,12 @@ impl GuestEvent {
             }
             GuestEvent::Refreshed {
                 expires_at,
+                refresh_at,
                 refresh_count,
                 last_refresh_at,
             } => {
                 set("expiresAt", (*expires_at).into());
+                set("refreshAt", (*refresh_at).into());
                 set("refreshCount", u64::from(*refresh_count).into());
                 set("lastRefreshAt", (*last_refresh_at).into());
             }
@@ -202,43 +206,6 @@ impl GuestEvent {
                 set("retryAt", (*retry_at).into());
             }
         }
-        o.into()
-    }
-}
-
-/// What `getStatus()` tells: the held token's times and the source's counts, never the token.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct GuestStatus {
-    /// When the held token expires (browser clock, ms); `None` without one.
-    pub expires_at: Option<u64>,
-    /// When it will be replaced (browser clock, ms); `None` without one.
-    pub refresh_at: Option<u64>,
-    /// How many tokens followed the first one.
-    pub refresh_count: u32,
-    /// When the last of them arrived (browser clock, ms).
-    pub last_refresh_at: Option<u64>,
-    /// The server's clock minus the browser's at the last token, in ms, when known.
-    pub clock_offset_ms: Option<i64>,
-    /// Whether tokens are verified (`jwksUri`, `issuer`, `audience` given).
-    pub verified: bool,
-    /// Whether `stop()` was called.
-    pub stopped: bool,
-}
-
-impl GuestStatus {
-    /// The `GuestTokenStatus` object.
-    pub fn to_value(&self) -> Value {
-        let mut o = Object::new();
-        o.insert("expiresAt".into(), opt(self.expires_at));
-        o.insert("refreshAt".into(), opt(self.refresh_at));
-        o.insert("refreshCount".into(), u64::from(self.refresh_count).into());
-        o.insert("lastRefreshAt".into(), opt(self.last_refresh_at));
-        o.insert(
-            "clockOffsetMs".into(),
-            self.clock_offset_ms.map_or(Value::Null, Value::from),
-        );
-        o.insert("verified".into(), self.verified.into());
-        o.insert("stopped".into(), self.stopped.into());
         o.into()
     }
 }
