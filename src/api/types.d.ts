@@ -415,8 +415,9 @@ export interface GuestTokenRefreshedEvent {
   lastRefreshAt: number;
 }
 
-/** "tokenExpired": no token could be had in this cycle (up to three requests). getToken()
- * rejected with the same code; the next getToken() tries again at once. */
+/** "tokenExpired": no token could be had: a cycle of up to three requests failed (getToken()
+ * rejected with the same code; the next getToken() tries again at once), or after such a
+ * failure the token still held expired (then expiresAt is null). */
 export interface GuestTokenExpiredEvent {
   /** Why: guest_token_failed, rate_limited, guest_token_invalid, network_error, ... */
   code: PixieErrorCode;

@@ -109,10 +109,14 @@ pub fn js_error_name(thrown: &JsValue) -> Option<JsErrorName> {
 
 /// A JS value from a JSON value the core built (events, summaries, results), through
 /// serde-wasm-bindgen: one `Serialize` impl, so its machinery exists once in the .wasm.
-/// Objects become plain objects. The core builds only integer numbers; claims, whose numbers
+/// Objects become plain objects, `null` stays `null`. The core builds only integer numbers; claims, whose numbers
 /// may have fractions, are handed over with `JSON.parse` of their text instead.
 pub fn json_to_js(value: &Value) -> Result<JsValue, Error> {
-    let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+    // JSON null is JavaScript null, as the TypeScript declarations say (serde-wasm-bindgen
+    // would make it undefined).
+    let serializer = serde_wasm_bindgen::Serializer::new()
+        .serialize_maps_as_objects(true)
+        .serialize_missing_as_null(true);
     AsJs(value)
         .serialize(&serializer)
         .map_err(|_| Error::Platform("serialize"))

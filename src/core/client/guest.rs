@@ -84,6 +84,18 @@ fn stopped() -> Error {
     GuestTokenError::Stopped.into()
 }
 
+/// `tokenExpired` for `error`, with the expiry of the token still held (if any) and the time of
+/// the next automatic cycle.
+fn expired(error: &Error, expires_at: Option<u64>, retry_at: u64) -> GuestEvent {
+    GuestEvent::Expired {
+        code: error.code(),
+        status: error.http_status(),
+        retry_after: error.retry_after(),
+        expires_at,
+        retry_at,
+    }
+}
+
 impl<P: Platform> GuestTokens<P> {
     /// A source fetching from `options.endpoint` (absolute by now) with the request body
     /// `body` gives, telling `sink` what happens. Nothing is fetched until
@@ -182,12 +194,29 @@ impl<P: Platform> GuestTokens<P> {
         for _ in 0..3 {
             match self.step() {
                 GuestStep::Wait(_) => return,
-                GuestStep::Forget => self.state.borrow_mut().held = None,
+                GuestStep::Forget => self.forget(),
                 GuestStep::Fetch => {
                     // A failure is reported by `tokenExpired` and paces the next cycle.
                     let _ = self.run_cycle().await;
                 }
             }
+        }
+    }
+
+    /// Forgets the held token at its expiry. When the last cycle failed, no token is left:
+    /// `tokenExpired` again, now with no `expiresAt` (after a sleep without failures, the
+    /// next step fetches at once instead).
+    fn forget(&self) {
+        let event = {
+            let mut s = self.state.borrow_mut();
+            s.held = None;
+            match (&s.outcome, s.failures.count) {
+                (Some(Err(e)), 1..) => Some(expired(e, None, s.failures.retry_at)),
+                _ => None,
+            }
+        };
+        if let Some(event) = event {
+            (self.sink)(event);
         }
     }
 
@@ -259,13 +288,8 @@ impl<P: Platform> GuestTokens<P> {
                 if s.held.as_ref().is_some_and(|h| now >= h.times.expires_at) {
                     s.held = None;
                 }
-                let event = GuestEvent::Expired {
-                    code: e.code(),
-                    status: e.http_status(),
-                    retry_after: e.retry_after(),
-                    expires_at: s.held.as_ref().map(|h| h.times.expires_at),
-                    retry_at: s.failures.retry_at,
-                };
+                let still = s.held.as_ref().map(|h| h.times.expires_at);
+                let event = expired(&e, still, s.failures.retry_at);
                 (None, Some(event), Err(e))
             }
         };

@@ -134,7 +134,8 @@ pub enum GuestEvent {
         /// When this one arrived (browser clock, ms).
         last_refresh_at: u64,
     },
-    /// `tokenExpired`: a cycle of up to three requests got no token.
+    /// `tokenExpired`: no token could be had: a cycle of up to three requests failed, or,
+    /// after one did, the token still held expired.
     Expired {
         /// The error code of the last attempt.
         code: &'static str,

@@ -354,6 +354,11 @@ fn a_failed_refresh_keeps_the_token_still_valid() {
     block_on(s.tick());
     assert_eq!(s.current(), None, "the expired token is forgotten");
     assert_eq!(
+        seen.names()[4..],
+        ["tokenExpired", "tokenExpired"],
+        "the token held ran out, then the next cycle failed"
+    );
+    assert_eq!(
         seen.payload("tokenExpired")["expiresAt"],
         serde_json::Value::Null
     );
