@@ -93,6 +93,7 @@ export function createProvider({
   issuer,
   clientId,
   redirectUris,
+  postLogoutRedirectUris = redirectUris,
   allowedOrigins,
   genesysPaths,
   accessTokenTtl,
@@ -126,7 +127,7 @@ export function createProvider({
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         redirect_uris: redirectUris,
-        post_logout_redirect_uris: redirectUris,
+        post_logout_redirect_uris: postLogoutRedirectUris,
         id_token_signed_response_alg: 'RS256',
       },
     ],
@@ -205,9 +206,10 @@ export function createProvider({
       PreAuthorizedCode: () => 10 * 60,
     },
 
-    // Only the demo origins may read responses of client-bound endpoints (token, userinfo,
-    // revocation). Discovery and JWKS are "open" in oidc-provider; server.mjs strips CORS
-    // headers from every response to a foreign Origin.
+    // Only the registered origins (the demo's, and those of the app's own redirect URIs) may
+    // read responses of client-bound endpoints (token, userinfo, revocation). Discovery and
+    // JWKS are "open" in oidc-provider; server.mjs strips CORS headers from every response to
+    // a foreign Origin.
     clientBasedCORS: (ctx, origin) => allowedOrigins.has(origin),
 
     features: {

@@ -1,7 +1,9 @@
 // Self-test of the dev server: starts it on free ports, drives real authorization-code + PKCE
-// flows through oidc-provider's dev interaction pages with plain fetch (and, when
-// /usr/bin/chromium exists, once more with a real browser through playwright-core), checks
-// CORS, refresh-token rotation, the demo API, the test controls, the static server and the CLI.
+// flows through oidc-provider's dev interaction pages with plain fetch (and, when Chromium
+// exists at PIXIE_CHROMIUM, default /usr/bin/chromium, once more with a real browser through
+// playwright-core), checks CORS, refresh-token rotation, the demo API, the test controls, the
+// static server (compression, ETag, cache headers), an app's own redirect URIs, busy ports and
+// the CLI.
 //
 //   node devserver/selftest.mjs [--no-browser]
 //
@@ -10,20 +12,25 @@
 import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as zlib from 'node:zlib';
 
+import { negotiateEncoding } from './file-cache.mjs';
+import { portProblems } from './ports.mjs';
+import { appRedirectUris, RedirectUriError } from './registration.mjs';
 import { guestChecks } from './selftest-guest.mjs';
-import { startDevServer } from './server.mjs';
+import { envOptions, startDevServer } from './server.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const T0 = Date.now();
 const FETCH_TIMEOUT = 5000;
 const GLOBAL_TIMEOUT = 90_000;
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = process.env.PIXIE_CHROMIUM || '/usr/bin/chromium';
 const FOREIGN = 'http://evil.example';
 
 let passed = 0;
@@ -241,6 +248,14 @@ async function makeStaticFixture() {
   await writeFile(path.join(root, 'pkg-web/pixie_auth_bg.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
   await writeFile(path.join(root, 'pkg-web/pixie_auth.js'), 'export default 1;\n');
   await writeFile(path.join(root, 'secret.txt'), 'outside the mounts');
+  // For compression and caching: a bundle with a content hash in its name, a valid .wasm that
+  // compresses (a custom section of 8 KB of zeros), a file that does not (random bytes).
+  await writeFile(path.join(root, 'www/dist/main.0123abcd.js'), `export const text = ${JSON.stringify('pixie '.repeat(2000))};\n`);
+  const pad = Buffer.alloc(8192);
+  const section = Buffer.concat([Buffer.from([3]), Buffer.from('pad'), pad]);
+  const leb = (n) => { const out = []; do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; out.push(b); } while (n); return Buffer.from(out); };
+  await writeFile(path.join(root, 'pkg-web/padded.wasm'), Buffer.concat([Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0]), leb(section.length), section]));
+  await writeFile(path.join(root, 'www/plain/noise.png'), crypto.randomBytes(4096));
   return root;
 }
 
@@ -482,8 +497,9 @@ async function main() {
 
   await section('static demo server', async () => {
     const idx = await f(`${s.demoOrigin}/`);
-    check('/ serves www/dist/index.html as text/html, no-store',
-      idx.status === 200 && /text\/html/.test(idx.headers.get('content-type')) && idx.headers.get('cache-control') === 'no-store' && /dist index/.test(await idx.text()));
+    check('/ serves www/dist/index.html as text/html, no-cache with an ETag (revalidated on every load)',
+      idx.status === 200 && /text\/html/.test(idx.headers.get('content-type')) && idx.headers.get('cache-control') === 'no-cache'
+      && /^"[\w-]+"$/.test(idx.headers.get('etag') ?? '') && /dist index/.test(await idx.text()), Object.fromEntries(idx.headers));
     const cbPage = await f(`${s.demoOrigin}/plain/?code=x&state=y&iss=z`);
     check('/plain/?code=... serves www/plain/index.html', cbPage.status === 200 && /plain index/.test(await cbPage.text()));
     const redir = await f(`${s.demoOrigin}/plain`);
@@ -510,6 +526,10 @@ async function main() {
     check('/config.json (genesys mode)', JSON.stringify(gcfg) === JSON.stringify({ mode: 'genesys', region: 'mypurecloud.de', clientId: 'abc-123' }), gcfg);
     await emptyRoot.close();
   });
+
+  await section('compression and caching (static files as a real host sends them)', () => deliverySection(s, root));
+  await section('your own app: appRedirectUris / PIXIE_REDIRECT_URIS', () => appRedirectSection());
+  await section('busy ports: reported with the variable to change', () => busyPortSection());
 
   await section('genesysPaths mode', async () => {
     const g = await start({ genesysPaths: true, clientId: 'genesys-like', testControls: false });
@@ -577,6 +597,264 @@ async function main() {
   } else {
     await section('browser flow (playwright-core + Chromium)', () => withTimeout(browserFlow(s, root), 30000, 'browser flow'));
   }
+}
+
+// --- compression, caching, your own app's redirect URIs, busy ports --------------------------
+
+/** A raw HTTP request (no automatic decompression, unlike fetch): { status, headers, body }. */
+function rawRequest(port, rawPath, headers = {}, method = 'GET') {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: rawPath, method, headers, timeout: FETCH_TIMEOUT }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Runs a Node script of this folder to its end: { code, stdout, stderr }. */
+function runNode(script, env, timeout = 15000) {
+  return withTimeout(new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(HERE, script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  }), timeout, `node ${script}`);
+}
+
+/** Starts the CLI, waits for its banner, stops it: the banner's text. */
+async function cliBanner(env) {
+  const child = spawn(process.execPath, [path.join(HERE, 'server.mjs')], {
+    env: { ...process.env, PIXIE_OP_PORT: '0', PIXIE_DEMO_PORT: '0', PIXIE_LOG: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise((resolve) => { child.on('exit', resolve); });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', () => {});
+  try {
+    await withTimeout((async () => { while (!/Press Ctrl\+C/.test(out)) await sleep(50); })(), 10000, 'CLI banner');
+    child.kill('SIGTERM');
+    await withTimeout(exited, 6000, 'CLI exit');
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  return out;
+}
+
+const noStackTrace = (text) => !/^\s+at .+:\d+:\d+\)?$/m.test(text);
+
+async function deliverySection(s, root) {
+  check('Accept-Encoding: br first, then gzip; q-values and * honoured',
+    negotiateEncoding('gzip, deflate, br') === 'br' && negotiateEncoding('gzip, deflate') === 'gzip'
+    && negotiateEncoding('br;q=0, gzip') === 'gzip' && negotiateEncoding('gzip;q=0.5, br;q=0.4') === 'gzip'
+    && negotiateEncoding('*') === 'br' && negotiateEncoding('*;q=0') === 'identity' && negotiateEncoding('gzip;q=0, br;q=0') === 'identity'
+    && negotiateEncoding('') === 'identity' && negotiateEncoding(undefined) === 'identity' && negotiateEncoding('identity') === 'identity');
+
+  const get = (p, headers, method) => rawRequest(s.demoPort, p, headers, method);
+  const jsPath = '/main.0123abcd.js';
+  const original = await readFile(path.join(root, 'www/dist/main.0123abcd.js'));
+  const br = await get(jsPath, { 'accept-encoding': 'gzip, deflate, br' });
+  check('br: Content-Encoding br, Content-Length of the compressed body, decodes to the file',
+    br.status === 200 && br.headers['content-encoding'] === 'br' && Number(br.headers['content-length']) === br.body.length
+    && br.body.length < original.length / 5 && zlib.brotliDecompressSync(br.body).equals(original), [br.status, br.headers]);
+  const gz = await get(jsPath, { 'accept-encoding': 'gzip' });
+  check('gzip: Content-Encoding gzip, decodes to the file',
+    gz.status === 200 && gz.headers['content-encoding'] === 'gzip' && zlib.gunzipSync(gz.body).equals(original), gz.headers);
+  const plain = await get(jsPath, {});
+  check('no Accept-Encoding: the file as is', plain.status === 200 && !plain.headers['content-encoding'] && plain.body.equals(original));
+  check('Vary: Accept-Encoding on every representation', [br, gz, plain].every((r) => r.headers.vary === 'Accept-Encoding'), [br, gz, plain].map((r) => r.headers.vary));
+  check('one ETag per representation', new Set([br, gz, plain].map((r) => r.headers.etag)).size === 3 && [br, gz, plain].every((r) => /^"[\w-]+"$/.test(r.headers.etag)),
+    [br, gz, plain].map((r) => r.headers.etag));
+  check('content-hashed name: Cache-Control public, max-age=31536000, immutable',
+    [br, gz, plain].every((r) => r.headers['cache-control'] === 'public, max-age=31536000, immutable'), br.headers['cache-control']);
+  check('.js: text/javascript, nosniff', /^text\/javascript/.test(br.headers['content-type']) && br.headers['x-content-type-options'] === 'nosniff');
+
+  const again = await get(jsPath, { 'accept-encoding': 'gzip, deflate, br', 'if-none-match': br.headers.etag });
+  check('If-None-Match with its ETag: 304, no body, same ETag, Cache-Control and Vary',
+    again.status === 304 && again.body.length === 0 && again.headers.etag === br.headers.etag
+    && again.headers['cache-control'] === br.headers['cache-control'] && again.headers.vary === 'Accept-Encoding', [again.status, again.headers]);
+  const weak = await get(jsPath, { 'accept-encoding': 'br', 'if-none-match': `"nope", W/${br.headers.etag}` });
+  check('If-None-Match: a list, and a weak tag (W/"..."), match too', weak.status === 304, weak.status);
+  const otherTag = await get(jsPath, { 'accept-encoding': 'br', 'if-none-match': gz.headers.etag });
+  check('If-None-Match with another representation\'s ETag: 200', otherTag.status === 200 && otherTag.headers['content-encoding'] === 'br');
+  const head = await get(jsPath, { 'accept-encoding': 'br' }, 'HEAD');
+  check('HEAD: the headers of GET, no body', head.status === 200 && head.body.length === 0
+    && head.headers['content-length'] === br.headers['content-length'] && head.headers.etag === br.headers.etag);
+
+  const html = await get('/', { 'accept-encoding': 'gzip, deflate, br' });
+  const html304 = await get('/', { 'accept-encoding': 'gzip, deflate, br', 'if-none-match': html.headers.etag });
+  check('HTML: Cache-Control no-cache with an ETag, 304 while unchanged',
+    html.status === 200 && html.headers['cache-control'] === 'no-cache' && html.headers.etag && html304.status === 304, [html.headers, html304.status]);
+
+  const wasm = await get('/pkg-web/padded.wasm', { 'accept-encoding': 'gzip, deflate, br' });
+  check('.wasm: application/wasm, brotli, no-cache (pkg-web/ names do not change with the content)',
+    wasm.status === 200 && wasm.headers['content-type'] === 'application/wasm' && wasm.headers['content-encoding'] === 'br'
+    && wasm.headers['cache-control'] === 'no-cache' && WebAssembly.validate(zlib.brotliDecompressSync(wasm.body)), wasm.headers);
+  const tiny = await get('/pkg-web/pixie_auth_bg.wasm', { 'accept-encoding': 'br, gzip' });
+  check('a file compression would not shrink goes as is (still Vary: Accept-Encoding)',
+    tiny.status === 200 && !tiny.headers['content-encoding'] && tiny.body.length === 8 && tiny.headers.vary === 'Accept-Encoding', tiny.headers);
+  const png = await get('/plain/noise.png', { 'accept-encoding': 'br, gzip' });
+  check('an image is not compressed and does not vary, but has an ETag',
+    png.status === 200 && !png.headers['content-encoding'] && !png.headers.vary && png.headers.etag && png.headers['content-type'] === 'image/png', png.headers);
+
+  // A rebuilt file is never served stale: its ETag changes, the old one no longer gives 304.
+  const page = await get('/plain/', { 'accept-encoding': 'br' });
+  const file = path.join(root, 'www/plain/index.html');
+  await writeFile(file, '<!doctype html><title>plain</title><p>plain index, rebuilt</p>');
+  await utimes(file, new Date(), new Date(Date.now() + 2000));
+  const rebuilt = await get('/plain/', { 'accept-encoding': 'br', 'if-none-match': page.headers.etag });
+  check('a changed file: 200 with the new content and a new ETag for the old ETag',
+    rebuilt.status === 200 && rebuilt.headers.etag !== page.headers.etag && /rebuilt/.test(zlib.brotliDecompressSync(rebuilt.body).toString()),
+    [rebuilt.status, rebuilt.headers.etag, page.headers.etag]);
+  await writeFile(file, '<!doctype html><title>plain</title><p>plain index</p>');
+
+  const cfg = await get('/config.json', { 'accept-encoding': 'br' });
+  const missing = await get('/nope.js', { 'accept-encoding': 'br' });
+  check('/config.json and errors stay no-store, uncompressed',
+    cfg.headers['cache-control'] === 'no-store' && !cfg.headers['content-encoding'] && missing.status === 404 && missing.headers['cache-control'] === 'no-store');
+
+  // The on-disk cache: a second server (the next test file's) reuses the compressed bytes.
+  const cacheDir = await mkdtemp(path.join(tmpdir(), 'pixie-devserver-cache-'));
+  cleanups.push(() => rm(cacheDir, { recursive: true, force: true }));
+  const one = await start({ rootDir: root, compressionCacheDir: cacheDir });
+  const first = await rawRequest(one.demoPort, jsPath, { 'accept-encoding': 'br' });
+  await one.close();
+  const cached = (await readdir(cacheDir)).filter((n) => n.endsWith('.br'));
+  const past = new Date(Date.now() - 3_600_000);
+  await Promise.all(cached.map((n) => utimes(path.join(cacheDir, n), past, past)));
+  const two = await start({ rootDir: root, compressionCacheDir: cacheDir });
+  const second = await rawRequest(two.demoPort, jsPath, { 'accept-encoding': 'br' });
+  await two.close();
+  const untouched = cached.length === 1 && Math.abs((await stat(path.join(cacheDir, cached[0]))).mtimeMs - past.getTime()) < 1000;
+  check('compressed once: the next server process reuses the cached brotli bytes',
+    first.body.equals(second.body) && first.headers.etag === second.headers.etag && untouched, { cached, untouched });
+}
+
+async function appRedirectSection() {
+  check('PIXIE_REDIRECT_URIS: comma- or space-separated; normalised form and as written',
+    JSON.stringify(appRedirectUris('http://localhost:5173, https://app.example/cb  http://127.0.0.1:3000/x?y=1,')) === JSON.stringify([
+      'http://localhost:5173/', 'http://localhost:5173', 'https://app.example/cb', 'http://127.0.0.1:3000/x?y=1']),
+    appRedirectUris('http://localhost:5173, https://app.example/cb  http://127.0.0.1:3000/x?y=1,'));
+  check('an empty PIXIE_REDIRECT_URIS registers nothing', appRedirectUris('').length === 0 && appRedirectUris(' , ').length === 0);
+  const bad = {
+    'http://app.example/': /must use https/,
+    'http://127.0.0.1.evil.example/': /must use https/,
+    'localhost:5173': /not an absolute URI/,
+    '/callback': /not an absolute URI/,
+    'ftp://localhost/': /must be an https URI/,
+    'https://app.example/#done': /fragment/,
+    'https://user:pw@app.example/': /credentials/,
+  };
+  for (const [value, reason] of Object.entries(bad)) {
+    let err;
+    try { appRedirectUris(`http://localhost:5173/ ${value}`); } catch (e) { err = e; }
+    check(`malformed ${JSON.stringify(value)}: a RedirectUriError naming PIXIE_REDIRECT_URIS and the value`,
+      err instanceof RedirectUriError && err.message.startsWith('PIXIE_REDIRECT_URIS: ') && err.message.includes(JSON.stringify(value)) && reason.test(err.message), err?.message);
+  }
+  let envErr;
+  try { envOptions({ PIXIE_REDIRECT_URIS: 'http://app.example/' }); } catch (e) { envErr = e; }
+  check('envOptions() refuses a malformed PIXIE_REDIRECT_URIS', /^PIXIE_REDIRECT_URIS: "http:\/\/app.example\/" must use https/.test(envErr?.message ?? ''), envErr?.message);
+  let optErr;
+  try { await startDevServer({ opPort: 0, demoPort: 0, appRedirectUris: ['nope'] }); } catch (e) { optErr = e; }
+  check('startDevServer({ appRedirectUris }) rejects a malformed one', optErr instanceof RedirectUriError && /^appRedirectUris: "nope"/.test(optErr.message), optErr?.message);
+
+  const APP = 'http://localhost:5173';
+  const a = await start({ appRedirectUris: `${APP} https://app.example/cb` });
+  const demo = [a.demoOrigin, `http://localhost:${a.demoPort}`];
+  check('CORS origins: the demo\'s two and exactly those of the app\'s URIs',
+    JSON.stringify(a.corsOrigins) === JSON.stringify([...demo, APP, 'https://app.example']), a.corsOrigins);
+  check('redirect URIs: the demo\'s six, then the app\'s; post-logout redirect URIs the same',
+    JSON.stringify(a.redirectUris.slice(6)) === JSON.stringify([`${APP}/`, APP, 'https://app.example/cb']) && a.redirectUris.length === 9
+    && JSON.stringify(a.postLogoutRedirectUris) === JSON.stringify(a.redirectUris), a.redirectUris);
+  for (const origin of [APP, 'https://app.example']) {
+    const r = await f(a.endpoints.discovery, { headers: { origin } });
+    check(`discovery from ${origin}: ACAO ${origin}`, r.headers.get('access-control-allow-origin') === origin, r.headers.get('access-control-allow-origin'));
+  }
+  for (const origin of ['http://localhost:51730', 'http://localhost:5174', 'https://localhost:5173', 'http://127.0.0.1:5173',
+    'https://app.example.evil.test', 'http://app.example', 'https://app.example:8443']) {
+    const r = await f(a.endpoints.discovery, { headers: { origin } });
+    const pre = await f(a.endpoints.token, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+    check(`no CORS for the look-alike ${origin} (no prefix or host-only match)`,
+      !r.headers.get('access-control-allow-origin') && !pre.headers.get('access-control-allow-origin'));
+  }
+
+  const jar = new Jar();
+  const signedIn = await signIn(a, { jar, login: 'vite-user', redirectUri: `${APP}/` });
+  check('authorization with the app\'s redirect URI: back at it with code and iss',
+    signedIn.callback.href.startsWith(`${APP}/?`) && signedIn.callback.searchParams.get('iss') === a.issuer, signedIn.callback.href);
+  const fromApp = await refresh(a, signedIn.tokens.refresh_token);
+  const t = await tokenRequest(a, { grant_type: 'refresh_token', refresh_token: fromApp.body.refresh_token }, APP);
+  check('token endpoint from the app\'s origin: 200 with ACAO for it, Date exposed',
+    t.res.status === 200 && t.res.headers.get('access-control-allow-origin') === APP && /Date/.test(t.res.headers.get('access-control-expose-headers') ?? ''), t.body);
+  const me = await usersMe(a, t.body.access_token, APP);
+  const apiPre = await f(a.endpoints.usersMe, { method: 'OPTIONS', headers: { origin: APP, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+  check('demo API from the app\'s origin: preflight 204 and GET 200, both with ACAO',
+    apiPre.status === 204 && apiPre.headers.get('access-control-allow-origin') === APP && me.res.status === 200 && me.res.headers.get('access-control-allow-origin') === APP);
+  let refused;
+  try { await authorize(a, { jar, redirectUri: 'http://localhost:5174/' }); } catch (e) { refused = e; }
+  check('an unregistered redirect URI is refused on the provider\'s page, not redirected to', /unexpected 400/.test(refused?.message ?? ''), refused?.message);
+
+  const es = new URL(a.endpoints.endSession);
+  es.search = new URLSearchParams({ id_token_hint: t.body.id_token, post_logout_redirect_uri: `${APP}/`, state: 'bye' });
+  const logoutPage = await jar.fetch(es);
+  const html = await logoutPage.text();
+  const action = unescapeHtml(/<form[^>]*action="([^"]+)"/.exec(html)?.[1] ?? '');
+  const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1];
+  const done = await jar.fetch(new URL(action, es), {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ xsrf, logout: 'yes' }).toString(),
+  });
+  check('the app\'s URI works as post_logout_redirect_uri', done.headers.get('location') === `${APP}/?state=bye`, done.headers.get('location'));
+
+  const out = await cliBanner({ PIXIE_REDIRECT_URIS: `${APP}/`, PIXIE_CLIENT_ID: 'my-app' });
+  check('the CLI banner lists issuer, client id, redirect URIs (the app\'s marked), CORS origins and how to add yours',
+    /issuer: +http:\/\/127\.0\.0\.1:\d+\n/.test(out) && /client id: +my-app /.test(out)
+    && out.includes(`${APP}/  (PIXIE_REDIRECT_URIS)`) && new RegExp(`CORS origins:[^]*\\n +${APP}\\n`).test(out)
+    && /Your own app: +PIXIE_REDIRECT_URIS=/.test(out), out);
+  const badCli = await runNode('server.mjs', { PIXIE_OP_PORT: '0', PIXIE_DEMO_PORT: '0', PIXIE_REDIRECT_URIS: 'http://app.example/' });
+  check('the CLI refuses a malformed PIXIE_REDIRECT_URIS at once: exit 1, the reason, no stack trace',
+    badCli.code === 1 && /PIXIE_REDIRECT_URIS: "http:\/\/app.example\/" must use https/.test(badCli.stderr) && noStackTrace(badCli.stderr), badCli);
+  await a.close();
+}
+
+async function busyPortSection() {
+  const squatter = net.createServer();
+  await new Promise((resolve) => { squatter.listen(0, '127.0.0.1', resolve); });
+  cleanups.push(() => new Promise((resolve) => { squatter.close(resolve); }));
+  const busy = squatter.address().port;
+
+  for (const [option, variable] of [['opPort', 'PIXIE_OP_PORT'], ['demoPort', 'PIXIE_DEMO_PORT'], ['guestPort', 'PIXIE_GUEST_PORT']]) {
+    let err;
+    try {
+      await startDevServer({ opPort: 0, demoPort: 0, [option]: busy, compressionCacheDir: null });
+    } catch (e) { err = e; }
+    check(`startDevServer({ ${option}: busy }) rejects with EADDRINUSE naming port and ${variable}`,
+      err?.code === 'EADDRINUSE' && err.message.includes(`port ${busy} `) && err.message.includes(`${variable}=`), err?.message);
+  }
+  const problems = await portProblems({ opPort: busy, demoPort: 0 });
+  check('the check before the build: one problem naming the port and PIXIE_OP_PORT',
+    problems.length === 1 && problems[0].includes(`port ${busy} `) && /PIXIE_OP_PORT=\d+ npm start/.test(problems[0]), problems);
+  check('... nothing for free ports, and two equal ports are refused',
+    (await portProblems({ opPort: 0, demoPort: 0 })).length === 0 && /both 9200/.test((await portProblems({ opPort: 9200, demoPort: 9200 }))[0] ?? ''));
+
+  const t0 = Date.now();
+  const pre = await runNode('preflight.mjs', { PIXIE_OP_PORT: '0', PIXIE_DEMO_PORT: String(busy) });
+  check('devserver/preflight.mjs (npm start, before any build): exit 1 at once naming the port and PIXIE_DEMO_PORT',
+    pre.code === 1 && pre.stderr.includes(`port ${busy} `) && pre.stderr.includes('PIXIE_DEMO_PORT') && Date.now() - t0 < 5000 && noStackTrace(pre.stderr), pre);
+  const guestBusy = await runNode('preflight.mjs', { PIXIE_OP_PORT: '0', PIXIE_DEMO_PORT: '0', PIXIE_GUEST_PORT: String(busy) });
+  check('... and for the guest-token proxy\'s port, PIXIE_GUEST_PORT', guestBusy.code === 1 && guestBusy.stderr.includes('PIXIE_GUEST_PORT'), guestBusy);
+  const ok = await runNode('preflight.mjs', { PIXIE_OP_PORT: '0', PIXIE_DEMO_PORT: '0', PIXIE_REDIRECT_URIS: 'http://localhost:5173/' });
+  check('preflight passes with free ports and a good PIXIE_REDIRECT_URIS', ok.code === 0 && /ports free/.test(ok.stdout), ok);
+  const badUri = await runNode('preflight.mjs', { PIXIE_OP_PORT: '0', PIXIE_DEMO_PORT: '0', PIXIE_REDIRECT_URIS: 'localhost:5173' });
+  check('preflight refuses a malformed PIXIE_REDIRECT_URIS', badUri.code === 1 && /not an absolute URI/.test(badUri.stderr), badUri);
+  const cli = await runNode('server.mjs', { PIXIE_OP_PORT: String(busy), PIXIE_DEMO_PORT: '0', PIXIE_LOG: '0' });
+  check('the CLI on a busy port: exit 1 with the message, no stack trace',
+    cli.code === 1 && cli.stderr.includes(`port ${busy} `) && cli.stderr.includes('PIXIE_OP_PORT') && noStackTrace(cli.stderr), cli);
 }
 
 async function browserFlow(s, root) {
@@ -661,6 +939,16 @@ async function browserFlow(s, root) {
   await page.waitForURL((u) => u.origin === s.demoOrigin);
   const c = new URL(page.url());
   check('browser: "[ Cancel ]" link -> error=access_denied', c.searchParams.get('error') === 'access_denied' && c.searchParams.get('state') === 'cancel', c.href);
+
+  // What Chromium gets from the demo server: brotli, and a .wasm instantiateStreaming accepts.
+  const wasm = await page.evaluate(async () => {
+    const response = await fetch('/pkg-web/padded.wasm');
+    const encoding = response.headers.get('content-encoding');
+    const { module } = await WebAssembly.instantiateStreaming(response);
+    return { encoding, sections: WebAssembly.Module.customSections(module, 'pad').map((b) => b.byteLength) };
+  });
+  check('browser: the .wasm arrives brotli-compressed and WebAssembly.instantiateStreaming takes it',
+    wasm.encoding === 'br' && wasm.sections[0] === 8192, wasm);
   void root;
 }
 

@@ -17,13 +17,15 @@ import {
   resetStats,
   sendJson,
 } from './api.mjs';
+import { defaultGuestPort, explainListenError, HOST, parsePort } from './ports.mjs';
 import { createGuestServices, guestEnvOptions } from './guest.mjs';
 import { createProvider } from './provider.mjs';
+import { APP_REDIRECT_URIS_ENV, appRedirectUris, clientRegistration } from './registration.mjs';
+import { createFileCache } from './file-cache.mjs';
 import { createStaticHandler, resolveMounts } from './static.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(HERE, '..');
-const HOST = '127.0.0.1';
 
 /**
  * Demo-origin paths registered as redirect URIs: the webpack demo, the plain demo and the
@@ -91,12 +93,6 @@ function seconds(value, name) {
   return Math.round(n);
 }
 
-function port(value, name) {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number (0 = any free port)`);
-  return n;
-}
-
 /**
  * Starts the local OpenID provider + demo API (one http server on 127.0.0.1:opPort) and the demo
  * static file server (127.0.0.1:demoPort).
@@ -116,7 +112,14 @@ function port(value, name) {
  *   served by the demo server; default { '/': 'www/dist', '/plain/': 'www/plain', '/pkg-web/': 'pkg-web' }.
  * @param {string[]} [options.extraRedirectPaths] more demo-origin paths registered as redirect URIs
  *   (besides DEFAULT_REDIRECT_PATHS), e.g. for a benchmark page mounted through staticRoots.
+ * @param {string[]|string} [options.appRedirectUris] an app's own absolute redirect URIs (https, or
+ *   http on a loopback host), registered besides the demo's, also as post-logout redirect URIs;
+ *   their origins are allowed for CORS. The CLI reads them from PIXIE_REDIRECT_URIS. A malformed
+ *   one makes startDevServer reject with a RedirectUriError.
  * @param {string} [options.rootDir] base for relative staticRoots; default the repository root.
+ * @param {string|null} [options.compressionCacheDir] where brotli/gzip copies of the static files
+ *   are kept across runs, by content hash; default node_modules/.cache/pixie-devserver in the
+ *   repository; null keeps them in memory only.
  * @param {string} [options.genesysRegion] with genesysClientId: /config.json points the demo at a
  *   real Genesys Cloud org ({ mode: 'genesys', region, clientId }) instead of the local provider.
  * @param {string} [options.genesysClientId]
@@ -128,7 +131,8 @@ function port(value, name) {
  *   see guest.mjs / README.md "Guest tokens". The result's `guest` has their URLs and controls.
  * @returns {Promise<{
  *   issuer: string, demoOrigin: string, opPort: number, demoPort: number,
- *   clientId: string, redirectUris: string[], endpoints: Record<string,string>,
+ *   clientId: string, redirectUris: string[], postLogoutRedirectUris: string[], corsOrigins: string[],
+ *   appRedirectUris: string[], endpoints: Record<string,string>,
  *   stats: {token: {authorization_code: number, refresh_token: number, other: number, failed_injected: number},
  *           api: {ok: number, unauthorized: number}},
  *   demoConfig: () => object,
@@ -139,8 +143,8 @@ function port(value, name) {
  */
 export async function startDevServer(options = {}) {
   const o = {
-    opPort: port(options.opPort ?? DEFAULTS.opPort, 'opPort'),
-    demoPort: port(options.demoPort ?? DEFAULTS.demoPort, 'demoPort'),
+    opPort: parsePort(options.opPort ?? DEFAULTS.opPort, 'opPort'),
+    demoPort: parsePort(options.demoPort ?? DEFAULTS.demoPort, 'demoPort'),
     genesysPaths: Boolean(options.genesysPaths),
     accessTokenTtl: seconds(options.accessTokenTtl ?? DEFAULTS.accessTokenTtl, 'accessTokenTtl'),
     idTokenTtl: seconds(options.idTokenTtl ?? DEFAULTS.idTokenTtl, 'idTokenTtl'),
@@ -149,13 +153,18 @@ export async function startDevServer(options = {}) {
     clientId: options.clientId || DEFAULTS.clientId,
     staticRoots: options.staticRoots ?? DEFAULT_STATIC_ROOTS,
     extraRedirectPaths: options.extraRedirectPaths ?? [],
+    appRedirectUris: appRedirectUris(options.appRedirectUris, 'appRedirectUris'),
     rootDir: options.rootDir ?? REPO_ROOT,
+    compressionCacheDir: options.compressionCacheDir === undefined
+      ? path.join(REPO_ROOT, 'node_modules', '.cache', 'pixie-devserver')
+      : options.compressionCacheDir,
     genesysRegion: options.genesysRegion || undefined,
     genesysClientId: options.genesysClientId || undefined,
     genesysScopes: options.genesysScopes?.length ? options.genesysScopes : undefined,
     log: typeof options.log === 'function' ? options.log : () => {},
   };
   const { log } = o;
+  if (o.opPort !== 0 && o.opPort === o.demoPort) throw new Error(`opPort and demoPort are both ${o.opPort}: each server needs its own port`);
   const guest = createGuestServices(options, { log }); // issue 12, guest.mjs
 
   const stats = emptyStats();
@@ -246,11 +255,19 @@ export async function startDevServer(options = {}) {
 
   // Listen first: with port 0 the real ports are only known now, and the issuer and the
   // client's redirect URIs must carry them.
+  // A busy port rejects with a PortInUseError that names its variable (PIXIE_OP_PORT, ...).
+  const bind = async (server, option) => {
+    try {
+      return await listen(server, o[option]);
+    } catch (err) {
+      throw await explainListenError(err, option, o[option], [o.opPort, o.demoPort]);
+    }
+  };
   let opPort;
   let demoPort;
   try {
-    opPort = await listen(opServer, o.opPort);
-    demoPort = await listen(demoServer, o.demoPort);
+    opPort = await bind(opServer, 'opPort');
+    demoPort = await bind(demoServer, 'demoPort');
   } catch (err) {
     await Promise.all([closeServer(opServer), closeServer(demoServer)]);
     throw err;
@@ -258,16 +275,20 @@ export async function startDevServer(options = {}) {
 
   const issuer = `http://${HOST}:${opPort}`;
   const demoOrigin = `http://${HOST}:${demoPort}`;
-  const localhostOrigin = `http://localhost:${demoPort}`;
-  allowedOrigins = new Set([demoOrigin, localhostOrigin]);
-  const redirectPaths = [...DEFAULT_REDIRECT_PATHS, ...o.extraRedirectPaths];
-  const redirectUris = redirectPaths.flatMap((p) => [`${demoOrigin}${p}`, `${localhostOrigin}${p}`]);
+  const registration = clientRegistration({
+    demoOrigins: [demoOrigin, `http://localhost:${demoPort}`],
+    demoPaths: [...DEFAULT_REDIRECT_PATHS, ...o.extraRedirectPaths],
+    appUris: o.appRedirectUris,
+  });
+  const { redirectUris, postLogoutRedirectUris, corsOrigins } = registration;
+  allowedOrigins = new Set(corsOrigins);
 
   try {
     ({ provider, store, routes } = createProvider({
       issuer,
       clientId: o.clientId,
       redirectUris,
+      postLogoutRedirectUris,
       allowedOrigins,
       genesysPaths: o.genesysPaths,
       accessTokenTtl: o.accessTokenTtl,
@@ -295,7 +316,8 @@ export async function startDevServer(options = {}) {
         else stats.token.other += 1;
       }
       if (origin && !allowedOrigins.has(origin)) {
-        // oidc-provider answers discovery/JWKS with CORS for any origin: only the demo may.
+        // oidc-provider answers discovery/JWKS with CORS for any origin: only the registered
+        // origins (the demo's and those of PIXIE_REDIRECT_URIS) may.
         for (const name of Object.keys(ctx.response.headers)) {
           if (name.toLowerCase().startsWith('access-control-')) ctx.remove(name);
         }
@@ -358,10 +380,14 @@ export async function startDevServer(options = {}) {
     await guest.start({ provider, issuer, tokenEndpoint: endpoints.token, allowedOrigins });
   } catch (err) {
     await Promise.all([closeServer(opServer), closeServer(demoServer), guest.close()]);
-    throw err;
+    throw await explainListenError(err, 'guestPort', options.guestPort ?? defaultGuestPort(o.opPort), [opPort, demoPort]);
   }
 
-  staticHandler = createStaticHandler({ mounts: resolveMounts(o.staticRoots, o.rootDir), getConfig: () => demoConfig() });
+  staticHandler = createStaticHandler({
+    mounts: resolveMounts(o.staticRoots, o.rootDir),
+    getConfig: () => demoConfig(),
+    files: createFileCache({ diskDir: o.compressionCacheDir }),
+  });
 
   let closing;
   return {
@@ -371,6 +397,9 @@ export async function startDevServer(options = {}) {
     demoPort,
     clientId: o.clientId,
     redirectUris,
+    postLogoutRedirectUris,
+    corsOrigins,
+    appRedirectUris: o.appRedirectUris,
     endpoints,
     stats,
     demoConfig: () => demoConfig(),
@@ -406,8 +435,42 @@ export function envOptions(env = process.env) {
     genesysRegion: env.PIXIE_GENESYS_REGION || undefined,
     genesysClientId: env.PIXIE_GENESYS_CLIENT_ID || undefined,
     genesysScopes: env.PIXIE_GENESYS_SCOPES?.split(/[\s,]+/).filter(Boolean),
+    appRedirectUris: appRedirectUris(env[APP_REDIRECT_URIS_ENV] ?? '', APP_REDIRECT_URIS_ENV),
     ...guestEnvOptions(env), // issue 12, guest.mjs
   };
+}
+
+/** What the CLI prints once both servers listen: the URLs and what the provider registers. */
+export function banner(server, { testControls = false } = {}) {
+  const cfg = server.demoConfig();
+  const app = new Set(server.appRedirectUris);
+  const pad = '                         ';
+  const list = (label, items, note = () => '') => items.map((item, i) => `${i ? pad : label.padEnd(pad.length)}${item}${note(item)}`);
+  return [
+    '',
+    'pixie-auth dev server',
+    `  Demo (webpack build):  ${server.demoOrigin}/`,
+    `  Demo (plain page):     ${server.demoOrigin}/plain/`,
+    `  Demo config:           ${server.demoOrigin}/config.json  (mode: ${cfg.mode}${cfg.mode === 'genesys' ? `, region ${cfg.region}` : ''})`,
+    `  OpenID provider:       ${server.issuer}  (${server.endpoints.discovery})`,
+    `    authorize:           ${server.endpoints.authorization}`,
+    `    token:               ${server.endpoints.token}`,
+    `  Demo API:              ${server.endpoints.usersMe}`,
+    `  Guest token proxy:     ${server.guest.endpoints.guestToken}  (chat stand-in ${server.guest.endpoints.chatMessages})`,
+    testControls ? `  Test controls:         ${server.issuer}/__test/stats` : null,
+    '',
+    'Registered at the provider:',
+    `  issuer:                ${server.issuer}`,
+    `  client id:             ${server.clientId} (public, PKCE S256, no secret)`,
+    ...list('  redirect URIs:', server.redirectUris, (uri) => (app.has(uri) ? `  (${APP_REDIRECT_URIS_ENV})` : '')),
+    '                         (the same list is registered as post-logout redirect URIs)',
+    ...list('  CORS origins:', server.corsOrigins),
+    `  Your own app:          ${APP_REDIRECT_URIS_ENV}="http://localhost:5173/" npm start  (comma- or space-separated; README.md, "Try it from your own app")`,
+    '',
+    `Open ${server.demoOrigin}/ in a browser and sign in with any name (any password).`,
+    'Press Ctrl+C to stop.',
+    '',
+  ].filter((l) => l !== null).join('\n');
 }
 
 async function main() {
@@ -419,25 +482,7 @@ async function main() {
     console.error(`pixie-auth dev server: could not start: ${err.message}`);
     process.exit(1);
   }
-  const cfg = server.demoConfig();
-  console.log([
-    '',
-    'pixie-auth dev server',
-    `  Demo (webpack build):  ${server.demoOrigin}/`,
-    `  Demo (plain page):     ${server.demoOrigin}/plain/`,
-    `  Demo config:           ${server.demoOrigin}/config.json  (mode: ${cfg.mode}${cfg.mode === 'genesys' ? `, region ${cfg.region}` : ''})`,
-    `  OpenID provider:       ${server.issuer}  (${server.endpoints.discovery})`,
-    `    authorize:           ${server.endpoints.authorization}`,
-    `    token:               ${server.endpoints.token}`,
-    `  Demo API:              ${server.endpoints.usersMe}`,
-    `  Client:                ${server.clientId} (public, PKCE S256)`,
-    `  Guest token proxy:     ${server.guest.endpoints.guestToken}  (chat stand-in ${server.guest.endpoints.chatMessages})`,
-    process.env.PIXIE_TEST_CONTROLS && envOptions().testControls ? `  Test controls:         ${server.issuer}/__test/stats` : null,
-    '',
-    `Open ${server.demoOrigin}/ in a browser and sign in with any name (any password).`,
-    'Press Ctrl+C to stop.',
-    '',
-  ].filter((l) => l !== null).join('\n'));
+  console.log(banner(server, { testControls: envOptions().testControls }));
 
   let stopping = false;
   const stop = async (signal) => {

@@ -1,12 +1,15 @@
 // Static file server for the demo origin (http://127.0.0.1:<demoPort>).
 //
 // Serves a few folders under URL prefixes, plus GET /config.json, which tells the demo
-// pages which authorization server to talk to. No caching (Cache-Control: no-store), so a
-// rebuilt .wasm is always picked up.
+// pages which authorization server to talk to. Files go out as a real host sends them
+// (file-cache.mjs): brotli or gzip by Accept-Encoding, an ETag and 304s, a year of caching for
+// names with a content hash and `no-cache` (revalidate each time) for the rest, so a rebuilt
+// .wasm is always picked up. /config.json and errors are `no-store`.
 
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
+
+import { cacheControlFor, createFileCache, etagMatches } from './file-cache.mjs';
 
 const CONTENT_TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -68,8 +71,9 @@ export function resolveMounts(staticRoots, rootDir) {
  * @param {object} o
  * @param {{prefix: string, dir: string}[]} o.mounts from resolveMounts()
  * @param {() => object} o.getConfig returns the object served as /config.json
+ * @param {ReturnType<typeof createFileCache>} [o.files] the representations cache (default: memory only)
  */
-export function createStaticHandler({ mounts, getConfig }) {
+export function createStaticHandler({ mounts, getConfig, files = createFileCache() }) {
   return async function staticHandler(req, res) {
     let pathname;
     try {
@@ -137,16 +141,34 @@ export function createStaticHandler({ mounts, getConfig }) {
       return send(res, 404, 'not found\n');
     }
 
-    res.writeHead(200, {
-      'Content-Type': contentTypeFor(file),
-      'Content-Length': st.size,
-      'Cache-Control': 'no-store',
-      'X-Content-Type-Options': 'nosniff',
-    });
-    if (req.method === 'HEAD') return res.end();
-    const stream = createReadStream(file);
-    stream.on('error', () => res.destroy());
-    stream.pipe(res);
-    return undefined;
+    return sendFile(req, res, files, file, st);
   };
+}
+
+/** Sends a file (or a 304) with the representation file-cache.mjs picks for the request. */
+async function sendFile(req, res, files, file, st) {
+  const contentType = contentTypeFor(file);
+  let rep;
+  try {
+    rep = await files.representation(file, st, contentType, req.headers['accept-encoding']);
+  } catch {
+    return send(res, 404, 'not found\n'); // gone (or unreadable) since the stat
+  }
+  const headers = {
+    ETag: rep.etag,
+    'Cache-Control': cacheControlFor(file),
+    ...(rep.vary ? { Vary: 'Accept-Encoding' } : {}),
+  };
+  if (etagMatches(req.headers['if-none-match'], rep.etag)) {
+    res.writeHead(304, headers);
+    return res.end();
+  }
+  res.writeHead(200, {
+    ...headers,
+    'Content-Type': contentType,
+    'Content-Length': rep.body.length,
+    ...(rep.encoding === 'identity' ? {} : { 'Content-Encoding': rep.encoding }),
+    'X-Content-Type-Options': 'nosniff',
+  });
+  return res.end(req.method === 'HEAD' ? undefined : rep.body);
 }

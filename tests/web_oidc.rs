@@ -65,7 +65,7 @@ async fn webcrypto_verifies(alg: JwsAlg, jwk: &Jwk, token: &str) -> Result<bool,
 /// The whole ID token validation with WebCrypto, the JWK Set already in the page cache.
 async fn validate(token: &str, jwks: &Value) -> Result<String, Error> {
     let cache = DocumentCache::default();
-    cache.put(JWKS_URI, &jwks.to_string());
+    cache.put(JWKS_URI, &jwks.to_string(), None, 0);
     let nonce = Nonce::new("web-nonce");
     let check = IdTokenCheck {
         issuer: "https://issuer.example",

@@ -8,12 +8,14 @@ use wasm_bindgen::prelude::*;
 
 use super::client::PkceClient;
 use super::convert::{config_error, logout_result, promise};
+use crate::browser::storage::document_cache;
 use crate::core::{DocumentCache, LogoutOutcome, RevocationStatus};
 
 thread_local! {
     static DEFAULT: RefCell<Option<Rc<PkceClient>>> = const { RefCell::new(None) };
-    /// Discovery documents and JWK Sets, fetched once per page and shared by every client.
-    static DOCUMENTS: Rc<DocumentCache> = Rc::default();
+    /// Discovery documents and JWK Sets, fetched once per page (and kept for the tab) and
+    /// shared by every client.
+    static DOCUMENTS: Rc<DocumentCache> = Rc::new(document_cache());
 }
 
 /// The provider documents of the page, shared by every client.

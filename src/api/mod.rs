@@ -11,7 +11,7 @@ mod guest;
 use wasm_bindgen::prelude::*;
 
 pub use client::PkceClient;
-pub use convert::to_js_error;
+pub use convert::{is_pixie_auth_error, to_js_error};
 pub use functions::*;
 pub use guest::GuestTokenSource;
 

@@ -10,9 +10,10 @@ use super::{js_error_name, window};
 use crate::core::Error;
 use crate::core::{AccessToken, ApiResponse, Credentials, HttpRequest, HttpResponse};
 
-/// Response headers the core reads. Cross-origin, `Date` is readable only when the server
-/// lists it in `Access-Control-Expose-Headers`.
-const READ_HEADERS: [&str; 3] = ["date", "retry-after", "content-type"];
+/// Response headers the core reads. Cross-origin, `Date` and `Retry-After` are readable only
+/// when the server lists them in `Access-Control-Expose-Headers` (`Content-Type` and
+/// `Cache-Control` always are).
+const READ_HEADERS: [&str; 4] = ["date", "retry-after", "content-type", "cache-control"];
 
 /// Sends the request without the HTTP cache, and without cookies unless the request asks for
 /// them ([`HttpRequest::credentials`]: only a guest token endpoint may), refusing redirects for

@@ -10,7 +10,7 @@ use gloo_storage::Storage as _;
 use web_sys::Storage;
 
 use super::{js_error_name, window};
-use crate::core::{Error, MemoryStore, StorageMode, Store};
+use crate::core::{DocumentCache, Error, MemoryStore, StorageMode, Store};
 
 /// The tab's `sessionStorage`.
 #[derive(Debug, Clone)]
@@ -103,5 +103,14 @@ pub fn open_stores(requested: StorageMode) -> Stores {
                 mode: StorageMode::MemoryFallback,
             }
         }
+    }
+}
+
+/// The page's cache of public provider documents, kept for the tab in sessionStorage where
+/// it works (see [`crate::core::DocumentCache`]), else for the page only.
+pub fn document_cache() -> DocumentCache {
+    match SessionStore::open() {
+        Ok(store) => DocumentCache::with_tab_store(Box::new(store)),
+        Err(_) => DocumentCache::default(),
     }
 }

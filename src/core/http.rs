@@ -145,8 +145,8 @@ impl HttpRequest {
 pub struct HttpResponse {
     /// The HTTP status.
     pub status: u16,
-    /// The headers the core may read (at least `Date`, `Retry-After`, `Content-Type`),
-    /// names lower-case.
+    /// The headers the core may read (at least `Date`, `Retry-After`, `Content-Type`,
+    /// `Cache-Control`), names lower-case.
     pub headers: Vec<(String, String)>,
     /// The body as text.
     pub body: String,
@@ -163,11 +163,52 @@ impl core::fmt::Debug for HttpResponse {
 }
 
 impl HttpResponse {
+    /// How long the response may be kept, from `Cache-Control`: `max-age` in seconds, `0` for
+    /// `no-store` or `no-cache`, `None` when the header says neither.
+    pub fn max_age_s(&self) -> Option<u64> {
+        let header = self.header("cache-control")?;
+        let mut max_age = None;
+        for directive in header.split(',').map(str::trim) {
+            if directive.eq_ignore_ascii_case("no-store")
+                || directive.eq_ignore_ascii_case("no-cache")
+            {
+                return Some(0);
+            }
+            if let Some((name, value)) = directive.split_once('=') {
+                if name.trim().eq_ignore_ascii_case("max-age") {
+                    max_age = value.trim().trim_matches('"').parse::<u64>().ok();
+                }
+            }
+        }
+        max_age
+    }
+
     /// The value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_age_from_cache_control() {
+        let with = |v: &str| HttpResponse {
+            status: 200,
+            headers: vec![("cache-control".into(), v.into())],
+            body: String::new(),
+        };
+        assert_eq!(with("public, max-age=3600").max_age_s(), Some(3600));
+        assert_eq!(with("Max-Age=\"60\"").max_age_s(), Some(60));
+        assert_eq!(with("max-age=60, no-store").max_age_s(), Some(0));
+        assert_eq!(with("no-cache").max_age_s(), Some(0));
+        assert_eq!(with("public").max_age_s(), None);
+        assert_eq!(with("max-age=-1").max_age_s(), None);
+        assert_eq!(HttpResponse::default().max_age_s(), None);
     }
 }

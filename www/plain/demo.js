@@ -146,9 +146,10 @@ export async function startDemo(PkceClient, { build }) {
     ui.clearError();
     // The session is gone at once; the promise settles after revoking the tokens (and, with
     // redirect, as the browser leaves for the server's logout page).
+    const hadRefreshToken = Boolean(client.getSession()?.hasRefreshToken);
     const result = await client.logout(everywhere ? { redirect: true } : undefined);
     if (result.redirectTo) return;
-    ui.showSignedOut(logoutNotice(result));
+    ui.showSignedOut(logoutNotice(result, { mode: config.mode, hadRefreshToken }));
   });
   ui.onExpired(() => {
     if (!client.getSession()) ui.showSignedOut(SESSION_ENDED.expired);
@@ -210,12 +211,31 @@ async function showUserInfo(client, ui) {
   }
 }
 
-function logoutNotice({ revocation, error }) {
+/**
+ * What "Log out" did, and what the server still remembers. Log out (no redirect) deletes the
+ * session here and revokes the refresh token (else the access token); the server's own login
+ * session, a cookie of its own, is left alone: only "Log out of the sign-in server too" ends it.
+ * The local provider (oidc-provider) withdraws the app's grant with a revoked refresh token, so
+ * consent is asked again; revoking an access token keeps the grant.
+ */
+function logoutNotice({ revocation, error }, { mode, hadRefreshToken }) {
+  const server = mode === "genesys" ? "Genesys Cloud" : "The local provider";
+  const session = `${server} still keeps its own login session (a cookie of its own in this browser), `
+    + `so it ${mode === "genesys" ? "may not ask" : "will not ask"} for your password`;
+  const ends = "next time, “Log out of the sign-in server too” ends that session as well.";
   if (revocation === "failed") {
-    return `You are signed out here, but the server did not confirm it revoked your tokens (${error?.code ?? "revocation_failed"}).`;
+    return `You are signed out here, but the server did not confirm it revoked your tokens (${error?.code ?? "revocation_failed"}). ${session}.`;
   }
-  const revoked = revocation === "revoked" ? " Your tokens were revoked at the server." : "";
-  return `You are signed out of this app.${revoked} The sign-in server may still remember you, so the next login can be quicker.`;
+  if (revocation !== "revoked") {
+    return `You are signed out of this app; nothing was revoked at the server (there was nothing to revoke, or nowhere to). ${session}; ${ends}`;
+  }
+  if (mode === "genesys") {
+    return `You are signed out of this app. Your token was revoked at Genesys Cloud. ${session}; ${ends}`;
+  }
+  const grant = hadRefreshToken
+    ? "Your tokens were revoked at the server, and with the refresh token it withdrew this app's grant, so the next login asks for your consent again."
+    : "Your access token was revoked at the server; it keeps this app's grant, so the next login does not ask for your consent.";
+  return `You are signed out of this app. ${grant} ${session}; ${ends}`;
 }
 
 /** The demo server's /config.json: which authorization server to use (devserver/README.md). */

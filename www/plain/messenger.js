@@ -8,7 +8,7 @@
 //      (no internet, no deployment). Not Genesys code; do not copy it.
 //
 // Stable hooks for the full-flow tests (tests/e2e/messenger.test.mjs): #status[data-state]
-// (loading, logged-out, handed-off, error), #login, #error[data-code], #messenger[data-outcome]
+// (loading, logged-out, handed-off, error), #login (hidden once handed off), #error[data-code], #messenger[data-outcome]
 // (waiting, resolved, rejected, signed-out) [data-code], #received [data-field];
 // window.messengerReceived: the object getAuthCode resolved with, in full (the test redeems the
 // code with it; the page shows only lengths), window.messengerRejected: { code, message }.
@@ -151,6 +151,9 @@ const show = {
     $("#received").hidden = outcome !== "resolved";
     $("#next-step").hidden = outcome !== "resolved";
     $("#chat-logout").hidden = outcome !== "resolved";
+    // Signed in to chat: no second "Sign in to chat" (it would start another login).
+    $("#login").hidden = outcome === "resolved";
+    $("#chat-signed-in").hidden = outcome !== "resolved";
     if (outcome === "signed-out") show.state("logged-out", "Signed out of chat");
   },
   received(received) {

@@ -7,6 +7,7 @@
 
 mod end_session;
 mod guest;
+mod join;
 mod lifecycle;
 mod oidc;
 #[cfg(test)]
@@ -16,6 +17,8 @@ pub use end_session::{LogoutOutcome, RevocationStatus};
 pub use guest::{GuestBody, GuestSink, GuestTokens};
 pub use lifecycle::{ApiResponse, RefreshOutcome};
 pub use oidc::{discover, discover_config, load_jwks, verify_id_token};
+
+use join::join;
 
 use std::rc::Rc;
 
@@ -209,7 +212,17 @@ impl<P: Platform> Client<P> {
             &pending.code_verifier,
             &pending.redirect_uri,
         );
-        let (tokens, now) = self.token_request(request, Error::TokenExchange).await?;
+        let exchange = self.token_request(request, Error::TokenExchange);
+        // With OpenID Connect the ID token's keys are fetched beside the token request (or
+        // found in the tab's cache), not after it. A failure here is not final: the
+        // verification below asks again.
+        let (tokens, now) = match (self.config.is_openid(), &self.config.jwks_uri) {
+            (true, Some(jwks_uri)) => {
+                let keys = load_jwks(&self.platform, &self.documents, jwks_uri, false);
+                join(exchange, keys).await.0?
+            }
+            _ => exchange.await?,
+        };
         let claims = if self.config.is_openid() {
             // OIDC Core §3.1.3.3: with the openid scope the token response carries an ID token.
             let id_token = tokens.id_token.as_ref().ok_or(Error::TokenExchange(

@@ -36,7 +36,7 @@ pub async fn discover<P: Platform>(
     issuer: &str,
 ) -> Result<ProviderMetadata, Error> {
     let request = discovery_request(issuer)?;
-    if let Some(body) = cache.get(&request.url) {
+    if let Some(body) = cache.get(&request.url, platform.now_ms()) {
         let cached = HttpResponse {
             status: 200,
             headers: vec![],
@@ -47,7 +47,12 @@ pub async fn discover<P: Platform>(
     let url = request.url.clone();
     let response = platform.fetch(request).await?;
     let metadata = process_discovery_response(&response, issuer)?;
-    cache.put(&url, &response.body);
+    cache.put(
+        &url,
+        &response.body,
+        response.max_age_s(),
+        platform.now_ms(),
+    );
     Ok(metadata)
 }
 
@@ -60,7 +65,7 @@ pub async fn load_jwks<P: Platform>(
     refresh: bool,
 ) -> Result<(JwkSet, KeySource), Error> {
     if !refresh {
-        if let Some(body) = cache.get(jwks_uri.as_str()) {
+        if let Some(body) = cache.get(jwks_uri.as_str(), platform.now_ms()) {
             let cached = HttpResponse {
                 status: 200,
                 headers: vec![],
@@ -71,7 +76,12 @@ pub async fn load_jwks<P: Platform>(
     }
     let response = platform.fetch(jwks_request(jwks_uri)).await?;
     let set = process_jwks_response(&response)?;
-    cache.put(jwks_uri.as_str(), &response.body);
+    cache.put(
+        jwks_uri.as_str(),
+        &response.body,
+        response.max_age_s(),
+        platform.now_ms(),
+    );
     Ok((set, KeySource::Fetched))
 }
 

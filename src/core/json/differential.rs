@@ -7,7 +7,8 @@
 //!
 //! The deliberate differences, each accepted only with its reason checked:
 //! - **depth**: we refuse nesting deeper than `MAX_DEPTH` (64); serde_json allows 127. Our
-//!   `TooDeep` against serde_json's value is fine when that value nests more than 64 deep.
+//!   `TooDeep` against serde_json's value is fine when the document's text nests more than 64
+//!   deep.
 //! - **size**: we refuse a document over `DEFAULT_MAX_LEN` (256 KiB) before parsing; serde_json
 //!   has no limit. Our `TooLarge` is fine when the input is that long.
 //! - **numbers out of f64 range**: serde_json refuses a document holding a number such as
@@ -48,6 +49,9 @@ pub fn check(data: &[u8]) -> Result<Outcome, &'static str> {
             if !same(&a, &b) {
                 return Err("both accept, values differ");
             }
+            if nesting(data) > json::MAX_DEPTH {
+                return Err("we accept a document nested deeper than MAX_DEPTH");
+            }
             match serde_json::from_str::<Theirs>(&a.to_json()) {
                 Ok(back) if back == b => Ok(Outcome::BothAccept),
                 Ok(_) => Err("serde_json reads our output to another value"),
@@ -55,8 +59,8 @@ pub fn check(data: &[u8]) -> Result<Outcome, &'static str> {
             }
         }
         (Err(_), Err(_)) => Ok(Outcome::BothReject),
-        (Err(e), Ok(b)) => match e.kind() {
-            ErrorKind::TooDeep if depth(&b) > json::MAX_DEPTH => Ok(Outcome::OursTooDeep),
+        (Err(e), Ok(_)) => match e.kind() {
+            ErrorKind::TooDeep if nesting(data) > json::MAX_DEPTH => Ok(Outcome::OursTooDeep),
             ErrorKind::TooLarge if data.len() > json::DEFAULT_MAX_LEN => Ok(Outcome::OursTooLarge),
             _ => Err("we refuse what serde_json accepts"),
         },
@@ -135,11 +139,29 @@ fn out_of_range_at(data: &[u8], e: &serde_json::Error) -> bool {
         && serde_json::from_str::<serde_json::Number>(lexeme).is_err()
 }
 
-/// serde_json's value's nesting depth: 0 for a scalar, 1 for `[]`.
-pub fn depth(v: &Theirs) -> usize {
-    match v {
-        Theirs::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
-        Theirs::Object(m) => 1 + m.values().map(depth).max().unwrap_or(0),
-        _ => 0,
+/// How deep the text of a valid document nests arrays and objects (the value may nest less: a
+/// deep member can be replaced by a later one of the same name).
+pub fn nesting(data: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0, false, false);
+    for &b in data {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
     }
+    deepest
 }

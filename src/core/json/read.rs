@@ -54,6 +54,15 @@ impl Error {
     }
 }
 
+impl core::fmt::Display for Error {
+    /// The [`Error::message`], never the input.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl std::error::Error for Error {}
+
 /// Parses a whole document of at most [`DEFAULT_MAX_LEN`] bytes.
 pub fn parse(text: &str) -> Result<Value, Error> {
     parse_limited(text, DEFAULT_MAX_LEN)

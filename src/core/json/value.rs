@@ -200,8 +200,8 @@ impl Number {
     }
 
     /// The value when the number is an exact integer in `i64::MIN..=i64::MAX`, written with an
-    /// optional minus and digits only: `-5` gives `Some(-5)`; `-0` (a float in JavaScript and
-    /// serde_json), `1.0` and `1e3` give `None`.
+    /// optional minus and digits only: `-5` gives `Some(-5)`; `-0` (serde_json reads it as the
+    /// float `-0.0`, `JSON.parse` as negative zero), `1.0` and `1e3` give `None`.
     pub fn as_i64(&self) -> Option<i64> {
         match self.0.as_bytes() {
             [b'-', b'0'] => None,
@@ -234,7 +234,7 @@ impl Number {
             .iter()
             .position(|b| matches!(b, b'e' | b'E'))
             .unwrap_or(text.len());
-        let (mantissa, exponent) = text.split_at(mantissa_end);
+        let (mantissa, exponent) = text.split_at_checked(mantissa_end).unwrap_or((text, &[]));
         let exponent = parse_exponent(exponent.get(1..).unwrap_or(&[]));
         let (int, frac) = match mantissa.iter().position(|b| *b == b'.') {
             Some(dot) => (
@@ -352,18 +352,12 @@ impl Object {
     }
 
     /// The object the reader found: `members` in document order, names possibly repeated.
-    /// Each name is kept at its first position with its last value. A few members are
-    /// deduplicated by linear search; many (a hostile body of 30,000 names) by sorting their
-    /// positions by name, so the cost stays O(n log n) rather than quadratic.
+    /// Each name is kept at its first position with its last value. Positions are sorted by
+    /// name, so even a hostile body of 30,000 names costs O(n log n), not quadratic; one path
+    /// for every size keeps the code small.
     pub(super) fn from_members(mut members: Vec<(String, Value)>) -> Object {
-        if members.len() <= 16 {
-            let mut object = Object {
-                members: Vec::with_capacity(members.len()),
-            };
-            for (key, value) in members {
-                object.insert(key, value);
-            }
-            return object;
+        if members.len() < 2 {
+            return Object { members };
         }
         let mut order: Vec<usize> = (0..members.len()).collect();
         sort_by_name(&mut order, &members);

@@ -6,7 +6,8 @@ use super::value::{push_u64, Object, Value};
 impl Value {
     /// The value as compact JSON.
     pub fn to_json(&self) -> String {
-        let mut out = String::new();
+        // Fewer reallocations for the usual small document.
+        let mut out = String::with_capacity(128);
         self.write_to(&mut out);
         out
     }

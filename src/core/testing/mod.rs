@@ -36,6 +36,34 @@ pub fn block_on<F: Future>(fut: F) -> F::Output {
     }
 }
 
+/// Runs a future that may suspend (a [`FakePlatform`] with `slow_fetch`), polling it until
+/// it is done.
+pub fn block_on_yielding<F: Future>(fut: F) -> F::Output {
+    let mut fut = pin!(fut);
+    let mut cx = Context::from_waker(Waker::noop());
+    for _ in 0..10_000 {
+        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+    panic!("the future never finished")
+}
+
+/// A future that is pending once, then ready.
+pub(crate) struct YieldOnce(pub(crate) bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: std::pin::Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            Poll::Pending
+        }
+    }
+}
+
 /// An unsigned JWT with the given payload (the signature part is junk: never checked).
 pub fn jwt(payload: &str) -> String {
     format!(

@@ -76,6 +76,12 @@ pub struct FakePlatform {
     pub on_lock: RefCell<Option<Hook>>,
     pub on_sleep: RefCell<Option<Hook>>,
     pub on_fetch: RefCell<Option<Hook>>,
+    /// When set, every fetch is in flight across one suspension (run with
+    /// [`super::block_on_yielding`]), and its start and end go to `fetch_log`: to see which
+    /// requests overlap.
+    pub slow_fetch: Cell<bool>,
+    /// `"start GET /jwks"`, `"end GET /jwks"`... while `slow_fetch` is set.
+    pub fetch_log: RefCell<Vec<String>>,
 }
 
 /// The answers of one route, to queue more on: see [`FakePlatform::on`].
@@ -221,6 +227,19 @@ impl Platform for FakePlatform {
     async fn fetch(&self, request: HttpRequest) -> Result<HttpResponse, Error> {
         let (method, url) = (request.method, request.url.clone());
         self.requests.borrow_mut().push(request);
+        if self.slow_fetch.get() {
+            let path = url
+                .split('?')
+                .next()
+                .unwrap_or("")
+                .rsplit('/')
+                .next()
+                .unwrap_or("");
+            let what = format!("{} /{path}", method.as_str());
+            self.fetch_log.borrow_mut().push(format!("start {what}"));
+            super::YieldOnce(false).await;
+            self.fetch_log.borrow_mut().push(format!("end {what}"));
+        }
         if let Some(hook) = self.on_fetch.borrow_mut().take() {
             hook();
         }

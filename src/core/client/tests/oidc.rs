@@ -46,7 +46,7 @@ fn logged_in(h: &TestTab) -> Sent {
     h.platform
         .on(Post, "/token")
         .respond(200, oidc_tokens(Some(&signed(&id_claims(&sent.nonce)))));
-    if h.documents.get(&format!("{ISSUER}/jwks")).is_none() {
+    if h.documents.get(&format!("{ISSUER}/jwks"), 0).is_none() {
         h.platform.on(Get, "/jwks").respond(200, jwk_set());
     }
     block_on(h.client().handle_callback(&sent.callback(""))).unwrap();
@@ -703,4 +703,30 @@ fn discovery_is_fetched_once_and_applied() {
         ..Default::default()
     };
     assert!(genesys.discovery_issuer().is_err());
+}
+
+#[test]
+fn the_jwk_set_is_fetched_beside_the_token_request() {
+    // Start-up: the callback page does not wait for the token response to ask for the keys.
+    let h = tab();
+    let sent = start(&h);
+    let id = signed(&id_claims(&sent.nonce));
+    h.platform
+        .on(Post, "/token")
+        .respond(200, oidc_tokens(Some(&id)));
+    h.platform.on(Get, "/jwks").respond(200, jwk_set());
+    h.platform.slow_fetch.set(true);
+    crate::core::testing::block_on_yielding(h.client().handle_callback(&sent.callback("")))
+        .unwrap();
+    assert_eq!(
+        *h.platform.fetch_log.borrow(),
+        [
+            "start POST /token",
+            "start GET /jwks",
+            "end POST /token",
+            "end GET /jwks"
+        ]
+    );
+    // The keys are then in the page's cache: verifying needed no second fetch.
+    assert_eq!(h.platform.sent().len(), 2);
 }
