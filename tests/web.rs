@@ -13,7 +13,7 @@ use pixie_auth::core::RawConfig;
 use pixie_auth::core::Store;
 use pixie_auth::core::{Client, Platform};
 use pixie_auth::core::{Error, JsErrorName};
-use url::Url;
+use pixie_auth::core::WebUrl as Url;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;

@@ -21,7 +21,7 @@ use pixie_auth::core::{parse_compact, JwsAlg};
 use pixie_auth::core::{verify_id_token, IdTokenCheck};
 use pixie_auth::core::{IdToken, Nonce};
 use serde_json::{json, Value};
-use url::Url;
+use pixie_auth::core::WebUrl as Url;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
