@@ -5,13 +5,12 @@
 //! the object and calls it for each request; the JSON text the core reads then has no `body`
 //! (`JSON.stringify` leaves functions out), and a `body` that is there is not a function.
 
-use url::Url;
-
 use crate::core::error::ConfigError;
 use crate::core::http::Credentials;
 use crate::core::json::Value;
 use crate::core::oauth::{parse_endpoint, MAX_LEAD_S};
 use crate::core::options::Options;
+use crate::core::weburl::WebUrl;
 
 /// Every key the options object may have.
 pub const GUEST_OPTION_KEYS: &[&str] = &[
@@ -35,7 +34,7 @@ pub const DEFAULT_GUEST_MIN_VALIDITY_S: u64 = 60;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GuestVerification {
     /// The JWK Set of the guest tokens' signer.
-    pub jwks_uri: Url,
+    pub jwks_uri: WebUrl,
     /// The `iss` the tokens carry.
     pub issuer: String,
     /// An `aud` the tokens carry.
@@ -131,7 +130,7 @@ impl GuestOptions {
     /// Takes the endpoint as the browser resolved it against the page (an absolute URL):
     /// https, or http on a loopback host, with no fragment and no credentials.
     pub fn with_endpoint(mut self, absolute: &str) -> Result<GuestOptions, ConfigError> {
-        self.endpoint = parse_endpoint("endpoint", absolute)?.into();
+        self.endpoint = parse_endpoint("endpoint", absolute)?.into_string();
         Ok(self)
     }
 }
