@@ -10,10 +10,10 @@ use pixie_auth::core::process_token_response;
 use pixie_auth::core::CodeChallenge;
 use pixie_auth::core::HttpResponse;
 use pixie_auth::core::RawConfig;
+use pixie_auth::core::WebUrl as Url;
 use pixie_auth::core::{authorization_url, LoginOptions, PendingLogin};
 use pixie_auth::core::{clean_callback_url, parse_callback, validate_callback};
 use pixie_auth::core::{CodeVerifier, Nonce, State};
-use pixie_auth::core::WebUrl as Url;
 
 fn bench(name: &str, iterations: u32, mut f: impl FnMut()) {
     for _ in 0..iterations / 10 {

@@ -60,6 +60,11 @@ secret_type!(
     /// A raw, compact-serialized ID token (OIDC Core §2).
     IdToken, Clone
 );
+secret_type!(
+    /// A guest token for web messaging: the JWT a site's guest token endpoint hands out
+    /// (`GuestTokenSource`). Held in memory only.
+    GuestJwt, Clone
+);
 
 impl AccessToken {
     /// The `Authorization` header value for this token: `Bearer <token>` (RFC 6750 §2.1).

@@ -3,9 +3,10 @@
 //! The browser layer supplies a WebCrypto/fetch platform; tests supply a fake one.
 //!
 //! The session lifecycle (refresh, expiry, sibling tabs) is in the `lifecycle` submodule,
-//! logout in `end_session`.
+//! logout in `end_session`, guest tokens for web messaging ([`GuestTokens`]) in `guest`.
 
 mod end_session;
+mod guest;
 mod join;
 mod lifecycle;
 mod oidc;
@@ -13,6 +14,7 @@ mod oidc;
 mod tests;
 
 pub use end_session::{LogoutOutcome, RevocationStatus};
+pub use guest::{GuestBody, GuestSink, GuestTokens};
 pub use lifecycle::{ApiResponse, RefreshOutcome};
 pub use oidc::{discover, discover_config, load_jwks, verify_id_token};
 
