@@ -49,6 +49,7 @@ fn main() {
         code_verifier: CodeVerifier::from_random_bytes(&[9; 32]),
         nonce: Some(Nonce::from_random_bytes(&[3; 32])),
         redirect_uri: config.redirect_uri.as_str().to_string(),
+        server: config.authorization_server().to_string(),
         created_at: 1_000,
         return_to: None,
         max_age: None,
@@ -87,9 +88,15 @@ fn main() {
     bench("callback parse + validate", 200_000, || {
         let p = parse_callback(black_box(&callback)).ok().unwrap();
         black_box(
-            validate_callback(p, Some(&pending), 2_000, None)
-                .ok()
-                .unwrap(),
+            validate_callback(
+                p,
+                Some(&pending),
+                config.authorization_server(),
+                2_000,
+                None,
+            )
+            .ok()
+            .unwrap(),
         );
     });
     bench("callback URL cleaning", 200_000, || {

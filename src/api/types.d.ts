@@ -322,8 +322,9 @@ export function off<K extends PixieEventName>(name: K, handler: PixieEventHandle
 
 /** Every code a pixie-auth rejection can carry. */
 export type PixieErrorCode =
-  | "invalid_config" | "invalid_callback" | "state_mismatch" | "missing_pending_login"
-  | "pending_login_expired" | "issuer_mismatch" | "authorization_error"
+  | "invalid_config" | "invalid_argument" | "invalid_callback" | "state_mismatch"
+  | "missing_pending_login" | "pending_login_expired" | "issuer_mismatch"
+  | "redirect_uri_mismatch" | "authorization_error"
   | "token_exchange_failed" | "invalid_token_response" | "network_error" | "login_required"
   | "storage_unavailable" | "platform_error" | "invalid_api_url"
   | "discovery_failed" | "invalid_discovery" | "discovery_issuer_mismatch"

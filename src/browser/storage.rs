@@ -56,6 +56,10 @@ impl Store for SessionStore {
             .remove_item(key)
             .map_err(|e| Error::StorageUnavailable(js_error_name(&e)))
     }
+
+    fn outlives_page(&self) -> bool {
+        true
+    }
 }
 
 /// Where a client keeps its session (`sessions`) and its pending login (`pending`), and what

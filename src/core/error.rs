@@ -121,6 +121,14 @@ pub enum Error {
     /// Token revocation at logout failed (RFC 7009 §2.2.1, or Genesys `DELETE
     /// /api/v2/tokens/me`). The local session is gone regardless.
     Revocation(RevocationError),
+    /// A login that leaves the page (a redirect) was asked for where its pending login could
+    /// only live in memory (sessionStorage blocked): the callback page would find none, so it
+    /// is refused before navigating. Surfaced as `storage_unavailable`.
+    RedirectNeedsStorage,
+    /// A JavaScript argument is not what its TypeScript type says (a number where a string or
+    /// a `URL` goes, a handler that is not a function...); the text names it and what it must
+    /// be. Nothing was done.
+    InvalidArgument(&'static str),
     /// A browser API failed in a way that is not the caller's fault (e.g. WebCrypto missing).
     Platform(&'static str),
     /// `callApi` was given a URL outside the configured API base, where the token must not go.
@@ -148,7 +156,8 @@ impl Error {
                 CallbackError::MissingPendingLogin => "missing_pending_login",
                 CallbackError::PendingLoginExpired => "pending_login_expired",
                 CallbackError::StateMismatch => "state_mismatch",
-                CallbackError::IssuerMismatch => "issuer_mismatch",
+                CallbackError::IssuerMismatch | CallbackError::ServerMismatch => "issuer_mismatch",
+                CallbackError::RedirectUriMismatch => "redirect_uri_mismatch",
                 CallbackError::Authorization { .. } => "authorization_error",
                 CallbackError::MissingCode | CallbackError::UnexpectedResponse => {
                     "invalid_callback"
@@ -158,7 +167,8 @@ impl Error {
             Error::TokenExchange(_) => "token_exchange_failed",
             Error::Network(_) => "network_error",
             Error::LoginRequired(_) => "login_required",
-            Error::StorageUnavailable(_) => "storage_unavailable",
+            Error::StorageUnavailable(_) | Error::RedirectNeedsStorage => "storage_unavailable",
+            Error::InvalidArgument(_) => "invalid_argument",
             Error::Platform(_) => "platform_error",
             Error::InvalidApiUrl => "invalid_api_url",
             Error::Discovery(e) => match e {
@@ -205,11 +215,13 @@ impl Error {
     /// Every code [`Error::code`] can return, for the TypeScript union and its test.
     pub const CODES: &'static [&'static str] = &[
         "invalid_config",
+        "invalid_argument",
         "invalid_callback",
         "missing_pending_login",
         "pending_login_expired",
         "state_mismatch",
         "issuer_mismatch",
+        "redirect_uri_mismatch",
         "authorization_error",
         "invalid_token_response",
         "token_exchange_failed",
@@ -339,6 +351,15 @@ impl Error {
                 out.push_str(": ");
                 out.push_str(name.meaning());
                 out.push(')');
+            }
+            Error::RedirectNeedsStorage => out.push_str(
+                "browser storage is unavailable: a redirect login must keep the login in \
+                 progress in sessionStorage across the redirect, and the browser blocks it \
+                 here; use the popup login (loginPopup()), which keeps it in memory",
+            ),
+            Error::InvalidArgument(why) => {
+                out.push_str("invalid argument: ");
+                out.push_str(why);
             }
             Error::Platform(why) => {
                 out.push_str("browser API failure: ");
@@ -490,6 +511,8 @@ mod tests {
             Error::Callback(CallbackError::PendingLoginExpired),
             Error::Callback(CallbackError::StateMismatch),
             Error::Callback(CallbackError::IssuerMismatch),
+            Error::Callback(CallbackError::ServerMismatch),
+            Error::Callback(CallbackError::RedirectUriMismatch),
             Error::Callback(CallbackError::MissingCode),
             Error::Callback(CallbackError::UnexpectedResponse),
             Error::TokenExchange(TokenError::InvalidResponse("x")),
@@ -502,6 +525,8 @@ mod tests {
             Error::LoginRequired("x"),
             Error::StorageUnavailable(Some(JsErrorName::QuotaExceededError)),
             Error::Platform("x"),
+            Error::RedirectNeedsStorage,
+            Error::InvalidArgument("x"),
             Error::InvalidApiUrl,
             Error::Discovery(DiscoveryError::HttpStatus(404)),
             Error::Discovery(DiscoveryError::InvalidDocument("x")),

@@ -13,6 +13,11 @@ pub trait Store {
     fn set(&self, key: &str, value: &str) -> Result<(), Error>;
     /// Deletes a value (absent is fine).
     fn remove(&self, key: &str) -> Result<(), Error>;
+    /// Whether what is written here is still there after the tab navigates away and back
+    /// (sessionStorage: yes; memory: no), as a redirect login's pending login must be.
+    fn outlives_page(&self) -> bool {
+        false
+    }
 }
 
 /// A store in memory: gone when the page unloads. It holds a handful of keys, so a list is
@@ -61,6 +66,10 @@ impl<S: Store + ?Sized> Store for std::rc::Rc<S> {
 
     fn remove(&self, key: &str) -> Result<(), Error> {
         (**self).remove(key)
+    }
+
+    fn outlives_page(&self) -> bool {
+        (**self).outlives_page()
     }
 }
 

@@ -28,8 +28,8 @@ use crate::core::cache::DocumentCache;
 use crate::core::error::{CallbackError, ConfigError, Error, IdTokenError, TokenError};
 use crate::core::genesys::MessengerAuthCode;
 use crate::core::oauth::{
-    authorization_url, code_exchange_request, parse_callback, requested_max_age, validate_callback,
-    validate_return_to, CodeChallenge, Config, IssuerCheck, LoginOptions, PendingLogin,
+    authorization_url, code_exchange_request, parse_callback, requested_max_age, return_to_path,
+    validate_callback, CodeChallenge, Config, IssuerCheck, LoginOptions, PendingLogin,
     ValidatedCallback, RESERVED_PARAMS,
 };
 use crate::core::oidc::{
@@ -106,9 +106,10 @@ impl<P: Platform> Client<P> {
     /// OpenID Connect) nonce, stores them as this tab's pending login, and returns the
     /// authorization URL to send the browser to.
     pub async fn start_login(&self, options: LoginOptions) -> Result<WebUrl, Error> {
-        if let Some(path) = &options.return_to {
-            validate_return_to(path)?;
-        }
+        let return_to = match &options.return_to {
+            Some(text) => Some(return_to_path(&self.config.redirect_uri, text)?),
+            None => None,
+        };
         if let Some((name, _)) = options
             .extra_params
             .iter()
@@ -138,8 +139,9 @@ impl<P: Platform> Client<P> {
             code_verifier: verifier,
             nonce,
             redirect_uri: self.config.redirect_uri.as_str().to_string(),
+            server: self.config.authorization_server().to_string(),
             created_at: self.platform.now_ms(),
-            return_to: options.return_to.clone(),
+            return_to,
             max_age,
         };
         self.pending
@@ -150,6 +152,19 @@ impl<P: Platform> Client<P> {
             &challenge,
             &options,
         ))
+    }
+
+    /// Whether a login that leaves the page (a redirect) can keep its pending login until the
+    /// callback: not when the pending login lives in memory (sessionStorage blocked, storage
+    /// `memory` without it), where the callback page would find none. Refused up front with
+    /// `storage_unavailable`, before anything is stored or the browser navigates; a login that
+    /// stays on the page (a popup) does not need it.
+    pub fn check_redirect_login(&self) -> Result<(), Error> {
+        if self.pending.outlives_page() {
+            Ok(())
+        } else {
+            Err(Error::RedirectNeedsStorage)
+        }
     }
 
     /// Reads and deletes this tab's pending login. A record that cannot be read is deleted
@@ -178,7 +193,8 @@ impl<P: Platform> Client<P> {
     }
 
     /// Parses the authorization response at `url` and validates it against this tab's pending
-    /// login, which is deleted whatever the outcome. A URL with neither `code` nor `error` is
+    /// login, which is deleted whatever the outcome: it must have been made for this client's
+    /// authorization server and the redirect URI where `url` is. A URL with neither `code` nor `error` is
     /// `not_a_callback` and leaves the pending login in place.
     fn take_callback(&self, url: &WebUrl) -> Result<(ValidatedCallback, PendingLogin), Error> {
         let parsed = parse_callback(url);
@@ -189,6 +205,7 @@ impl<P: Platform> Client<P> {
         let validated = validate_callback(
             parsed?,
             pending.as_ref(),
+            self.config.authorization_server(),
             self.platform.now_ms(),
             self.issuer_check(),
         )?;

@@ -51,11 +51,15 @@ pub struct PendingLogin {
     pub code_verifier: CodeVerifier,
     /// The OIDC nonce, when `openid` was requested.
     pub nonce: Option<Nonce>,
-    /// The redirect URI sent (the token request must repeat it, RFC 6749 §4.1.3).
+    /// The redirect URI sent (the token request must repeat it, RFC 6749 §4.1.3); the
+    /// callback must arrive at its origin and path.
     pub redirect_uri: String,
+    /// The authorization server the login was made for ([`Config::authorization_server`]):
+    /// only a client of that server may take the callback (mix-up defence).
+    pub server: String,
     /// When the login started, in milliseconds since the epoch.
     pub created_at: u64,
-    /// The path to restore after the callback.
+    /// The path to restore after the callback, as [`return_to_path`] resolved it.
     pub return_to: Option<String>,
     /// The `max_age` sent (OIDC Core §3.1.2.1), in seconds: the ID token's `auth_time` is then
     /// checked (§3.1.3.7 step 13), and the Messenger hand-off passes it on.
@@ -70,6 +74,7 @@ impl PendingLogin {
         w.string("state", self.state.secret())
             .string("codeVerifier", self.code_verifier.secret())
             .string("redirectUri", &self.redirect_uri)
+            .string("server", &self.server)
             .u64("createdAt", self.created_at);
         if let Some(nonce) = &self.nonce {
             w.string("nonce", nonce.secret());
@@ -95,6 +100,7 @@ impl PendingLogin {
             code_verifier: CodeVerifier::new(string("codeVerifier")?),
             nonce: string("nonce").map(Nonce::new),
             redirect_uri: string("redirectUri")?,
+            server: string("server")?,
             created_at: number("createdAt")?,
             return_to: string("returnTo"),
             max_age: number("maxAge"),
@@ -109,19 +115,61 @@ impl PendingLogin {
     }
 }
 
-/// Checks a `returnTo` path: same-origin, absolute path, no scheme or authority.
-pub fn validate_return_to(path: &str) -> Result<(), ConfigError> {
-    let ok = path.starts_with('/')
-        && !path.starts_with("//")
-        && !path.contains('\\')
-        && !path.chars().any(char::is_control);
-    if ok {
-        Ok(())
-    } else {
-        Err(ConfigError::Invalid {
-            field: "returnTo",
-            reason: "must be a same-origin path starting with a single '/'".into(),
-        })
+/// Checks a `returnTo` text and resolves it against the redirect URI: it must be a path of
+/// the app's origin that no browser, router or later reader can take for another origin or
+/// another path, and the resolved form (dot segments removed, characters percent-encoded as
+/// the browser does) is what is restored, never the raw text. Refused: anything not starting
+/// with exactly one `/` (`//host`, `/\host`, `https://…`, `path`), a backslash anywhere,
+/// any control character or line separator (tab, CR, LF, U+2028, U+2029…), a percent-encoded
+/// `/` or `\` in the path (`/%2F%2Fhost`, `/%5Chost`: a router that decodes the path would
+/// see `//host`), an `@` in the first segment (`/user@host`: an authority to whatever drops or
+/// doubles the leading `/`), and a path that resolves to `//…` (`/.//host`, `/..//host`).
+pub fn return_to_path(redirect_uri: &WebUrl, text: &str) -> Result<String, ConfigError> {
+    let bytes = text.as_bytes();
+    let path = bytes
+        .split(|&b| b == b'?' || b == b'#')
+        .next()
+        .unwrap_or_default();
+    let encoded_separator = path
+        .windows(3)
+        .any(|w| matches!(w, [b'%', b'2', b'f' | b'F'] | [b'%', b'5', b'c' | b'C']));
+    let first_segment = path
+        .get(1..)
+        .unwrap_or_default()
+        .split(|&b| b == b'/')
+        .next();
+    let plain = bytes.first() == Some(&b'/')
+        && !matches!(bytes.get(1), Some(b'/' | b'\\'))
+        && !encoded_separator
+        && !first_segment.unwrap_or_default().contains(&b'@')
+        && !text
+            .chars()
+            .any(|c| c == '\\' || c.is_control() || (c.is_whitespace() && c != ' '));
+    let mut absolute = String::from(redirect_uri.origin());
+    absolute.push_str(text);
+    match WebUrl::parse(&absolute) {
+        Ok(url)
+            if plain && url.origin() == redirect_uri.origin() && !url.path().starts_with("//") =>
+        {
+            Ok(url
+                .as_str()
+                .get(url.origin().len()..)
+                .unwrap_or("/")
+                .to_string())
+        }
+        _ => Err(bad_return_to()),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn bad_return_to() -> ConfigError {
+    ConfigError::Invalid {
+        field: "returnTo",
+        reason: "must be a path of this origin, starting with a single '/', with no backslash, \
+                 control character, encoded '/' or '\\' in the path, '@' in the first segment, \
+                 or dot segments that make it start with '//'"
+            .into(),
     }
 }
 
@@ -212,6 +260,7 @@ mod tests {
             code_verifier: CodeVerifier::new("v".repeat(43)),
             nonce: Some(Nonce::new("n0")),
             redirect_uri: "https://app.example/cb?x=1".into(),
+            server: "https://as.example".into(),
             created_at: 1_000,
             return_to: None,
             max_age: None,
@@ -295,17 +344,99 @@ mod tests {
         assert!(future.is_expired(1_000));
     }
 
+    fn return_to(text: &str) -> Result<String, ConfigError> {
+        return_to_path(&WebUrl::parse("https://app.example/cb?x=1").unwrap(), text)
+    }
+
     #[test]
-    fn return_to_must_be_same_origin_path() {
-        assert!(validate_return_to("/inbox?tab=2#x").is_ok());
-        for bad in [
-            "//evil.example/",
-            "https://evil.example/",
-            "inbox",
-            "/\\evil",
-            "/a\nb",
+    fn pending_login_round_trips_with_its_binding() {
+        let mut p = pending();
+        p.return_to = Some("/inbox".into());
+        p.max_age = Some(30);
+        let back = PendingLogin::from_json(&p.to_json()).unwrap();
+        assert_eq!(back.server, "https://as.example");
+        assert_eq!(back.redirect_uri, "https://app.example/cb?x=1");
+        assert_eq!(back.return_to.as_deref(), Some("/inbox"));
+        assert_eq!(back.max_age, Some(30));
+        assert_eq!(back.nonce.unwrap().secret(), "n0");
+        // A record without its binding (written by an older version, or tampered with) is
+        // not a pending login.
+        let unbound = p.to_json().replace(r#""server":"https://as.example","#, "");
+        assert!(PendingLogin::from_json(&unbound).is_none(), "{unbound}");
+    }
+
+    /// The catalogue's `returnTo` cases (docs/security.md): a same-origin path comes back
+    /// resolved; whatever could read as another origin or another path is refused.
+    #[test]
+    fn return_to_accepts_same_origin_paths_and_restores_them_resolved() {
+        for (text, restored) in [
+            ("/", "/"),
+            ("/inbox?tab=2#x", "/inbox?tab=2#x"),
+            ("/a/./b/../c", "/a/c"),
+            ("/a/%2e%2E/c", "/c"),
+            ("/my page", "/my%20page"),
+            ("/caf\u{e9}", "/caf%C3%A9"),
+            ("/search?q=a%2Fb&next=//x", "/search?q=a%2Fb&next=//x"),
+            ("/u/@name", "/u/@name"),
+            ("/a%40b", "/a%40b"),
+            ("/javascript:alert(1)", "/javascript:alert(1)"),
         ] {
-            assert!(validate_return_to(bad).is_err(), "{bad}");
+            assert_eq!(return_to(text).as_deref(), Ok(restored), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn return_to_refuses_what_could_become_another_origin_or_path() {
+        for bad in [
+            // Not a path, or not one of this origin.
+            "",
+            "inbox",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            " /inbox",
+            // Scheme-relative and its look-alikes.
+            "//evil.example/",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/a\\b",
+            // Dot segments that make the resolved path start with `//`.
+            "/.//evil.example",
+            "/..//evil.example",
+            "/%2e//evil.example",
+            "/a/..//evil.example",
+            // Percent-encoded separators in the path (a decoding router sees `//`, `\\`).
+            "/%2F%2Fevil.example",
+            "/%2f%2fevil.example",
+            "/%2Fevil.example",
+            "/%5Cevil.example",
+            "/%5cevil.example",
+            "/a/%2F/b",
+            // Control characters and line separators, anywhere.
+            "/\tevil",
+            "/a\nb",
+            "/a\rb",
+            "/a\u{0}b",
+            "/a\u{7f}b",
+            "/a\u{85}b",
+            "/a\u{2028}b",
+            "/a\u{2029}b",
+            "/a?q=\u{2028}",
+            "/a\u{a0}b",
+            // An `@` where it could read as credentials before a host.
+            "/evil.example@app.example",
+            "/@evil.example",
+            "/user:pw@evil.example/x",
+        ] {
+            assert!(return_to(bad).is_err(), "{bad:?} was accepted");
+        }
+        let message = err(return_to("//evil.example")).to_string();
+        assert!(!message.contains("evil"), "{message}");
+    }
+
+    fn err<T>(r: Result<T, ConfigError>) -> ConfigError {
+        match r {
+            Ok(_) => panic!("expected an error"),
+            Err(e) => e,
         }
     }
 }

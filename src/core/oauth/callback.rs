@@ -44,6 +44,8 @@ fn fragment_pairs(url: &WebUrl) -> url::form_urlencoded::Parse<'_> {
 /// The parameters as found in the callback URL, before validation. Holds the code, so it has
 /// no `Debug`.
 pub struct CallbackParams {
+    /// Where the response arrived: the URL's origin and path.
+    at: String,
     code: Option<AuthorizationCode>,
     state: Option<String>,
     error: Option<String>,
@@ -89,12 +91,18 @@ pub fn parse_callback(url: &WebUrl) -> Result<CallbackParams, CallbackError> {
         return Err(CallbackError::NotACallback);
     }
     Ok(CallbackParams {
+        at: origin_and_path(url.as_str()).to_string(),
         code: code.map(AuthorizationCode::new),
         state,
         error,
         error_description,
         iss,
     })
+}
+
+/// A serialized URL's origin and path: everything before its query or fragment.
+fn origin_and_path(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or_default()
 }
 
 /// A callback that passed every check: its code may be exchanged.
@@ -130,19 +138,28 @@ pub struct IssuerCheck<'a> {
     pub required: bool,
 }
 
-/// Validates the callback against the pending login of this tab:
-/// a pending login must exist and be fresh, `state` must match (RFC 6749 §10.12),
-/// `iss` must match when known (RFC 9207 §2.4), then an `error` is reported as such, and a
-/// `code` must be present.
+/// Validates the callback against the pending login of this tab: a pending login must
+/// exist and be fresh, have been made for this client's authorization `server` (a callback
+/// taken by a client of another server is a mix-up, RFC 9700 §4.4.2) and have its redirect
+/// URI where the response arrived (origin and path, RFC 6749 §3.1.2: no other page takes the
+/// code); `state` must match (RFC 6749 §10.12), `iss` must match when known (RFC 9207 §2.4),
+/// then an `error` is reported as such, and a `code` must be present.
 pub fn validate_callback(
     params: CallbackParams,
     pending: Option<&PendingLogin>,
+    server: &str,
     now_ms: u64,
     issuer: Option<IssuerCheck<'_>>,
 ) -> Result<ValidatedCallback, CallbackError> {
     let pending = pending.ok_or(CallbackError::MissingPendingLogin)?;
     if pending.is_expired(now_ms) {
         return Err(CallbackError::PendingLoginExpired);
+    }
+    if pending.server != server {
+        return Err(CallbackError::ServerMismatch);
+    }
+    if origin_and_path(&pending.redirect_uri) != params.at {
+        return Err(CallbackError::RedirectUriMismatch);
     }
     match &params.state {
         Some(s) if constant_time_eq(s.as_bytes(), pending.state.secret().as_bytes()) => {}
@@ -185,12 +202,15 @@ mod tests {
     use super::*;
     use crate::core::secret::{CodeVerifier, State};
 
+    const AS: &str = "https://as.example";
+
     fn pending() -> PendingLogin {
         PendingLogin {
             state: State::new("good-state"),
             code_verifier: CodeVerifier::new("v".repeat(43)),
             nonce: None,
             redirect_uri: "https://app.example/cb".into(),
+            server: AS.into(),
             created_at: 1_000,
             return_to: None,
             max_age: None,
@@ -199,7 +219,7 @@ mod tests {
 
     fn run(query: &str) -> Result<ValidatedCallback, CallbackError> {
         let url = WebUrl::parse(&format!("https://app.example/cb?{query}")).unwrap();
-        validate_callback(parse_callback(&url)?, Some(&pending()), 2_000, None)
+        validate_callback(parse_callback(&url)?, Some(&pending()), AS, 2_000, None)
     }
 
     #[test]
@@ -249,11 +269,12 @@ mod tests {
     #[test]
     fn missing_and_expired_pending_login() {
         let url = WebUrl::parse("https://app.example/cb?code=a&state=good-state").unwrap();
-        let r = validate_callback(parse_callback(&url).unwrap(), None, 2_000, None);
+        let r = validate_callback(parse_callback(&url).unwrap(), None, AS, 2_000, None);
         assert!(matches!(r, Err(CallbackError::MissingPendingLogin)));
         let r = validate_callback(
             parse_callback(&url).unwrap(),
             Some(&pending()),
+            AS,
             1_000 + 10 * 60 * 1000 + 1,
             None,
         );
@@ -303,6 +324,7 @@ mod tests {
             validate_callback(
                 parse_callback(&url(q)).unwrap(),
                 Some(&p),
+                AS,
                 2_000,
                 check(required),
             )
@@ -318,6 +340,54 @@ mod tests {
             ok("&iss=https%3A%2F%2Fas.example%2F", true),
             Err(CallbackError::IssuerMismatch)
         ));
+    }
+
+    /// The catalogue's "pending login taken by another client or path" (docs/security.md).
+    #[test]
+    fn a_pending_login_is_bound_to_its_server_and_its_redirect_uri() {
+        let at = |url: &str| parse_callback(&WebUrl::parse(url).unwrap()).unwrap();
+        let good = "https://app.example/cb?code=a&state=good-state";
+        let check = |url: &str, server: &str| {
+            validate_callback(at(url), Some(&pending()), server, 2_000, None).map(|_| ())
+        };
+        assert!(check(good, AS).is_ok());
+        // A client of another authorization server (same client id, one page) takes it.
+        for other in [
+            "https://evil.example",
+            "https://as.example/",
+            "https://AS.example",
+        ] {
+            assert_eq!(
+                check(good, other),
+                Err(CallbackError::ServerMismatch),
+                "{other}"
+            );
+        }
+        // The response arrives at another origin or path than the login's redirect URI.
+        for url in [
+            "https://app.example/other?code=a&state=good-state",
+            "https://app.example/cb/?code=a&state=good-state",
+            "https://app.example/CB?code=a&state=good-state",
+            "https://app.example/?code=a&state=good-state",
+            "https://app.example:8443/cb?code=a&state=good-state",
+            "http://app.example/cb?code=a&state=good-state",
+            "https://evil.example/cb?code=a&state=good-state",
+        ] {
+            assert_eq!(
+                check(url, AS),
+                Err(CallbackError::RedirectUriMismatch),
+                "{url}"
+            );
+        }
+        // Its own query and the redirect URI's query are not part of the binding; dot
+        // segments are resolved first.
+        assert!(check("https://app.example/cb?x=1&code=a&state=good-state", AS).is_ok());
+        assert!(check("https://app.example/a/../cb?code=a&state=good-state", AS).is_ok());
+        // The binding is checked before state: an error response there is refused too.
+        assert_eq!(
+            check("https://app.example/other?error=access_denied&state=x", AS),
+            Err(CallbackError::RedirectUriMismatch)
+        );
     }
 
     #[test]

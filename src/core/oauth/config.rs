@@ -219,7 +219,6 @@ fn lead_ms(field: &'static str, value: Option<u64>, default: u64) -> Result<u64,
     }
 }
 
-
 /// The default clock tolerance for `exp`, `iat`, `nbf` and `auth_time`: 60 seconds.
 pub const DEFAULT_CLOCK_TOLERANCE_S: u64 = 60;
 
@@ -334,10 +333,9 @@ impl RawConfig {
                         "give either a Genesys region or explicit endpoints, not both",
                     ));
                 }
-                let domain =
-                    genesys_domain(region).ok_or_else(|| ConfigError::UnknownRegion {
-                        given: region.clone(),
-                    })?;
+                let domain = genesys_domain(region).ok_or_else(|| ConfigError::UnknownRegion {
+                    given: region.clone(),
+                })?;
                 let at = |host: &str, path: &str| {
                     let mut text = String::from("https://");
                     text.push_str(host);
@@ -453,6 +451,16 @@ impl Config {
         prefix.push_str(&self.client_id);
         prefix.push(':');
         prefix
+    }
+
+    /// The authorization server a pending login is bound to: the issuer when known, else the
+    /// token endpoint (a Genesys region, a plain OAuth 2.0 server). A callback taken by a
+    /// client of another server is refused, which defends against mix-ups even where the
+    /// server sends no RFC 9207 `iss` (RFC 9700 §4.4.2: per-server binding of the login).
+    pub fn authorization_server(&self) -> &str {
+        self.issuer
+            .as_deref()
+            .unwrap_or(self.token_endpoint.as_str())
     }
 
     /// Whether `openid` is among the scopes (OpenID Connect is in use).

@@ -44,6 +44,11 @@ pub enum CallbackError {
     StateMismatch,
     /// `iss` is missing or differs from the expected issuer (mix-up defence, RFC 9207 §2.4).
     IssuerMismatch,
+    /// The pending login was made for another authorization server than this client's (two
+    /// clients of one client id on a page): a mix-up (RFC 9700 §4.4.2). Code `issuer_mismatch`.
+    ServerMismatch,
+    /// The response arrived at another origin or path than the pending login's redirect URI.
+    RedirectUriMismatch,
     /// The server answered with an error (RFC 6749 §4.1.2.1), e.g. `access_denied`.
     Authorization {
         /// The OAuth `error` code.
@@ -183,6 +188,14 @@ impl CallbackError {
             CallbackError::IssuerMismatch => out.push_str(
                 "the callback's issuer (iss) is missing or not the configured one \
                  (possible mix-up attack)",
+            ),
+            CallbackError::ServerMismatch => out.push_str(
+                "the login in progress was started for another authorization server than \
+                 this client's (possible mix-up attack); start a new login",
+            ),
+            CallbackError::RedirectUriMismatch => out.push_str(
+                "the callback arrived at another address than the login's redirect URI; \
+                 handle it on the redirect URI's page",
             ),
             CallbackError::Authorization { error, .. } => {
                 out.push_str("the authorization server refused the login: ");

@@ -14,7 +14,7 @@ mod pkce;
 mod token;
 
 pub use authorize::{
-    authorization_url, requested_max_age, validate_return_to, LoginOptions, PendingLogin,
+    authorization_url, requested_max_age, return_to_path, LoginOptions, PendingLogin,
     PENDING_LOGIN_TTL_MS,
 };
 pub use callback::{

@@ -311,13 +311,21 @@ mod tests {
             code_verifier: CodeVerifier::new("ver".repeat(15)),
             nonce: None,
             redirect_uri: "https://app.example/cb".into(),
+            server: "https://as.example".into(),
             created_at: 0,
             return_to: None,
             max_age: None,
         };
         let url =
             crate::core::WebUrl::parse("https://app.example/cb?code=the+code&state=s").unwrap();
-        let cb = validate_callback(parse_callback(&url).unwrap(), Some(&pending), 1, None).unwrap();
+        let cb = validate_callback(
+            parse_callback(&url).unwrap(),
+            Some(&pending),
+            "https://as.example",
+            1,
+            None,
+        )
+        .unwrap();
         let req =
             code_exchange_request(&config, &cb, &pending.code_verifier, &pending.redirect_uri);
         assert_eq!(req.url, "https://as.example/t");

@@ -27,15 +27,22 @@ pub struct Sent {
     pub nonce: String,
     /// The `code_challenge` parameter.
     pub challenge: String,
+    /// The `redirect_uri` parameter, where the callback arrives.
+    pub redirect_uri: String,
 }
 
 impl Sent {
-    /// The callback the server would redirect to: `code=CODE-1`, this `state`, then `extra`
-    /// (such as `"&iss=..."`).
+    /// The callback the server would redirect to: the redirect URI with `code=CODE-1`, this
+    /// `state`, then `extra` (such as `"&iss=..."`).
     pub fn callback(&self, extra: &str) -> WebUrl {
+        let separator = if self.redirect_uri.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
         WebUrl::parse(&format!(
-            "http://127.0.0.1:8080/?code=CODE-1&state={}{extra}",
-            self.state
+            "{}{separator}code=CODE-1&state={}{extra}",
+            self.redirect_uri, self.state
         ))
         .unwrap()
     }
@@ -106,6 +113,7 @@ impl TestTab {
             state: get("state"),
             nonce: get("nonce"),
             challenge: get("code_challenge"),
+            redirect_uri: get("redirect_uri"),
         }
     }
 
