@@ -223,7 +223,7 @@ async fn bad_callback_rejects_with_a_coded_error_and_keeps_the_session() {
         .await
         .unwrap();
     let cb = "http://127.0.0.1:8080/?code=c&state=forged".to_string();
-    let err = JsFuture::from(client.handle_callback(Some(cb)))
+    let err = JsFuture::from(client.handle_callback(cb.into()))
         .await
         .unwrap_err();
     assert_eq!(code_of(&err), "state_mismatch");

@@ -115,7 +115,7 @@ async fn one_post_of_json_without_cookies_for_every_waiting_caller_and_memory_on
     let refreshed = recorder();
     source.on_token(on_token.clone().into()).unwrap();
     source
-        .on("tokenRefreshed", refreshed.clone().into())
+        .on("tokenRefreshed".into(), refreshed.clone().into())
         .unwrap();
     let calls_at_once = [source.get_token(), source.get_token(), source.get_token()];
     for promise in calls_at_once {
@@ -207,7 +207,10 @@ async fn options_are_refused_naming_the_key_and_credentials_are_passed_on() {
     assert_eq!(settle(source.get_token()).await.unwrap(), token);
     let r = Array::from(&json(&requests(&state))).get(0);
     assert_eq!(get(&r, "credentials"), "include");
-    let e = source.on("tokenexpired", recorder().into()).err().unwrap();
+    let e = source
+        .on("tokenexpired".into(), recorder().into())
+        .err()
+        .unwrap();
     assert_eq!(get(&e, "code"), "invalid_config");
     source.stop();
     restore(&state);
@@ -222,7 +225,9 @@ async fn a_long_rate_limit_rejects_with_rate_limited_status_and_retry_after() {
     )));
     let source = GuestTokenSource::new(options(&[("endpoint", "/x".into())])).unwrap();
     let expired = recorder();
-    source.on("tokenExpired", expired.clone().into()).unwrap();
+    source
+        .on("tokenExpired".into(), expired.clone().into())
+        .unwrap();
     let e = settle(source.get_token()).await.unwrap_err();
     assert_eq!(get(&e, "name"), "PixieAuthError");
     assert_eq!(get(&e, "code"), "rate_limited");

@@ -307,7 +307,7 @@ async fn log_in(client: &PkceClient) {
         .1
         .into_owned();
     let cb = format!("http://127.0.0.1:9/cb?code=c&state={state}");
-    await_js(client.handle_callback(Some(cb))).await.unwrap();
+    await_js(client.handle_callback(cb.into())).await.unwrap();
 }
 
 type Log = Rc<RefCell<Vec<String>>>;

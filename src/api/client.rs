@@ -7,14 +7,18 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Request, RequestInit};
 
 use super::convert::{
-    self, config_error, login_options, logout_options, logout_result, parse_json, promise,
-    promise_delivering_events, raw_config, to_js,
+    self, function_argument, invalid_argument, login_options, logout_options, logout_result,
+    parse_json, promise, promise_delivering_events, raw_config, string_argument, to_js,
+    url_argument, URL_ARGUMENT,
 };
 use super::functions::page_documents;
 use crate::browser::runtime::Runtime;
 use crate::browser::storage::open_stores;
 use crate::browser::{fetch, location, BrowserPlatform};
 use crate::core::{discover_config, Client, Config, Error, LogoutOptions};
+
+/// What an event name must be, in `invalid_argument` messages.
+pub(super) const EVENT_NAME: &str = "the event name must be a string";
 
 /// A PKCE login client. See the README for the full JavaScript API.
 #[wasm_bindgen]
@@ -90,7 +94,9 @@ impl PkceClient {
     }
 
     /// Starts a login: stores the pending login and sends the browser to the authorization
-    /// server. The promise resolves as the navigation starts.
+    /// server. The promise resolves as the navigation starts. Where the pending login could
+    /// not survive the redirect (sessionStorage blocked: it would live in memory), rejects at
+    /// once with `storage_unavailable`, before storing or navigating: use the popup login.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn login(
         &self,
@@ -98,29 +104,39 @@ impl PkceClient {
     ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
-            let url = inner.start_login(login_options(&options)?).await?;
+            let options = login_options(&options)?;
+            inner.check_redirect_login()?;
+            let url = inner.start_login(options).await?;
             location::navigate(url.as_str())?;
             Ok(JsValue::UNDEFINED)
         })
     }
 
-    /// Whether `url` (default: the current page) is an authorization response.
+    /// Whether `url` (a string or a `URL`; default: the current page) is an authorization
+    /// response. Any other value is not one: `false`.
     #[wasm_bindgen(js_name = isCallback)]
-    pub fn is_callback(&self, url: Option<String>) -> bool {
-        location::is_callback_url(url)
+    pub fn is_callback(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | URL")] url: JsValue,
+    ) -> bool {
+        url_argument(&url, URL_ARGUMENT).is_ok_and(location::is_callback_url)
     }
 
-    /// Handles the authorization response in `url` (default: the current page): removes the
+    /// Handles the authorization response in `url` (a string or a `URL`; default: the current
+    /// page; anything else rejects with `invalid_argument`): removes the
     /// response parameters from the address bar at once, checks state (and `iss`, RFC 9207),
     /// exchanges the code, verifies the ID token when `openid` was requested (OIDC Core
     /// §3.1.3.7, signature checked with WebCrypto against the provider's JWK Set), stores the
     /// session, and restores `returnTo`. Rejects with a `PixieAuthError`; a failure leaves any
     /// existing session in place.
     #[wasm_bindgen(js_name = handleCallback, unchecked_return_type = "Promise<SessionSummary>")]
-    pub fn handle_callback(&self, url: Option<String>) -> Promise {
+    pub fn handle_callback(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | URL")] url: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise_delivering_events(self.runtime.clone(), async move {
-            let page = location::take_callback(url)?;
+            let page = location::take_callback(url_argument(&url, URL_ARGUMENT)?)?;
             let summary = inner.handle_callback(page.url()).await?;
             page.restore(summary.return_to.as_deref())?;
             to_js(&summary.to_value())
@@ -141,10 +157,13 @@ impl PkceClient {
     /// authorization response (start a login with `login()` then), or with the callback codes
     /// (`state_mismatch`, `missing_pending_login`, `issuer_mismatch`, `authorization_error`...).
     #[wasm_bindgen(js_name = messengerAuthCode, unchecked_return_type = "Promise<MessengerAuthCode>")]
-    pub fn messenger_auth_code(&self, url: Option<String>) -> Promise {
+    pub fn messenger_auth_code(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | URL")] url: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
-            let page = location::take_callback(url)?;
+            let page = location::take_callback(url_argument(&url, URL_ARGUMENT)?)?;
             let handoff = inner.messenger_auth_code(page.url())?;
             page.restore(handoff.return_to.as_deref())?;
             convert::messenger_auth_code(&handoff)
@@ -177,7 +196,10 @@ impl PkceClient {
     }
 
     /// `fetch` with `Authorization: Bearer <access token>`. A path is resolved against the API
-    /// base; an absolute URL must lie under it. Resolves with the `Response`.
+    /// base; an absolute URL must lie under it. Resolves with the `Response`. A path that is
+    /// not a string or a `URL`, an `init` that is not an object, or one the browser's
+    /// `Request` refuses (a bad method or header, a throwing getter) rejects with
+    /// `invalid_argument`, sending nothing.
     ///
     /// An expired access token is refreshed first when a refresh token is held. When the API
     /// answers 401, the token is refreshed (or a newer one a concurrent call got is used) and
@@ -188,20 +210,28 @@ impl PkceClient {
     #[wasm_bindgen(js_name = callApi, unchecked_return_type = "Promise<Response>")]
     pub fn call_api(
         &self,
-        path: String,
+        #[wasm_bindgen(unchecked_param_type = "string | URL")] path: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
         promise_delivering_events(self.runtime.clone(), async move {
+            const PATH: &str = "callApi's path must be a string or a URL object";
+            let path = url_argument(&path, PATH)?.ok_or_else(|| invalid_argument(PATH))?;
             let url = inner.api_url(&path)?;
             let init: RequestInit = if init.is_undefined() || init.is_null() {
                 RequestInit::new()
-            } else {
+            } else if init.is_object() {
                 init.unchecked_into()
+            } else {
+                return Err(invalid_argument(
+                    "callApi's init must be a RequestInit object",
+                ));
             };
-            // A malformed init (bad method, bad header) is the caller's error: rethrow it as is.
-            let request = Request::new_with_str_and_init(&url, &init)?;
-            let response = inner.call_api(fetch::bearer_sender(request)?).await?;
+            const REFUSED: &str = "callApi's init was refused by the browser's Request";
+            let request = Request::new_with_str_and_init(&url, &init)
+                .map_err(|_| invalid_argument(REFUSED))?;
+            let send = fetch::bearer_sender(request).map_err(|_| invalid_argument(REFUSED))?;
+            let response = inner.call_api(send).await?;
             Ok(response.into())
         })
     }
@@ -235,22 +265,20 @@ impl PkceClient {
         })
     }
 
-    /// Adds an event handler (TypeScript signature in `PkceClient`'s interface).
+    /// Adds an event handler (TypeScript signature in `PkceClient`'s interface). Throws
+    /// `invalid_config` for a string that names no event, `invalid_argument` for a name that
+    /// is not a string or a handler that is not a function.
     #[wasm_bindgen(skip_typescript)]
-    pub fn on(&self, name: String, handler: JsValue) -> Result<(), JsValue> {
-        let handler = handler
-            .dyn_into()
-            .map_err(|_| config_error("handler", "must be a function"))?;
-        Ok(self.runtime.on(&name, handler)?)
+    pub fn on(&self, name: JsValue, handler: JsValue) -> Result<(), JsValue> {
+        let name = string_argument(&name, EVENT_NAME)?;
+        Ok(self.runtime.on(&name, function_argument(handler)?)?)
     }
 
-    /// Removes an event handler.
+    /// Removes an event handler (the same errors as `on`).
     #[wasm_bindgen(skip_typescript)]
-    pub fn off(&self, name: String, handler: JsValue) -> Result<(), JsValue> {
-        let handler = handler
-            .dyn_into()
-            .map_err(|_| config_error("handler", "must be a function"))?;
-        Ok(self.runtime.off(&name, &handler)?)
+    pub fn off(&self, name: JsValue, handler: JsValue) -> Result<(), JsValue> {
+        let name = string_argument(&name, EVENT_NAME)?;
+        Ok(self.runtime.off(&name, &function_argument(handler)?)?)
     }
 
     /// Whether a session with an unexpired access token exists.

@@ -75,6 +75,49 @@ impl From<Error> for JsValue {
     }
 }
 
+/// What a `string | URL` argument that is a URL must be, in `invalid_argument` messages.
+pub const URL_ARGUMENT: &str = "the URL must be a string or a URL object";
+
+/// An `invalid_argument` error: `why` says which argument, and what it must be.
+#[cold]
+#[inline(never)]
+pub fn invalid_argument(why: &'static str) -> JsValue {
+    Error::InvalidArgument(why).into()
+}
+
+/// A `string | URL` argument: the text, or the `URL`'s `href`; `None` when `undefined` or
+/// `null` (an omitted optional argument). Anything else is `invalid_argument` (`why`), never a
+/// trap: a wasm-bindgen `String` parameter given a number or an object reads the wasm memory
+/// out of bounds, which is why every such parameter is a `JsValue` converted here.
+pub fn url_argument(value: &JsValue, why: &'static str) -> Result<Option<String>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    if let Some(text) = value.as_string() {
+        return Ok(Some(text));
+    }
+    // `instanceof URL` (false, not a throw, for a proxy whose traps throw), then `href` read
+    // with Reflect.get, so a subclass's throwing getter is an error too, not an exception.
+    value
+        .dyn_ref::<web_sys::Url>()
+        .and_then(|url| Reflect::get(url, &"href".into()).ok())
+        .and_then(|href| href.as_string())
+        .map(Some)
+        .ok_or_else(|| invalid_argument(why))
+}
+
+/// A string argument (an event name): `invalid_argument` (`why`) for anything else.
+pub fn string_argument(value: &JsValue, why: &'static str) -> Result<String, JsValue> {
+    value.as_string().ok_or_else(|| invalid_argument(why))
+}
+
+/// A function argument (an event handler): `invalid_argument` for anything else.
+pub fn function_argument(value: JsValue) -> Result<js_sys::Function, JsValue> {
+    value
+        .dyn_into()
+        .map_err(|_| invalid_argument("the event handler must be a function"))
+}
+
 /// An `invalid_config` error about `field`.
 pub fn config_error(field: &'static str, reason: impl ToString) -> JsValue {
     Error::from(ConfigError::Invalid {

@@ -69,14 +69,16 @@ pub fn login_fn(
 
 /// `handleCallback()` on the configured client.
 #[wasm_bindgen(js_name = handleCallback, unchecked_return_type = "Promise<SessionSummary>")]
-pub fn handle_callback_fn(url: Option<String>) -> Promise {
+pub fn handle_callback_fn(
+    #[wasm_bindgen(unchecked_optional_param_type = "string | URL")] url: JsValue,
+) -> Promise {
     default_client().map_or_else(reject, |c| c.handle_callback(url))
 }
 
 /// `callApi()` on the configured client.
 #[wasm_bindgen(js_name = callApi, unchecked_return_type = "Promise<Response>")]
 pub fn call_api_fn(
-    path: String,
+    #[wasm_bindgen(unchecked_param_type = "string | URL")] path: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: JsValue,
 ) -> Promise {
     default_client().map_or_else(reject, |c| c.call_api(path, init))
@@ -108,7 +110,9 @@ pub fn load_user_info_fn() -> Promise {
 
 /// `messengerAuthCode()` on the configured client.
 #[wasm_bindgen(js_name = messengerAuthCode, unchecked_return_type = "Promise<MessengerAuthCode>")]
-pub fn messenger_auth_code_fn(url: Option<String>) -> Promise {
+pub fn messenger_auth_code_fn(
+    #[wasm_bindgen(unchecked_optional_param_type = "string | URL")] url: JsValue,
+) -> Promise {
     default_client().map_or_else(reject, |c| c.messenger_auth_code(url))
 }
 
@@ -141,12 +145,12 @@ pub fn get_access_token_fn() -> Promise {
 
 /// `on()` on the configured client (TypeScript signature in the custom section).
 #[wasm_bindgen(js_name = on, skip_typescript)]
-pub fn on_fn(name: String, handler: JsValue) -> Result<(), JsValue> {
+pub fn on_fn(name: JsValue, handler: JsValue) -> Result<(), JsValue> {
     default_client()?.on(name, handler)
 }
 
 /// `off()` on the configured client.
 #[wasm_bindgen(js_name = off, skip_typescript)]
-pub fn off_fn(name: String, handler: JsValue) -> Result<(), JsValue> {
+pub fn off_fn(name: JsValue, handler: JsValue) -> Result<(), JsValue> {
     default_client()?.off(name, handler)
 }

@@ -6,7 +6,8 @@ use std::rc::Rc;
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 
-use super::convert::{config_error, from_js, promise};
+use super::client::EVENT_NAME;
+use super::convert::{from_js, function_argument, promise, string_argument};
 use super::functions::page_documents;
 use crate::browser::guest::GuestRuntime;
 use crate::core::{Error, GuestOptions};
@@ -16,16 +17,6 @@ use crate::core::{Error, GuestOptions};
 #[wasm_bindgen]
 pub struct GuestTokenSource {
     runtime: Rc<GuestRuntime>,
-}
-
-fn function(value: JsValue, what: &'static str) -> Result<Function, JsValue> {
-    value.dyn_into().map_err(|_| not_a_function(what))
-}
-
-#[cold]
-#[inline(never)]
-fn not_a_function(what: &'static str) -> JsValue {
-    config_error(what, "must be a function")
 }
 
 #[wasm_bindgen]
@@ -39,7 +30,7 @@ impl GuestTokenSource {
     ) -> Result<GuestTokenSource, JsValue> {
         // `body` is a function, which JSON.stringify leaves out of the options' JSON.
         let body = match Reflect::get(&options, &"body".into()) {
-            Ok(b) if b.is_function() => Some(function(b, "body")?),
+            Ok(b) if b.is_function() => Some(b.unchecked_into::<Function>()),
             _ => None,
         };
         let parsed =
@@ -50,13 +41,14 @@ impl GuestTokenSource {
     }
 
     /// Calls `handler(token)` with every new token, the first included (at once with the
-    /// token held, when there is one). A handler is added once, like `addEventListener`.
+    /// token held, when there is one). A handler is added once, like `addEventListener`;
+    /// one that is not a function throws `invalid_argument`.
     #[wasm_bindgen(js_name = onToken)]
     pub fn on_token(
         &self,
         #[wasm_bindgen(unchecked_param_type = "(token: string) => void")] handler: JsValue,
     ) -> Result<(), JsValue> {
-        self.runtime.on_token(function(handler, "handler")?);
+        self.runtime.on_token(function_argument(handler)?);
         Ok(())
     }
 
@@ -66,7 +58,7 @@ impl GuestTokenSource {
         &self,
         #[wasm_bindgen(unchecked_param_type = "(token: string) => void")] handler: JsValue,
     ) -> Result<(), JsValue> {
-        self.runtime.off_token(&function(handler, "handler")?);
+        self.runtime.off_token(&function_argument(handler)?);
         Ok(())
     }
 
@@ -83,16 +75,18 @@ impl GuestTokenSource {
 
     /// Adds an event handler (TypeScript signature in `GuestTokenSource`'s interface).
     #[wasm_bindgen(skip_typescript)]
-    pub fn on(&self, name: &str, handler: JsValue) -> Result<(), JsValue> {
-        let handler = function(handler, "handler")?;
-        Ok(self.runtime.handlers().on(name, handler)?)
+    pub fn on(&self, name: JsValue, handler: JsValue) -> Result<(), JsValue> {
+        let name = string_argument(&name, EVENT_NAME)?;
+        let handler = function_argument(handler)?;
+        Ok(self.runtime.handlers().on(&name, handler)?)
     }
 
     /// Removes an event handler.
     #[wasm_bindgen(skip_typescript)]
-    pub fn off(&self, name: &str, handler: JsValue) -> Result<(), JsValue> {
-        let handler = function(handler, "handler")?;
-        Ok(self.runtime.handlers().off(name, &handler)?)
+    pub fn off(&self, name: JsValue, handler: JsValue) -> Result<(), JsValue> {
+        let name = string_argument(&name, EVENT_NAME)?;
+        let handler = function_argument(handler)?;
+        Ok(self.runtime.handlers().off(&name, &handler)?)
     }
 
     /// Stops for good: forgets the token, stops the timer, and makes `getToken()` reject

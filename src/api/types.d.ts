@@ -309,7 +309,8 @@ export type PixieEventHandler<K extends PixieEventName> = (event: PixieEventMap[
 
 export interface PkceClient {
   /** Calls handler with each K event (a handler is added once, like addEventListener).
-   * Throws invalid_config for an unknown event name. */
+   * Throws invalid_config for a string that names no event, invalid_argument for a name that
+   * is not a string or a handler that is not a function. */
   on<K extends PixieEventName>(name: K, handler: PixieEventHandler<K>): void;
   /** Removes a handler added with on(). */
   off<K extends PixieEventName>(name: K, handler: PixieEventHandler<K>): void;
@@ -471,7 +472,8 @@ export type GuestEventHandler<K extends GuestEventName> = (event: GuestEventMap[
 
 export interface GuestTokenSource {
   /** Calls handler with each K event (a handler is added once, like addEventListener).
-   * Throws invalid_config for an unknown event name. */
+   * Throws invalid_config for a string that names no event, invalid_argument for a name that
+   * is not a string or a handler that is not a function. */
   on<K extends GuestEventName>(name: K, handler: GuestEventHandler<K>): void;
   /** Removes a handler added with on(). */
   off<K extends GuestEventName>(name: K, handler: GuestEventHandler<K>): void;
