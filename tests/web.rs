@@ -328,6 +328,34 @@ async fn blocked_session_storage_falls_back_to_memory() {
         .is_none());
 }
 
+#[wasm_bindgen_test]
+async fn blocked_session_storage_refuses_a_redirect_login_up_front() {
+    // Storage "session" falling back to memory, and storage "memory" without sessionStorage
+    // for the pending login: a redirect would lose the pending login, so login() refuses
+    // before storing anything or navigating (the test page is still here to see it).
+    block_session_storage();
+    let fallback = PkceClient::new(config("t-blocked-login"));
+    let memory_cfg = config("t-blocked-memory");
+    Reflect::set(&memory_cfg, &"storage".into(), &"memory".into()).unwrap();
+    let memory = PkceClient::new(memory_cfg);
+    restore_session_storage();
+    let page = web_sys::window().unwrap().location().href().unwrap();
+    for client in [fallback.unwrap(), memory.unwrap()] {
+        let err = JsFuture::from(client.login(JsValue::UNDEFINED))
+            .await
+            .unwrap_err();
+        assert_eq!(code_of(&err), "storage_unavailable");
+        let message = js_sys::Error::from(err).message().as_string().unwrap();
+        assert!(message.contains("loginPopup()"), "{message}");
+        // Bad options are still reported as such.
+        let err = JsFuture::from(client.login(JsValue::from(5)))
+            .await
+            .unwrap_err();
+        assert_eq!(code_of(&err), "invalid_config");
+    }
+    assert_eq!(web_sys::window().unwrap().location().href().unwrap(), page);
+}
+
 #[wasm_bindgen(inline_js = r#"
 export function look_alikes() {
   const named = (name, code) => Object.assign(new Error("x"), { name, code });
