@@ -16,6 +16,7 @@ use serde::{Serialize, Serializer};
 use wasm_bindgen::JsValue;
 
 use crate::core::json::Value;
+use crate::core::ChannelKey;
 use crate::core::Jwk;
 use crate::core::JwsAlg;
 use crate::core::LockGuard;
@@ -23,7 +24,8 @@ use crate::core::Platform;
 use crate::core::{Error, JsErrorName};
 use crate::core::{HttpRequest, HttpResponse};
 
-/// The browser [`Platform`]: WebCrypto (random, digest, signature verification), `fetch`,
+/// The browser [`Platform`]: WebCrypto (random, digest, signature verification, AES-GCM),
+/// `fetch`,
 /// `Date.now()`, `setTimeout`, Web Locks and this client's BroadcastChannel (none where
 /// unsupported).
 #[derive(Default, Clone)]
@@ -61,6 +63,28 @@ impl Platform for BrowserPlatform {
         signature: &[u8],
     ) -> Result<bool, Error> {
         crypto::verify_signature(alg, key, signing_input, signature).await
+    }
+
+    async fn seal(
+        &self,
+        key: &ChannelKey,
+        iv: &[u8; 12],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        crypto::aes_gcm(true, key.secret(), iv, aad, plaintext).await
+    }
+
+    async fn open(
+        &self,
+        key: &ChannelKey,
+        iv: &[u8; 12],
+        aad: &[u8],
+        sealed: &[u8],
+    ) -> Option<Vec<u8>> {
+        crypto::aes_gcm(false, key.secret(), iv, aad, sealed)
+            .await
+            .ok()
     }
 
     fn now_ms(&self) -> u64 {

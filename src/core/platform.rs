@@ -1,11 +1,12 @@
 //! What the protocol needs from its environment: the [`Platform`] trait (randomness, SHA-256,
-//! HTTP, signature checks, the clock, timers, cross-tab locks and messages) and the
+//! HTTP, signature checks, AES-GCM, the clock, timers, cross-tab locks and messages) and the
 //! [`LockGuard`] its locks return. The browser layer implements it over WebCrypto, `fetch`,
 //! Web Locks and BroadcastChannel; the tests over a deterministic fake.
 
 use super::error::Error;
 use super::http::{HttpRequest, HttpResponse};
 use super::oidc::{Jwk, JwsAlg};
+use super::secret::ChannelKey;
 
 /// What the protocol needs from its environment. The browser implementation uses
 /// `crypto.getRandomValues`, `crypto.subtle.digest`, `fetch` and `Date.now()`.
@@ -29,6 +30,27 @@ pub trait Platform {
         signing_input: &[u8],
         signature: &[u8],
     ) -> Result<bool, Error>;
+    /// AES-256-GCM encryption (NIST SP 800-38D) of `plaintext` under `key` with the 96-bit `iv`
+    /// and the additional data `aad`: the ciphertext with its 128-bit tag appended (WebCrypto's
+    /// `encrypt`). The core picks the IV (random, once per message) and everything else; this
+    /// only runs the cipher.
+    async fn seal(
+        &self,
+        key: &ChannelKey,
+        iv: &[u8; 12],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, Error>;
+    /// Opens what [`Platform::seal`] made: the plaintext, or `None` when the tag does not
+    /// verify (another key, IV or additional data, an altered or truncated ciphertext) or the
+    /// cipher is unavailable.
+    async fn open(
+        &self,
+        key: &ChannelKey,
+        iv: &[u8; 12],
+        aad: &[u8],
+        sealed: &[u8],
+    ) -> Option<Vec<u8>>;
     /// The current time in milliseconds since the Unix epoch.
     fn now_ms(&self) -> u64;
     /// Waits `ms` milliseconds (`setTimeout`); the fake advances its clock.

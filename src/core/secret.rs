@@ -71,6 +71,44 @@ impl AccessToken {
     }
 }
 
+/// The AES-256-GCM key of one refresh-token family's tab channel, derived from the family's
+/// token (SHA-256 of [`crate::core::channel_key_input`]). Whoever holds it reads and writes
+/// the family's messages, so it is a secret like the token: redacted `Debug`, kept only with
+/// the session (the keys of its lineage), stored as base64url.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ChannelKey([u8; 32]);
+
+impl ChannelKey {
+    /// Wraps derived key bytes.
+    pub fn new(bytes: [u8; 32]) -> Self {
+        ChannelKey(bytes)
+    }
+
+    /// The key bytes. Call only to seal or open a message.
+    pub fn secret(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Reads a stored key (base64url of 32 bytes).
+    pub fn from_text(text: &str) -> Option<Self> {
+        crate::core::b64::decode_url(text)?
+            .try_into()
+            .ok()
+            .map(ChannelKey)
+    }
+
+    /// The key as stored (base64url).
+    pub fn to_text(&self) -> String {
+        crate::core::b64::encode_url(&self.0)
+    }
+}
+
+impl core::fmt::Debug for ChannelKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("ChannelKey(<redacted>)")
+    }
+}
+
 /// Compares two byte strings in time that depends only on their lengths, so a mismatching
 /// `state` or `nonce` does not reveal how many leading bytes were right.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -86,7 +124,7 @@ mod tests {
 
     #[test]
     fn debug_is_redacted() {
-        let values: [&dyn core::fmt::Debug; 7] = [
+        let values: [&dyn core::fmt::Debug; 8] = [
             &CodeVerifier::new("verifier-secret"),
             &State::new("state-secret"),
             &Nonce::new("nonce-secret"),
@@ -94,6 +132,7 @@ mod tests {
             &AccessToken::new("access-secret"),
             &RefreshToken::new("refresh-secret"),
             &IdToken::new("id-secret"),
+            &ChannelKey::new(*b"channel-key-secret-of-32-bytes!!"),
         ];
         for v in values {
             let printed = format!("{v:?}");
@@ -107,6 +146,14 @@ mod tests {
         let t = AccessToken::new("abc");
         assert_eq!(t.secret(), "abc");
         assert_eq!(AccessToken::new(t.secret()), t);
+    }
+
+    #[test]
+    fn channel_keys_round_trip_as_base64url_of_32_bytes() {
+        let key = ChannelKey::new([0xfb; 32]);
+        assert_eq!(ChannelKey::from_text(&key.to_text()), Some(key));
+        assert_eq!(ChannelKey::from_text("AAAA"), None, "not 32 bytes");
+        assert_eq!(ChannelKey::from_text("not base64url!"), None);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! The session lifecycle (refresh, expiry, sibling tabs) is in the `lifecycle` submodule,
 //! logout in `end_session`.
 
+mod channel;
 mod end_session;
 mod join;
 mod lifecycle;

@@ -4,7 +4,7 @@ use super::clock::{access_token_expiry, clock_offset_ms, unverified_jwt_times};
 use crate::core::json::{self, Object, Value};
 use crate::core::oauth::TokenResponse;
 use crate::core::oidc::IdTokenClaims;
-use crate::core::secret::{AccessToken, IdToken, RefreshToken};
+use crate::core::secret::{AccessToken, ChannelKey, IdToken, RefreshToken};
 
 /// How many earlier refresh-token generations a session remembers (see [`Session::lineage`]).
 pub const LINEAGE_LEN: usize = 64;
@@ -42,6 +42,11 @@ pub struct Session {
     /// refresh token replaced, newest first, at most [`LINEAGE_LEN`]. A sibling tab still
     /// holding one of them adopts this session instead of presenting a revoked token.
     pub lineage: Vec<String>,
+    /// The tab-channel keys of the lineage's families ([`ChannelKey`]), in the same order:
+    /// `lineage_keys[i]` is the key of `lineage[i]`. They let this tab open a message of a
+    /// sibling still holding a replaced token, and seal its answer. (A record from before keys
+    /// were kept has fewer than `lineage`: the families without one cannot be reached.)
+    pub lineage_keys: Vec<ChannelKey>,
 }
 
 /// The largest stored session read back, in bytes (64 KiB).
@@ -87,6 +92,14 @@ impl Session {
             let families = self.lineage.iter().map(|f| f.as_str().into()).collect();
             set("lineage", Value::Array(families));
         }
+        if !self.lineage_keys.is_empty() {
+            let keys = self
+                .lineage_keys
+                .iter()
+                .map(|k| k.to_text().into())
+                .collect();
+            set("lineageKeys", Value::Array(keys));
+        }
         o.into()
     }
 
@@ -115,6 +128,19 @@ impl Session {
             None => None,
         };
         let number = |key| o.get(key).and_then(Value::as_u64);
+        let strings = |key| match o.get(key) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>(),
+            _ => Some(Vec::new()),
+        };
+        let lineage = strings("lineage")?;
+        let mut lineage_keys = strings("lineageKeys")?
+            .iter()
+            .map(|k| ChannelKey::from_text(k))
+            .collect::<Option<Vec<_>>>()?;
+        lineage_keys.truncate(lineage.len());
         Some(Session {
             access_token,
             expires_at: number("expiresAt"),
@@ -126,13 +152,8 @@ impl Session {
             clock_offset_ms: o.get("clockOffsetMs").and_then(Value::as_i64),
             refresh_count: u32::try_from(number("refreshCount").unwrap_or(0)).ok()?,
             last_refresh_at: number("lastRefreshAt"),
-            lineage: match o.get("lineage") {
-                Some(Value::Array(items)) => items
-                    .iter()
-                    .map(|v| v.as_str().map(str::to_string))
-                    .collect::<Option<Vec<_>>>()?,
-                _ => Vec::new(),
-            },
+            lineage,
+            lineage_keys,
         })
     }
 
@@ -172,15 +193,23 @@ impl Session {
             refresh_count: 0,
             last_refresh_at: None,
             lineage: Vec::new(),
+            lineage_keys: Vec::new(),
         }
     }
 
     /// The session after a successful refresh (RFC 6749 §6) received at `now_ms`, given the
-    /// family id of the refresh token that was presented. Rotation bookkeeping: a new refresh
-    /// token replaces the old one (whose family id joins the lineage); when the response has
-    /// none, the old one is kept (RFC 6749 §6: the server MAY issue a new one). An omitted
-    /// scope or ID token is kept too (RFC 6749 §5.1; OIDC Core §12.2).
-    pub fn refreshed(self, response: TokenResponse, now_ms: u64, old_family: &str) -> Self {
+    /// family id and the channel key of the refresh token that was presented. Rotation
+    /// bookkeeping: a new refresh token replaces the old one (whose family id and key join the
+    /// lineage); when the response has none, the old one is kept (RFC 6749 §6: the server MAY
+    /// issue a new one). An omitted scope or ID token is kept too (RFC 6749 §5.1; OIDC Core
+    /// §12.2).
+    pub fn refreshed(
+        self,
+        response: TokenResponse,
+        now_ms: u64,
+        old_family: &str,
+        old_key: ChannelKey,
+    ) -> Self {
         let Session {
             refresh_token: old_rt,
             id_token: old_id,
@@ -188,6 +217,7 @@ impl Session {
             scope: old_scope,
             refresh_count,
             mut lineage,
+            mut lineage_keys,
             ..
         } = self;
         let mut next = Session::from_token_response(response, now_ms, &[]);
@@ -197,9 +227,16 @@ impl Session {
             (None, _) => false,
         };
         if rotated {
-            lineage.retain(|f| f != old_family);
+            if let Some(i) = lineage.iter().position(|f| f == old_family) {
+                lineage.remove(i);
+                if i < lineage_keys.len() {
+                    lineage_keys.remove(i);
+                }
+            }
             lineage.insert(0, old_family.to_string());
+            lineage_keys.insert(0, old_key);
             lineage.truncate(LINEAGE_LEN);
+            lineage_keys.truncate(LINEAGE_LEN);
         }
         next.refresh_token = next.refresh_token.or(old_rt);
         next.id_token = next.id_token.or(old_id);
@@ -210,6 +247,7 @@ impl Session {
         next.refresh_count = refresh_count.saturating_add(1);
         next.last_refresh_at = Some(now_ms);
         next.lineage = lineage;
+        next.lineage_keys = lineage_keys;
         next
     }
 

@@ -9,7 +9,7 @@
 //!
 //! The rest is deterministic too: random bytes from a counter, a settable clock that `sleep`
 //! advances, recorded locks and broadcasts, hooks that run at a point of the flow (a sibling
-//! tab acting meanwhile), and signature checks with RustCrypto.
+//! tab acting meanwhile), and signature checks and AES-256-GCM with RustCrypto.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -24,6 +24,7 @@ use crate::core::error::Error;
 use crate::core::http::{HttpRequest, HttpResponse, Method};
 use crate::core::oidc::{Jwk, JwsAlg};
 use crate::core::platform::{LockGuard, Platform};
+use crate::core::secret::ChannelKey;
 
 /// A hook run by the fake platform at a point of the flow (simulates a sibling tab).
 pub type Hook = Box<dyn FnOnce()>;
@@ -257,6 +258,27 @@ impl Platform for FakePlatform {
         keys::verify(alg, key, signing_input, signature)
     }
 
+    async fn seal(
+        &self,
+        key: &ChannelKey,
+        iv: &[u8; 12],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        keys::aes_gcm_seal(key.secret(), iv, aad, plaintext)
+            .ok_or(Error::Platform("AES-GCM failed"))
+    }
+
+    async fn open(
+        &self,
+        key: &ChannelKey,
+        iv: &[u8; 12],
+        aad: &[u8],
+        sealed: &[u8],
+    ) -> Option<Vec<u8>> {
+        keys::aes_gcm_open(key.secret(), iv, aad, sealed)
+    }
+
     fn now_ms(&self) -> u64 {
         self.now.get()
     }
@@ -309,6 +331,26 @@ impl<T: Platform> Platform for &T {
         (**self)
             .verify_signature(alg, key, signing_input, signature)
             .await
+    }
+
+    async fn seal(
+        &self,
+        key: &ChannelKey,
+        iv: &[u8; 12],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        (**self).seal(key, iv, aad, plaintext).await
+    }
+
+    async fn open(
+        &self,
+        key: &ChannelKey,
+        iv: &[u8; 12],
+        aad: &[u8],
+        sealed: &[u8],
+    ) -> Option<Vec<u8>> {
+        (**self).open(key, iv, aad, sealed).await
     }
 
     fn now_ms(&self) -> u64 {

@@ -1,0 +1,122 @@
+//! The sealed tab channel on a [`Client`]: the keys a tab holds (its family's, derived from its
+//! token, and its lineage's, kept with the session), sealing and posting a [`TabMessage`],
+//! and opening what arrives. The format and the rules are in `session::tabs`; what a message
+//! does is decided in `lifecycle` ([`Client::receive_tab_message`]). The platform only runs
+//! the cipher and moves the text.
+
+use std::cell::RefCell;
+
+use super::{Client, Platform};
+use crate::core::error::Error;
+use crate::core::secret::ChannelKey;
+use crate::core::session::{
+    channel_key_input, Dropped, Envelope, Session, TabMessage, IV_LEN, MESSAGE_WINDOW_MS, TAG_LEN,
+};
+
+/// The tags of the messages a tab opened within the last [`MESSAGE_WINDOW_MS`], with their
+/// `sentAt`: a message whose tag is here is a replay.
+#[derive(Default)]
+pub(super) struct SeenMessages(RefCell<Vec<([u8; TAG_LEN], u64)>>);
+
+impl SeenMessages {
+    /// Whether `id` was seen; forgets what the window no longer accepts anyway.
+    fn contains(&self, id: &[u8; TAG_LEN], now: u64) -> bool {
+        let mut seen = self.0.borrow_mut();
+        seen.retain(|(_, sent_at)| sent_at.saturating_add(MESSAGE_WINDOW_MS) >= now);
+        seen.iter().any(|(tag, _)| tag == id)
+    }
+
+    fn insert(&self, id: [u8; TAG_LEN], sent_at: u64) {
+        self.0.borrow_mut().push((id, sent_at));
+    }
+}
+
+/// The token that names a session's family ([`crate::core::family_id`]): its refresh token,
+/// else its access token.
+pub(super) fn family_token(session: &Session) -> &str {
+    match &session.refresh_token {
+        Some(rt) => rt.secret(),
+        None => session.access_token.secret(),
+    }
+}
+
+impl<P: Platform> Client<P> {
+    /// The channel key of the family of `token` (`session::tabs`: SHA-256 of
+    /// [`channel_key_input`]).
+    pub async fn channel_key(&self, token: &str) -> Result<ChannelKey, Error> {
+        Ok(ChannelKey::new(
+            self.platform.sha256(&channel_key_input(token)).await?,
+        ))
+    }
+
+    /// The key `session` holds for `family`: its own (`own` is its family id), derived from
+    /// its token, or one of its lineage's. `None` for a family it has no key for.
+    pub(super) async fn key_for(
+        &self,
+        session: &Session,
+        own: &str,
+        family: &str,
+    ) -> Option<ChannelKey> {
+        if family == own {
+            return self.channel_key(family_token(session)).await.ok();
+        }
+        let i = session.lineage.iter().position(|f| f == family)?;
+        session.lineage_keys.get(i).cloned()
+    }
+
+    /// Seals `message` under `key`, the key of `family`, and posts it to the siblings. False
+    /// when nothing was posted: sharing is off (`shareAcrossTabs: false`), there is no channel,
+    /// or the cipher failed.
+    pub(super) async fn post(&self, family: &str, key: &ChannelKey, message: &TabMessage) -> bool {
+        if !self.config.share_across_tabs {
+            return false;
+        }
+        let mut iv = [0u8; IV_LEN];
+        if self.platform.random_bytes(&mut iv).is_err() {
+            return false;
+        }
+        let header = Envelope::header(message.kind(), family, self.platform.now_ms());
+        let aad = Envelope::additional_data(&header, &self.config.client_id);
+        let plaintext = message.to_json();
+        match self
+            .platform
+            .seal(key, &iv, &aad, plaintext.as_bytes())
+            .await
+        {
+            Ok(sealed) => self
+                .platform
+                .broadcast(&Envelope::wire(&header, &iv, &sealed)),
+            Err(_) => false,
+        }
+    }
+
+    /// Opens `envelope` with `key`: the message, or why it was dropped. Checks the window
+    /// and the replay record before the cipher, and records the tag only of a message that
+    /// opened (so no one can fill the record with forgeries).
+    pub(super) async fn open_envelope(
+        &self,
+        envelope: &Envelope,
+        key: &ChannelKey,
+    ) -> Result<TabMessage, Dropped> {
+        let now = self.platform.now_ms();
+        if now.abs_diff(envelope.sent_at) > MESSAGE_WINDOW_MS {
+            return Err(Dropped::Stale);
+        }
+        let id = envelope.id();
+        if self.lifecycle.seen.contains(&id, now) {
+            return Err(Dropped::Replayed);
+        }
+        let aad = envelope.aad(&self.config.client_id);
+        let plaintext = self
+            .platform
+            .open(key, &envelope.iv, &aad, &envelope.sealed)
+            .await
+            .ok_or(Dropped::Undecryptable)?;
+        self.lifecycle.seen.insert(id, envelope.sent_at);
+        core::str::from_utf8(&plaintext)
+            .ok()
+            .and_then(TabMessage::parse)
+            .filter(|m| m.kind() == envelope.kind)
+            .ok_or(Dropped::Malformed)
+    }
+}
