@@ -50,6 +50,11 @@ fn secret_newtypes_redact() {
         format!("{:?}", RefreshToken::new(secret("r"))),
     );
     assert_clean("IdToken", format!("{:?}", IdToken::new(secret("i"))));
+    // A tab-channel key is bytes: its Debug must show none of them.
+    let key = ChannelKey::new([0xab; 32]);
+    let printed = format!("{key:?}");
+    assert!(!printed.contains("171") && !printed.contains(&key.to_text()[..8]));
+    assert_clean("ChannelKey", printed);
 }
 
 #[test]

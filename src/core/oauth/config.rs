@@ -730,6 +730,29 @@ mod tests {
     }
 
     #[test]
+    fn share_across_tabs_defaults_to_true_and_is_a_boolean() {
+        assert!(generic().validate().unwrap().share_across_tabs);
+        let with = |value: &str| {
+            from_json(&format!(
+                r#"{{"clientId":"x","redirectUri":"https://app.example/","region":"eu_west_1",
+                "shareAcrossTabs":{value}}}"#
+            ))
+        };
+        assert!(!with("false").unwrap().validate().unwrap().share_across_tabs);
+        assert!(with("true").unwrap().validate().unwrap().share_across_tabs);
+        assert!(with("null").unwrap().validate().unwrap().share_across_tabs);
+        let err = with(r#""no""#).unwrap_err();
+        assert_eq!(field_of(err.clone()), "shareAcrossTabs");
+        assert!(err.to_string().contains("must be true or false"), "{err}");
+        let typo = from_json(r#"{"shareAcrossTab":false}"#).unwrap_err();
+        assert!(
+            typo.to_string()
+                .contains("(did you mean \"shareAcrossTabs\"?)"),
+            "{typo}"
+        );
+    }
+
+    #[test]
     fn unknown_keys_are_rejected() {
         let err = from_json(r#"{"clientID":"x"}"#).unwrap_err();
         assert!(

@@ -380,6 +380,49 @@ mod tests {
     }
 
     #[test]
+    fn rotation_keeps_the_replaced_familys_key_beside_its_id() {
+        let key = |b: u8| ChannelKey::new([b; 32]);
+        let s = Session::from_token_response(response(Some(60), None), 7, &[]);
+        let mut rotated = response(Some(60), None);
+        rotated.refresh_token = Some(RefreshToken::new("rt-2"));
+        let s = s.refreshed(rotated, 8, "fam-1", key(1));
+        assert_eq!(s.lineage, ["fam-1"]);
+        assert!(s.lineage_keys == [key(1)]);
+        // Not rotated: nothing joins.
+        let mut same = response(Some(60), None);
+        same.refresh_token = None;
+        let s = s.refreshed(same, 9, "fam-2", key(2));
+        assert!(s.lineage == ["fam-1"] && s.lineage_keys == [key(1)]);
+        // Stored and read back, keys and all; a record from before keys has none, and keys
+        // beyond the lineage are not kept.
+        let back = Session::from_json(&s.to_json()).unwrap();
+        assert!(back.lineage == ["fam-1"] && back.lineage_keys == [key(1)]);
+        let mut legacy = Session::from_json(&s.to_json()).unwrap();
+        legacy.lineage_keys.clear();
+        let legacy = Session::from_json(&legacy.to_json()).unwrap();
+        assert!(legacy.lineage == ["fam-1"] && legacy.lineage_keys.is_empty());
+        let mut extra = Session::from_json(&s.to_json()).unwrap();
+        extra.lineage_keys.push(key(9));
+        assert_eq!(
+            Session::from_json(&extra.to_json())
+                .unwrap()
+                .lineage_keys
+                .len(),
+            1
+        );
+        let bad = s.to_json().replace(&key(1).to_text(), "not-a-key");
+        assert!(
+            Session::from_json(&bad).is_none(),
+            "a bad key is a bad record"
+        );
+        // A rotation on a record from before keys: the new key belongs to the new entry.
+        let mut rotated = response(Some(60), None);
+        rotated.refresh_token = Some(RefreshToken::new("rt-3"));
+        let s = legacy.refreshed(rotated, 10, "fam-2", key(2));
+        assert!(s.lineage == ["fam-2", "fam-1"] && s.lineage_keys == [key(2)]);
+    }
+
+    #[test]
     fn storage_round_trip() {
         let s = Session::from_token_response(response(Some(60), Some("x")), 7, &[]);
         let json = s.to_json();

@@ -1,6 +1,7 @@
 //! The client's tests, one file per part of the flow, all on the fake platform of
 //! `core::testing`.
 
+mod channel;
 mod id_token;
 mod lifecycle;
 mod login;
