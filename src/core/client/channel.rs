@@ -75,24 +75,31 @@ impl<P: Platform> Client<P> {
         if self.platform.random_bytes(&mut iv).is_err() {
             return false;
         }
-        let header = Envelope::header(message.kind(), family, self.platform.now_ms());
+        let now = self.platform.now_ms();
+        let header = Envelope::header(message.kind(), family, now);
         let aad = Envelope::additional_data(&header, &self.config.client_id);
         let plaintext = message.to_json();
-        match self
+        let Ok(sealed) = self
             .platform
             .seal(key, &iv, &aad, plaintext.as_bytes())
             .await
-        {
-            Ok(sealed) => self
-                .platform
-                .broadcast(&Envelope::wire(&header, &iv, &sealed)),
-            Err(_) => false,
+        else {
+            return false;
+        };
+        // A tab's own message played back to it is a replay too.
+        if let Some(tag) = sealed.get(sealed.len().saturating_sub(TAG_LEN)..) {
+            if let Ok(tag) = tag.try_into() {
+                self.lifecycle.seen.insert(tag, now);
+            }
         }
+        self.platform
+            .broadcast(&Envelope::wire(&header, &iv, &sealed))
     }
 
     /// Opens `envelope` with `key`: the message, or why it was dropped. Checks the window
-    /// and the replay record before the cipher, and records the tag only of a message that
-    /// opened (so no one can fill the record with forgeries).
+    /// and the replay record (the tags of the messages this tab opened or posted) before the
+    /// cipher, and records the tag only of a message that opened (so no one can fill the
+    /// record with forgeries).
     pub(super) async fn open_envelope(
         &self,
         envelope: &Envelope,

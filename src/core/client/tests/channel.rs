@@ -522,3 +522,64 @@ fn a_sibling_refresh_with_a_new_id_token_is_adopted_after_verification() {
     assert_eq!(b.platform.verifications.get(), checks);
     assert_eq!(b.stored_rt().as_deref(), Some("RT-3"));
 }
+
+#[test]
+fn tab_channel_a_tabs_own_message_played_back_to_it_is_a_replay() {
+    let (a, _) = two_tabs();
+    let ca = a.client();
+    a.platform
+        .on(Post, "/token")
+        .respond(200, tokens("AT-2", Some("RT-2"), Some(3600)));
+    block_on(ca.refresh()).unwrap();
+    for own in a.platform.broadcasts.borrow().clone() {
+        assert_eq!(
+            block_on(ca.receive_tab_message(&own)),
+            Received::Dropped(Dropped::Replayed)
+        );
+    }
+    assert_eq!(
+        a.platform.broadcasts.borrow().len(),
+        2,
+        "the query, the session"
+    );
+}
+
+/// Bytes from hex.
+fn hex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_channel_key_and_cipher_are_the_documented_ones() {
+    // The key: SHA-256(00000001 || token || label), pinned (tests/web_lifecycle.rs checks the
+    // browser's against the same value).
+    let tab = TestTab::new(generic_config());
+    let key = block_on(tab.client().channel_key("RT-1")).unwrap();
+    assert_eq!(key.to_text(), "M05ldvwvjt7kDi1O6eEp-yzDeLL_MDYiVuQPqxZvKso");
+    assert!(key == channel_key_of("RT-1"));
+    // The fake's cipher is AES-256-GCM: test case 16 of the GCM specification (McGrew and
+    // Viega), which the browser test runs through WebCrypto.
+    let k: [u8; 32] = hex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308")
+        .try_into()
+        .unwrap();
+    let iv: [u8; 12] = hex("cafebabefacedbaddecaf888").try_into().unwrap();
+    let aad = hex("feedfacedeadbeeffeedfacedeadbeefabaddad2");
+    let plaintext = hex(
+        "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72\
+         1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39",
+    );
+    let expected = hex(
+        "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa\
+         8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662\
+         76fc6ece0f4e1768cddf8853bb2d551b",
+    );
+    let p = &tab.platform;
+    let k = ChannelKey::new(k);
+    let sealed = block_on(p.seal(&k, &iv, &aad, &plaintext)).unwrap();
+    assert_eq!(sealed, expected);
+    assert_eq!(block_on(p.open(&k, &iv, &aad, &sealed)), Some(plaintext));
+    assert_eq!(block_on(p.open(&k, &iv, b"", &sealed)), None);
+}
