@@ -6,6 +6,8 @@
 //   - handleCallback(): state check + code exchange over HTTP + session write (real provider)
 //   - callApi(): Bearer fetch of /api/v2/users/me (real provider check)
 // Prints medians and p90 over the runs. Numbers go into notes, never into test assertions.
+import '../tests/e2e/lib/quiet-provider.mjs'; // first: before oidc-provider loads
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -38,6 +38,9 @@ fn main() {
             "conversations".into(),
         ],
         extra_params: [("org".to_string(), "acme".to_string())].into(),
+        // The openid scope needs the issuer and the JWK Set to verify ID tokens with.
+        issuer: Some("https://login.mypurecloud.ie".into()),
+        jwks_uri: Some("https://login.mypurecloud.ie/.well-known/jwks.json".into()),
         ..Default::default()
     };
     let config = raw().validate().unwrap();

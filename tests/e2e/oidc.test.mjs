@@ -29,7 +29,7 @@ async function shownClaim(tab, box, name) {
 }
 
 for (const { name, path } of PAGES) {
-  test(`${name}: discovery, a verified ID token and UserInfo, shown; one discovery fetch per load`, opts, async (t) => {
+  test(`${name}: discovery, a verified ID token and UserInfo, shown; one discovery fetch per tab`, opts, async (t) => {
     const { dev } = stack;
     const tab = await openTab(t, stack, path);
     const { discovery, jwks, userinfo } = dev.endpoints;
@@ -62,21 +62,22 @@ for (const { name, path } of PAGES) {
     assert.equal((await shownClaim(tab, 'userinfo', 'email_verified')).value, 'true');
     assert.equal(await tab.error(), null);
 
-    // Loads so far: the first visit, the Back in startLogin(), the callback. Each fetched the
-    // discovery document once; only the callback fetched the JWKS (to verify) and UserInfo.
+    // Loads so far: the first visit, the Back in startLogin(), the callback. Only the first
+    // fetched the discovery document: the others read the tab's copy (sessionStorage, for its
+    // max-age). Only the callback fetched the JWKS (to verify) and UserInfo.
     const loads = perLoad.counts();
     assert.equal(loads.length, 3, JSON.stringify(loads));
-    assert.deepEqual(loads.map((l) => l[discovery]), [1, 1, 1], 'one discovery fetch per page load');
+    assert.deepEqual(loads.map((l) => l[discovery]), [1, 0, 0], 'one discovery fetch per tab');
     assert.deepEqual(loads.map((l) => l[jwks]), [0, 0, 1], 'the JWKS fetched to verify the ID token');
     assert.deepEqual(loads.map((l) => l[userinfo]), [0, 0, 1]);
 
-    // A reload shows the same user from the stored session: discovery again, no new
-    // verification (no JWKS fetch), UserInfo asked again.
+    // A reload shows the same user from the stored session: no discovery fetch (the tab's
+    // copy), no new verification (no JWKS fetch), UserInfo asked again.
     await tab.page.reload();
     await tab.waitForState('logged-in');
     await tab.page.locator('#userinfo[data-state="loaded"]').waitFor();
     assert.equal((await shownClaim(tab, 'id-token', 'sub')).text, 'Katherine Johnson');
-    assert.deepEqual(perLoad.counts().at(-1), { [discovery]: 1, [jwks]: 0, [userinfo]: 1 });
+    assert.deepEqual(perLoad.counts().at(-1), { [discovery]: 0, [jwks]: 0, [userinfo]: 1 });
     await tab.assertNoLeaks({ expect: ['codes', 'verifiers', 'tokens'] });
   });
 }
