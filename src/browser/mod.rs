@@ -126,7 +126,11 @@ pub fn js_error_name(thrown: &JsValue) -> Option<JsErrorName> {
 /// Objects become plain objects. The core builds only integer numbers; claims, whose numbers
 /// may have fractions, are handed over with `JSON.parse` of their text instead.
 pub fn json_to_js(value: &Value) -> Result<JsValue, Error> {
-    let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+    // `null` stays `null` (serde-wasm-bindgen's default makes it `undefined`, which
+    // JSON.stringify drops and the TypeScript types do not allow).
+    let serializer = serde_wasm_bindgen::Serializer::new()
+        .serialize_maps_as_objects(true)
+        .serialize_missing_as_null(true);
     AsJs(value)
         .serialize(&serializer)
         .map_err(|_| Error::Platform("serialize"))
