@@ -50,10 +50,7 @@ fn secret_newtypes_redact() {
         format!("{:?}", RefreshToken::new(secret("r"))),
     );
     assert_clean("IdToken", format!("{:?}", IdToken::new(secret("i"))));
-    // A tab-channel key is bytes: its Debug must show none of them.
-    let key = ChannelKey::new([0xab; 32]);
-    let printed = format!("{key:?}");
-    assert!(!printed.contains("171") && !printed.contains(&key.to_text()[..8]));
+    let printed = format!("{:?}", ChannelKey::new(secret("k")));
     assert_clean("ChannelKey", printed);
 }
 

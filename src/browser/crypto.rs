@@ -165,11 +165,11 @@ pub async fn aes_gcm(
             &Array::of1(&usage),
         )
         .map_err(|_| FAILED)?;
+    // importKey resolves with a CryptoKey (or rejects): no instanceof check needed.
     let key: CryptoKey = JsFuture::from(promise)
         .await
         .map_err(|_| FAILED)?
-        .dyn_into()
-        .map_err(|_| FAILED)?;
+        .unchecked_into();
     let params = object(&[
         ("name", &name),
         ("iv", &Uint8Array::from(&iv[..])),

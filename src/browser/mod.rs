@@ -9,6 +9,8 @@ pub mod storage;
 pub mod tabs;
 pub mod timers;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -16,7 +18,6 @@ use serde::{Serialize, Serializer};
 use wasm_bindgen::JsValue;
 
 use crate::core::json::Value;
-use crate::core::ChannelKey;
 use crate::core::Jwk;
 use crate::core::JwsAlg;
 use crate::core::LockGuard;
@@ -48,7 +49,9 @@ impl Platform for BrowserPlatform {
     }
 
     async fn sha256(&self, data: &[u8]) -> Result<[u8; 32], Error> {
-        crypto::sha256(data).await
+        // Boxed as a trait object: its poll code exists once, not inlined into every caller.
+        let digest: Pin<Box<dyn Future<Output = _> + '_>> = Box::pin(crypto::sha256(data));
+        digest.await
     }
 
     async fn fetch(&self, request: HttpRequest) -> Result<HttpResponse, Error> {
@@ -67,24 +70,24 @@ impl Platform for BrowserPlatform {
 
     async fn seal(
         &self,
-        key: &ChannelKey,
+        key: &[u8; 32],
         iv: &[u8; 12],
         aad: &[u8],
         plaintext: &[u8],
     ) -> Result<Vec<u8>, Error> {
-        crypto::aes_gcm(true, key.secret(), iv, aad, plaintext).await
+        let sealed: Pin<Box<dyn Future<Output = _> + '_>> =
+            Box::pin(crypto::aes_gcm(true, key, iv, aad, plaintext));
+        sealed.await
     }
 
     async fn open(
         &self,
-        key: &ChannelKey,
+        key: &[u8; 32],
         iv: &[u8; 12],
         aad: &[u8],
         sealed: &[u8],
     ) -> Option<Vec<u8>> {
-        crypto::aes_gcm(false, key.secret(), iv, aad, sealed)
-            .await
-            .ok()
+        crypto::aes_gcm(false, key, iv, aad, sealed).await.ok()
     }
 
     fn now_ms(&self) -> u64 {

@@ -6,7 +6,6 @@
 use super::error::Error;
 use super::http::{HttpRequest, HttpResponse};
 use super::oidc::{Jwk, JwsAlg};
-use super::secret::ChannelKey;
 
 /// What the protocol needs from its environment. The browser implementation uses
 /// `crypto.getRandomValues`, `crypto.subtle.digest`, `fetch` and `Date.now()`.
@@ -30,13 +29,14 @@ pub trait Platform {
         signing_input: &[u8],
         signature: &[u8],
     ) -> Result<bool, Error>;
-    /// AES-256-GCM encryption (NIST SP 800-38D) of `plaintext` under `key` with the 96-bit `iv`
+    /// AES-256-GCM encryption (NIST SP 800-38D) of `plaintext` under the 256-bit `key` (a
+    /// [`ChannelKey`](super::secret::ChannelKey)'s bytes) with the 96-bit `iv`
     /// and the additional data `aad`: the ciphertext with its 128-bit tag appended (WebCrypto's
     /// `encrypt`). The core picks the IV (random, once per message) and everything else; this
     /// only runs the cipher.
     async fn seal(
         &self,
-        key: &ChannelKey,
+        key: &[u8; 32],
         iv: &[u8; 12],
         aad: &[u8],
         plaintext: &[u8],
@@ -46,7 +46,7 @@ pub trait Platform {
     /// cipher is unavailable.
     async fn open(
         &self,
-        key: &ChannelKey,
+        key: &[u8; 32],
         iv: &[u8; 12],
         aad: &[u8],
         sealed: &[u8],

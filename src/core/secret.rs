@@ -60,6 +60,28 @@ secret_type!(
     /// A raw, compact-serialized ID token (OIDC Core §2).
     IdToken, Clone
 );
+secret_type!(
+    /// The AES-256-GCM key of one refresh-token family's tab channel, as base64url of its 32
+    /// bytes: SHA-256 of [`crate::core::channel_key_input`] of the family's token. Whoever
+    /// holds it reads and writes the family's messages, so it is a secret like the token: kept
+    /// only with the session (the keys of its lineage).
+    ChannelKey, Clone
+);
+
+impl ChannelKey {
+    /// The key of a derivation's digest.
+    pub fn from_digest(digest: &[u8; 32]) -> Self {
+        ChannelKey(crate::core::b64::encode_url(digest))
+    }
+
+    /// The key's 32 bytes, for the cipher; `None` for a stored value that is not a key.
+    pub fn bytes(&self) -> Option<[u8; 32]> {
+        let decoded = crate::core::b64::decode_url(&self.0)?;
+        let mut key = [0u8; 32];
+        (decoded.len() == 32).then(|| key.copy_from_slice(&decoded))?;
+        Some(key)
+    }
+}
 
 impl AccessToken {
     /// The `Authorization` header value for this token: `Bearer <token>` (RFC 6750 §2.1).
@@ -68,44 +90,6 @@ impl AccessToken {
         value.push_str("Bearer ");
         value.push_str(&self.0);
         value
-    }
-}
-
-/// The AES-256-GCM key of one refresh-token family's tab channel, derived from the family's
-/// token (SHA-256 of [`crate::core::channel_key_input`]). Whoever holds it reads and writes
-/// the family's messages, so it is a secret like the token: redacted `Debug`, kept only with
-/// the session (the keys of its lineage), stored as base64url.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ChannelKey([u8; 32]);
-
-impl ChannelKey {
-    /// Wraps derived key bytes.
-    pub fn new(bytes: [u8; 32]) -> Self {
-        ChannelKey(bytes)
-    }
-
-    /// The key bytes. Call only to seal or open a message.
-    pub fn secret(&self) -> &[u8; 32] {
-        &self.0
-    }
-
-    /// Reads a stored key (base64url of 32 bytes).
-    pub fn from_text(text: &str) -> Option<Self> {
-        crate::core::b64::decode_url(text)?
-            .try_into()
-            .ok()
-            .map(ChannelKey)
-    }
-
-    /// The key as stored (base64url).
-    pub fn to_text(&self) -> String {
-        crate::core::b64::encode_url(&self.0)
-    }
-}
-
-impl core::fmt::Debug for ChannelKey {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("ChannelKey(<redacted>)")
     }
 }
 
@@ -132,7 +116,7 @@ mod tests {
             &AccessToken::new("access-secret"),
             &RefreshToken::new("refresh-secret"),
             &IdToken::new("id-secret"),
-            &ChannelKey::new(*b"channel-key-secret-of-32-bytes!!"),
+            &ChannelKey::new("channel-key-secret"),
         ];
         for v in values {
             let printed = format!("{v:?}");
@@ -149,11 +133,12 @@ mod tests {
     }
 
     #[test]
-    fn channel_keys_round_trip_as_base64url_of_32_bytes() {
-        let key = ChannelKey::new([0xfb; 32]);
-        assert_eq!(ChannelKey::from_text(&key.to_text()), Some(key));
-        assert_eq!(ChannelKey::from_text("AAAA"), None, "not 32 bytes");
-        assert_eq!(ChannelKey::from_text("not base64url!"), None);
+    fn channel_keys_are_base64url_of_32_bytes() {
+        let key = ChannelKey::from_digest(&[0xfb; 32]);
+        assert_eq!(key.secret().len(), 43);
+        assert_eq!(key.bytes(), Some([0xfb; 32]));
+        assert_eq!(ChannelKey::new("AAAA").bytes(), None, "not 32 bytes");
+        assert_eq!(ChannelKey::new("not base64url!").bytes(), None);
     }
 
     #[test]

@@ -10,7 +10,8 @@ use super::{Client, Platform};
 use crate::core::error::Error;
 use crate::core::secret::ChannelKey;
 use crate::core::session::{
-    channel_key_input, Dropped, Envelope, Session, TabMessage, IV_LEN, MESSAGE_WINDOW_MS, TAG_LEN,
+    channel_key_input, family_id, Dropped, Envelope, Session, TabMessage, IV_LEN,
+    MESSAGE_WINDOW_MS, TAG_LEN,
 };
 
 /// The tags of the messages a tab opened within the last [`MESSAGE_WINDOW_MS`], with their
@@ -31,6 +32,20 @@ impl SeenMessages {
     }
 }
 
+/// The key `session` holds for `family`: its own (`own`, from [`Client::own_family`]), or one
+/// of its lineage's. `None` for a family it has no key for.
+pub(super) fn key_for(
+    session: &Session,
+    own: &(String, ChannelKey),
+    family: &str,
+) -> Option<ChannelKey> {
+    if family == own.0 {
+        return Some(own.1.clone());
+    }
+    let i = session.lineage.iter().position(|f| f == family)?;
+    session.lineage_keys.get(i).cloned()
+}
+
 /// The token that names a session's family ([`crate::core::family_id`]): its refresh token,
 /// else its access token.
 pub(super) fn family_token(session: &Session) -> &str {
@@ -44,24 +59,20 @@ impl<P: Platform> Client<P> {
     /// The channel key of the family of `token` (`session::tabs`: SHA-256 of
     /// [`channel_key_input`]).
     pub async fn channel_key(&self, token: &str) -> Result<ChannelKey, Error> {
-        Ok(ChannelKey::new(
-            self.platform.sha256(&channel_key_input(token)).await?,
+        Ok(ChannelKey::from_digest(
+            &self.platform.sha256(&channel_key_input(token)).await?,
         ))
     }
 
-    /// The key `session` holds for `family`: its own (`own` is its family id), derived from
-    /// its token, or one of its lineage's. `None` for a family it has no key for.
-    pub(super) async fn key_for(
+    /// A session's own family: its id ([`crate::core::family_id`]) and its channel key, both
+    /// from its token.
+    pub(super) async fn own_family(
         &self,
         session: &Session,
-        own: &str,
-        family: &str,
-    ) -> Option<ChannelKey> {
-        if family == own {
-            return self.channel_key(family_token(session)).await.ok();
-        }
-        let i = session.lineage.iter().position(|f| f == family)?;
-        session.lineage_keys.get(i).cloned()
+    ) -> Result<(String, ChannelKey), Error> {
+        let token = family_token(session);
+        let family = family_id(&self.platform.sha256(token.as_bytes()).await?);
+        Ok((family, self.channel_key(token).await?))
     }
 
     /// Seals `message` under `key`, the key of `family`, and posts it to the siblings. False
@@ -72,6 +83,9 @@ impl<P: Platform> Client<P> {
             return false;
         }
         let mut iv = [0u8; IV_LEN];
+        let Some(key) = key.bytes() else {
+            return false;
+        };
         if self.platform.random_bytes(&mut iv).is_err() {
             return false;
         }
@@ -81,19 +95,17 @@ impl<P: Platform> Client<P> {
         let plaintext = message.to_json();
         let Ok(sealed) = self
             .platform
-            .seal(key, &iv, &aad, plaintext.as_bytes())
+            .seal(&key, &iv, &aad, plaintext.as_bytes())
             .await
         else {
             return false;
         };
+        let wire = Envelope::wire(&header, &iv, &sealed);
         // A tab's own message played back to it is a replay too.
-        if let Some(tag) = sealed.get(sealed.len().saturating_sub(TAG_LEN)..) {
-            if let Ok(tag) = tag.try_into() {
-                self.lifecycle.seen.insert(tag, now);
-            }
+        if let Some(e) = Envelope::parse(&wire) {
+            self.lifecycle.seen.insert(e.id(), now);
         }
-        self.platform
-            .broadcast(&Envelope::wire(&header, &iv, &sealed))
+        self.platform.broadcast(&wire)
     }
 
     /// Opens `envelope` with `key`: the message, or why it was dropped. Checks the window
@@ -114,9 +126,10 @@ impl<P: Platform> Client<P> {
             return Err(Dropped::Replayed);
         }
         let aad = envelope.aad(&self.config.client_id);
+        let key = key.bytes().ok_or(Dropped::Undecryptable)?;
         let plaintext = self
             .platform
-            .open(key, &envelope.iv, &aad, &envelope.sealed)
+            .open(&key, &envelope.iv, &aad, &envelope.sealed)
             .await
             .ok_or(Dropped::Undecryptable)?;
         self.lifecycle.seen.insert(id, envelope.sent_at);

@@ -94,11 +94,7 @@ impl<P: Platform> Client<P> {
     /// lineage's with a key (a sibling that missed some rotations still holds an older one),
     /// each sealed under that family's key.
     async fn post_logged_out(&self, session: &Session) {
-        let (Ok(own), Ok(key)) = (
-            self.family_of(session).await,
-            self.channel_key(super::channel::family_token(session))
-                .await,
-        ) else {
+        let Ok((own, key)) = self.own_family(session).await else {
             return;
         };
         let families =

@@ -260,7 +260,7 @@ impl<P: Platform> Client<P> {
 
     async fn refresh_locked(&self, start: &Session) -> Result<RefreshOutcome, Error> {
         let rt = start.refresh_token.clone().ok_or(Error::NoRefreshToken)?;
-        let family = self.token_family(rt.secret()).await?;
+        let (family, key) = self.own_family(start).await?;
         let _lock = self
             .platform
             .lock(&lock_name(&self.config.client_id, &family))
@@ -268,7 +268,6 @@ impl<P: Platform> Client<P> {
         if self.superseded(start)? {
             return Ok(RefreshOutcome::AlreadyRefreshed);
         }
-        let key = self.channel_key(rt.secret()).await?;
         let query = TabMessage::Query {
             family: family.clone(),
         };
@@ -333,16 +332,15 @@ impl<P: Platform> Client<P> {
             origin: Origin::ThisTab,
         }));
         // Sealed under the presented token's family: the siblings still hold that one.
-        self.share(next, &family, &key).await;
+        if let Ok(own) = self.family_of(&next).await {
+            self.share(next, own, &family, &key).await;
+        }
         Ok(RefreshOutcome::Refreshed)
     }
 
-    /// Posts `session` to the siblings, tagged with its family and lineage, sealed under
-    /// `key`, the key of `family` (which the receivers hold).
-    async fn share(&self, session: Session, family: &str, key: &ChannelKey) {
-        let Ok(own) = self.family_of(&session).await else {
-            return;
-        };
+    /// Posts `session` to the siblings, tagged with its family `own` and its lineage, sealed
+    /// under `key`, the key of `family` (which the receivers hold).
+    async fn share(&self, session: Session, own: String, family: &str, key: &ChannelKey) {
         let mut families = vec![own];
         families.extend(session.lineage.iter().cloned());
         let message = TabMessage::Refreshed {
@@ -462,15 +460,16 @@ impl<P: Platform> Client<P> {
         let Some(envelope) = Envelope::parse(text) else {
             return self.drop_message(Dropped::Malformed);
         };
-        let Some(current) = self.stored_session() else {
+        let Some(mut current) = self.stored_session() else {
             return Received::Ignored;
         };
-        let Ok(family) = self.family_of(&current).await else {
+        let Ok(own) = self.own_family(&current).await else {
             return Received::Ignored;
         };
-        let Some(key) = self.key_for(&current, &family, &envelope.family).await else {
+        let Some(key) = super::channel::key_for(&current, &own, &envelope.family) else {
             return Received::Ignored;
         };
+        let family = own.0;
         let message = match self.open_envelope(&envelope, &key).await {
             Ok(message) => message,
             Err(why) => return self.drop_message(why),
@@ -495,10 +494,11 @@ impl<P: Platform> Client<P> {
                 if !(newer_generation || same_but_newer) {
                     return Received::Ignored;
                 }
-                session.id_token_claims = match self.adopted_claims(&mut session, &current).await {
-                    Ok(claims) => claims,
-                    Err(()) => return self.drop_message(Dropped::Unverified),
-                };
+                session.id_token_claims =
+                    match self.adopted_claims(&mut session, &mut current).await {
+                        Ok(claims) => claims,
+                        Err(()) => return self.drop_message(Dropped::Unverified),
+                    };
                 if self.superseded(&current).unwrap_or(true) {
                     return Received::Ignored;
                 }
@@ -532,7 +532,7 @@ impl<P: Platform> Client<P> {
                 if asked != envelope.family {
                     return self.drop_message(Dropped::Malformed);
                 }
-                self.share(current, &asked, &key).await;
+                self.share(current, family, &asked, &key).await;
                 Received::Applied
             }
         }
@@ -552,7 +552,7 @@ impl<P: Platform> Client<P> {
     async fn adopted_claims(
         &self,
         session: &mut Session,
-        current: &Session,
+        current: &mut Session,
     ) -> Result<Option<IdTokenClaims>, ()> {
         if !self.config.is_openid() {
             session.id_token = None;
@@ -565,7 +565,7 @@ impl<P: Platform> Client<P> {
             };
         };
         if current.id_token.as_ref() == Some(id_token) && current.id_token_claims.is_some() {
-            return Ok(current.id_token_claims.clone());
+            return Ok(current.id_token_claims.take());
         }
         let received = session.issued_at.min(self.platform.now_ms());
         let at = received.saturating_add_signed(session.clock_offset_ms.unwrap_or(0));

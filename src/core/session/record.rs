@@ -96,7 +96,7 @@ impl Session {
             let keys = self
                 .lineage_keys
                 .iter()
-                .map(|k| k.to_text().into())
+                .map(|k| k.secret().into())
                 .collect();
             set("lineageKeys", Value::Array(keys));
         }
@@ -136,10 +136,10 @@ impl Session {
             _ => Some(Vec::new()),
         };
         let lineage = strings("lineage")?;
-        let mut lineage_keys = strings("lineageKeys")?
-            .iter()
-            .map(|k| ChannelKey::from_text(k))
-            .collect::<Option<Vec<_>>>()?;
+        let mut lineage_keys: Vec<ChannelKey> = strings("lineageKeys")?
+            .into_iter()
+            .map(ChannelKey::new)
+            .collect();
         lineage_keys.truncate(lineage.len());
         Some(Session {
             access_token,
@@ -381,7 +381,7 @@ mod tests {
 
     #[test]
     fn rotation_keeps_the_replaced_familys_key_beside_its_id() {
-        let key = |b: u8| ChannelKey::new([b; 32]);
+        let key = |b: u8| ChannelKey::from_digest(&[b; 32]);
         let s = Session::from_token_response(response(Some(60), None), 7, &[]);
         let mut rotated = response(Some(60), None);
         rotated.refresh_token = Some(RefreshToken::new("rt-2"));
@@ -410,11 +410,10 @@ mod tests {
                 .len(),
             1
         );
-        let bad = s.to_json().replace(&key(1).to_text(), "not-a-key");
-        assert!(
-            Session::from_json(&bad).is_none(),
-            "a bad key is a bad record"
-        );
+        let bad = s
+            .to_json()
+            .replace(&format!("[\"{}\"]", key(1).secret()), "[1]");
+        assert!(Session::from_json(&bad).is_none(), "keys are strings");
         // A rotation on a record from before keys: the new key belongs to the new entry.
         let mut rotated = response(Some(60), None);
         rotated.refresh_token = Some(RefreshToken::new("rt-3"));

@@ -18,7 +18,7 @@ pub fn family_of_token(token: &str) -> String {
 
 /// The channel key of a token's family.
 pub fn channel_key_of(token: &str) -> ChannelKey {
-    ChannelKey::new(Sha256::digest(channel_key_input(token)).into())
+    ChannelKey::from_digest(&Sha256::digest(channel_key_input(token)).into())
 }
 
 /// A document on the channel of a client id: seals under `key`, naming `family` in the header.
@@ -53,7 +53,8 @@ impl Peer {
         iv[..8].copy_from_slice(&IVS.fetch_add(1, Ordering::Relaxed).to_be_bytes());
         let header = Envelope::header(kind, &self.family, sent_at);
         let aad = Envelope::additional_data(&header, &self.client_id);
-        let sealed = aes_gcm_seal(self.key.secret(), &iv, &aad, plaintext.as_bytes()).unwrap();
+        let sealed =
+            aes_gcm_seal(&self.key.bytes().unwrap(), &iv, &aad, plaintext.as_bytes()).unwrap();
         Envelope::wire(&header, &iv, &sealed)
     }
 
@@ -64,7 +65,12 @@ impl Peer {
         if e.family != self.family {
             return None;
         }
-        let text = aes_gcm_open(self.key.secret(), &e.iv, &e.aad(&self.client_id), &e.sealed)?;
+        let text = aes_gcm_open(
+            &self.key.bytes()?,
+            &e.iv,
+            &e.aad(&self.client_id),
+            &e.sealed,
+        )?;
         TabMessage::parse(std::str::from_utf8(&text).ok()?)
     }
 }

@@ -24,7 +24,6 @@ use crate::core::error::Error;
 use crate::core::http::{HttpRequest, HttpResponse, Method};
 use crate::core::oidc::{Jwk, JwsAlg};
 use crate::core::platform::{LockGuard, Platform};
-use crate::core::secret::ChannelKey;
 
 /// A hook run by the fake platform at a point of the flow (simulates a sibling tab).
 pub type Hook = Box<dyn FnOnce()>;
@@ -260,23 +259,22 @@ impl Platform for FakePlatform {
 
     async fn seal(
         &self,
-        key: &ChannelKey,
+        key: &[u8; 32],
         iv: &[u8; 12],
         aad: &[u8],
         plaintext: &[u8],
     ) -> Result<Vec<u8>, Error> {
-        keys::aes_gcm_seal(key.secret(), iv, aad, plaintext)
-            .ok_or(Error::Platform("AES-GCM failed"))
+        keys::aes_gcm_seal(key, iv, aad, plaintext).ok_or(Error::Platform("AES-GCM failed"))
     }
 
     async fn open(
         &self,
-        key: &ChannelKey,
+        key: &[u8; 32],
         iv: &[u8; 12],
         aad: &[u8],
         sealed: &[u8],
     ) -> Option<Vec<u8>> {
-        keys::aes_gcm_open(key.secret(), iv, aad, sealed)
+        keys::aes_gcm_open(key, iv, aad, sealed)
     }
 
     fn now_ms(&self) -> u64 {
@@ -335,7 +333,7 @@ impl<T: Platform> Platform for &T {
 
     async fn seal(
         &self,
-        key: &ChannelKey,
+        key: &[u8; 32],
         iv: &[u8; 12],
         aad: &[u8],
         plaintext: &[u8],
@@ -345,7 +343,7 @@ impl<T: Platform> Platform for &T {
 
     async fn open(
         &self,
-        key: &ChannelKey,
+        key: &[u8; 32],
         iv: &[u8; 12],
         aad: &[u8],
         sealed: &[u8],
