@@ -68,26 +68,15 @@ impl Platform for BrowserPlatform {
         crypto::verify_signature(alg, key, signing_input, signature).await
     }
 
-    async fn seal(
+    async fn aes_gcm(
         &self,
+        encrypt: bool,
         key: &[u8; 32],
         iv: &[u8; 12],
         aad: &[u8],
-        plaintext: &[u8],
+        data: &[u8],
     ) -> Result<Vec<u8>, Error> {
-        let sealed: Pin<Box<dyn Future<Output = _> + '_>> =
-            Box::pin(crypto::aes_gcm(true, key, iv, aad, plaintext));
-        sealed.await
-    }
-
-    async fn open(
-        &self,
-        key: &[u8; 32],
-        iv: &[u8; 12],
-        aad: &[u8],
-        sealed: &[u8],
-    ) -> Option<Vec<u8>> {
-        crypto::aes_gcm(false, key, iv, aad, sealed).await.ok()
+        crypto::aes_gcm(encrypt, key, iv, aad, data).await
     }
 
     fn now_ms(&self) -> u64 {

@@ -29,28 +29,22 @@ pub trait Platform {
         signing_input: &[u8],
         signature: &[u8],
     ) -> Result<bool, Error>;
-    /// AES-256-GCM encryption (NIST SP 800-38D) of `plaintext` under the 256-bit `key` (a
-    /// [`ChannelKey`](super::secret::ChannelKey)'s bytes) with the 96-bit `iv`
-    /// and the additional data `aad`: the ciphertext with its 128-bit tag appended (WebCrypto's
-    /// `encrypt`). The core picks the IV (random, once per message) and everything else; this
-    /// only runs the cipher.
-    async fn seal(
+    /// AES-256-GCM (NIST SP 800-38D) under the 256-bit `key` (a
+    /// [`ChannelKey`](super::secret::ChannelKey)'s bytes) with the 96-bit `iv` and the
+    /// additional data `aad`, as WebCrypto's `encrypt` and `decrypt` do. With `encrypt`, `data`
+    /// is the plaintext and the result the ciphertext with its 128-bit tag appended; without,
+    /// `data` is such a ciphertext and the result its plaintext, or an `Err` when the tag does
+    /// not verify (another key, IV or additional data, an altered or truncated ciphertext).
+    /// The core picks the IV (random, once per message) and everything else; this only runs
+    /// the cipher.
+    async fn aes_gcm(
         &self,
+        encrypt: bool,
         key: &[u8; 32],
         iv: &[u8; 12],
         aad: &[u8],
-        plaintext: &[u8],
+        data: &[u8],
     ) -> Result<Vec<u8>, Error>;
-    /// Opens what [`Platform::seal`] made: the plaintext, or `None` when the tag does not
-    /// verify (another key, IV or additional data, an altered or truncated ciphertext) or the
-    /// cipher is unavailable.
-    async fn open(
-        &self,
-        key: &[u8; 32],
-        iv: &[u8; 12],
-        aad: &[u8],
-        sealed: &[u8],
-    ) -> Option<Vec<u8>>;
     /// The current time in milliseconds since the Unix epoch.
     fn now_ms(&self) -> u64;
     /// Waits `ms` milliseconds (`setTimeout`); the fake advances its clock.

@@ -4,7 +4,7 @@
 //! does is decided in `lifecycle` ([`Client::receive_tab_message`]). The platform only runs
 //! the cipher and moves the text.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use super::{Client, Platform};
 use crate::core::error::Error;
@@ -14,21 +14,33 @@ use crate::core::session::{
     MESSAGE_WINDOW_MS, TAG_LEN,
 };
 
-/// The tags of the messages a tab opened within the last [`MESSAGE_WINDOW_MS`], with their
-/// `sentAt`: a message whose tag is here is a replay.
+/// How many message tags a tab remembers: the last 64 it opened or posted. A family posts a
+/// few messages per refresh, so the tags of every message still inside the window
+/// ([`MESSAGE_WINDOW_MS`]) are remembered, and older messages are refused by the window.
+pub const SEEN_LEN: usize = 64;
+
+/// The tags of the last [`SEEN_LEN`] messages a tab opened or posted: a message whose tag is
+/// here is a replay.
 #[derive(Default)]
-pub(super) struct SeenMessages(RefCell<Vec<([u8; TAG_LEN], u64)>>);
+pub(super) struct SeenMessages {
+    tags: RefCell<Vec<[u8; TAG_LEN]>>,
+    next: Cell<usize>,
+}
 
 impl SeenMessages {
-    /// Whether `id` was seen; forgets what the window no longer accepts anyway.
-    fn contains(&self, id: &[u8; TAG_LEN], now: u64) -> bool {
-        let mut seen = self.0.borrow_mut();
-        seen.retain(|(_, sent_at)| sent_at.saturating_add(MESSAGE_WINDOW_MS) >= now);
-        seen.iter().any(|(tag, _)| tag == id)
+    fn contains(&self, id: &[u8; TAG_LEN]) -> bool {
+        self.tags.borrow().contains(id)
     }
 
-    fn insert(&self, id: [u8; TAG_LEN], sent_at: u64) {
-        self.0.borrow_mut().push((id, sent_at));
+    fn insert(&self, id: [u8; TAG_LEN]) {
+        let mut tags = self.tags.borrow_mut();
+        if tags.len() < SEEN_LEN {
+            tags.push(id);
+        } else {
+            let next = self.next.get();
+            tags[next] = id;
+            self.next.set((next + 1) % SEEN_LEN);
+        }
     }
 }
 
@@ -95,7 +107,7 @@ impl<P: Platform> Client<P> {
         let plaintext = message.to_json();
         let Ok(sealed) = self
             .platform
-            .seal(&key, &iv, &aad, plaintext.as_bytes())
+            .aes_gcm(true, &key, &iv, &aad, plaintext.as_bytes())
             .await
         else {
             return false;
@@ -103,7 +115,7 @@ impl<P: Platform> Client<P> {
         let wire = Envelope::wire(&header, &iv, &sealed);
         // A tab's own message played back to it is a replay too.
         if let Some(e) = Envelope::parse(&wire) {
-            self.lifecycle.seen.insert(e.id(), now);
+            self.lifecycle.seen.insert(e.id());
         }
         self.platform.broadcast(&wire)
     }
@@ -122,17 +134,17 @@ impl<P: Platform> Client<P> {
             return Err(Dropped::Stale);
         }
         let id = envelope.id();
-        if self.lifecycle.seen.contains(&id, now) {
+        if self.lifecycle.seen.contains(&id) {
             return Err(Dropped::Replayed);
         }
         let aad = envelope.aad(&self.config.client_id);
         let key = key.bytes().ok_or(Dropped::Undecryptable)?;
         let plaintext = self
             .platform
-            .open(&key, &envelope.iv, &aad, &envelope.sealed)
+            .aes_gcm(false, &key, &envelope.iv, &aad, &envelope.sealed)
             .await
-            .ok_or(Dropped::Undecryptable)?;
-        self.lifecycle.seen.insert(id, envelope.sent_at);
+            .map_err(|_| Dropped::Undecryptable)?;
+        self.lifecycle.seen.insert(id);
         core::str::from_utf8(&plaintext)
             .ok()
             .and_then(TabMessage::parse)

@@ -43,8 +43,9 @@
 //!   client id are the cipher's additional data, so a message cannot be moved to another
 //!   family, kind or client, nor its time changed;
 //! - **replays**: the receiver refuses a message more than [`MESSAGE_WINDOW_MS`] from its own
-//!   clock (tabs of one browser share the system clock), and one whose tag it already saw
-//!   within that window ([`Envelope::id`]);
+//!   clock (tabs of one browser share the system clock), and one whose tag is among the last
+//!   64 it opened or posted ([`Envelope::id`]; a family posts a few messages per refresh, so
+//!   that covers the window);
 //! - a message that is malformed, stale, replayed or does not open is dropped silently
 //!   ([`Received::Dropped`]): never thrown, never logged, its content never read.
 //!
@@ -82,7 +83,7 @@ pub const SIBLING_QUERY_MS: u64 = 150;
 /// How far a message's `sentAt` may lie from the receiver's clock, either way: one minute.
 /// Messages between live tabs arrive within milliseconds; a message held back longer (a tab
 /// frozen in the background) is refused, and the tab asks again when it needs to
-/// ([`TabMessage::Query`]). It is also how long a receiver remembers the tags it saw.
+/// ([`TabMessage::Query`]).
 pub const MESSAGE_WINDOW_MS: u64 = 60_000;
 
 /// The version tag that starts every message.

@@ -257,24 +257,20 @@ impl Platform for FakePlatform {
         keys::verify(alg, key, signing_input, signature)
     }
 
-    async fn seal(
+    async fn aes_gcm(
         &self,
+        encrypt: bool,
         key: &[u8; 32],
         iv: &[u8; 12],
         aad: &[u8],
-        plaintext: &[u8],
+        data: &[u8],
     ) -> Result<Vec<u8>, Error> {
-        keys::aes_gcm_seal(key, iv, aad, plaintext).ok_or(Error::Platform("AES-GCM failed"))
-    }
-
-    async fn open(
-        &self,
-        key: &[u8; 32],
-        iv: &[u8; 12],
-        aad: &[u8],
-        sealed: &[u8],
-    ) -> Option<Vec<u8>> {
-        keys::aes_gcm_open(key, iv, aad, sealed)
+        let done = if encrypt {
+            keys::aes_gcm_seal(key, iv, aad, data)
+        } else {
+            keys::aes_gcm_open(key, iv, aad, data)
+        };
+        done.ok_or(Error::Platform("AES-GCM failed"))
     }
 
     fn now_ms(&self) -> u64 {
@@ -331,24 +327,15 @@ impl<T: Platform> Platform for &T {
             .await
     }
 
-    async fn seal(
+    async fn aes_gcm(
         &self,
+        encrypt: bool,
         key: &[u8; 32],
         iv: &[u8; 12],
         aad: &[u8],
-        plaintext: &[u8],
+        data: &[u8],
     ) -> Result<Vec<u8>, Error> {
-        (**self).seal(key, iv, aad, plaintext).await
-    }
-
-    async fn open(
-        &self,
-        key: &[u8; 32],
-        iv: &[u8; 12],
-        aad: &[u8],
-        sealed: &[u8],
-    ) -> Option<Vec<u8>> {
-        (**self).open(key, iv, aad, sealed).await
+        (**self).aes_gcm(encrypt, key, iv, aad, data).await
     }
 
     fn now_ms(&self) -> u64 {
