@@ -10,10 +10,10 @@ use pixie_auth::core::process_token_response;
 use pixie_auth::core::CodeChallenge;
 use pixie_auth::core::HttpResponse;
 use pixie_auth::core::RawConfig;
+use pixie_auth::core::WebUrl as Url;
 use pixie_auth::core::{authorization_url, LoginOptions, PendingLogin};
 use pixie_auth::core::{clean_callback_url, parse_callback, validate_callback};
 use pixie_auth::core::{CodeVerifier, Nonce, State};
-use url::Url;
 
 fn bench(name: &str, iterations: u32, mut f: impl FnMut()) {
     for _ in 0..iterations / 10 {
@@ -48,7 +48,7 @@ fn main() {
         state: State::from_random_bytes(&[7; 32]),
         code_verifier: CodeVerifier::from_random_bytes(&[9; 32]),
         nonce: Some(Nonce::from_random_bytes(&[3; 32])),
-        redirect_uri: config.redirect_uri.to_string(),
+        redirect_uri: config.redirect_uri.as_str().to_string(),
         created_at: 1_000,
         return_to: None,
         max_age: None,

@@ -2,11 +2,13 @@
 # npm test: every test. Installs what is missing first; exits non-zero on any failure, and ends
 # with one line counting the tests of every suite.
 #
-#   scripts/test.sh            setup, then lint, core, browser, e2e      (npm test)
+#   scripts/test.sh            setup, then lint, core, browser, e2e, package   (npm test)
 #   scripts/test.sh lint       cargo fmt --check, clippy on the host and on wasm32   (npm run lint)
 #   scripts/test.sh core       cargo test: the pure core, natively                (npm run test:core)
 #   scripts/test.sh browser    wasm-pack test in Chromium and Firefox          (npm run test:browser)
 #   scripts/test.sh e2e        build, devserver self-test, full-flow tests         (npm run test:e2e)
+#   scripts/test.sh package    the npm package: brand-new Vite/webpack/script-tag apps and tsc
+#                              from its tarball (npm run test:package)
 #
 # One stage on its own installs nothing: it says what is missing (npm run setup installs it).
 # Drivers and browsers: CHROMEDRIVER (default /usr/bin/chromedriver), GECKODRIVER (geckodriver on
@@ -17,11 +19,24 @@ export PATH="$HOME/.cargo/bin:$PATH"
 say() { printf '\n\033[1m[test]\033[0m %s\n' "$*"; }
 
 stage=${1:-all}
+stage_package() {
+  current="package"
+  need wasm-pack "wasm-pack"
+  [ -d node_modules ] || { echo "missing: npm packages (node_modules). Run: npm run setup" >&2; exit 1; }
+  current="pack"
+  say "the npm package: build (skips what is up to date), dist/npm/, npm pack"
+  bash scripts/build.sh --package-only
+  node scripts/pack.mjs
+  current="package tests"
+  say "package tests (new apps from the tarball: Vite 8/7, webpack 5, script tag, tsc --strict)"
+  run node --test --test-concurrency=1 tests/package/
+}
+
 case $stage in
   all) label="npm test" ;;
   lint) label="npm run lint" ;;
-  core | browser | e2e) label="npm run test:$stage" ;;
-  *) echo "usage: scripts/test.sh [all|lint|core|browser|e2e]" >&2; exit 2 ;;
+  core | browser | e2e | package) label="npm run test:$stage" ;;
+  *) echo "usage: scripts/test.sh [all|lint|core|browser|e2e|package]" >&2; exit 2 ;;
 esac
 
 start=$(date +%s)
@@ -129,6 +144,19 @@ stage_e2e() {
   run node --test --test-concurrency=1 tests/e2e/
 }
 
+stage_package() {
+  current="package"
+  need wasm-pack "wasm-pack"
+  [ -d node_modules ] || { echo "missing: npm packages (node_modules). Run: npm run setup" >&2; exit 1; }
+  current="pack"
+  say "the npm package: build (skips what is up to date), dist/npm/, npm pack"
+  bash scripts/build.sh --package-only
+  node scripts/pack.mjs
+  current="package tests"
+  say "package tests (new apps from the tarball: Vite 8/7, webpack 5, script tag, tsc --strict)"
+  run node --test --test-concurrency=1 tests/package/
+}
+
 case $stage in
   all)
     current="setup"
@@ -137,6 +165,7 @@ case $stage in
     stage_core
     stage_browser
     stage_e2e
+    stage_package
     ;;
   *) "stage_$stage" ;;
 esac

@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 
 use pixie_auth::core::{
     channel_name, Config, Error, ExpiredReason, Origin, RawConfig, BASE_DELAY_MS, CALLBACK_PARAMS,
-    DEFAULT_REFRESH_LEAD_S, EVENT_NAMES, EXPIRY_MARGIN_MS, MAX_ATTEMPTS, MIN_REFRESH_INTERVAL_MS,
-    PENDING_LOGIN_TTL_MS,
+    DEFAULT_REFRESH_LEAD_S, DOCUMENT_KEY_PREFIX, EVENT_NAMES, EXPIRY_MARGIN_MS, MAX_ATTEMPTS,
+    MIN_REFRESH_INTERVAL_MS, PENDING_LOGIN_TTL_MS,
 };
 use serde_json::{json, Value};
 
@@ -71,6 +71,10 @@ fn storage_keys_are_the_clients_namespace() {
     assert!(prefix.starts_with(text(&c, "storage.namespace")));
     // The names after the prefix are private to core::client; the full-flow tests check them
     // against the library in the browser (the keys a login leaves in sessionStorage).
+    // The tab's copies of public provider documents (discovery, JWK Set) share the namespace
+    // but not any client's prefix.
+    assert_eq!(text(&c, "storage.documentPrefix"), DOCUMENT_KEY_PREFIX);
+    assert!(DOCUMENT_KEY_PREFIX.starts_with(text(&c, "storage.namespace")));
     for key in ["storage.sessionKey", "storage.pendingKey"] {
         let k = fill(text(&c, key), &[("clientId", "app-1")]);
         assert!(
@@ -144,6 +148,49 @@ fn error_codes() {
     );
 }
 
+/// The code lists the READMEs print (the workspace's and the npm package's, each after "The
+/// codes:" up to the paragraph's end) name every code of the crate, once, and nothing else.
+#[test]
+fn readme_error_code_lists() {
+    let crate_set: BTreeSet<&str> = Error::CODES.iter().copied().collect();
+    for (file, text) in [
+        ("README.md", include_str!("../README.md")),
+        ("npm/README.md", include_str!("../npm/README.md")),
+    ] {
+        let start = text
+            .find("The codes:")
+            .unwrap_or_else(|| panic!("{file} has no \"The codes:\" list"));
+        let list = &text[start..];
+        let list = &list[..list.find("\n\n").unwrap_or(list.len())];
+        let listed: Vec<&str> = list.split('`').skip(1).step_by(2).collect();
+        let listed_set: BTreeSet<&str> = listed.iter().copied().collect();
+        assert_eq!(
+            listed_set.len(),
+            listed.len(),
+            "{file}: a code listed twice"
+        );
+        let missing: Vec<_> = crate_set.difference(&listed_set).collect();
+        let unknown: Vec<_> = listed_set.difference(&crate_set).collect();
+        assert!(
+            missing.is_empty() && unknown.is_empty(),
+            "{file}: missing {missing:?}, not a code of the crate {unknown:?}"
+        );
+    }
+}
+
+/// The npm package's README names every event (in its API tour), and no other.
+#[test]
+fn package_readme_event_list() {
+    let text = include_str!("../npm/README.md");
+    let start = text
+        .find("// Events: ")
+        .expect("the API tour lists the events");
+    let line = &text[start + "// Events: ".len()..];
+    let line = &line[..line.find('\n').unwrap()];
+    let listed: Vec<&str> = line.trim_end_matches('.').split(", ").collect();
+    assert_eq!(listed, EVENT_NAMES);
+}
+
 /// Every entry of the file is one of those checked above: a value added without a check here
 /// would be a second source again.
 #[test]
@@ -154,6 +201,7 @@ fn nothing_unchecked() {
         "storage.keyPrefix",
         "storage.sessionKey",
         "storage.pendingKey",
+        "storage.documentPrefix",
         "tabs.broadcastChannel",
         "timing.pendingLoginTtlMs",
         "timing.defaultRefreshLeadS",

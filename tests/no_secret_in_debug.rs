@@ -6,7 +6,6 @@
 use pixie_auth::core::json;
 use pixie_auth::core::*;
 use static_assertions::assert_not_impl_any;
-use url::Url;
 
 /// Every secret below contains this marker; no `Debug` output may.
 const MARK: &str = "SECRET-7f3a";
@@ -70,9 +69,9 @@ fn containers_of_secrets_redact() {
         "keys are shown: {printed}"
     );
 
-    let mut hint = Url::parse("https://as.example/logout").unwrap();
-    hint.query_pairs_mut()
-        .append_pair("id_token_hint", &secret("i"));
+    let hint = WebUrl::parse("https://as.example/logout")
+        .unwrap()
+        .with_query_appended(&[("id_token_hint", &secret("i"))]);
     let outcome = LogoutOutcome {
         revocation: RevocationStatus::Failed,
         error: Some(Error::Network(None)),
@@ -80,7 +79,7 @@ fn containers_of_secrets_redact() {
     };
     assert_clean("LogoutOutcome", format!("{outcome:?}"));
 
-    let endpoint = Url::parse("https://as.example/token").unwrap();
+    let endpoint = WebUrl::parse("https://as.example/token").unwrap();
     let request = HttpRequest::form_post(&endpoint, &[("refresh_token", &secret("r"))]);
     assert_clean("HttpRequest", format!("{request:?}"));
     let response = HttpResponse {

@@ -11,9 +11,9 @@ use pixie_auth::core::HttpRequest;
 use pixie_auth::core::LoginOptions;
 use pixie_auth::core::RawConfig;
 use pixie_auth::core::Store;
+use pixie_auth::core::WebUrl as Url;
 use pixie_auth::core::{Client, Platform};
 use pixie_auth::core::{Error, JsErrorName};
-use url::Url;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -326,4 +326,42 @@ async fn blocked_session_storage_falls_back_to_memory() {
         .get_item("pixie:t-blocked:pending")
         .unwrap()
         .is_none());
+}
+
+#[wasm_bindgen(inline_js = r#"
+export function look_alikes() {
+  const named = (name, code) => Object.assign(new Error("x"), { name, code });
+  const hostile = { name: "PixieAuthError" };
+  Object.defineProperty(hostile, "code", { get() { throw new Error("getter"); } });
+  return [
+    undefined, null, "PixieAuthError", 42, new Error("plain"), new TypeError("t"),
+    named("PixieAuthError", undefined), named("PixieAuthError", 42),
+    named("PixieAuthError", null), named("Error", "invalid_config"),
+    { name: "pixieautherror", code: "invalid_config" }, hostile,
+    new Proxy({}, { get() { throw new Error("trap"); } }),
+  ];
+}
+export function look_alike_of_ours() {
+  return { name: "PixieAuthError", code: "state_mismatch", message: "copied" };
+}
+"#)]
+extern "C" {
+    fn look_alikes() -> js_sys::Array;
+    fn look_alike_of_ours() -> JsValue;
+}
+
+#[wasm_bindgen_test]
+fn is_pixie_auth_error_accepts_our_errors_and_nothing_else() {
+    use pixie_auth::api::is_pixie_auth_error;
+    // What the library throws and rejects with.
+    let thrown = thrown(PkceClient::new(JsValue::from_str("nope")));
+    assert!(is_pixie_auth_error(&thrown));
+    for error in [Error::Network(None), Error::NoRefreshToken] {
+        assert!(is_pixie_auth_error(&pixie_auth::api::to_js_error(&error)));
+    }
+    // The check is by shape (the name and a string code), which a structured clone keeps.
+    assert!(is_pixie_auth_error(&look_alike_of_ours()));
+    for (i, value) in look_alikes().iter().enumerate() {
+        assert!(!is_pixie_auth_error(&value), "look-alike #{i} was taken");
+    }
 }

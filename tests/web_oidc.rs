@@ -16,12 +16,12 @@ use pixie_auth::core::DocumentCache;
 use pixie_auth::core::Error;
 use pixie_auth::core::Jwk;
 use pixie_auth::core::Platform;
+use pixie_auth::core::WebUrl as Url;
 use pixie_auth::core::{decode_url, encode_url};
 use pixie_auth::core::{parse_compact, JwsAlg};
 use pixie_auth::core::{verify_id_token, IdTokenCheck};
 use pixie_auth::core::{IdToken, Nonce};
 use serde_json::{json, Value};
-use url::Url;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);

@@ -47,6 +47,25 @@ pub fn to_js_error(error: &Error) -> JsValue {
     e.into()
 }
 
+/// `isPixieAuthError(e)`: whether `e` has the shape [`to_js_error`] makes: an object whose
+/// `name` is `"PixieAuthError"` and whose `code` is a string (one of [`Error::CODES`] when the
+/// error is ours; the list is not searched, which would cost 177 B of gzipped wasm for no
+/// caller's benefit). TypeScript sees a type guard (`e is PixieAuthError`, declared in
+/// types.d.ts), so a `catch (e)` can read `e.code` under `--strict`. A property that throws
+/// when read (a hostile getter or proxy) makes it `false`.
+#[wasm_bindgen(js_name = isPixieAuthError, skip_typescript)]
+pub fn is_pixie_auth_error(e: &JsValue) -> bool {
+    if !e.is_object() {
+        return false;
+    }
+    let text = |key: &str| {
+        Reflect::get(e, &key.into())
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    text("name").as_deref() == Some("PixieAuthError") && text("code").is_some()
+}
+
 impl From<Error> for JsValue {
     fn from(error: Error) -> JsValue {
         to_js_error(&error)

@@ -10,7 +10,7 @@ mod functions;
 use wasm_bindgen::prelude::*;
 
 pub use client::PkceClient;
-pub use convert::to_js_error;
+pub use convert::{is_pixie_auth_error, to_js_error};
 pub use functions::*;
 
 /// The hand-written TypeScript declarations (types that wasm-bindgen cannot derive: the

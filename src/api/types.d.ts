@@ -69,11 +69,18 @@ export interface OidcEndpoints {
   revocationEndpoint?: string;
 }
 
-/** Genesys Cloud preset: endpoints derive from the region. */
+/**
+ * Genesys Cloud preset: endpoints derive from the region. `region` and the generic endpoints
+ * exclude each other (the runtime refuses both with invalid_config; here it is a type error).
+ */
 export interface GenesysConfig extends CommonConfig, OidcEndpoints {
   region: GenesysRegion;
   /** Overrides https://api.<region domain>. */
   apiBase?: string;
+  /** Not with `region`: the region gives the authorization endpoint. */
+  authorizationEndpoint?: never;
+  /** Not with `region`: the region gives the token endpoint. */
+  tokenEndpoint?: never;
 }
 
 /** Any standards-following OAuth 2.0 server. */
@@ -82,6 +89,8 @@ export interface GenericConfig extends CommonConfig, OidcEndpoints {
   tokenEndpoint: string;
   /** Base URL for callApi paths. */
   apiBase?: string;
+  /** Not with the endpoints: `region` is the Genesys Cloud form. */
+  region?: never;
 }
 
 /** Where a client keeps its session; "memory-fallback" when sessionStorage is blocked. */
@@ -336,7 +345,22 @@ export type PixieErrorCode =
   | "userinfo_failed" | "userinfo_invalid" | "userinfo_sub_mismatch" | "not_a_callback"
   | "refresh_failed" | "no_refresh_token" | "revocation_failed";
 
-/** The Error every pixie-auth rejection is. Its message never holds a secret. */
+/**
+ * Whether `e` is a pixie-auth error: an object named "PixieAuthError" with a string `code`
+ * (one of PixieErrorCode). In a `catch (e)` (where `e` is `unknown` under `--strict`) it
+ * narrows `e`:
+ *
+ *     } catch (e) {
+ *       if (isPixieAuthError(e) && e.code === "login_required") showLogin();
+ *       else throw e;
+ *     }
+ */
+export function isPixieAuthError(e: unknown): e is PixieAuthError;
+
+/**
+ * The Error every pixie-auth rejection is. Its message never holds a secret. A type only (no
+ * class to `instanceof`): test with isPixieAuthError().
+ */
 export interface PixieAuthError extends Error {
   name: "PixieAuthError";
   code: PixieErrorCode;

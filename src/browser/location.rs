@@ -1,7 +1,7 @@
 //! The address bar: reading the current URL, taking an authorization response out of it, and
 //! navigating.
 
-use url::Url;
+use crate::core::WebUrl;
 
 use super::window;
 use crate::core::{clean_callback_url, is_callback, CallbackError, Error};
@@ -33,7 +33,7 @@ pub fn navigate(url: &str) -> Result<(), Error> {
 
 /// An authorization response to handle: its URL, and whether it is the current page's.
 pub struct CallbackPage {
-    url: Url,
+    url: WebUrl,
     from_page: bool,
 }
 
@@ -49,7 +49,7 @@ pub fn take_callback(url: Option<String>) -> Result<CallbackPage, Error> {
         Some(u) => u,
         None => current_url()?,
     };
-    let url = Url::parse(&href).map_err(|_| CallbackError::NotACallback)?;
+    let url = WebUrl::parse(&href).map_err(|_| CallbackError::NotACallback)?;
     if from_page && is_callback(&url) {
         replace_url(clean_callback_url(&url).as_str())?;
     }
@@ -59,13 +59,13 @@ pub fn take_callback(url: Option<String>) -> Result<CallbackPage, Error> {
 /// Whether `url` (default: the current page) is an authorization response.
 pub fn is_callback_url(url: Option<String>) -> bool {
     url.or_else(|| current_url().ok())
-        .and_then(|h| Url::parse(&h).ok())
+        .and_then(|h| WebUrl::parse(&h).ok())
         .is_some_and(|u| is_callback(&u))
 }
 
 impl CallbackPage {
     /// The response's URL.
-    pub fn url(&self) -> &Url {
+    pub fn url(&self) -> &WebUrl {
         &self.url
     }
 

@@ -25,8 +25,8 @@ pub const DOCUMENT_TTL_DEFAULT_S: u64 = 600;
 /// The longest the tab keeps a document, whatever its `max-age`: a day.
 pub const DOCUMENT_TTL_MAX_S: u64 = 86_400;
 
-/// The prefix of the tab's copies in storage.
-const TAB_PREFIX: &str = "pixie:doc:";
+/// The prefix of the tab's copies in storage: `pixie:doc:<url>`. Public documents only.
+pub const DOCUMENT_KEY_PREFIX: &str = "pixie:doc:";
 
 /// Document bodies by URL (a few per page: a list is enough, and smaller in the .wasm than a
 /// `BTreeMap`), with an optional copy for the tab. Single-threaded (wasm32): interior
@@ -56,7 +56,7 @@ impl DocumentCache {
     }
 
     fn tab_key(url: &str) -> String {
-        let mut key = String::from(TAB_PREFIX);
+        let mut key = String::from(DOCUMENT_KEY_PREFIX);
         key.push_str(url);
         key
     }

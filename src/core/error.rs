@@ -147,7 +147,9 @@ impl Error {
                 CallbackError::StateMismatch => "state_mismatch",
                 CallbackError::IssuerMismatch => "issuer_mismatch",
                 CallbackError::Authorization { .. } => "authorization_error",
-                CallbackError::MissingCode => "invalid_callback",
+                CallbackError::MissingCode | CallbackError::UnexpectedResponse => {
+                    "invalid_callback"
+                }
             },
             Error::TokenExchange(TokenError::InvalidResponse(_)) => "invalid_token_response",
             Error::TokenExchange(_) => "token_exchange_failed",
@@ -472,6 +474,7 @@ mod tests {
             Error::Callback(CallbackError::StateMismatch),
             Error::Callback(CallbackError::IssuerMismatch),
             Error::Callback(CallbackError::MissingCode),
+            Error::Callback(CallbackError::UnexpectedResponse),
             Error::TokenExchange(TokenError::InvalidResponse("x")),
             Error::TokenExchange(TokenError::HttpStatus {
                 status: 500,

@@ -5,6 +5,8 @@
 
 use url::form_urlencoded;
 
+use crate::core::WebUrl;
+
 /// An HTTP method the library uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -52,14 +54,14 @@ impl core::fmt::Debug for HttpRequest {
 
 impl HttpRequest {
     /// A form POST (`application/x-www-form-urlencoded`, RFC 6749 §4.1.3) accepting JSON.
-    pub fn form_post(url: &url::Url, params: &[(&str, &str)]) -> Self {
+    pub fn form_post(url: &WebUrl, params: &[(&str, &str)]) -> Self {
         let mut form = form_urlencoded::Serializer::new(String::new());
         for (k, v) in params {
             form.append_pair(k, v);
         }
         HttpRequest {
             method: Method::Post,
-            url: url.to_string(),
+            url: url.as_str().to_string(),
             headers: vec![
                 (
                     "Content-Type",
@@ -72,10 +74,10 @@ impl HttpRequest {
     }
 
     /// A GET with these headers and no body (discovery, JWKS, UserInfo).
-    pub fn get(url: &url::Url, headers: Vec<(&'static str, String)>) -> Self {
+    pub fn get(url: &WebUrl, headers: Vec<(&'static str, String)>) -> Self {
         HttpRequest {
             method: Method::Get,
-            url: url.to_string(),
+            url: url.as_str().to_string(),
             headers,
             body: None,
         }

@@ -6,7 +6,8 @@
 //!   (`secret`), plain HTTP request/response values (`http`), HTTP dates (`httpdate`),
 //!   base64url (`b64`), storage ([`Store`]), the page's cache of public documents
 //!   ([`DocumentCache`]), the text filter for server-provided strings (`sanitize`), and the
-//!   crate's own JSON reader and writer ([`json`], a public module: its names are generic);
+//!   crate's own JSON reader and writer ([`json`], a public module: its names are generic),
+//!   and strict absolute URLs ([`WebUrl`], `weburl`);
 //! - `genesys/`: the Genesys Cloud region table, its token deletion and logout page, and the
 //!   Web Messenger hand-off ([`MessengerAuthCode`]);
 //! - `oauth/`: the protocol itself: configuration ([`Config`]), PKCE and the authorization
@@ -40,12 +41,16 @@ mod sanitize;
 mod secret;
 mod session;
 mod store;
+mod weburl;
+
+#[doc(hidden)]
+pub mod fuzzing;
 
 #[cfg(test)]
 pub(crate) mod testing;
 
 pub use b64::{decode_url, encode_url};
-pub use cache::DocumentCache;
+pub use cache::{DocumentCache, DOCUMENT_KEY_PREFIX, DOCUMENT_TTL_DEFAULT_S, DOCUMENT_TTL_MAX_S};
 pub use client::{
     discover, discover_config, load_jwks, verify_id_token, ApiResponse, Client, LogoutOutcome,
     RefreshOutcome, RevocationStatus,
@@ -61,3 +66,4 @@ pub use sanitize::sanitize;
 pub use secret::*;
 pub use session::*;
 pub use store::{MemoryStore, Store};
+pub use weburl::{UrlError, WebUrl};

@@ -48,6 +48,10 @@ for (const { name, path: pagePath } of PAGES) {
     assert.equal(afterLogin.pending, null, 'the pending login is deleted');
     assert.ok(afterLogin.session, 'the session is stored');
     assert.deepEqual(afterLogin.pixieKeys, [tab.keys.session]);
+    // Beside it, only the tab's copies of the provider's public documents (discovery, JWKS).
+    for (const key of afterLogin.documentKeys) {
+      assert.ok([dev.endpoints.discovery, dev.endpoints.jwks].some((u) => key.endsWith(u)), key);
+    }
     assert.ok(tab.secrets.verifiers.has(pending.codeVerifier), 'the token request sent the stored verifier');
 
     assert.deepEqual(await tab.profile(), {

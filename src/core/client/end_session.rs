@@ -1,6 +1,6 @@
 //! Logout on a [`Client`]: local session first, then the siblings, then the server.
 
-use url::Url;
+use crate::core::WebUrl;
 
 use super::{Client, Platform};
 use crate::core::error::{Error, RevocationError};
@@ -32,7 +32,7 @@ pub struct LogoutOutcome {
     /// The first revocation failure (code `revocation_failed`), when one happened.
     pub error: Option<Error>,
     /// Where to send the browser (the server's logout page), when asked and known.
-    pub redirect_to: Option<Url>,
+    pub redirect_to: Option<WebUrl>,
 }
 
 impl core::fmt::Debug for LogoutOutcome {
@@ -42,10 +42,7 @@ impl core::fmt::Debug for LogoutOutcome {
             .field("error", &self.error)
             .field(
                 "redirect_to",
-                &self
-                    .redirect_to
-                    .as_ref()
-                    .map(|u| u.origin().ascii_serialization()),
+                &self.redirect_to.as_ref().map(WebUrl::origin),
             )
             .finish()
     }

@@ -21,7 +21,7 @@ use join::join;
 
 use std::rc::Rc;
 
-use url::Url;
+use crate::core::WebUrl;
 
 use crate::core::cache::DocumentCache;
 use crate::core::error::{CallbackError, ConfigError, Error, IdTokenError, TokenError};
@@ -104,7 +104,7 @@ impl<P: Platform> Client<P> {
     /// Starts a login (RFC 6749 §4.1.1 + RFC 7636 §4): makes a fresh verifier, state and (for
     /// OpenID Connect) nonce, stores them as this tab's pending login, and returns the
     /// authorization URL to send the browser to.
-    pub async fn start_login(&self, options: LoginOptions) -> Result<Url, Error> {
+    pub async fn start_login(&self, options: LoginOptions) -> Result<WebUrl, Error> {
         if let Some(path) = &options.return_to {
             validate_return_to(path)?;
         }
@@ -136,7 +136,7 @@ impl<P: Platform> Client<P> {
             state,
             code_verifier: verifier,
             nonce,
-            redirect_uri: self.config.redirect_uri.to_string(),
+            redirect_uri: self.config.redirect_uri.as_str().to_string(),
             created_at: self.platform.now_ms(),
             return_to: options.return_to.clone(),
             max_age,
@@ -179,7 +179,7 @@ impl<P: Platform> Client<P> {
     /// Parses the authorization response at `url` and validates it against this tab's pending
     /// login, which is deleted whatever the outcome. A URL with neither `code` nor `error` is
     /// `not_a_callback` and leaves the pending login in place.
-    fn take_callback(&self, url: &Url) -> Result<(ValidatedCallback, PendingLogin), Error> {
+    fn take_callback(&self, url: &WebUrl) -> Result<(ValidatedCallback, PendingLogin), Error> {
         let parsed = parse_callback(url);
         if let Err(CallbackError::NotACallback) = parsed {
             return Err(CallbackError::NotACallback.into());
@@ -203,7 +203,7 @@ impl<P: Platform> Client<P> {
     ///
     /// A failure leaves any existing session untouched. A URL with neither `code` nor `error`
     /// is refused with `not_a_callback` and leaves the pending login in place.
-    pub async fn handle_callback(&self, url: &Url) -> Result<SessionSummary, Error> {
+    pub async fn handle_callback(&self, url: &WebUrl) -> Result<SessionSummary, Error> {
         let (validated, pending) = self.take_callback(url)?;
         let request = code_exchange_request(
             &self.config,
@@ -333,7 +333,7 @@ impl<P: Platform> Client<P> {
     ///
     /// This is the only call that hands out the `code_verifier`. On a URL that is not an
     /// authorization response it fails with `not_a_callback` and keeps the pending login.
-    pub fn messenger_auth_code(&self, url: &Url) -> Result<MessengerAuthCode, Error> {
+    pub fn messenger_auth_code(&self, url: &WebUrl) -> Result<MessengerAuthCode, Error> {
         let (validated, pending) = self.take_callback(url)?;
         Ok(MessengerAuthCode {
             iss: validated.iss().map(str::to_string),
@@ -434,36 +434,26 @@ impl<P: Platform> Client<P> {
         }
     }
 
-    /// Resolves a `callApi` target: a path is appended to the API base; an absolute URL must
-    /// lie under the API base, so the token is never sent anywhere else.
+    /// Resolves a `callApi` target against the API base ([`WebUrl::resolve_under`]): a path
+    /// is appended to the base's path; an absolute URL is taken as it is. Either way the
+    /// result, dot segments (and their percent-encoded forms) resolved as the browser resolves
+    /// them, must lie under the base at a segment boundary (`/v2evil` is not under `/v2`), with
+    /// no credentials: the token is never sent anywhere else (`invalid_api_url`).
     pub fn api_url(&self, path_or_url: &str) -> Result<String, Error> {
-        let base = self.config.api_base.as_ref();
-        if let Ok(url) = Url::parse(path_or_url) {
-            let base = base.ok_or(Error::InvalidApiUrl)?;
-            let under = url.origin() == base.origin() && url.path().starts_with(base.path());
-            return if under {
-                Ok(url.into())
-            } else {
+        match &self.config.api_base {
+            Some(base) => base
+                .resolve_under(path_or_url)
+                .map(WebUrl::into_string)
+                .map_err(|_| Error::InvalidApiUrl),
+            None if WebUrl::parse(path_or_url).is_ok() || path_or_url.starts_with("//") => {
                 Err(Error::InvalidApiUrl)
-            };
-        }
-        let base = base.ok_or_else(|| {
-            Error::from(ConfigError::Invalid {
+            }
+            None => Err(ConfigError::Invalid {
                 field: "apiBase",
                 reason: "is needed to call an API by path".into(),
-            })
-        })?;
-        if path_or_url.starts_with("//") || path_or_url.contains('\\') {
-            return Err(Error::InvalidApiUrl);
+            }
+            .into()),
         }
-        let mut out = base.as_str().trim_end_matches('/').to_string();
-        if !path_or_url.starts_with('/') {
-            out.push('/');
-        }
-        out.push_str(path_or_url);
-        Url::parse(&out)
-            .map(String::from)
-            .map_err(|_| Error::InvalidApiUrl)
     }
 
     /// Ends the session locally: deletes the session and any pending login.

@@ -2,7 +2,7 @@
 //! for the page, refetched once on an unknown `kid`), and ID token verification. The checks
 //! themselves are pure and live in `oidc/`; this module only moves documents.
 
-use url::Url;
+use crate::core::WebUrl;
 
 use crate::core::cache::DocumentCache;
 use crate::core::error::{Error, IdTokenError};
@@ -61,7 +61,7 @@ pub async fn discover<P: Platform>(
 pub async fn load_jwks<P: Platform>(
     platform: &P,
     cache: &DocumentCache,
-    jwks_uri: &Url,
+    jwks_uri: &WebUrl,
     refresh: bool,
 ) -> Result<(JwkSet, KeySource), Error> {
     if !refresh {
@@ -93,7 +93,7 @@ pub async fn load_jwks<P: Platform>(
 pub async fn verify_id_token<P: Platform>(
     platform: &P,
     cache: &DocumentCache,
-    jwks_uri: &Url,
+    jwks_uri: &WebUrl,
     token: &IdToken,
     check: &IdTokenCheck<'_>,
 ) -> Result<IdTokenClaims, Error> {

@@ -2,7 +2,7 @@
 //! (`DELETE /api/v2/tokens/me`), and its logout page. Genesys offers no RFC 7009 revocation
 //! endpoint to PKCE clients; the deletion request revokes the token presented as the bearer.
 
-use url::Url;
+use crate::core::WebUrl;
 
 use crate::core::http::{HttpRequest, Method};
 use crate::core::secret::AccessToken;
@@ -13,19 +13,28 @@ pub fn genesys_token_deletion_request(domain: &str, access_token: &AccessToken) 
     let bearer = access_token.bearer_header();
     HttpRequest {
         method: Method::Delete,
-        url: format!("https://api.{domain}/api/v2/tokens/me"),
+        url: {
+            let mut url = String::from("https://api.");
+            url.push_str(domain);
+            url.push_str("/api/v2/tokens/me");
+            url
+        },
         headers: vec![("Authorization", bearer)],
         body: None,
     }
 }
 
 /// Genesys Cloud's logout page: `https://login.<domain>/logout?client_id=...&redirect_uri=...`.
-pub fn genesys_logout_url(domain: &str, client_id: &str, redirect_uri: &Url) -> Url {
-    let mut url = Url::parse(&format!("https://login.{domain}/logout")).expect("static URL");
-    url.query_pairs_mut()
-        .append_pair("client_id", client_id)
-        .append_pair("redirect_uri", redirect_uri.as_str());
-    url
+/// `None` only if `domain` is not a host name (never for the region table's).
+pub fn genesys_logout_url(domain: &str, client_id: &str, redirect_uri: &WebUrl) -> Option<WebUrl> {
+    let mut text = String::from("https://login.");
+    text.push_str(domain);
+    text.push_str("/logout");
+    let page = WebUrl::parse(&text).ok()?;
+    Some(page.with_query_appended(&[
+        ("client_id", client_id),
+        ("redirect_uri", redirect_uri.as_str()),
+    ]))
 }
 
 #[cfg(test)]

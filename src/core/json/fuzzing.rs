@@ -1,21 +1,11 @@
-//! The checks behind the fuzz targets, shared by `fuzz/fuzz_targets/*.rs` (nightly, cargo-fuzz)
-//! and the corpus replay in `cargo test` (stable), so both check the same things. Not part of
-//! the API: hidden from the docs, and the release `.wasm` never calls it.
+//! The check behind the `json` fuzz target (`fuzz/fuzz_targets/json.rs`, nightly) and the
+//! corpus replay in `cargo test` (stable), so both check the same things; the list of every
+//! target and the replay are in `src/core/fuzzing.rs`. Not part of the API: hidden from the
+//! docs, and the release `.wasm` never calls it.
 //!
-//! A check panics when the code under test is wrong; that is the fuzzer's signal. Adding a
-//! target: a function here, an entry in [`TARGETS`], a `fuzz/fuzz_targets/<name>.rs` calling
-//! it, and a `fuzz/corpus/<name>/` folder (the replay test refuses a folder without a target
-//! and a target without a folder). When targets of other modules come, this module moves to
-//! `src/core/fuzzing.rs` unchanged.
+//! A check panics when the code under test is wrong; that is the fuzzer's signal.
 
 use super::{parse, parse_bytes, parse_limited, Number, Value, DEFAULT_MAX_LEN, MAX_DEPTH};
-
-/// A fuzz target's check: panics when the code under test misbehaves on `data`.
-pub type Check = fn(data: &[u8]);
-
-/// Every target: its name (the `fuzz/fuzz_targets/<name>.rs` binary and the
-/// `fuzz/corpus/<name>/` folder) and its check.
-pub const TARGETS: &[(&str, Check)] = &[("json", json)];
 
 /// The JSON reader and writer on arbitrary bytes: parsing never panics; an error points
 /// inside the input; what parses is written, read back to an equal value, and written again

@@ -1,7 +1,7 @@
 //! The authorization request (RFC 6749 §4.1.1 with RFC 7636 §4.3) and the pending login
 //! that remembers it across the redirect.
 
-use url::Url;
+use crate::core::WebUrl;
 
 use super::config::Config;
 use super::pkce::{CodeChallenge, CODE_CHALLENGE_METHOD};
@@ -154,32 +154,31 @@ pub fn authorization_url(
     pending: &PendingLogin,
     challenge: &CodeChallenge,
     options: &LoginOptions,
-) -> Url {
-    let mut url = config.authorization_endpoint.clone();
-    {
-        let mut q = url.query_pairs_mut();
-        q.append_pair("client_id", &config.client_id)
-            .append_pair("response_type", "code")
-            .append_pair("redirect_uri", &pending.redirect_uri);
-        if !config.scopes.is_empty() {
-            q.append_pair("scope", &config.scopes.join(" "));
-        }
-        q.append_pair("code_challenge", challenge.as_str())
-            .append_pair("code_challenge_method", CODE_CHALLENGE_METHOD)
-            .append_pair("state", pending.state.secret());
-        if let Some(nonce) = &pending.nonce {
-            q.append_pair("nonce", nonce.secret());
-        }
-        for (k, v) in &config.extra_params {
-            if options.param(k).is_none() {
-                q.append_pair(k, v);
-            }
-        }
-        for (k, v) in &options.extra_params {
-            q.append_pair(k, v);
+) -> WebUrl {
+    let scope = config.scopes.join(" ");
+    let mut pairs: Vec<(&str, &str)> = vec![
+        ("client_id", &config.client_id),
+        ("response_type", "code"),
+        ("redirect_uri", &pending.redirect_uri),
+    ];
+    if !config.scopes.is_empty() {
+        pairs.push(("scope", &scope));
+    }
+    pairs.push(("code_challenge", challenge.as_str()));
+    pairs.push(("code_challenge_method", CODE_CHALLENGE_METHOD));
+    pairs.push(("state", pending.state.secret()));
+    if let Some(nonce) = &pending.nonce {
+        pairs.push(("nonce", nonce.secret()));
+    }
+    for (k, v) in &config.extra_params {
+        if options.param(k).is_none() {
+            pairs.push((k, v));
         }
     }
-    url
+    for (k, v) in &options.extra_params {
+        pairs.push((k, v));
+    }
+    config.authorization_endpoint.with_query_appended(&pairs)
 }
 
 #[cfg(test)]

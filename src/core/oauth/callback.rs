@@ -2,7 +2,7 @@
 //! against the pending login. Only [`validate_callback`] can make a [`ValidatedCallback`], and
 //! the code exchange accepts nothing else.
 
-use url::Url;
+use crate::core::WebUrl;
 
 use super::authorize::PendingLogin;
 use crate::core::error::CallbackError;
@@ -20,6 +20,27 @@ pub const CALLBACK_PARAMS: &[&str] = &[
     "session_state",
 ];
 
+/// The parameters of an implicit-style response (RFC 6749 §4.2.2): tokens in the URL. This
+/// library never asks for them (`response_type=code`); a response carrying them is refused,
+/// and they leave the address bar like the others.
+pub const IMPLICIT_PARAMS: &[&str] = &[
+    "access_token",
+    "id_token",
+    "refresh_token",
+    "token_type",
+    "expires_in",
+];
+
+/// Whether `name` is removed from a callback URL: a response or an implicit-style parameter.
+fn is_response_param(name: &str) -> bool {
+    CALLBACK_PARAMS.contains(&name) || IMPLICIT_PARAMS.contains(&name)
+}
+
+/// The pairs of the URL's fragment, read as a form (`#code=…&state=…`).
+fn fragment_pairs(url: &WebUrl) -> url::form_urlencoded::Parse<'_> {
+    url::form_urlencoded::parse(url.fragment().unwrap_or("").as_bytes())
+}
+
 /// The parameters as found in the callback URL, before validation. Holds the code, so it has
 /// no `Debug`.
 pub struct CallbackParams {
@@ -30,14 +51,29 @@ pub struct CallbackParams {
     iss: Option<String>,
 }
 
-/// Whether a URL looks like an authorization response (it has a `code` or an `error`).
-pub fn is_callback(url: &Url) -> bool {
-    url.query_pairs().any(|(k, _)| k == "code" || k == "error")
+/// Whether a URL looks like an authorization response: a `code` or an `error` in its query,
+/// or any response or token parameter in its fragment or query (an implicit-style or
+/// fragment response, which [`parse_callback`] refuses). Such a URL is cleaned from the
+/// address bar whatever happens next.
+pub fn is_callback(url: &WebUrl) -> bool {
+    url.query_pairs()
+        .any(|(k, _)| k == "code" || k == "error" || IMPLICIT_PARAMS.contains(&k.as_ref()))
+        || fragment_pairs(url).any(|(k, _)| is_response_param(&k))
 }
 
 /// Reads the callback parameters from the URL's query, refusing any that appear twice
-/// (RFC 6749 §3.1: "Request and response parameters MUST NOT be included more than once").
-pub fn parse_callback(url: &Url) -> Result<CallbackParams, CallbackError> {
+/// (RFC 6749 §3.1: "Request and response parameters MUST NOT be included more than once"),
+/// tokens in the URL (an implicit-style response, RFC 6749 §4.2.2, which RFC 9700 §2.1.2
+/// says not to use), and response parameters in the fragment (`response_mode=query` is the
+/// code flow's; a code in the fragment, or in both places, is not what was asked for).
+pub fn parse_callback(url: &WebUrl) -> Result<CallbackParams, CallbackError> {
+    if url
+        .query_pairs()
+        .any(|(k, _)| IMPLICIT_PARAMS.contains(&k.as_ref()))
+        || fragment_pairs(url).any(|(k, _)| is_response_param(&k))
+    {
+        return Err(CallbackError::UnexpectedResponse);
+    }
     let mut found: [Option<String>; 5] = Default::default();
     let names = ["code", "state", "error", "error_description", "iss"];
     for (k, v) in url.query_pairs() {
@@ -137,20 +173,11 @@ pub fn validate_callback(
 
 /// The URL without the authorization response parameters, for `history.replaceState`, so no
 /// code or state stays in the address bar, the history or a later `Referer`.
-pub fn clean_callback_url(url: &Url) -> Url {
-    let kept: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(k, _)| !CALLBACK_PARAMS.contains(&k.as_ref()))
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    let mut clean = url.clone();
-    clean.set_fragment(None);
-    if kept.is_empty() {
-        clean.set_query(None);
-    } else {
-        clean.query_pairs_mut().clear().extend_pairs(kept);
-    }
-    clean
+/// Response and token parameters leave the query, and the fragment goes entirely (it can
+/// only carry what this library never asked for).
+pub fn clean_callback_url(url: &WebUrl) -> WebUrl {
+    url.without_fragment()
+        .with_query_pairs_removed(&is_response_param)
 }
 
 #[cfg(test)]
@@ -171,7 +198,7 @@ mod tests {
     }
 
     fn run(query: &str) -> Result<ValidatedCallback, CallbackError> {
-        let url = Url::parse(&format!("https://app.example/cb?{query}")).unwrap();
+        let url = WebUrl::parse(&format!("https://app.example/cb?{query}")).unwrap();
         validate_callback(parse_callback(&url)?, Some(&pending()), 2_000, None)
     }
 
@@ -221,7 +248,7 @@ mod tests {
 
     #[test]
     fn missing_and_expired_pending_login() {
-        let url = Url::parse("https://app.example/cb?code=a&state=good-state").unwrap();
+        let url = WebUrl::parse("https://app.example/cb?code=a&state=good-state").unwrap();
         let r = validate_callback(parse_callback(&url).unwrap(), None, 2_000, None);
         assert!(matches!(r, Err(CallbackError::MissingPendingLogin)));
         let r = validate_callback(
@@ -260,7 +287,7 @@ mod tests {
     #[test]
     fn issuer_check_rfc9207() {
         let url = |q: &str| {
-            Url::parse(&format!(
+            WebUrl::parse(&format!(
                 "https://app.example/cb?code=a&state=good-state{q}"
             ))
             .unwrap()
@@ -295,18 +322,19 @@ mod tests {
 
     #[test]
     fn clean_url_drops_response_parameters_only() {
-        let u =
-            Url::parse("https://app.example/cb?keep=1&code=a&state=s&iss=i&session_state=x#frag")
-                .unwrap();
+        let u = WebUrl::parse(
+            "https://app.example/cb?keep=1&code=a&state=s&iss=i&session_state=x#frag",
+        )
+        .unwrap();
         assert_eq!(
             clean_callback_url(&u).as_str(),
             "https://app.example/cb?keep=1"
         );
-        let u = Url::parse("https://app.example/cb?error=access_denied&state=s").unwrap();
+        let u = WebUrl::parse("https://app.example/cb?error=access_denied&state=s").unwrap();
         assert_eq!(clean_callback_url(&u).as_str(), "https://app.example/cb");
         assert!(is_callback(&u));
         assert!(!is_callback(
-            &Url::parse("https://app.example/cb?x=1").unwrap()
+            &WebUrl::parse("https://app.example/cb?x=1").unwrap()
         ));
     }
 }

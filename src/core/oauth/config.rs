@@ -3,7 +3,7 @@
 //! Configuration arrives from JavaScript as a camelCase object ([`RawConfig`]) and is
 //! validated once, at construction, into a [`Config`] that the rest of the library trusts.
 
-use url::{Host, Url};
+use crate::core::WebUrl;
 
 use crate::core::error::ConfigError;
 use crate::core::genesys::genesys_domain;
@@ -171,15 +171,15 @@ pub struct Config {
     /// The OAuth client id.
     pub client_id: String,
     /// The redirect URI, exactly as registered.
-    pub redirect_uri: Url,
+    pub redirect_uri: WebUrl,
     /// The scopes to request (may be empty).
     pub scopes: Vec<String>,
     /// The authorization endpoint (RFC 6749 §3.1).
-    pub authorization_endpoint: Url,
+    pub authorization_endpoint: WebUrl,
     /// The token endpoint (RFC 6749 §3.2).
-    pub token_endpoint: Url,
+    pub token_endpoint: WebUrl,
     /// The API base for `callApi`, if any.
-    pub api_base: Option<Url>,
+    pub api_base: Option<WebUrl>,
     /// Extra authorization parameters, in order.
     pub extra_params: Vec<(String, String)>,
     /// Where the session lives.
@@ -190,13 +190,13 @@ pub struct Config {
     /// normalized: `https://as.example` and `https://as.example/` are different issuers).
     pub issuer: Option<String>,
     /// The provider's JWK Set (OIDC Discovery §3).
-    pub jwks_uri: Option<Url>,
+    pub jwks_uri: Option<WebUrl>,
     /// The UserInfo endpoint (OIDC Core §5.3).
-    pub userinfo_endpoint: Option<Url>,
+    pub userinfo_endpoint: Option<WebUrl>,
     /// The RP-initiated logout endpoint (OpenID Connect RP-Initiated Logout 1.0 §2).
-    pub end_session_endpoint: Option<Url>,
+    pub end_session_endpoint: Option<WebUrl>,
     /// The token revocation endpoint (RFC 7009 §2).
-    pub revocation_endpoint: Option<Url>,
+    pub revocation_endpoint: Option<WebUrl>,
     /// Whether the server promised an `iss` parameter in every authorization response
     /// (RFC 9207 §3, from discovery), which makes it mandatory in the callback.
     pub authorization_response_iss_parameter_supported: bool,
@@ -207,7 +207,7 @@ pub struct Config {
     /// Warn (`tokenExpiring`) this long before expiry when no automatic renewal will happen.
     pub expiring_lead_ms: u64,
     /// Where to come back after a logout redirect, when set (else `redirect_uri`).
-    pub post_logout_redirect_uri: Option<Url>,
+    pub post_logout_redirect_uri: Option<WebUrl>,
     /// Whether this client talks to its sibling tabs (`shareAcrossTabs`, default true). When
     /// false no channel is opened and nothing is posted or received; refreshes of one family
     /// are still serialized by its Web Lock, which carries no token.
@@ -228,7 +228,7 @@ fn lead_ms(field: &'static str, value: Option<u64>, default: u64) -> Result<u64,
     }
 }
 
-fn opt_endpoint(field: &'static str, value: Option<String>) -> Result<Option<Url>, ConfigError> {
+fn opt_endpoint(field: &'static str, value: Option<String>) -> Result<Option<WebUrl>, ConfigError> {
     value.map(|v| parse_endpoint(field, &v)).transpose()
 }
 
@@ -269,36 +269,18 @@ pub fn quoted(text: &str, rest: &str) -> String {
     out
 }
 
-/// True for `localhost`, 127.0.0.0/8 and `[::1]`, where plain http is allowed for development.
-pub fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
-
-/// Parses an endpoint URL: absolute, https (or http on a loopback host), no fragment, no
-/// credentials.
-pub fn parse_endpoint(field: &'static str, value: &str) -> Result<Url, ConfigError> {
-    let url = Url::parse(value.trim()).map_err(|e| invalid(field, format!("not a URL ({e})")))?;
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(&url) => {}
-        "http" => {
-            return Err(invalid(
-                field,
-                "must use https (plain http is allowed only on localhost, 127.0.0.1 and [::1])",
-            ))
-        }
-        _ => return Err(invalid(field, "must be an https URL")),
+/// Parses an endpoint URL ([`WebUrl`]: absolute, no credentials, canonical): https (or http
+/// on a loopback host), no fragment.
+pub fn parse_endpoint(field: &'static str, value: &str) -> Result<WebUrl, ConfigError> {
+    let url = WebUrl::parse(value.trim()).map_err(|e| invalid(field, e.message()))?;
+    if !url.is_https() && !url.is_loopback() {
+        return Err(invalid(
+            field,
+            "must use https (plain http is allowed only on localhost, 127.0.0.1 and [::1])",
+        ));
     }
     if url.fragment().is_some() {
         return Err(invalid(field, "must not contain a fragment (#...)"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid(field, "must not contain credentials"));
     }
     Ok(url)
 }
@@ -366,17 +348,21 @@ impl RawConfig {
                 }
                 let domain =
                     genesys_domain(&region).ok_or(ConfigError::UnknownRegion { given: region })?;
-                let login = |path: &str| {
-                    Url::parse(&format!("https://login.{domain}{path}")).expect("static URL")
+                let at = |host: &str, path: &str| {
+                    let mut text = String::from("https://");
+                    text.push_str(host);
+                    text.push_str(domain);
+                    text.push_str(path);
+                    parse_endpoint("region", &text)
                 };
                 let api_base = match self.api_base {
                     Some(base) => parse_endpoint("apiBase", &base)?,
-                    None => Url::parse(&format!("https://api.{domain}")).expect("static URL"),
+                    None => at("api.", "/")?,
                 };
                 (
                     Provider::Genesys { domain },
-                    login("/oauth/authorize"),
-                    login("/oauth/token"),
+                    at("login.", "/oauth/authorize")?,
+                    at("login.", "/oauth/token")?,
                     Some(api_base),
                 )
             }

@@ -53,6 +53,9 @@ pub enum CallbackError {
     },
     /// A success response without a `code`.
     MissingCode,
+    /// Tokens in the callback URL (an implicit-style response), or response parameters in
+    /// its fragment: never what this library asks for (`response_type=code`, query mode).
+    UnexpectedResponse,
 }
 
 /// The token endpoint exchange or refresh failed (RFC 6749 §5).
@@ -186,6 +189,10 @@ impl CallbackError {
                 out.push_str(error);
             }
             CallbackError::MissingCode => out.push_str("the callback has no authorization code"),
+            CallbackError::UnexpectedResponse => out.push_str(
+                "the callback carries tokens or response parameters in its fragment; this \
+                 library only accepts an authorization code in the query (response_type=code)",
+            ),
         }
     }
 }

@@ -5,7 +5,7 @@
 //! first, so a failing server can never leave a session behind; the requests built here come
 //! after.
 
-use url::Url;
+use crate::core::WebUrl;
 
 use super::config::{parse_endpoint, Config, Provider};
 use crate::core::error::ConfigError;
@@ -61,7 +61,7 @@ pub enum Revocable<'a> {
 /// The revocation request (RFC 7009 §2.1): a form POST of `token`, `token_type_hint` and,
 /// as a public client, `client_id` (RFC 7009 §2.1 refers to RFC 6749 §2.3 client
 /// authentication; a public client identifies itself only).
-pub fn revocation_request(config: &Config, endpoint: &Url, token: Revocable<'_>) -> HttpRequest {
+pub fn revocation_request(config: &Config, endpoint: &WebUrl, token: Revocable<'_>) -> HttpRequest {
     let (token, hint) = match token {
         Revocable::Refresh(t) => (t.secret(), "refresh_token"),
         Revocable::Access(t) => (t.secret(), "access_token"),
@@ -102,23 +102,21 @@ pub fn process_revocation_response(response: &HttpResponse) -> Result<(), Revoca
 /// `id_token_hint` when an ID token is held, `client_id`, and `post_logout_redirect_uri`.
 /// Query parameters already on the endpoint are kept.
 pub fn end_session_url(
-    endpoint: &Url,
+    endpoint: &WebUrl,
     id_token_hint: Option<&IdToken>,
     client_id: &str,
-    post_logout_redirect_uri: &Url,
-) -> Url {
-    let mut url = endpoint.clone();
-    {
-        let mut q = url.query_pairs_mut();
-        if let Some(id) = id_token_hint {
-            q.append_pair("id_token_hint", id.secret());
-        }
-        q.append_pair("client_id", client_id).append_pair(
-            "post_logout_redirect_uri",
-            post_logout_redirect_uri.as_str(),
-        );
+    post_logout_redirect_uri: &WebUrl,
+) -> WebUrl {
+    let mut pairs = Vec::with_capacity(3);
+    if let Some(id) = id_token_hint {
+        pairs.push(("id_token_hint", id.secret()));
     }
-    url
+    pairs.push(("client_id", client_id));
+    pairs.push((
+        "post_logout_redirect_uri",
+        post_logout_redirect_uri.as_str(),
+    ));
+    endpoint.with_query_appended(&pairs)
 }
 
 /// Where a logout with `options` sends the browser: `None` without `redirect: true`, or when
@@ -128,7 +126,7 @@ pub fn logout_redirect(
     config: &Config,
     options: &LogoutOptions,
     id_token: Option<&IdToken>,
-) -> Result<Option<Url>, ConfigError> {
+) -> Result<Option<WebUrl>, ConfigError> {
     let back = match &options.return_to {
         Some(u) => parse_endpoint("returnTo", u)?,
         None => config
@@ -143,7 +141,7 @@ pub fn logout_redirect(
     Ok(match (&config.end_session_endpoint, &config.provider) {
         (Some(ep), _) => Some(end_session_url(ep, id_token, &config.client_id, &back)),
         (None, Provider::Genesys { domain }) => {
-            Some(genesys_logout_url(domain, &config.client_id, &back))
+            genesys_logout_url(domain, &config.client_id, &back)
         }
         (None, Provider::Generic) => None,
     })

@@ -22,8 +22,8 @@ pub use callback::{
     IssuerCheck, ValidatedCallback, CALLBACK_PARAMS,
 };
 pub use config::{
-    is_loopback, parse_endpoint, parse_issuer, quoted, Config, Provider, RawConfig, StorageMode,
-    CONFIG_KEYS, DEFAULT_CLOCK_TOLERANCE_S, DEFAULT_EXPIRING_LEAD_S, DEFAULT_REFRESH_LEAD_S,
+    parse_endpoint, parse_issuer, quoted, Config, Provider, RawConfig, StorageMode, CONFIG_KEYS,
+    DEFAULT_CLOCK_TOLERANCE_S, DEFAULT_EXPIRING_LEAD_S, DEFAULT_REFRESH_LEAD_S,
     MAX_CLOCK_TOLERANCE_S, MAX_LEAD_S, RESERVED_PARAMS,
 };
 pub use errors::{CallbackError, ConfigError, RevocationError, TokenError};

@@ -315,7 +315,8 @@ mod tests {
             return_to: None,
             max_age: None,
         };
-        let url = url::Url::parse("https://app.example/cb?code=the+code&state=s").unwrap();
+        let url =
+            crate::core::WebUrl::parse("https://app.example/cb?code=the+code&state=s").unwrap();
         let cb = validate_callback(parse_callback(&url).unwrap(), Some(&pending), 1, None).unwrap();
         let req =
             code_exchange_request(&config, &cb, &pending.code_verifier, &pending.redirect_uri);

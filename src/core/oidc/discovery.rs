@@ -10,7 +10,7 @@
 //!
 //! [OpenID Connect Discovery 1.0 §4]: https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
 
-use url::Url;
+use crate::core::WebUrl;
 
 use super::jwks::opt_string;
 use crate::core::error::{ConfigError, DiscoveryError};
@@ -27,7 +27,7 @@ pub const MAX_DISCOVERY_LEN: usize = 256 * 1024;
 
 /// The discovery document URL: the issuer with any trailing `/` removed, then
 /// [`WELL_KNOWN_PATH`] (OIDC Discovery §4: "remove any terminating /").
-pub fn discovery_url(issuer: &str) -> Result<Url, ConfigError> {
+pub fn discovery_url(issuer: &str) -> Result<WebUrl, ConfigError> {
     let issuer = parse_issuer("issuer", issuer)?;
     let mut text = issuer.trim_end_matches('/').to_string();
     text.push_str(WELL_KNOWN_PATH);
@@ -49,22 +49,22 @@ pub struct ProviderMetadata {
     /// The issuer identifier, equal to the configured one.
     pub issuer: String,
     /// The authorization endpoint.
-    pub authorization_endpoint: Url,
+    pub authorization_endpoint: WebUrl,
     /// The token endpoint.
-    pub token_endpoint: Url,
+    pub token_endpoint: WebUrl,
     /// The JWK Set with the ID token signing keys.
-    pub jwks_uri: Url,
+    pub jwks_uri: WebUrl,
     /// The UserInfo endpoint, if offered.
-    pub userinfo_endpoint: Option<Url>,
+    pub userinfo_endpoint: Option<WebUrl>,
     /// The RP-initiated logout endpoint, if offered.
-    pub end_session_endpoint: Option<Url>,
+    pub end_session_endpoint: Option<WebUrl>,
     /// The token revocation endpoint, if offered.
-    pub revocation_endpoint: Option<Url>,
+    pub revocation_endpoint: Option<WebUrl>,
     /// RFC 9207: every authorization response carries `iss`.
     pub authorization_response_iss_parameter_supported: bool,
 }
 
-fn endpoint(field: &'static str, value: Option<String>) -> Result<Option<Url>, DiscoveryError> {
+fn endpoint(field: &'static str, value: Option<String>) -> Result<Option<WebUrl>, DiscoveryError> {
     value
         .map(|v| {
             parse_endpoint(field, &v).map_err(|e| match e {
@@ -77,7 +77,7 @@ fn endpoint(field: &'static str, value: Option<String>) -> Result<Option<Url>, D
         .transpose()
 }
 
-fn required(field: &'static str, value: Option<String>) -> Result<Url, DiscoveryError> {
+fn required(field: &'static str, value: Option<String>) -> Result<WebUrl, DiscoveryError> {
     endpoint(field, value)?.ok_or(DiscoveryError::InvalidEndpoint {
         field,
         reason: "is missing".into(),
@@ -184,7 +184,7 @@ impl RawConfig {
                 reason: "is not the issuer of this discovery document".into(),
             });
         }
-        let text = |u: Option<Url>| u.map(String::from);
+        let text = |u: Option<WebUrl>| u.map(String::from);
         self.issuer = Some(metadata.issuer);
         self.authorization_endpoint = Some(metadata.authorization_endpoint.into());
         self.token_endpoint = Some(metadata.token_endpoint.into());
@@ -232,7 +232,7 @@ mod tests {
 
     #[test]
     fn well_known_url() {
-        let url = |i| discovery_url(i).unwrap().to_string();
+        let url = |i| discovery_url(i).unwrap().into_string();
         assert_eq!(
             url("https://as.example"),
             "https://as.example/.well-known/openid-configuration"

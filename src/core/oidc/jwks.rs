@@ -7,7 +7,7 @@
 //! [RFC 7517 §5]: https://www.rfc-editor.org/rfc/rfc7517#section-5
 //! [OIDC Core §10.1]: https://openid.net/specs/openid-connect-core-1_0.html#Signing
 
-use url::Url;
+use crate::core::WebUrl;
 
 use super::jwt::{AlgFamily, JwsAlg, JwsHeader};
 use crate::core::b64::decode_url;
@@ -97,7 +97,7 @@ pub struct JwkSet {
 pub const MAX_JWKS_LEN: usize = 64 * 1024;
 
 /// The request for the JWK Set: a plain GET.
-pub fn jwks_request(jwks_uri: &Url) -> HttpRequest {
+pub fn jwks_request(jwks_uri: &WebUrl) -> HttpRequest {
     HttpRequest::get(jwks_uri, vec![("Accept", "application/json".to_string())])
 }
 

@@ -7,7 +7,7 @@
 //!
 //! [OpenID Connect Core 1.0 §5.3]: https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
 
-use url::Url;
+use crate::core::WebUrl;
 
 use crate::core::error::{Error, UserInfoError};
 use crate::core::http::{HttpRequest, HttpResponse};
@@ -15,7 +15,7 @@ use crate::core::json::{self, Object, Value};
 use crate::core::secret::AccessToken;
 
 /// The UserInfo request (§5.3.1): `GET` with `Authorization: Bearer <access token>`.
-pub fn userinfo_request(endpoint: &Url, access_token: &AccessToken) -> HttpRequest {
+pub fn userinfo_request(endpoint: &WebUrl, access_token: &AccessToken) -> HttpRequest {
     let bearer = access_token.bearer_header();
     HttpRequest::get(
         endpoint,
@@ -113,7 +113,7 @@ mod tests {
 
     #[test]
     fn request_is_a_bearer_get() {
-        let url = Url::parse("https://as.example/me").unwrap();
+        let url = WebUrl::parse("https://as.example/me").unwrap();
         let r = userinfo_request(&url, &AccessToken::new("AT"));
         assert_eq!(r.method.as_str(), "GET");
         assert_eq!(r.url, "https://as.example/me");

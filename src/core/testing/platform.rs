@@ -16,8 +16,8 @@ use std::collections::VecDeque;
 use std::fmt::Display;
 use std::rc::Rc;
 
+use crate::core::WebUrl;
 use sha2::{Digest, Sha256};
-use url::{Position, Url};
 
 use super::keys;
 use crate::core::error::Error;
@@ -41,12 +41,14 @@ struct Route {
 }
 
 impl Route {
-    fn matches(&self, method: Method, url: &Url) -> bool {
+    fn matches(&self, method: Method, url: &WebUrl) -> bool {
         self.method == method
             && if self.target.starts_with('/') {
                 url.path() == self.target
             } else {
-                url[..Position::AfterPath] == self.target
+                self.target
+                    .strip_prefix(url.origin())
+                    .is_some_and(|path| path == url.path())
             }
     }
 
@@ -144,7 +146,7 @@ impl FakePlatform {
     /// absolute URL such as `"https://api.mypurecloud.ie/api/v2/tokens/me"` (that host only).
     pub fn on(&self, method: Method, target: &str) -> Answers<'_> {
         assert!(
-            target.starts_with('/') || Url::parse(target).is_ok(),
+            target.starts_with('/') || WebUrl::parse(target).is_ok(),
             "a route is a path or an absolute URL, not {target:?}"
         );
         assert!(!target.contains('?'), "routes do not match queries");
@@ -185,8 +187,8 @@ impl FakePlatform {
 
     /// The next answer for this request; panics, naming it, when none is queued.
     fn answer(&self, method: Method, url: &str) -> Answer {
-        let parsed =
-            Url::parse(url).unwrap_or_else(|_| panic!("the request URL {url:?} is not absolute"));
+        let parsed = WebUrl::parse(url)
+            .unwrap_or_else(|_| panic!("the request URL {url:?} is not absolute"));
         let mut routes = self.routes.borrow_mut();
         let route = routes
             .iter_mut()
@@ -362,12 +364,12 @@ mod tests {
     use Method::{Delete, Get, Post};
 
     fn get(p: &FakePlatform, url: &str) -> Result<HttpResponse, Error> {
-        let url = Url::parse(url).unwrap();
+        let url = WebUrl::parse(url).unwrap();
         block_on(p.fetch(HttpRequest::get(&url, vec![])))
     }
 
     fn post(p: &FakePlatform, url: &str) -> Result<HttpResponse, Error> {
-        let url = Url::parse(url).unwrap();
+        let url = WebUrl::parse(url).unwrap();
         block_on(p.fetch(HttpRequest::form_post(&url, &[("a", "b")])))
     }
 
@@ -402,7 +404,7 @@ mod tests {
         p.on(Delete, "https://api.example/api/v2/tokens/me")
             .respond(204, "");
         p.on(Get, "/me").respond(200, "{}");
-        let me = Url::parse("https://other.example/me?x=1").unwrap();
+        let me = WebUrl::parse("https://other.example/me?x=1").unwrap();
         let response = block_on(p.fetch(HttpRequest::get(&me, vec![]))).unwrap();
         assert_eq!(
             response.status, 200,
@@ -413,7 +415,7 @@ mod tests {
             ["DELETE https://api.example/api/v2/tokens/me (1 left)"]
         );
         let mut delete = HttpRequest::get(
-            &Url::parse("https://api.example/api/v2/tokens/me").unwrap(),
+            &WebUrl::parse("https://api.example/api/v2/tokens/me").unwrap(),
             vec![],
         );
         delete.method = Delete;

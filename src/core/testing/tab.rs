@@ -4,7 +4,7 @@
 use std::fmt::Display;
 use std::rc::Rc;
 
-use url::Url;
+use crate::core::WebUrl;
 
 use super::block_on;
 use super::builders::{id_claims, id_token, jwk_set, Tokens, T0};
@@ -32,8 +32,8 @@ pub struct Sent {
 impl Sent {
     /// The callback the server would redirect to: `code=CODE-1`, this `state`, then `extra`
     /// (such as `"&iss=..."`).
-    pub fn callback(&self, extra: &str) -> Url {
-        Url::parse(&format!(
+    pub fn callback(&self, extra: &str) -> WebUrl {
+        WebUrl::parse(&format!(
             "http://127.0.0.1:8080/?code=CODE-1&state={}{extra}",
             self.state
         ))

@@ -141,12 +141,16 @@ export class Tab {
 
   /** pixie's records in this tab's sessionStorage, and localStorage's size, for the demo origin. */
   async storage() {
-    return this.page.evaluate(({ keys: { session, pending }, namespace }) => ({
+    return this.page.evaluate(({ keys: { session, pending }, namespace, documents }) => ({
       session: sessionStorage.getItem(session),
       pending: sessionStorage.getItem(pending),
-      pixieKeys: Object.keys(sessionStorage).filter((k) => k.startsWith(namespace)),
+      // The library's records (sessions, pending logins), apart from the tab's copies of the
+      // provider's public documents (discovery, JWK Set), listed in documentKeys.
+      pixieKeys: Object.keys(sessionStorage)
+        .filter((k) => k.startsWith(namespace) && !k.startsWith(documents)),
+      documentKeys: Object.keys(sessionStorage).filter((k) => k.startsWith(documents)).sort(),
       localStorageLength: localStorage.length,
-    }), { keys: this.keys, namespace: CONSTANTS.storage.namespace });
+    }), { keys: this.keys, namespace: CONSTANTS.storage.namespace, documents: CONSTANTS.storage.documentPrefix });
   }
 
   // ---- Logging in through the provider's pages ----

@@ -1,9 +1,9 @@
 //! ID token validation against tokens signed in the test with real keys (RSA 2048, P-256,
 //! P-384): one test per way a token can be wrong (OIDC Core §3.1.3.7, RFC 7515, RFC 8725).
 
+use crate::core::WebUrl;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use url::Url;
 
 use crate::core::testing::keys::test_keys;
 use crate::core::testing::{
@@ -609,7 +609,7 @@ fn browser_fixtures_are_current_and_verify_natively() {
             now_ms: 1_800_000_100_000,
             tolerance_s: 60,
         };
-        let uri = Url::parse("https://issuer.example/jwks").unwrap();
+        let uri = WebUrl::parse("https://issuer.example/jwks").unwrap();
         let token = IdToken::new(f["token"].as_str().unwrap());
         let claims = block_on(verify_id_token(&platform, &cache, &uri, &token, &check));
         assert_eq!(claims.unwrap().sub(), Some("web-user"), "{}", f["alg"]);

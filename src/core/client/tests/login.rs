@@ -1,6 +1,6 @@
 //! The whole login flow against a fake platform: what is sent, what is stored, what survives.
 
-use url::Url;
+use crate::core::WebUrl;
 
 use crate::core::testing::{block_on, generic_config, tokens, TestTab, Tokens, T0};
 use crate::core::Method::Post;
@@ -70,7 +70,7 @@ fn challenge_matches_the_exchanged_verifier() {
         !q.iter().any(|(k, _)| k == "nonce"),
         "no nonce without the openid scope"
     );
-    let cb = Url::parse(&format!(
+    let cb = WebUrl::parse(&format!(
         "http://127.0.0.1:8080/?code=c&state={}",
         get("state")
     ))
@@ -95,7 +95,7 @@ fn bad_callbacks_delete_the_pending_login_and_keep_the_session() {
     ];
     for (query, code) in cases {
         h.start_login(&h.client(), LoginOptions::default());
-        let url = Url::parse(&format!("http://127.0.0.1:8080/?{query}")).unwrap();
+        let url = WebUrl::parse(&format!("http://127.0.0.1:8080/?{query}")).unwrap();
         let e = block_on(h.client().handle_callback(&url)).unwrap_err();
         assert_eq!(e.code(), code, "{query}");
         assert!(
@@ -130,7 +130,7 @@ fn replayed_callback_has_no_pending_login() {
 fn denied_consent_is_an_authorization_error() {
     let h = tab();
     let sent = h.start_login(&h.client(), LoginOptions::default());
-    let url = Url::parse(&format!(
+    let url = WebUrl::parse(&format!(
         "http://127.0.0.1:8080/?error=access_denied&state={}",
         sent.state
     ))
@@ -158,7 +158,7 @@ fn expired_pending_login_is_refused() {
 fn not_a_callback_keeps_the_pending_login() {
     let h = tab();
     h.start_login(&h.client(), LoginOptions::default());
-    let url = Url::parse("http://127.0.0.1:8080/?page=2").unwrap();
+    let url = WebUrl::parse("http://127.0.0.1:8080/?page=2").unwrap();
     assert_eq!(
         block_on(h.client().handle_callback(&url))
             .unwrap_err()
@@ -248,7 +248,7 @@ fn corrupt_storage_is_treated_as_absent() {
     assert!(!h.client().is_authenticated());
     assert_eq!(h.session_record(), None);
     h.pending.set(&h.pending_key(), r#"{"state":"s"}"#).unwrap();
-    let url = Url::parse("http://127.0.0.1:8080/?code=c&state=s").unwrap();
+    let url = WebUrl::parse("http://127.0.0.1:8080/?code=c&state=s").unwrap();
     assert_eq!(
         block_on(h.client().handle_callback(&url))
             .unwrap_err()
@@ -352,7 +352,7 @@ fn requests_that_carry_a_secret_refuse_redirects() {
     assert!(!exchange.follows_redirects(), "code exchange");
 
     let config = h.config().clone();
-    let endpoint = url::Url::parse("http://127.0.0.1:9000/x").unwrap();
+    let endpoint = WebUrl::parse("http://127.0.0.1:9000/x").unwrap();
     let rt = RefreshToken::new("RT");
     let at = AccessToken::new("AT");
     assert!(!refresh_request(&config, &rt).follows_redirects());

@@ -3,9 +3,9 @@
 //! with the verified claims; every failure leaves no new session. Also RFC 9207 `iss`, the
 //! Genesys Messenger hand-off and UserInfo.
 
+use crate::core::WebUrl;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use url::Url;
 
 use crate::core::testing::keys::test_keys;
 use crate::core::testing::{
@@ -366,7 +366,7 @@ fn messenger_hand_off_returns_the_code_and_the_verifier_of_the_sent_challenge() 
 fn messenger_hand_off_refuses_bad_callbacks() {
     let h = tab();
     start(&h);
-    let forged = Url::parse("http://127.0.0.1:8080/?code=CODE-1&state=forged").unwrap();
+    let forged = WebUrl::parse("http://127.0.0.1:8080/?code=CODE-1&state=forged").unwrap();
     let e = err(h.client().messenger_auth_code(&forged));
     assert_eq!(e.code(), "state_mismatch");
     assert!(!h.client().has_pending_login(), "pending login cleared");
@@ -378,7 +378,7 @@ fn messenger_hand_off_refuses_bad_callbacks() {
     assert_eq!(e.code(), "issuer_mismatch");
 
     start(&h);
-    let plain = Url::parse("http://127.0.0.1:8080/?page=2").unwrap();
+    let plain = WebUrl::parse("http://127.0.0.1:8080/?page=2").unwrap();
     let e = err(h.client().messenger_auth_code(&plain));
     assert_eq!(e, Error::Callback(CallbackError::NotACallback));
     assert_eq!(e.code(), "not_a_callback");
@@ -388,7 +388,7 @@ fn messenger_hand_off_refuses_bad_callbacks() {
     );
 
     let sent = start(&h);
-    let denied = Url::parse(&format!(
+    let denied = WebUrl::parse(&format!(
         "http://127.0.0.1:8080/?error=access_denied&state={}",
         sent.state
     ))
