@@ -211,6 +211,7 @@ async fn webcrypto_aes_gcm_is_the_specified_cipher_and_refuses_tampering() {
     let key: [u8; 32] = hex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308")
         .try_into()
         .unwrap();
+    let key = ChannelKey::from_digest(&key);
     let iv: [u8; 12] = hex("cafebabefacedbaddecaf888").try_into().unwrap();
     let aad = hex("feedfacedeadbeeffeedfacedeadbeefabaddad2");
     let plaintext = hex(concat!(
@@ -227,7 +228,7 @@ async fn webcrypto_aes_gcm_is_the_specified_cipher_and_refuses_tampering() {
     assert_eq!(sealed, expected, "WebCrypto's AES-256-GCM, tag appended");
     assert_eq!(
         p.aes_gcm(false, &key, &iv, &aad, &sealed).await,
-        Ok(plaintext)
+        Ok(plaintext.clone())
     );
     // Tampered anywhere, it does not open: nothing is thrown, an `Err` comes back.
     for i in [0, 30, sealed.len() - 1] {
@@ -257,7 +258,18 @@ async fn webcrypto_aes_gcm_is_the_specified_cipher_and_refuses_tampering() {
         .await
         .is_err());
     assert!(p
-        .aes_gcm(false, &[0; 32], &iv, &aad, &sealed)
+        .aes_gcm(
+            false,
+            &ChannelKey::from_digest(&[0; 32]),
+            &iv,
+            &aad,
+            &sealed
+        )
+        .await
+        .is_err());
+    // Not a 256-bit key: refused as well, not thrown.
+    assert!(p
+        .aes_gcm(true, &ChannelKey::new("AAAA"), &iv, &aad, &plaintext)
         .await
         .is_err());
 }

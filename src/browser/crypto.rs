@@ -8,6 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, SubtleCrypto};
 
 use super::window;
+use crate::core::ChannelKey;
 use crate::core::Jwk;
 use crate::core::{AlgFamily, JwsAlg};
 use crate::core::{Error, JwksError};
@@ -140,13 +141,14 @@ pub async fn verify_signature(
     Ok(verdict.as_bool() == Some(true))
 }
 
-/// AES-256-GCM with WebCrypto (`importKey("raw")` as a non-extractable key for this one
-/// operation, then `encrypt` or `decrypt` with a 128-bit tag): `Ok` with the ciphertext and
+/// AES-256-GCM with WebCrypto (`importKey("jwk")` of `{kty: "oct", k}`, the key's base64url
+/// as it is, as a non-extractable key for this one operation, then `encrypt` or `decrypt`
+/// with a 128-bit tag): `Ok` with the ciphertext and
 /// tag (encrypt) or the plaintext (decrypt); `Err` when WebCrypto refuses, which for
 /// `decrypt` is a tag that does not verify. The core chose the key, the IV and the data.
 pub async fn aes_gcm(
     encrypt: bool,
-    key: &[u8; 32],
+    key: &ChannelKey,
     iv: &[u8; 12],
     aad: &[u8],
     data: &[u8],
@@ -155,11 +157,14 @@ pub async fn aes_gcm(
     let subtle = subtle()?;
     let name = JsValue::from_str("AES-GCM");
     let usage = JsValue::from_str(if encrypt { "encrypt" } else { "decrypt" });
-    let raw = Uint8Array::from(&key[..]);
+    let jwk = object(&[
+        ("kty", &JsValue::from_str("oct")),
+        ("k", &JsValue::from_str(key.secret())),
+    ]);
     let promise = subtle
         .import_key_with_object(
-            "raw",
-            &raw,
+            "jwk",
+            &jwk,
             &object(&[("name", &name)]),
             false,
             &Array::of1(&usage),

@@ -18,6 +18,7 @@ use serde::{Serialize, Serializer};
 use wasm_bindgen::JsValue;
 
 use crate::core::json::Value;
+use crate::core::ChannelKey;
 use crate::core::Jwk;
 use crate::core::JwsAlg;
 use crate::core::LockGuard;
@@ -71,7 +72,7 @@ impl Platform for BrowserPlatform {
     async fn aes_gcm(
         &self,
         encrypt: bool,
-        key: &[u8; 32],
+        key: &ChannelKey,
         iv: &[u8; 12],
         aad: &[u8],
         data: &[u8],

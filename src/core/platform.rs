@@ -6,6 +6,7 @@
 use super::error::Error;
 use super::http::{HttpRequest, HttpResponse};
 use super::oidc::{Jwk, JwsAlg};
+use super::secret::ChannelKey;
 
 /// What the protocol needs from its environment. The browser implementation uses
 /// `crypto.getRandomValues`, `crypto.subtle.digest`, `fetch` and `Date.now()`.
@@ -29,8 +30,8 @@ pub trait Platform {
         signing_input: &[u8],
         signature: &[u8],
     ) -> Result<bool, Error>;
-    /// AES-256-GCM (NIST SP 800-38D) under the 256-bit `key` (a
-    /// [`ChannelKey`](super::secret::ChannelKey)'s bytes) with the 96-bit `iv` and the
+    /// AES-256-GCM (NIST SP 800-38D) under the 256-bit `key` (base64url of its bytes, which is
+    /// also a JWK's `k`) with the 96-bit `iv` and the
     /// additional data `aad`, as WebCrypto's `encrypt` and `decrypt` do. With `encrypt`, `data`
     /// is the plaintext and the result the ciphertext with its 128-bit tag appended; without,
     /// `data` is such a ciphertext and the result its plaintext, or an `Err` when the tag does
@@ -40,7 +41,7 @@ pub trait Platform {
     async fn aes_gcm(
         &self,
         encrypt: bool,
-        key: &[u8; 32],
+        key: &ChannelKey,
         iv: &[u8; 12],
         aad: &[u8],
         data: &[u8],

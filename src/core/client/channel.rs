@@ -95,9 +95,6 @@ impl<P: Platform> Client<P> {
             return false;
         }
         let mut iv = [0u8; IV_LEN];
-        let Some(key) = key.bytes() else {
-            return false;
-        };
         if self.platform.random_bytes(&mut iv).is_err() {
             return false;
         }
@@ -107,7 +104,7 @@ impl<P: Platform> Client<P> {
         let plaintext = message.to_json();
         let Ok(sealed) = self
             .platform
-            .aes_gcm(true, &key, &iv, &aad, plaintext.as_bytes())
+            .aes_gcm(true, key, &iv, &aad, plaintext.as_bytes())
             .await
         else {
             return false;
@@ -138,10 +135,9 @@ impl<P: Platform> Client<P> {
             return Err(Dropped::Replayed);
         }
         let aad = envelope.aad(&self.config.client_id);
-        let key = key.bytes().ok_or(Dropped::Undecryptable)?;
         let plaintext = self
             .platform
-            .aes_gcm(false, &key, &envelope.iv, &aad, &envelope.sealed)
+            .aes_gcm(false, key, &envelope.iv, &aad, &envelope.sealed)
             .await
             .map_err(|_| Dropped::Undecryptable)?;
         self.lifecycle.seen.insert(id);

@@ -227,11 +227,12 @@ impl Session {
             (None, _) => false,
         };
         if rotated {
-            if let Some(i) = lineage.iter().position(|f| f == old_family) {
-                lineage.remove(i);
-                if i < lineage_keys.len() {
-                    lineage_keys.remove(i);
-                }
+            // A family already in the lineage (a server handing out an old token again) moves
+            // to the front; the keys then no longer line up, and are dropped rather than
+            // mismatched (those families are no longer reached).
+            if lineage.iter().any(|f| f == old_family) {
+                lineage.retain(|f| f != old_family);
+                lineage_keys.clear();
             }
             lineage.insert(0, old_family.to_string());
             lineage_keys.insert(0, old_key);

@@ -320,10 +320,20 @@ impl Envelope {
         if text.len() > MAX_MESSAGE_LEN {
             return None;
         }
-        // The body is base64url (no dot); the header is `p1.<kind>.<family>.<sentAt>`.
-        let (header, body) = text.rsplit_once('.')?;
-        let (kind, rest) = header.strip_prefix("p1.")?.split_once('.')?;
-        let (family, sent_at) = rest.split_once('.')?;
+        // `p1.<kind>.<family>.<sentAt>.<body>`: no field has a dot (the body is base64url).
+        let mut fields = [""; 4];
+        let mut rest = text.strip_prefix("p1.")?;
+        for field in &mut fields {
+            let dot = rest.bytes().position(|b| b == b'.');
+            (*field, rest) = match dot {
+                Some(i) => (&rest[..i], &rest[i + 1..]),
+                None => (rest, ""),
+            };
+        }
+        let [kind, family, sent_at, body] = fields;
+        if body.is_empty() || !rest.is_empty() {
+            return None;
+        }
         let bytes = decode_url(body)?;
         if bytes.len() < IV_LEN + TAG_LEN {
             return None;

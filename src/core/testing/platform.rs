@@ -24,6 +24,7 @@ use crate::core::error::Error;
 use crate::core::http::{HttpRequest, HttpResponse, Method};
 use crate::core::oidc::{Jwk, JwsAlg};
 use crate::core::platform::{LockGuard, Platform};
+use crate::core::secret::ChannelKey;
 
 /// A hook run by the fake platform at a point of the flow (simulates a sibling tab).
 pub type Hook = Box<dyn FnOnce()>;
@@ -262,15 +263,16 @@ impl Platform for FakePlatform {
     async fn aes_gcm(
         &self,
         encrypt: bool,
-        key: &[u8; 32],
+        key: &ChannelKey,
         iv: &[u8; 12],
         aad: &[u8],
         data: &[u8],
     ) -> Result<Vec<u8>, Error> {
+        let key = key.bytes().ok_or(Error::Platform("not an AES-256 key"))?;
         let done = if encrypt {
-            keys::aes_gcm_seal(key, iv, aad, data)
+            keys::aes_gcm_seal(&key, iv, aad, data)
         } else {
-            keys::aes_gcm_open(key, iv, aad, data)
+            keys::aes_gcm_open(&key, iv, aad, data)
         };
         done.ok_or(Error::Platform("AES-GCM failed"))
     }
@@ -332,7 +334,7 @@ impl<T: Platform> Platform for &T {
     async fn aes_gcm(
         &self,
         encrypt: bool,
-        key: &[u8; 32],
+        key: &ChannelKey,
         iv: &[u8; 12],
         aad: &[u8],
         data: &[u8],

@@ -577,6 +577,7 @@ fn the_channel_key_and_cipher_are_the_documented_ones() {
          76fc6ece0f4e1768cddf8853bb2d551b",
     );
     let p = &tab.platform;
+    let k = ChannelKey::from_digest(&k);
     let sealed = block_on(p.aes_gcm(true, &k, &iv, &aad, &plaintext)).unwrap();
     assert_eq!(sealed, expected);
     assert_eq!(
