@@ -9,8 +9,6 @@ pub mod storage;
 pub mod tabs;
 pub mod timers;
 
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -50,9 +48,7 @@ impl Platform for BrowserPlatform {
     }
 
     async fn sha256(&self, data: &[u8]) -> Result<[u8; 32], Error> {
-        // Boxed as a trait object: its poll code exists once, not inlined into every caller.
-        let digest: Pin<Box<dyn Future<Output = _> + '_>> = Box::pin(crypto::sha256(data));
-        digest.await
+        crypto::sha256(data).await
     }
 
     async fn fetch(&self, request: HttpRequest) -> Result<HttpResponse, Error> {

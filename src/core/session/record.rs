@@ -420,6 +420,12 @@ mod tests {
         rotated.refresh_token = Some(RefreshToken::new("rt-3"));
         let s = legacy.refreshed(rotated, 10, "fam-2", key(2));
         assert!(s.lineage == ["fam-2", "fam-1"] && s.lineage_keys == [key(2)]);
+        // A family that comes back (a server handing out an old token again) moves to the
+        // front, and the keys, which would no longer line up, are dropped.
+        let mut again = response(Some(60), None);
+        again.refresh_token = Some(RefreshToken::new("rt-4"));
+        let s = s.refreshed(again, 11, "fam-1", key(1));
+        assert!(s.lineage == ["fam-1", "fam-2"] && s.lineage_keys == [key(1)]);
     }
 
     #[test]
