@@ -8,8 +8,9 @@ use std::collections::BTreeSet;
 
 use pixie_auth::core::{
     channel_name, Config, Error, ExpiredReason, Origin, RawConfig, BASE_DELAY_MS, CALLBACK_PARAMS,
-    DEFAULT_REFRESH_LEAD_S, DOCUMENT_KEY_PREFIX, EVENT_NAMES, EXPIRY_MARGIN_MS, MAX_ATTEMPTS,
-    MIN_REFRESH_INTERVAL_MS, PENDING_LOGIN_TTL_MS,
+    DEFAULT_GUEST_MIN_VALIDITY_S, DEFAULT_GUEST_REFRESH_LEAD_S, DEFAULT_REFRESH_LEAD_S,
+    DOCUMENT_KEY_PREFIX, EVENT_NAMES, EXPIRY_MARGIN_MS, GUEST_EVENT_NAMES, MAX_ATTEMPTS,
+    MIN_GUEST_REFRESH_INTERVAL_MS, MIN_REFRESH_INTERVAL_MS, PENDING_LOGIN_TTL_MS,
 };
 use serde_json::{json, Value};
 
@@ -135,6 +136,24 @@ fn events() {
 }
 
 #[test]
+fn guest_tokens() {
+    let c = constants();
+    assert_eq!(strings(&c, "guest.eventNames"), GUEST_EVENT_NAMES);
+    assert_eq!(
+        number(&c, "guest.defaultRefreshLeadS"),
+        DEFAULT_GUEST_REFRESH_LEAD_S
+    );
+    assert_eq!(
+        number(&c, "guest.defaultMinValidityS"),
+        DEFAULT_GUEST_MIN_VALIDITY_S
+    );
+    assert_eq!(
+        number(&c, "guest.minRefreshIntervalMs"),
+        MIN_GUEST_REFRESH_INTERVAL_MS
+    );
+}
+
+#[test]
 fn error_codes() {
     let listed = strings(&constants(), "errorCodes");
     let listed_set: BTreeSet<&str> = listed.iter().map(String::as_str).collect();
@@ -213,6 +232,10 @@ fn nothing_unchecked() {
         "eventNames",
         "eventOrigins",
         "sessionExpiredReasons",
+        "guest.eventNames",
+        "guest.defaultRefreshLeadS",
+        "guest.defaultMinValidityS",
+        "guest.minRefreshIntervalMs",
         "errorCodes",
     ];
     fn leaves(prefix: &str, v: &Value, out: &mut BTreeSet<String>) {

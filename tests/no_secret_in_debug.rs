@@ -27,6 +27,8 @@ assert_not_impl_any!(TabMessage: core::fmt::Debug);
 assert_not_impl_any!(MessengerAuthCode: core::fmt::Debug);
 assert_not_impl_any!(ValidatedCallback: core::fmt::Debug);
 assert_not_impl_any!(CallbackParams: core::fmt::Debug);
+assert_not_impl_any!(GuestToken: core::fmt::Debug);
+assert_not_impl_any!(GuestEvent: core::fmt::Debug);
 
 #[test]
 fn secret_newtypes_redact() {
@@ -51,6 +53,7 @@ fn secret_newtypes_redact() {
     assert_clean("IdToken", format!("{:?}", IdToken::new(secret("i"))));
     let printed = format!("{:?}", ChannelKey::new(secret("k")));
     assert_clean("ChannelKey", printed);
+    assert_clean("GuestJwt", format!("{:?}", GuestJwt::new(secret("g"))));
 }
 
 #[test]

@@ -19,7 +19,7 @@ use crate::core::{
 };
 
 /// Converts a core error into a JS `Error` named `PixieAuthError`, with `code` and, when
-/// known, `oauthError`, `errorDescription`, `status` and `jsErrorName`. Its message never
+/// known, `oauthError`, `errorDescription`, `status`, `retryAfter` and `jsErrorName`. Its message never
 /// holds a secret.
 pub fn to_js_error(error: &Error) -> JsValue {
     let e = js_sys::Error::new(&error.message());
@@ -33,6 +33,9 @@ pub fn to_js_error(error: &Error) -> JsValue {
     }
     if let Some(status) = error.http_status() {
         set("status", status.into());
+    }
+    if let Some(seconds) = error.retry_after() {
+        set("retryAfter", (seconds as f64).into());
     }
     if let Some(name) = error.js_error_name() {
         set("jsErrorName", name.as_str().into());

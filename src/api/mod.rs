@@ -1,17 +1,19 @@
 //! The JavaScript face: the `PkceClient` class ([`client`]), the free functions acting on one
-//! configured client ([`functions`]), and the conversions between JavaScript values and the
+//! configured client ([`functions`]), the `GuestTokenSource` class ([`guest`]), and the conversions between JavaScript values and the
 //! core's ([`convert`]). Conversion only: every decision is the core's, every browser call the
 //! browser layer's. The TypeScript declarations are in `types.d.ts`.
 
 mod client;
 mod convert;
 mod functions;
+mod guest;
 
 use wasm_bindgen::prelude::*;
 
 pub use client::PkceClient;
 pub use convert::{is_pixie_auth_error, to_js_error};
 pub use functions::*;
+pub use guest::GuestTokenSource;
 
 /// The hand-written TypeScript declarations (types that wasm-bindgen cannot derive: the
 /// configuration union, events, claims, the error codes).

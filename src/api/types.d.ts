@@ -343,7 +343,8 @@ export type PixieErrorCode =
   | "id_token_expired" | "id_token_iat_future" | "id_token_nbf_future"
   | "id_token_nonce_mismatch" | "id_token_auth_time_invalid" | "id_token_sub_mismatch"
   | "userinfo_failed" | "userinfo_invalid" | "userinfo_sub_mismatch" | "not_a_callback"
-  | "refresh_failed" | "no_refresh_token" | "revocation_failed";
+  | "refresh_failed" | "no_refresh_token" | "revocation_failed"
+  | "guest_token_failed" | "guest_token_invalid" | "rate_limited";
 
 /**
  * Whether `e` is a pixie-auth error: an object named "PixieAuthError" with a string `code`
@@ -368,12 +369,118 @@ export interface PixieAuthError extends Error {
   oauthError?: string;
   /** The server's error_description for authorization errors (sanitized, for display). */
   errorDescription?: string;
-  /** The HTTP status behind a token, discovery, JWK Set or UserInfo endpoint failure. */
+  /** The HTTP status behind a token, discovery, JWK Set, UserInfo or guest token endpoint
+   * failure (guest_token_failed; 429 with rate_limited). */
   status?: number;
+  /** The seconds the server asked to wait (Retry-After, or a guest token endpoint's JSON
+   * retryAfter): with rate_limited, and any failure whose server said. */
+  retryAfter?: number;
   /**
    * The name of the browser exception behind a network_error or storage_unavailable:
    * "TypeError" (no answer: offline, DNS, TLS or a CORS refusal), "AbortError",
    * "TimeoutError", "SecurityError" (storage blocked), "QuotaExceededError" (storage full)...
    */
   jsErrorName?: string;
+}
+
+/**
+ * What `body()` returns: the JSON body of each guest token request. The reference proxy
+ * (devserver/guest-proxy.mjs) reads `name`, `pageUrl` and `customAttributes`; a site's own
+ * endpoint decides what it reads.
+ */
+export interface GuestTokenRequestBody {
+  /** The visitor's display name. */
+  name?: string;
+  /** The page the visitor chats from. */
+  pageUrl?: string;
+  /** Attributes for the conversation (the proxy scrubs card numbers, SSNs and e-mail
+   * addresses, and logs only the keys). */
+  customAttributes?: Record<string, string | number | boolean>;
+  [key: string]: JsonValue | undefined;
+}
+
+/** The options of `new GuestTokenSource(options)`. Unknown keys are refused (invalid_config). */
+export interface GuestTokenOptions {
+  /** The site's own guest token endpoint (same origin, or CORS). A relative URL is resolved
+   * against the page, as fetch would; https, or http on localhost/127.0.0.1/[::1]. */
+  endpoint: string;
+  /** Called for each request; its result is POSTed as JSON (nothing returned: `{}`). */
+  body?: () => GuestTokenRequestBody | undefined;
+  /** Fetch the next token this many seconds before `exp` (default 600, 0-86400); halfway
+   * through a lifetime shorter than twice this. */
+  refreshLeadSeconds?: number;
+  /** getToken() resolves with a token valid at least this many seconds more (default 60,
+   * 0-86400; at most half the token's lifetime). */
+  minValidity?: number;
+  /** The page's cookies go to the endpoint only when set: fetch's `credentials` (default
+   * "omit"; "include" needs `Access-Control-Allow-Credentials` cross-origin). */
+  credentials?: "omit" | "same-origin" | "include";
+  /** With `issuer` and `audience`: verify each token as an ID token is verified (signature
+   * with this JWK Set's key through WebCrypto, iss, aud, exp, iat, nbf). Without them the
+   * token is opaque to the browser and only scheduled by its `exp`. */
+  jwksUri?: string;
+  /** The `iss` every token must carry (compared exactly); needs `jwksUri` and `audience`. */
+  issuer?: string;
+  /** An `aud` every token must carry; needs `jwksUri` and `issuer`. */
+  audience?: string;
+}
+
+/** "tokenExpiring": a request for a new token starts now, while this one is held: hold
+ * outgoing messages until "tokenRefreshed" (or "tokenExpired"). */
+export interface GuestTokenExpiringEvent {
+  /** When the token held expires, ms since the epoch (browser clock). */
+  expiresAt: number;
+  /** Whole seconds it has left. */
+  secondsLeft: number;
+}
+
+/** "tokenRefreshed": a new token is in (the first one included), and the onToken handlers
+ * have it: resume. */
+export interface GuestTokenRefreshedEvent {
+  /** When the new token expires, ms since the epoch (browser clock, corrected for the
+   * server's clock from its Date header). */
+  expiresAt: number;
+  /** When it will be replaced, ms since the epoch (browser clock). */
+  refreshAt: number;
+  /** How many tokens came before this one (0 for the first). */
+  refreshCount: number;
+  /** When this one arrived, ms since the epoch (browser clock). */
+  lastRefreshAt: number;
+}
+
+/** "tokenExpired": no token could be had: a cycle of up to three requests failed (getToken()
+ * rejected with the same code; the next getToken() tries again at once), or after such a
+ * failure the token still held expired (then expiresAt is null). */
+export interface GuestTokenExpiredEvent {
+  /** Why: guest_token_failed, rate_limited, guest_token_invalid, network_error, ... */
+  code: PixieErrorCode;
+  /** The endpoint's HTTP status, when it answered. */
+  status: number | null;
+  /** The seconds the server asked to wait, when it said. */
+  retryAfter: number | null;
+  /** When the token still held stops working, ms since the epoch; null when none is left. */
+  expiresAt: number | null;
+  /** When the next automatic attempt runs, ms since the epoch (browser clock). */
+  retryAt: number;
+}
+
+/** Every event of a GuestTokenSource and its payload. Payloads never hold the token. */
+export interface GuestEventMap {
+  tokenExpiring: GuestTokenExpiringEvent;
+  tokenRefreshed: GuestTokenRefreshedEvent;
+  tokenExpired: GuestTokenExpiredEvent;
+}
+
+/** The name of a GuestTokenSource event. */
+export type GuestEventName = keyof GuestEventMap;
+
+/** A handler of the GuestTokenSource event K. */
+export type GuestEventHandler<K extends GuestEventName> = (event: GuestEventMap[K]) => void;
+
+export interface GuestTokenSource {
+  /** Calls handler with each K event (a handler is added once, like addEventListener).
+   * Throws invalid_config for an unknown event name. */
+  on<K extends GuestEventName>(name: K, handler: GuestEventHandler<K>): void;
+  /** Removes a handler added with on(). */
+  off<K extends GuestEventName>(name: K, handler: GuestEventHandler<K>): void;
 }

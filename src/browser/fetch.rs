@@ -8,15 +8,16 @@ use web_sys::{
 
 use super::{js_error_name, window};
 use crate::core::Error;
-use crate::core::{AccessToken, ApiResponse, HttpRequest, HttpResponse};
+use crate::core::{AccessToken, ApiResponse, Credentials, HttpRequest, HttpResponse};
 
 /// Response headers the core reads. Cross-origin, `Date` and `Retry-After` are readable only
 /// when the server lists them in `Access-Control-Expose-Headers` (`Content-Type` and
 /// `Cache-Control` always are).
 const READ_HEADERS: [&str; 4] = ["date", "retry-after", "content-type", "cache-control"];
 
-/// Sends the request without cookies and without the HTTP cache, refusing redirects for a
-/// request that carries a secret ([`HttpRequest::follows_redirects`]). Any failure to get a
+/// Sends the request without the HTTP cache, and without cookies unless the request asks for
+/// them ([`HttpRequest::credentials`]: only a guest token endpoint may), refusing redirects for
+/// a request that carries a secret ([`HttpRequest::follows_redirects`]). Any failure to get a
 /// response (offline, DNS, CORS refusal) is [`Error::Network`], with the exception's name.
 pub async fn send(request: HttpRequest) -> Result<HttpResponse, Error> {
     let headers = Headers::new().map_err(|_| Error::Platform("Headers"))?;
@@ -28,7 +29,11 @@ pub async fn send(request: HttpRequest) -> Result<HttpResponse, Error> {
     let init = RequestInit::new();
     init.set_method(request.method.as_str());
     init.set_headers(&headers);
-    init.set_credentials(RequestCredentials::Omit);
+    init.set_credentials(match request.credentials {
+        Credentials::Omit => RequestCredentials::Omit,
+        Credentials::SameOrigin => RequestCredentials::SameOrigin,
+        Credentials::Include => RequestCredentials::Include,
+    });
     init.set_cache(RequestCache::NoStore);
     if !request.follows_redirects() {
         init.set_redirect(RequestRedirect::Error);

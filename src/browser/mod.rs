@@ -3,12 +3,16 @@
 
 pub mod crypto;
 pub mod fetch;
+pub mod guest;
+pub mod handlers;
 pub mod location;
 pub mod runtime;
 pub mod storage;
 pub mod tabs;
 pub mod timers;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -93,6 +97,12 @@ impl Platform for BrowserPlatform {
     }
 }
 
+/// Runs `task` on the page's event loop (`spawn_local`), boxed first so that the task
+/// machinery exists once in the .wasm, not once per kind of task (size).
+pub fn spawn(task: impl Future<Output = ()> + 'static) {
+    wasm_bindgen_futures::spawn_local(Box::pin(task) as Pin<Box<dyn Future<Output = ()>>>);
+}
+
 /// The `window` object, or a typed error where there is none (e.g. a worker).
 pub fn window() -> Result<web_sys::Window, Error> {
     web_sys::window().ok_or(Error::Platform(
@@ -112,11 +122,11 @@ pub fn js_error_name(thrown: &JsValue) -> Option<JsErrorName> {
 
 /// A JS value from a JSON value the core built (events, summaries, results), through
 /// serde-wasm-bindgen: one `Serialize` impl, so its machinery exists once in the .wasm.
-/// Objects become plain objects. The core builds only integer numbers; claims, whose numbers
+/// Objects become plain objects, `null` stays `null`. The core builds only integer numbers; claims, whose numbers
 /// may have fractions, are handed over with `JSON.parse` of their text instead.
 pub fn json_to_js(value: &Value) -> Result<JsValue, Error> {
-    // `null` stays `null` (serde-wasm-bindgen's default makes it `undefined`, which
-    // JSON.stringify drops and the TypeScript types do not allow).
+    // JSON null is JavaScript null, as the TypeScript declarations say (serde-wasm-bindgen
+    // would make it undefined).
     let serializer = serde_wasm_bindgen::Serializer::new()
         .serialize_maps_as_objects(true)
         .serialize_missing_as_null(true);

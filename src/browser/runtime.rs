@@ -3,27 +3,25 @@
 //! core's; this only wires browser callbacks to [`Client::tick`] and
 //! [`Client::receive_tab_message`] and hands queued events to the handlers.
 
-use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use js_sys::Function;
-use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::spawn_local;
 
+use super::handlers::Handlers;
 use super::storage::Stores;
 use super::tabs::TabChannel;
 use super::timers::Wakeup;
 use super::BrowserPlatform;
 use crate::core::{
-    channel_name, Client, Config, ConfigError, DocumentCache, Error, Event, Platform,
-    StorageFallback, StorageMode, EVENT_NAMES,
+    channel_name, Client, Config, DocumentCache, Error, Event, Platform, StorageFallback,
+    StorageMode, EVENT_NAMES,
 };
 
 /// One client's lifecycle driver. Callbacks hold it weakly: dropping the last strong
 /// reference stops the timer, removes the listeners and closes the channel.
 pub struct Runtime {
     client: Rc<Client<BrowserPlatform>>,
-    handlers: RefCell<Vec<(&'static str, Function)>>,
+    handlers: Handlers,
     wakeup: Option<Wakeup>,
     mode: StorageMode,
 }
@@ -49,7 +47,7 @@ impl Runtime {
                 .then(|| {
                     TabChannel::open(&channel_name(&config.client_id), move |text| {
                         if let Some(rt) = w.upgrade() {
-                            spawn_local(async move {
+                            super::spawn(async move {
                                 rt.client.receive_tab_message(&text).await;
                                 rt.pump();
                             });
@@ -60,7 +58,7 @@ impl Runtime {
             let w = weak.clone();
             let wakeup = Wakeup::new(move || {
                 if let Some(rt) = w.upgrade() {
-                    spawn_local(rt.tick());
+                    super::spawn(rt.tick());
                 }
             })
             .ok();
@@ -69,7 +67,7 @@ impl Runtime {
                 client: Rc::new(
                     Client::new(config, platform, sessions, pending).with_document_cache(documents),
                 ),
-                handlers: RefCell::new(Vec::new()),
+                handlers: Handlers::new(&EVENT_NAMES),
                 wakeup,
                 mode,
             }
@@ -82,7 +80,7 @@ impl Runtime {
                     actual: "memory",
                 }));
         }
-        spawn_local(runtime.clone().tick());
+        super::spawn(runtime.clone().tick());
         runtime
     }
 
@@ -114,74 +112,23 @@ impl Runtime {
     }
 
     fn dispatch(&self, event: &Event) {
-        let name = event.name();
-        let Ok(payload) = super::json_to_js(&event.payload()) else {
-            return;
-        };
-        // A snapshot: a handler may call on() or off().
-        let handlers: Vec<Function> = self
-            .handlers
-            .borrow()
-            .iter()
-            .filter(|(n, _)| *n == name)
-            .map(|(_, f)| f.clone())
-            .collect();
-        for handler in handlers {
-            if let Err(e) = handler.call1(&JsValue::NULL, &payload) {
-                let mut msg = String::from("pixie-auth: a \"");
-                msg.push_str(name);
-                msg.push_str("\" event handler threw");
-                web_sys::console::error_2(&msg.into(), &e);
-            }
+        if let Ok(payload) = super::json_to_js(&event.payload()) {
+            self.handlers.emit(event.name(), &payload);
         }
     }
 
     /// Adds `handler` for the event `name` (once: adding it again does nothing).
     pub fn on(&self, name: &str, handler: Function) -> Result<(), Error> {
-        let name = event_name(name)?;
-        let mut handlers = self.handlers.borrow_mut();
-        let handler_js: &JsValue = handler.as_ref();
-        if !handlers
-            .iter()
-            .any(|(n, f)| *n == name && AsRef::<JsValue>::as_ref(f) == handler_js)
-        {
-            handlers.push((name, handler));
-        }
-        Ok(())
+        self.handlers.on(name, handler)
     }
 
     /// Removes `handler` from the event `name`.
     pub fn off(&self, name: &str, handler: &Function) -> Result<(), Error> {
-        let name = event_name(name)?;
-        let handler_js: &JsValue = handler.as_ref();
-        self.handlers
-            .borrow_mut()
-            .retain(|(n, f)| !(*n == name && AsRef::<JsValue>::as_ref(f) == handler_js));
-        Ok(())
+        self.handlers.off(name, handler)
     }
 
     /// The timer's current delay, for tests.
     pub fn armed_delay(&self) -> Option<u64> {
         self.wakeup.as_ref().and_then(Wakeup::armed_delay)
     }
-}
-
-fn event_name(name: &str) -> Result<&'static str, Error> {
-    EVENT_NAMES
-        .iter()
-        .find(|n| **n == name)
-        .copied()
-        .ok_or_else(|| {
-            ConfigError::Invalid {
-                field: "event",
-                reason: {
-                    let mut reason = String::from("\"");
-                    reason.push_str(&crate::core::sanitize(name, 32));
-                    reason.push_str("\" is not an event; use one of ");
-                    reason.push_str(&EVENT_NAMES.join(", "));
-                    reason
-                },
-            }
-            .into()
-        })
 }

@@ -45,7 +45,12 @@ pub struct Wakeup {
 impl Wakeup {
     /// Installs the listeners; the timer starts unarmed.
     pub fn new(callback: impl Fn() + 'static) -> Result<Wakeup, Error> {
-        let callback = std::rc::Rc::new(callback);
+        Wakeup::with(std::rc::Rc::new(callback))
+    }
+
+    /// [`Wakeup::new`] for one type of callback, so its body exists once in the .wasm however
+    /// many kinds of caller there are (size).
+    fn with(callback: std::rc::Rc<dyn Fn()>) -> Result<Wakeup, Error> {
         let cb = callback.clone();
         let on_timer = Closure::<dyn FnMut()>::new(move || cb());
         let on_event = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {

@@ -8,6 +8,7 @@
 
 use core::fmt;
 
+pub use super::guest::GuestTokenError;
 pub use super::oauth::{CallbackError, ConfigError, RevocationError, TokenError};
 pub use super::oidc::{DiscoveryError, IdTokenError, JwksError, UserInfoError};
 
@@ -132,6 +133,8 @@ pub enum Error {
     IdToken(IdTokenError),
     /// See [`UserInfoError`].
     UserInfo(UserInfoError),
+    /// See [`GuestTokenError`].
+    GuestToken(GuestTokenError),
 }
 
 impl Error {
@@ -195,6 +198,7 @@ impl Error {
             Error::RefreshRejected(_) => "login_required",
             Error::NoRefreshToken => "no_refresh_token",
             Error::Revocation(_) => "revocation_failed",
+            Error::GuestToken(e) => e.code(),
         }
     }
 
@@ -242,6 +246,9 @@ impl Error {
         "refresh_failed",
         "no_refresh_token",
         "revocation_failed",
+        "guest_token_failed",
+        "guest_token_invalid",
+        "rate_limited",
     ];
 
     /// The OAuth `error` code from the server, when there is one.
@@ -262,6 +269,7 @@ impl Error {
         match self {
             Error::Network(_) => true,
             Error::TokenExchange(e) | Error::Refresh(e) => e.is_transient(),
+            Error::GuestToken(e) => e.is_transient(),
             _ => false,
         }
     }
@@ -270,6 +278,7 @@ impl Error {
     pub fn retry_after(&self) -> Option<u64> {
         match self {
             Error::TokenExchange(e) | Error::Refresh(e) => e.retry_after(),
+            Error::GuestToken(e) => e.retry_after(),
             _ => None,
         }
     }
@@ -295,6 +304,7 @@ impl Error {
             | Error::RefreshRejected(TokenError::OAuth { status, .. })
             | Error::Revocation(RevocationError::OAuth { status, .. })
             | Error::Revocation(RevocationError::HttpStatus { status }) => Some(*status),
+            Error::GuestToken(e) => e.status(),
             _ => None,
         }
     }
@@ -355,6 +365,7 @@ impl Error {
                 out.push_str("the session has no refresh token; call login() when convenient")
             }
             Error::Revocation(e) => e.describe(out),
+            Error::GuestToken(e) => e.describe(out),
         }
     }
 }
@@ -403,6 +414,12 @@ impl From<JwksError> for Error {
 impl From<IdTokenError> for Error {
     fn from(e: IdTokenError) -> Self {
         Error::IdToken(e)
+    }
+}
+
+impl From<GuestTokenError> for Error {
+    fn from(e: GuestTokenError) -> Self {
+        Error::GuestToken(e)
     }
 }
 
@@ -525,6 +542,16 @@ mod tests {
             }),
             Error::NoRefreshToken,
             Error::Revocation(RevocationError::Network),
+            Error::GuestToken(GuestTokenError::Failed {
+                status: 502,
+                retry_after: None,
+            }),
+            Error::GuestToken(GuestTokenError::Stopped),
+            Error::GuestToken(GuestTokenError::RateLimited {
+                retry_after: Some(2),
+            }),
+            Error::GuestToken(GuestTokenError::Invalid("x")),
+            Error::GuestToken(GuestTokenError::Unverified(IdTokenError::AudMismatch)),
         ];
         let mut seen: Vec<&str> = samples.iter().map(Error::code).collect();
         for code in &seen {

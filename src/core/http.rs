@@ -29,6 +29,35 @@ impl Method {
     }
 }
 
+/// Whether a request carries the browser's cookies (fetch's `credentials`). The protocol's
+/// own requests never do ([`Credentials::Omit`]); a guest token endpoint may ask for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Credentials {
+    /// No cookies, no HTTP authentication (fetch `"omit"`): the default.
+    #[default]
+    Omit,
+    /// Cookies only to the page's own origin (fetch `"same-origin"`).
+    SameOrigin,
+    /// Cookies everywhere (fetch `"include"`); a cross-origin server must then allow
+    /// credentials in its CORS answer.
+    Include,
+}
+
+impl Credentials {
+    /// The names an app passes, in the order of the variants.
+    pub const NAMES: [&'static str; 3] = ["omit", "same-origin", "include"];
+
+    /// The variant named `name` (fetch's spelling).
+    pub fn from_name(name: &str) -> Option<Credentials> {
+        match name {
+            "omit" => Some(Credentials::Omit),
+            "same-origin" => Some(Credentials::SameOrigin),
+            "include" => Some(Credentials::Include),
+            _ => None,
+        }
+    }
+}
+
 /// A request for the platform to send. Its `Debug` omits the body, which may hold secrets.
 #[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
@@ -40,6 +69,8 @@ pub struct HttpRequest {
     pub headers: Vec<(&'static str, String)>,
     /// The body, if any (form-encoded for the token endpoint).
     pub body: Option<String>,
+    /// Whether the browser's cookies go along ([`Credentials::Omit`] but for guest tokens).
+    pub credentials: Credentials,
 }
 
 impl core::fmt::Debug for HttpRequest {
@@ -70,6 +101,7 @@ impl HttpRequest {
                 ("Accept", "application/json".to_string()),
             ],
             body: Some(form.finish()),
+            credentials: Credentials::Omit,
         }
     }
 
@@ -80,6 +112,7 @@ impl HttpRequest {
             url: url.as_str().to_string(),
             headers,
             body: None,
+            credentials: Credentials::Omit,
         }
     }
 

@@ -16,9 +16,11 @@
 //!   of OIDC Core §3.1.3.7, UserInfo;
 //! - `session/`: the session lifecycle: the stored [`Session`], when to refresh, retries and
 //!   backoff, the server's clock, sibling tabs, events;
+//! - `guest/`: guest tokens for web messaging: the request to the site's guest token
+//!   endpoint, its answer, when to fetch the next one, the events ([`GuestOptions`]);
 //! - [`Platform`] (`platform`): what the protocol needs from its environment;
 //! - `client/`: the [`Client`] that strings the stages together over a [`Platform`] and two
-//!   [`Store`]s; the only part that sends requests.
+//!   [`Store`]s, and [`GuestTokens`] for guest tokens; the only part that sends requests.
 //!
 //! Every stage below `client/` is request/process code over plain values, and no module
 //! imports from one above it (`tests/layout.rs` checks it). The modules are private and
@@ -30,6 +32,7 @@ mod cache;
 mod client;
 mod error;
 mod genesys;
+mod guest;
 mod http;
 mod httpdate;
 pub mod json;
@@ -52,12 +55,13 @@ pub(crate) mod testing;
 pub use b64::{decode_url, encode_url};
 pub use cache::{DocumentCache, DOCUMENT_KEY_PREFIX, DOCUMENT_TTL_DEFAULT_S, DOCUMENT_TTL_MAX_S};
 pub use client::{
-    discover, discover_config, load_jwks, verify_id_token, ApiResponse, Client, LogoutOutcome,
-    RefreshOutcome, RevocationStatus,
+    discover, discover_config, load_jwks, verify_id_token, ApiResponse, Client, GuestBody,
+    GuestSink, GuestTokens, LogoutOutcome, RefreshOutcome, RevocationStatus,
 };
 pub use error::{Error, JsErrorName};
 pub use genesys::*;
-pub use http::{HttpRequest, HttpResponse, Method};
+pub use guest::*;
+pub use http::{Credentials, HttpRequest, HttpResponse, Method};
 pub use httpdate::{parse_http_date, parse_retry_after};
 pub use oauth::*;
 pub use oidc::*;

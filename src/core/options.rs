@@ -62,6 +62,7 @@ impl<'a> Options<'a> {
     }
 
     /// The string `key`, when given.
+    #[inline(never)]
     pub fn string(&self, key: &'static str) -> Result<Option<String>, ConfigError> {
         match self.get(key) {
             None => Ok(None),
@@ -71,6 +72,7 @@ impl<'a> Options<'a> {
     }
 
     /// The boolean `key`, `false` when not given.
+    #[inline(never)]
     pub fn flag(&self, key: &'static str) -> Result<bool, ConfigError> {
         Ok(self.boolean(key)?.unwrap_or(false))
     }
@@ -85,6 +87,7 @@ impl<'a> Options<'a> {
     }
 
     /// The whole, non-negative number `key`, when given.
+    #[inline(never)]
     pub fn whole_number(&self, key: &'static str) -> Result<Option<u64>, ConfigError> {
         match self.get(key) {
             None => Ok(None),
@@ -96,6 +99,7 @@ impl<'a> Options<'a> {
     }
 
     /// The list of strings `key`, empty when not given.
+    #[inline(never)]
     pub fn strings(&self, key: &'static str) -> Result<Vec<String>, ConfigError> {
         match self.get(key) {
             None => Ok(Vec::new()),
@@ -109,6 +113,7 @@ impl<'a> Options<'a> {
     }
 
     /// The object of string values `key` (name → value, in order), empty when not given.
+    #[inline(never)]
     pub fn string_map(&self, key: &'static str) -> Result<Vec<(String, String)>, ConfigError> {
         match self.get(key) {
             None => Ok(Vec::new()),

@@ -82,6 +82,11 @@ impl ChannelKey {
         Some(key)
     }
 }
+secret_type!(
+    /// A guest token for web messaging: the JWT a site's guest token endpoint hands out
+    /// (`GuestTokenSource`). Held in memory only.
+    GuestJwt, Clone
+);
 
 impl AccessToken {
     /// The `Authorization` header value for this token: `Bearer <token>` (RFC 6750 §2.1).

@@ -1,6 +1,7 @@
 // The demo's own tables keyed by the library's values (no browser needed): every error code it
 // has a hint for is one the library returns (or an OAuth error a server sends), and it has a
-// sentence for every reason a session can end with. A renamed code or reason in the crate
+// sentence for every reason a session can end with; the guest chat has a hint for every code a
+// GuestTokenSource rejects with. A renamed code or reason in the crate
 // changes tests/shared/constants.json (tests/constants.rs sees to that) and then fails here,
 // rather than leaving the demo silently without its hint.
 
@@ -9,6 +10,7 @@ import { test } from 'node:test';
 
 import { CONSTANTS } from './harness.mjs';
 import { HINTS, SESSION_ENDED } from '../../www/plain/demo.js';
+import { GUEST_HINTS } from '../../www/plain/guest-chat.js';
 
 /** The authorization error codes of RFC 6749 §4.1.2.1, which arrive as `oauthError`. */
 const OAUTH_AUTHORIZATION_ERRORS = [
@@ -29,5 +31,13 @@ test('the demo has a sentence for every reason a session ends with (sessionExpir
   assert.deepEqual(Object.keys(SESSION_ENDED).sort(), [...CONSTANTS.sessionExpiredReasons].sort());
   for (const [reason, sentence] of Object.entries(SESSION_ENDED)) {
     assert.ok(typeof sentence === 'string' && sentence.length > 0, `a sentence for ${reason}`);
+  }
+});
+
+test('the guest chat has a plain-words hint for each code a GuestTokenSource rejects with', () => {
+  const unknown = Object.keys(GUEST_HINTS).filter((key) => !CONSTANTS.errorCodes.includes(key));
+  assert.deepEqual(unknown, [], 'hints for codes nothing returns');
+  for (const code of ['guest_token_failed', 'guest_token_invalid', 'rate_limited', 'network_error']) {
+    assert.ok(typeof GUEST_HINTS[code] === 'string' && GUEST_HINTS[code].length > 0, `a hint for ${code}`);
   }
 });

@@ -3,9 +3,10 @@
 //   lib/stack.mjs     useStack(): Chromium + the local OpenID provider (devserver/) on free
 //                     ports, one provider per file or one per test ({ perTest: true })
 //   lib/tab.mjs       openTab() and the Tab: one demo page driven as a user does (log in,
-//                     hold a callback, reload, duplicate) and watched (requests, secrets,
-//                     storage, what it shows; with the spy, the page's own client and events;
-//                     optionally a shifted clock); assertNoLeaks(); the shared refusal checks
+//                     hold a callback, reload, duplicate; on the guest chat page, chat) and
+//                     watched (requests, secrets, storage, what it shows; with the spy, the
+//                     page's own client and events; optionally a shifted clock);
+//                     assertNoLeaks(); the shared refusal checks
 //   lib/spy.mjs       the scripts a Tab puts into its pages (the spy, the shifted clock)
 //   lib/provider.mjs  talking to the provider directly (refresh, revoke, redeem) and its grant log
 //   lib/traffic.mjs   more watching of the browser's requests (per load, token POSTs, API calls)
@@ -27,6 +28,6 @@ export * from './lib/provider.mjs';
 export * from './lib/traffic.mjs';
 export * from './lib/wait.mjs';
 export {
-  broadcastChannel, CONSTANTS, errorCode, eventName, storageKeys,
+  broadcastChannel, CONSTANTS, errorCode, eventName, guestEventName, storageKeys,
 } from '../shared/constants.mjs';
 export { DEFAULTS as DEVSERVER_DEFAULTS } from '../../devserver/server.mjs';

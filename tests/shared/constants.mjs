@@ -56,3 +56,11 @@ export function eventName(name) {
   }
   return name;
 }
+
+/** `name`, when it is an event a GuestTokenSource emits; else throws (see errorCode). */
+export function guestEventName(name) {
+  if (!CONSTANTS.guest.eventNames.includes(name)) {
+    throw new Error(`"${name}" is not a guest token event (tests/shared/constants.json guest.eventNames)`);
+  }
+  return name;
+}

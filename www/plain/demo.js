@@ -85,7 +85,8 @@ const MARKUP = `
     </div>
   </section>
   <footer class="muted"><span id="build"></span> ·
-    <a href="/plain/messenger.html">Genesys Messenger hand-off</a></footer>
+    <a href="/plain/messenger.html">Genesys Messenger hand-off</a> ·
+    <a href="/plain/guest.html">Guest chat (web messaging tokens)</a></footer>
 `;
 
 /**

@@ -3,10 +3,11 @@
 //! The browser layer supplies a WebCrypto/fetch platform; tests supply a fake one.
 //!
 //! The session lifecycle (refresh, expiry, sibling tabs) is in the `lifecycle` submodule,
-//! logout in `end_session`.
+//! logout in `end_session`, guest tokens for web messaging ([`GuestTokens`]) in `guest`.
 
 mod channel;
 mod end_session;
+mod guest;
 mod join;
 mod lifecycle;
 mod oidc;
@@ -14,6 +15,7 @@ mod oidc;
 mod tests;
 
 pub use end_session::{LogoutOutcome, RevocationStatus};
+pub use guest::{GuestBody, GuestSink, GuestTokens};
 pub use lifecycle::{ApiResponse, RefreshOutcome};
 pub use oidc::{discover, discover_config, load_jwks, verify_id_token};
 

@@ -42,12 +42,18 @@ pub fn genesys_region_list() -> String {
 /// Looks a Genesys Cloud region up by domain (`mypurecloud.ie`) or id (`eu_west_1`, also
 /// `eu-west-1`), case-insensitively. Returns the domain.
 pub fn genesys_domain(region: &str) -> Option<&'static str> {
-    let wanted = region.trim().to_ascii_lowercase().replace('-', "_");
-    let wanted = wanted
-        .trim_start_matches("https://")
-        .trim_start_matches("login.");
-    let wanted = wanted.trim_start_matches("api.").trim_end_matches('/');
+    // Lower case, `-` read as `_`, so `eu-west-1`, `EU_WEST_1` and `mypurecloud.ie` all match.
+    let fold = |c: char| match c {
+        '-' => '_',
+        c => c.to_ascii_lowercase(),
+    };
+    let wanted: String = region.trim().chars().map(fold).collect();
+    let wanted = wanted.strip_prefix("https://").unwrap_or(&wanted);
+    let wanted = wanted.strip_prefix("login.").unwrap_or(wanted);
+    let wanted = wanted.strip_prefix("api.").unwrap_or(wanted);
+    let wanted = wanted.strip_suffix('/').unwrap_or(wanted);
     GENESYS_REGIONS.iter().find_map(|(id, domain)| {
-        (*id == wanted || domain.replace('-', "_") == wanted).then_some(*domain)
+        let same = *id == wanted || domain.chars().map(fold).eq(wanted.chars());
+        same.then_some(*domain)
     })
 }

@@ -4,7 +4,7 @@
 
 use crate::core::WebUrl;
 
-use crate::core::http::{HttpRequest, Method};
+use crate::core::http::{Credentials, HttpRequest, Method};
 use crate::core::secret::AccessToken;
 
 /// Genesys Cloud: `DELETE https://api.<domain>/api/v2/tokens/me`, which revokes the access
@@ -21,6 +21,7 @@ pub fn genesys_token_deletion_request(domain: &str, access_token: &AccessToken) 
         },
         headers: vec![("Authorization", bearer)],
         body: None,
+        credentials: Credentials::Omit,
     }
 }
 

@@ -228,10 +228,6 @@ fn lead_ms(field: &'static str, value: Option<u64>, default: u64) -> Result<u64,
     }
 }
 
-fn opt_endpoint(field: &'static str, value: Option<String>) -> Result<Option<WebUrl>, ConfigError> {
-    value.map(|v| parse_endpoint(field, &v)).transpose()
-}
-
 /// The default clock tolerance for `exp`, `iat`, `nbf` and `auth_time`: 60 seconds.
 pub const DEFAULT_CLOCK_TOLERANCE_S: u64 = 60;
 
@@ -308,8 +304,8 @@ fn is_scope_token(s: &str) -> bool {
 
 impl RawConfig {
     /// Validates the raw configuration.
-    pub fn validate(self) -> Result<Config, ConfigError> {
-        let client_id = self.client_id.unwrap_or_default();
+    pub fn validate(&self) -> Result<Config, ConfigError> {
+        let client_id = self.client_id.as_deref().unwrap_or_default();
         if client_id.trim().is_empty() {
             return Err(invalid("clientId", "is required"));
         }
@@ -338,7 +334,7 @@ impl RawConfig {
                 ));
             }
         }
-        let (provider, authorization_endpoint, token_endpoint, api_base) = match self.region {
+        let (provider, authorization_endpoint, token_endpoint, api_base) = match &self.region {
             Some(region) => {
                 if self.authorization_endpoint.is_some() || self.token_endpoint.is_some() {
                     return Err(invalid(
@@ -346,8 +342,9 @@ impl RawConfig {
                         "give either a Genesys region or explicit endpoints, not both",
                     ));
                 }
-                let domain =
-                    genesys_domain(&region).ok_or(ConfigError::UnknownRegion { given: region })?;
+                let domain = genesys_domain(region).ok_or_else(|| ConfigError::UnknownRegion {
+                    given: region.clone(),
+                })?;
                 let at = |host: &str, path: &str| {
                     let mut text = String::from("https://");
                     text.push_str(host);
@@ -355,8 +352,8 @@ impl RawConfig {
                     text.push_str(path);
                     parse_endpoint("region", &text)
                 };
-                let api_base = match self.api_base {
-                    Some(base) => parse_endpoint("apiBase", &base)?,
+                let api_base = match &self.api_base {
+                    Some(base) => parse_endpoint("apiBase", base)?,
                     None => at("api.", "/")?,
                 };
                 (
@@ -367,23 +364,24 @@ impl RawConfig {
                 )
             }
             None => {
-                let auth = self.authorization_endpoint.ok_or_else(|| {
+                let auth = self.authorization_endpoint.as_deref().ok_or_else(|| {
                     invalid(
                         "authorizationEndpoint",
                         "is required (or give a Genesys `region`)",
                     )
                 })?;
-                let token = self.token_endpoint.ok_or_else(|| {
+                let token = self.token_endpoint.as_deref().ok_or_else(|| {
                     invalid("tokenEndpoint", "is required (or give a Genesys `region`)")
                 })?;
                 let api_base = self
                     .api_base
-                    .map(|b| parse_endpoint("apiBase", &b))
+                    .as_deref()
+                    .map(|b| parse_endpoint("apiBase", b))
                     .transpose()?;
                 (
                     Provider::Generic,
-                    parse_endpoint("authorizationEndpoint", &auth)?,
-                    parse_endpoint("tokenEndpoint", &token)?,
+                    parse_endpoint("authorizationEndpoint", auth)?,
+                    parse_endpoint("tokenEndpoint", token)?,
                     api_base,
                 )
             }
@@ -393,9 +391,13 @@ impl RawConfig {
             .as_deref()
             .map(|i| parse_issuer("issuer", i))
             .transpose()?;
-        let endpoint =
-            |field, value: Option<String>| value.map(|v| parse_endpoint(field, &v)).transpose();
-        let jwks_uri = endpoint("jwksUri", self.jwks_uri)?;
+        let endpoint = |field, value: &Option<String>| {
+            value
+                .as_deref()
+                .map(|v| parse_endpoint(field, v))
+                .transpose()
+        };
+        let jwks_uri = endpoint("jwksUri", &self.jwks_uri)?;
         if self.scopes.iter().any(|s| s == "openid") && (issuer.is_none() || jwks_uri.is_none()) {
             return Err(invalid(
                 if issuer.is_none() {
@@ -417,20 +419,20 @@ impl RawConfig {
             ));
         }
         Ok(Config {
-            client_id,
+            client_id: client_id.to_string(),
             redirect_uri,
-            scopes: self.scopes,
+            scopes: self.scopes.clone(),
             authorization_endpoint,
             token_endpoint,
             api_base,
-            extra_params: self.extra_params,
+            extra_params: self.extra_params.clone(),
             storage: self.storage,
             provider,
             issuer,
             jwks_uri,
-            userinfo_endpoint: endpoint("userinfoEndpoint", self.userinfo_endpoint)?,
-            end_session_endpoint: endpoint("endSessionEndpoint", self.end_session_endpoint)?,
-            revocation_endpoint: endpoint("revocationEndpoint", self.revocation_endpoint)?,
+            userinfo_endpoint: endpoint("userinfoEndpoint", &self.userinfo_endpoint)?,
+            end_session_endpoint: endpoint("endSessionEndpoint", &self.end_session_endpoint)?,
+            revocation_endpoint: endpoint("revocationEndpoint", &self.revocation_endpoint)?,
             authorization_response_iss_parameter_supported: false,
             clock_tolerance_s,
             refresh_lead_ms: lead_ms(
@@ -443,9 +445,9 @@ impl RawConfig {
                 self.expiring_lead_seconds,
                 DEFAULT_EXPIRING_LEAD_S,
             )?,
-            post_logout_redirect_uri: opt_endpoint(
+            post_logout_redirect_uri: endpoint(
                 "postLogoutRedirectUri",
-                self.post_logout_redirect_uri,
+                &self.post_logout_redirect_uri,
             )?,
             share_across_tabs: self.share_across_tabs.unwrap_or(true),
         })

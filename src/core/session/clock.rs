@@ -10,7 +10,7 @@
 //! earlier one wins.
 
 use crate::core::b64::decode_url;
-use crate::core::json::{self, Value};
+use crate::core::json::{self, Object, Value};
 use crate::core::oidc::{numeric_date_ms, MAX_JWS_PART_LEN};
 
 /// The time claims of a JWT, in seconds since the epoch.
@@ -27,14 +27,7 @@ pub struct JwtTimes {
 /// token endpoint told us over TLS anyway. Never use this to trust a token. `None` when the
 /// token is not a JWT (opaque tokens, such as Genesys Cloud's, are normal).
 pub fn unverified_jwt_times(token: &str) -> Option<JwtTimes> {
-    let mut parts = token.split('.');
-    let (_header, payload, _signature) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
-        return None;
-    }
-    let json = json::parse_bytes(&decode_url(payload)?, MAX_JWS_PART_LEN)
-        .ok()
-        .and_then(Value::into_object)?;
+    let json = unverified_jwt_payload(token)?;
     // A time claim that is not a valid NumericDate (RFC 7519 §2) is treated as absent.
     let claim = |name: &str| {
         numeric_date_ms(&json, name)
@@ -46,6 +39,20 @@ pub fn unverified_jwt_times(token: &str) -> Option<JwtTimes> {
         iat: claim("iat"),
         exp: claim("exp"),
     })
+}
+
+/// The payload of a compact JWS (RFC 7515 §7.1: three dot-separated base64url parts, the
+/// second a JSON object of at most [`MAX_JWS_PART_LEN`] bytes), WITHOUT verifying anything;
+/// `None` for anything else. For times that schedule, never for trust.
+pub fn unverified_jwt_payload(token: &str) -> Option<Object> {
+    let mut parts = token.split('.');
+    let (_header, payload, _signature) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    json::parse_bytes(&decode_url(payload)?, MAX_JWS_PART_LEN)
+        .ok()
+        .and_then(Value::into_object)
 }
 
 /// The server's clock minus the browser's, in milliseconds, at the moment `browser_now_ms`

@@ -15,7 +15,8 @@ pub use backoff::{
     COOLDOWN_MAX_MS, MAX_ATTEMPTS, MAX_BACKOFF_MS, MAX_RETRY_AFTER_MS, MAX_WAIT_MS,
 };
 pub use clock::{
-    access_token_expiry, clock_offset_ms, to_browser_ms, unverified_jwt_times, JwtTimes,
+    access_token_expiry, clock_offset_ms, to_browser_ms, unverified_jwt_payload,
+    unverified_jwt_times, JwtTimes,
 };
 pub use events::{
     is_event_name, Event, ExpiredReason, LoggedOut, Origin, SessionExpired, StorageFallback,

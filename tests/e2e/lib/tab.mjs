@@ -14,6 +14,9 @@ export const PAGES = [
   { name: 'plain page', path: '/plain/' },
 ];
 
+/** The guest chat page (GuestTokenSource, www/plain/guest.html). */
+export const GUEST_PAGE = '/plain/guest.html';
+
 /**
  * A fresh browser context (no cookies, no storage) of `stack`'s Chromium, closed after test `t`,
  * with one page for `path` watched by a Tab (not loaded yet: call tab.open()).
@@ -45,8 +48,14 @@ export class Tab {
     this.pageErrors = [];
     /** Every request the context made: { url, method, referer }. */
     this.requests = [];
-    /** Secrets seen on the wire: authorization codes, verifiers, tokens. */
-    this.secrets = { codes: new Set(), verifiers: new Set(), tokens: new Set() };
+    /**
+     * Secrets seen on the wire: authorization codes, verifiers, tokens, and the guest tokens the
+     * guest token endpoint handed out (which must not even reach Web Storage, a cookie or any
+     * request URL).
+     */
+    this.secrets = { codes: new Set(), verifiers: new Set(), tokens: new Set(), guestTokens: new Set() };
+    /** The POSTs to the guest token endpoint: { at (ms), authorization (whether one was sent), body }. */
+    this.guestRequests = [];
     this.bodyReads = [];
     /** Bodies of the token endpoint's answers, in order (see lastTokenResponse()). */
     this.tokenResponses = [];
@@ -62,6 +71,9 @@ export class Tab {
   #onRequest(req) {
     const url = new URL(req.url());
     this.requests.push({ url: req.url(), method: req.method(), referer: req.headers().referer ?? '' });
+    if (req.method() === 'POST' && req.url() === this.dev.guest?.endpoints.guestToken) {
+      this.guestRequests.push({ at: Date.now(), authorization: 'authorization' in req.headers(), body: req.postData() });
+    }
     if (url.origin === this.dev.demoOrigin && url.searchParams.has('code')) {
       this.secrets.codes.add(url.searchParams.get('code'));
     }
@@ -73,6 +85,12 @@ export class Tab {
   }
 
   #onResponse(res) {
+    if (res.url() === this.dev.guest?.endpoints.guestToken && res.request().method() === 'POST') {
+      this.bodyReads.push(res.json().then((body) => {
+        if (typeof body?.accessToken === 'string') this.secrets.guestTokens.add(body.accessToken);
+      }, () => {}));
+      return;
+    }
     if (res.url() !== this.dev.endpoints.token || res.request().method() !== 'POST') return;
     this.bodyReads.push(res.json().then((body) => {
       this.tokenResponses.push(body);
@@ -91,9 +109,13 @@ export class Tab {
     if (this.spied) await this.spyReady();
   }
 
-  /** Waits until the page shows a final state, and returns it. */
+  /**
+   * Waits until the page shows a final state, and returns it: signed in or out on the login
+   * pages; on the guest chat page, a token held ("ready") or none ("no-token").
+   */
   async settled() {
-    const status = this.page.locator('#status[data-state="logged-in"], #status[data-state="logged-out"]');
+    const status = this.page.locator(['logged-in', 'logged-out', 'ready', 'no-token']
+      .map((state) => `#status[data-state="${state}"]`).join(', '));
     await status.waitFor();
     return status.getAttribute('data-state');
   }
@@ -151,6 +173,43 @@ export class Tab {
       documentKeys: Object.keys(sessionStorage).filter((k) => k.startsWith(documents)).sort(),
       localStorageLength: localStorage.length,
     }), { keys: this.keys, namespace: CONSTANTS.storage.namespace, documents: CONSTANTS.storage.documentPrefix });
+  }
+
+  // ---- The guest chat page (GUEST_PAGE) ----
+
+  /**
+   * What the guest chat page shows: its state, the token's expiry and renewals, the chat's
+   * state and guest id, the messages, and every event it logged ({ event, at, expiresAt,
+   * refreshCount, lastRefreshAt, code, retryAt }, numbers as numbers).
+   */
+  async guestShown() {
+    return this.page.evaluate(() => {
+      const $ = (s) => document.querySelector(s);
+      const num = (v) => (v === undefined || v === '' ? null : Number(v));
+      return {
+        state: $('#status').dataset.state,
+        expiresAt: num($('#expiry').dataset.expiresAt),
+        refreshCount: Number($('#refreshes').dataset.count),
+        chatState: $('#chat').dataset.state,
+        guestId: $('#chat-state').dataset.guestId ?? null,
+        messages: [...document.querySelectorAll('#messages li')].map((li) => li.textContent),
+        events: [...document.querySelectorAll('#events li')].map((li) => ({
+          event: li.dataset.event,
+          at: num(li.dataset.at),
+          expiresAt: num(li.dataset.expiresAt),
+          refreshCount: num(li.dataset.refreshCount),
+          lastRefreshAt: num(li.dataset.lastRefreshAt),
+          code: li.dataset.code ?? null,
+          retryAt: num(li.dataset.retryAt),
+        })),
+      };
+    });
+  }
+
+  /** Types `text` into the guest chat and sends it. */
+  async sendChat(text) {
+    await this.page.locator('#message').fill(text);
+    await this.page.locator('#send').click();
   }
 
   // ---- Logging in through the provider's pages ----
@@ -363,8 +422,9 @@ export class Tab {
    * No secret escapes: localStorage is empty; no console message, page text or final URL
    * holds a code, verifier or token (nor does a demo URL a console message points at); no
    * cross-origin request carries a code in its URL or Referer; no callback parameter is left in
-   * the address bar; nothing threw. `expect` names the kinds of secret this flow must have seen,
-   * so the check cannot pass vacuously.
+   * the address bar; nothing threw; and a guest token is in no Web Storage entry, cookie,
+   * request URL or Referer either. `expect` names the kinds of secret this flow must have seen
+   * (`codes`, `verifiers`, `tokens`, `guestTokens`), so the check cannot pass vacuously.
    */
   async assertNoLeaks({ expect = [] } = {}) {
     await Promise.all(this.bodyReads);
@@ -383,7 +443,8 @@ export class Tab {
     assert.equal(localStorageLength, 0, 'localStorage is empty');
 
     const html = await this.page.content();
-    const secrets = [...this.secrets.codes, ...this.secrets.verifiers, ...this.secrets.tokens];
+    const secrets = [...this.secrets.codes, ...this.secrets.verifiers, ...this.secrets.tokens,
+      ...this.secrets.guestTokens];
     for (const secret of secrets) {
       const shown = `${secret.slice(0, 6)}…`;
       assert.ok(!this.console.some((m) => m.text.includes(secret)), `a console message holds ${shown}`);
@@ -396,6 +457,19 @@ export class Tab {
       const leaks = this.requests.filter((r) => !r.url.startsWith(`${this.dev.demoOrigin}/`)
         && (r.url.includes(code) || r.referer.includes(code)));
       assert.deepEqual(leaks.map((r) => r.url), [], 'a cross-origin request carried the code');
+    }
+    // Guest tokens live in memory only: not in Web Storage (any key), a cookie, or any URL.
+    if (this.secrets.guestTokens.size > 0) {
+      const stored = await this.page.evaluate(() => JSON.stringify([
+        Object.entries(localStorage), Object.entries(sessionStorage), document.cookie]));
+      const cookies = JSON.stringify(await this.context.cookies());
+      for (const token of this.secrets.guestTokens) {
+        const shown = `${token.slice(0, 6)}…`;
+        assert.ok(!stored.includes(token), `Web Storage or document.cookie holds the guest token ${shown}`);
+        assert.ok(!cookies.includes(token), `a cookie holds the guest token ${shown}`);
+        const inUrl = this.requests.filter((r) => r.url.includes(token) || r.referer.includes(token));
+        assert.deepEqual(inUrl.map((r) => r.url), [], `a request URL or Referer holds the guest token ${shown}`);
+      }
     }
   }
 }
