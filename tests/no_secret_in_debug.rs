@@ -51,6 +51,8 @@ fn secret_newtypes_redact() {
         format!("{:?}", RefreshToken::new(secret("r"))),
     );
     assert_clean("IdToken", format!("{:?}", IdToken::new(secret("i"))));
+    let printed = format!("{:?}", ChannelKey::new(secret("k")));
+    assert_clean("ChannelKey", printed);
     assert_clean("GuestJwt", format!("{:?}", GuestJwt::new(secret("g"))));
 }
 

@@ -1,6 +1,7 @@
 //! The session lifecycle's browser glue in real browsers: timers and wake-ups, the
-//! BroadcastChannel, Web Locks and the per-tab fallback, and two clients in one page acting
-//! as sibling tabs against a fake token endpoint (`window.fetch` replaced).
+//! BroadcastChannel, Web Locks and the per-tab fallback, WebCrypto's AES-GCM for the sealed
+//! tab channel, and two clients in one page acting as sibling tabs against a fake token
+//! endpoint (`window.fetch` replaced), with a third listener on their channel.
 //!
 //! Run with `wasm-pack test --headless --chrome` (or `--firefox`).
 #![cfg(target_arch = "wasm32")]
@@ -12,6 +13,8 @@ use js_sys::{Object, Reflect, JSON};
 use pixie_auth::api::PkceClient;
 use pixie_auth::browser::tabs::{self, TabChannel};
 use pixie_auth::browser::timers::{self, Wakeup, COARSE_CHECK_MS, MIN_REARM_MS};
+use pixie_auth::browser::BrowserPlatform;
+use pixie_auth::core::{channel_key_input, ChannelKey, Platform};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use wasm_bindgen_test::*;
@@ -191,6 +194,99 @@ async fn broadcast_channel_round_trip_between_two_objects() {
     assert_eq!(got_b.borrow().len(), 1, "a dropped channel hears nothing");
 }
 
+// -------------------------------------------------------------------------------------------
+// The sealed channel's crypto: WebCrypto
+
+fn hex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn webcrypto_aes_gcm_is_the_specified_cipher_and_refuses_tampering() {
+    // Test case 16 of the GCM specification (McGrew and Viega): AES-256, 96-bit IV, additional
+    // data. The native fake passes the same vector (core::client::tests::channel).
+    let key: [u8; 32] = hex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308")
+        .try_into()
+        .unwrap();
+    let key = ChannelKey::from_digest(&key);
+    let iv: [u8; 12] = hex("cafebabefacedbaddecaf888").try_into().unwrap();
+    let aad = hex("feedfacedeadbeeffeedfacedeadbeefabaddad2");
+    let plaintext = hex(concat!(
+        "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72",
+        "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39"
+    ));
+    let expected = hex(concat!(
+        "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa",
+        "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662",
+        "76fc6ece0f4e1768cddf8853bb2d551b"
+    ));
+    let p = BrowserPlatform::default();
+    let sealed = p.aes_gcm(true, &key, &iv, &aad, &plaintext).await.unwrap();
+    assert_eq!(sealed, expected, "WebCrypto's AES-256-GCM, tag appended");
+    assert_eq!(
+        p.aes_gcm(false, &key, &iv, &aad, &sealed).await,
+        Ok(plaintext.clone())
+    );
+    // Tampered anywhere, it does not open: nothing is thrown, an `Err` comes back.
+    for i in [0, 30, sealed.len() - 1] {
+        let mut bad = sealed.clone();
+        bad[i] ^= 0x01;
+        assert!(
+            p.aes_gcm(false, &key, &iv, &aad, &bad).await.is_err(),
+            "byte {i}"
+        );
+    }
+    assert!(p
+        .aes_gcm(false, &key, &iv, &aad, &sealed[..sealed.len() - 1])
+        .await
+        .is_err());
+    assert!(p
+        .aes_gcm(false, &key, &iv, &aad, &sealed[..10])
+        .await
+        .is_err());
+    assert!(p
+        .aes_gcm(false, &key, &iv, b"other", &sealed)
+        .await
+        .is_err());
+    let mut other_iv = iv;
+    other_iv[0] ^= 1;
+    assert!(p
+        .aes_gcm(false, &key, &other_iv, &aad, &sealed)
+        .await
+        .is_err());
+    assert!(p
+        .aes_gcm(
+            false,
+            &ChannelKey::from_digest(&[0; 32]),
+            &iv,
+            &aad,
+            &sealed
+        )
+        .await
+        .is_err());
+    // Not a 256-bit key: refused as well, not thrown.
+    assert!(p
+        .aes_gcm(true, &ChannelKey::new("AAAA"), &iv, &aad, &plaintext)
+        .await
+        .is_err());
+}
+
+#[wasm_bindgen_test]
+async fn the_channel_key_is_derived_in_the_browser_as_in_the_core() {
+    // SHA-256(00000001 || "RT-1" || "pixie-auth tab channel v1"), the value the native tests pin.
+    let digest = BrowserPlatform::default()
+        .sha256(&channel_key_input("RT-1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        ChannelKey::from_digest(&digest).secret(),
+        "M05ldvwvjt7kDi1O6eEp-yzDeLL_MDYiVuQPqxZvKso"
+    );
+}
+
 /// Takes `name` with `take`, then checks that a second taker waits for the release.
 async fn check_exclusion<F, Fut>(name: &'static str, take: F)
 where
@@ -281,12 +377,25 @@ async fn without_web_locks_and_broadcast_channel_it_degrades_to_per_tab() {
 // Two clients in one page = two sibling tabs
 
 fn config(client_id: &str) -> JsValue {
+    config_with(client_id, "")
+}
+
+/// [`config`] with `extra` members (`,"key":value...`).
+fn config_with(client_id: &str, extra: &str) -> JsValue {
     JSON::parse(&format!(
         r#"{{"clientId":"{client_id}","redirectUri":"http://127.0.0.1:9/cb",
         "authorizationEndpoint":"http://127.0.0.1:9/auth","tokenEndpoint":"http://127.0.0.1:9/token",
-        "apiBase":"http://127.0.0.1:9/","storage":"memory","scopes":["profile"]}}"#
+        "apiBase":"http://127.0.0.1:9/","storage":"memory","scopes":["profile"]{extra}}}"#
     ))
     .unwrap()
+}
+
+/// A third document's view of a channel: every message it hears on `name`.
+fn listen(name: &str) -> (Log, TabChannel) {
+    let heard: Log = Rc::default();
+    let h = heard.clone();
+    let channel = TabChannel::open(name, move |m| h.borrow_mut().push(m)).unwrap();
+    (heard, channel)
 }
 
 async fn await_js(p: js_sys::Promise) -> Result<JsValue, JsValue> {
@@ -347,6 +456,8 @@ async fn token_of(client: &PkceClient) -> String {
 #[wasm_bindgen_test]
 async fn sibling_tabs_refresh_a_rotating_token_exactly_once() {
     let server = install_fake_server();
+    // Another document of the origin listens on the clients' channel.
+    let (heard, listener) = listen("pixie:siblings");
     let a = PkceClient::new(config("siblings")).unwrap();
     let b = PkceClient::new(config("siblings")).unwrap();
     let (log_a, _keep_a) = record(&a);
@@ -419,6 +530,44 @@ async fn sibling_tabs_refresh_a_rotating_token_exactly_once() {
         .as_f64()
         .is_some());
 
+    // The listener heard the queries and the sessions, sealed: no token in clear.
+    assert!(
+        heard.borrow().len() >= 3,
+        "{} messages",
+        heard.borrow().len()
+    );
+    for m in heard.borrow().iter() {
+        assert!(m.starts_with("p1."), "{m}");
+        assert!(!m.contains("AT-") && !m.contains("RT-"), "{m}");
+    }
+    // Its forgeries change nothing: a logout in the old clear format, a sealed-looking one of
+    // its own, a tampered copy and replays of what it heard.
+    let family = heard.borrow()[0].split('.').nth(2).unwrap().to_string();
+    let mut forged = vec![
+        format!(r#"{{"loggedOut":{{"families":["{family}"]}}}}"#),
+        format!("p1.loggedOut.{family}.{}.{}", now() as u64, "A".repeat(64)),
+    ];
+    for m in heard.borrow().iter() {
+        forged.push(m.clone());
+        let (head, body) = m.rsplit_once('.').unwrap();
+        let flipped = if body.starts_with('A') { 'B' } else { 'A' };
+        forged.push(format!("{head}.{flipped}{}", &body[1..]));
+    }
+    for m in &forged {
+        assert!(listener.post(m));
+    }
+    timers::sleep(300).await;
+    assert!(a.is_authenticated() && b.is_authenticated());
+    assert_eq!(token_of(&a).await, "AT-3");
+    assert_eq!(token_of(&b).await, "AT-3");
+    assert_eq!(
+        refresh_tokens(&server),
+        "RT-1,RT-2",
+        "no refresh was set off"
+    );
+    let loggedout = |log: &Log| log.borrow().iter().any(|e| e.starts_with("loggedOut"));
+    assert!(!loggedout(&log_a) && !loggedout(&log_b));
+
     // Logout in one tab ends the other; logout() clears synchronously.
     let pending = a.logout(JsValue::UNDEFINED);
     assert!(!a.is_authenticated(), "gone before the promise settles");
@@ -439,10 +588,39 @@ async fn sibling_tabs_refresh_a_rotating_token_exactly_once() {
         .borrow()
         .iter()
         .any(|e| e == r#"loggedOut:{"origin":"this-tab"}"#));
-    // No event handed a token to the app.
+    // No event handed a token to the app, and the logout went sealed too.
     for e in log_a.borrow().iter().chain(log_b.borrow().iter()) {
         assert!(!e.contains("AT-") && !e.contains("RT-"), "{e}");
     }
+    assert!(heard
+        .borrow()
+        .iter()
+        .any(|m| m.starts_with("p1.loggedOut.")));
+    for m in heard.borrow().iter() {
+        assert!(!m.contains("AT-") && !m.contains("RT-"), "{m}");
+    }
+    restore(&server);
+}
+
+#[wasm_bindgen_test]
+async fn share_across_tabs_false_opens_no_channel() {
+    let server = install_fake_server();
+    let (heard, _listener) = listen("pixie:unshared");
+    let a = PkceClient::new(config_with("unshared", r#","shareAcrossTabs":false"#)).unwrap();
+    let b = PkceClient::new(config_with("unshared", r#","shareAcrossTabs":false"#)).unwrap();
+    log_in(&a).await;
+    log_in(&b).await;
+    await_js(a.refresh()).await.unwrap();
+    assert_eq!(token_of(&a).await, "AT-2");
+    let _ = await_js(a.logout(JsValue::UNDEFINED)).await;
+    timers::sleep(200).await;
+    assert!(
+        heard.borrow().is_empty(),
+        "nothing posted: {:?}",
+        heard.borrow()
+    );
+    assert!(b.is_authenticated(), "the other client heard no logout");
+    assert_eq!(token_of(&b).await, "AT-1", "nor a refresh");
     restore(&server);
 }
 

@@ -39,6 +39,15 @@ export interface CommonConfig {
   /** Where the server sends the browser back after logout({ redirect: true }); must be
    * registered there. Default: redirectUri. */
   postLogoutRedirectUri?: string;
+  /**
+   * Whether tabs holding copies of one session (a duplicated tab) share each refresh and the
+   * logout (default true). Their messages are encrypted and authenticated with a key derived
+   * from the session's refresh token, so other documents of the origin can neither read nor
+   * forge them. false opens no BroadcastChannel: each tab refreshes on its own (with
+   * rotation, the second copy to refresh is refused and must log in again), and a logout
+   * does not reach the others. Refreshes are still serialized across tabs by a Web Lock.
+   */
+  shareAcrossTabs?: boolean;
 }
 
 /**

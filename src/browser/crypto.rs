@@ -1,5 +1,6 @@
-//! WebCrypto: `crypto.getRandomValues`, `crypto.subtle.digest`, and `crypto.subtle.importKey`
-//! + `crypto.subtle.verify` for ID token signatures.
+//! WebCrypto: `crypto.getRandomValues`, `crypto.subtle.digest`, `crypto.subtle.importKey`
+//! and `verify` for ID token signatures, and `encrypt`/`decrypt` with AES-GCM for the tab
+//! channel.
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
@@ -7,6 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, SubtleCrypto};
 
 use super::window;
+use crate::core::ChannelKey;
 use crate::core::Jwk;
 use crate::core::{AlgFamily, JwsAlg};
 use crate::core::{Error, JwksError};
@@ -137,4 +139,53 @@ pub async fn verify_signature(
         .map_err(|_| FAILED)?;
     let verdict = JsFuture::from(promise).await.map_err(|_| FAILED)?;
     Ok(verdict.as_bool() == Some(true))
+}
+
+/// AES-256-GCM with WebCrypto (`importKey("jwk")` of `{kty: "oct", k}`, the key's base64url
+/// as it is, as a non-extractable key for this one operation, then `encrypt` or `decrypt`
+/// with a 128-bit tag): `Ok` with the ciphertext and
+/// tag (encrypt) or the plaintext (decrypt); `Err` when WebCrypto refuses, which for
+/// `decrypt` is a tag that does not verify. The core chose the key, the IV and the data.
+pub async fn aes_gcm(
+    encrypt: bool,
+    key: &ChannelKey,
+    iv: &[u8; 12],
+    aad: &[u8],
+    data: &[u8],
+) -> Result<Vec<u8>, Error> {
+    const FAILED: Error = Error::Platform("crypto.subtle AES-GCM failed");
+    let subtle = subtle()?;
+    let name = JsValue::from_str("AES-GCM");
+    let usage = JsValue::from_str(if encrypt { "encrypt" } else { "decrypt" });
+    let jwk = object(&[
+        ("kty", &JsValue::from_str("oct")),
+        ("k", &JsValue::from_str(key.secret())),
+    ]);
+    let promise = subtle
+        .import_key_with_object(
+            "jwk",
+            &jwk,
+            &object(&[("name", &name)]),
+            false,
+            &Array::of1(&usage),
+        )
+        .map_err(|_| FAILED)?;
+    // importKey resolves with a CryptoKey (or rejects): no instanceof check needed.
+    let key: CryptoKey = JsFuture::from(promise)
+        .await
+        .map_err(|_| FAILED)?
+        .unchecked_into();
+    let params = object(&[
+        ("name", &name),
+        ("iv", &Uint8Array::from(&iv[..])),
+        ("additionalData", &Uint8Array::from(aad)),
+    ]);
+    let promise = if encrypt {
+        subtle.encrypt_with_object_and_u8_array(&params, &key, data)
+    } else {
+        subtle.decrypt_with_object_and_u8_array(&params, &key, data)
+    }
+    .map_err(|_| FAILED)?;
+    let buffer = JsFuture::from(promise).await.map_err(|_| FAILED)?;
+    Ok(Uint8Array::new(&buffer).to_vec())
 }

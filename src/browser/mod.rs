@@ -20,6 +20,7 @@ use serde::{Serialize, Serializer};
 use wasm_bindgen::JsValue;
 
 use crate::core::json::Value;
+use crate::core::ChannelKey;
 use crate::core::Jwk;
 use crate::core::JwsAlg;
 use crate::core::LockGuard;
@@ -27,7 +28,8 @@ use crate::core::Platform;
 use crate::core::{Error, JsErrorName};
 use crate::core::{HttpRequest, HttpResponse};
 
-/// The browser [`Platform`]: WebCrypto (random, digest, signature verification), `fetch`,
+/// The browser [`Platform`]: WebCrypto (random, digest, signature verification, AES-GCM),
+/// `fetch`,
 /// `Date.now()`, `setTimeout`, Web Locks and this client's BroadcastChannel (none where
 /// unsupported).
 #[derive(Default, Clone)]
@@ -65,6 +67,17 @@ impl Platform for BrowserPlatform {
         signature: &[u8],
     ) -> Result<bool, Error> {
         crypto::verify_signature(alg, key, signing_input, signature).await
+    }
+
+    async fn aes_gcm(
+        &self,
+        encrypt: bool,
+        key: &ChannelKey,
+        iv: &[u8; 12],
+        aad: &[u8],
+        data: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        crypto::aes_gcm(encrypt, key, iv, aad, data).await
     }
 
     fn now_ms(&self) -> u64 {

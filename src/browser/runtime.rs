@@ -41,14 +41,20 @@ impl Runtime {
         } = stores;
         let runtime = Rc::new_cyclic(|weak: &Weak<Runtime>| {
             let w = weak.clone();
-            let channel = TabChannel::open(&channel_name(&config.client_id), move |text| {
-                if let Some(rt) = w.upgrade() {
-                    super::spawn(async move {
-                        let _ = rt.client.receive_tab_message(&text).await;
-                        rt.pump();
-                    });
-                }
-            });
+            // `shareAcrossTabs: false`: no channel at all (the core posts and reads nothing).
+            let channel = config
+                .share_across_tabs
+                .then(|| {
+                    TabChannel::open(&channel_name(&config.client_id), move |text| {
+                        if let Some(rt) = w.upgrade() {
+                            super::spawn(async move {
+                                rt.client.receive_tab_message(&text).await;
+                                rt.pump();
+                            });
+                        }
+                    })
+                })
+                .flatten();
             let w = weak.clone();
             let wakeup = Wakeup::new(move || {
                 if let Some(rt) = w.upgrade() {

@@ -54,8 +54,9 @@ fn deferred() -> (Promise, Function, Function) {
     (promise, resolve, reject)
 }
 
-/// This client's BroadcastChannel. Messages are JSON text ([`crate::core::TabMessage`]).
-/// A channel object does not receive its own messages. Dropping it closes the channel.
+/// This client's BroadcastChannel. Messages are text, sealed by the core
+/// ([`crate::core::Envelope`]): this only moves them. A channel object does not receive its
+/// own messages. Dropping it closes the channel.
 pub struct TabChannel {
     channel: BroadcastChannel,
     _on_message: Closure<dyn FnMut(MessageEvent)>,

@@ -74,9 +74,14 @@ impl<'a> Options<'a> {
     /// The boolean `key`, `false` when not given.
     #[inline(never)]
     pub fn flag(&self, key: &'static str) -> Result<bool, ConfigError> {
+        Ok(self.boolean(key)?.unwrap_or(false))
+    }
+
+    /// The boolean `key`, when given (for a default of `true`).
+    pub fn boolean(&self, key: &'static str) -> Result<Option<bool>, ConfigError> {
         match self.get(key) {
-            None => Ok(false),
-            Some(Value::Bool(b)) => Ok(*b),
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
             Some(_) => Err(self.wrong_type(key, "true or false")),
         }
     }

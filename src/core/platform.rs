@@ -1,11 +1,12 @@
 //! What the protocol needs from its environment: the [`Platform`] trait (randomness, SHA-256,
-//! HTTP, signature checks, the clock, timers, cross-tab locks and messages) and the
+//! HTTP, signature checks, AES-GCM, the clock, timers, cross-tab locks and messages) and the
 //! [`LockGuard`] its locks return. The browser layer implements it over WebCrypto, `fetch`,
 //! Web Locks and BroadcastChannel; the tests over a deterministic fake.
 
 use super::error::Error;
 use super::http::{HttpRequest, HttpResponse};
 use super::oidc::{Jwk, JwsAlg};
+use super::secret::ChannelKey;
 
 /// What the protocol needs from its environment. The browser implementation uses
 /// `crypto.getRandomValues`, `crypto.subtle.digest`, `fetch` and `Date.now()`.
@@ -29,6 +30,22 @@ pub trait Platform {
         signing_input: &[u8],
         signature: &[u8],
     ) -> Result<bool, Error>;
+    /// AES-256-GCM (NIST SP 800-38D) under the 256-bit `key` (base64url of its bytes, which is
+    /// also a JWK's `k`) with the 96-bit `iv` and the
+    /// additional data `aad`, as WebCrypto's `encrypt` and `decrypt` do. With `encrypt`, `data`
+    /// is the plaintext and the result the ciphertext with its 128-bit tag appended; without,
+    /// `data` is such a ciphertext and the result its plaintext, or an `Err` when the tag does
+    /// not verify (another key, IV or additional data, an altered or truncated ciphertext).
+    /// The core picks the IV (random, once per message) and everything else; this only runs
+    /// the cipher.
+    async fn aes_gcm(
+        &self,
+        encrypt: bool,
+        key: &ChannelKey,
+        iv: &[u8; 12],
+        aad: &[u8],
+        data: &[u8],
+    ) -> Result<Vec<u8>, Error>;
     /// The current time in milliseconds since the Unix epoch.
     fn now_ms(&self) -> u64;
     /// Waits `ms` milliseconds (`setTimeout`); the fake advances its clock.

@@ -61,6 +61,28 @@ secret_type!(
     IdToken, Clone
 );
 secret_type!(
+    /// The AES-256-GCM key of one refresh-token family's tab channel, as base64url of its 32
+    /// bytes: SHA-256 of [`crate::core::channel_key_input`] of the family's token. Whoever
+    /// holds it reads and writes the family's messages, so it is a secret like the token: kept
+    /// only with the session (the keys of its lineage).
+    ChannelKey, Clone
+);
+
+impl ChannelKey {
+    /// The key of a derivation's digest.
+    pub fn from_digest(digest: &[u8; 32]) -> Self {
+        ChannelKey(crate::core::b64::encode_url(digest))
+    }
+
+    /// The key's 32 bytes, for the cipher; `None` for a stored value that is not a key.
+    pub fn bytes(&self) -> Option<[u8; 32]> {
+        let decoded = crate::core::b64::decode_url(&self.0)?;
+        let mut key = [0u8; 32];
+        (decoded.len() == 32).then(|| key.copy_from_slice(&decoded))?;
+        Some(key)
+    }
+}
+secret_type!(
     /// A guest token for web messaging: the JWT a site's guest token endpoint hands out
     /// (`GuestTokenSource`). Held in memory only.
     GuestJwt, Clone
@@ -91,7 +113,7 @@ mod tests {
 
     #[test]
     fn debug_is_redacted() {
-        let values: [&dyn core::fmt::Debug; 7] = [
+        let values: [&dyn core::fmt::Debug; 8] = [
             &CodeVerifier::new("verifier-secret"),
             &State::new("state-secret"),
             &Nonce::new("nonce-secret"),
@@ -99,6 +121,7 @@ mod tests {
             &AccessToken::new("access-secret"),
             &RefreshToken::new("refresh-secret"),
             &IdToken::new("id-secret"),
+            &ChannelKey::new("channel-key-secret"),
         ];
         for v in values {
             let printed = format!("{v:?}");
@@ -112,6 +135,15 @@ mod tests {
         let t = AccessToken::new("abc");
         assert_eq!(t.secret(), "abc");
         assert_eq!(AccessToken::new(t.secret()), t);
+    }
+
+    #[test]
+    fn channel_keys_are_base64url_of_32_bytes() {
+        let key = ChannelKey::from_digest(&[0xfb; 32]);
+        assert_eq!(key.secret().len(), 43);
+        assert_eq!(key.bytes(), Some([0xfb; 32]));
+        assert_eq!(ChannelKey::new("AAAA").bytes(), None, "not 32 bytes");
+        assert_eq!(ChannelKey::new("not base64url!").bytes(), None);
     }
 
     #[test]

@@ -283,6 +283,142 @@ describe('session lifecycle, full flows (scenarios in parallel)', { concurrency:
     assert.ok((await b.storage()).session === (await a.storage()).session, 'both tabs hold the same tokens');
   });
 
+  // The BroadcastChannel reaches every document of the origin, not only the session's tabs:
+  // here a page of the same origin that is not the demo (any other app served there) and an
+  // iframe inside one tab listen on "pixie:<clientId>" themselves. They hear that messages pass,
+  // never a token; what they post (forgeries in the old clear format, sealed-looking ones,
+  // tampered copies and replays of what they heard) changes nothing in the tabs.
+  test('a same-origin listener on the tabs\' channel reads no token, and its forgeries and replays change nothing', { timeout: 90_000 }, async (t) => {
+    // 30 s tokens: refreshed every 15 s, room for the listener's strike between two cycles.
+    const ttl = 30;
+    const { dev, grants, tab: a } = await signedIn(t, { accessTokenTtl: ttl });
+    const b = await a.duplicate();
+    assert.equal(await b.settled(), 'logged-in');
+    const channel = broadcastChannel(dev.clientId);
+    // A document of the demo origin that is not a pixie page.
+    const listenerUrl = `${dev.demoOrigin}/pixie-test-listener.html`;
+    await a.context.route(listenerUrl, (route) => route.fulfill({
+      status: 200, contentType: 'text/html', body: '<!doctype html><title>another app</title>',
+    }));
+    const listen = (name) => {
+      window.pixieHeard = [];
+      window.pixieChannel = new BroadcastChannel(name);
+      window.pixieChannel.onmessage = (e) => window.pixieHeard.push(e.data);
+    };
+    const other = await a.context.newPage();
+    t.after(() => other.close());
+    await other.goto(listenerUrl);
+    await other.evaluate(listen, channel);
+    const frame = await b.page.evaluate(async (url) => {
+      const f = document.createElement('iframe');
+      f.src = url;
+      f.id = 'pixie-test-frame';
+      document.body.append(f);
+      await new Promise((resolve) => { f.onload = resolve; });
+      return true;
+    }, listenerUrl);
+    assert.ok(frame);
+    const inFrame = b.page.frame({ url: listenerUrl });
+    assert.ok(inFrame, 'the iframe loaded');
+    await inFrame.evaluate(listen, channel);
+    const heard = async () => [
+      ...await other.evaluate(() => window.pixieHeard),
+      ...await inFrame.evaluate(() => window.pixieHeard),
+    ];
+
+    // One refresh cycle: a query and the shared session pass on the channel.
+    await until(() => grantsOf(grants).length >= 1, 'a refresh at the provider', 2 * ttl * 1000);
+    await a.page.locator('#refreshes[data-count="1"]').waitFor();
+    await b.page.locator('#refreshes[data-count="1"]').waitFor();
+    await until(async () => (await other.evaluate(() => window.pixieHeard.length)) >= 2,
+      'the listener to hear the refresh', 5_000);
+    const [evA, evB] = [await a.events(), await b.events()];
+    assert.deepEqual([...evA, ...evB].map((e) => e.payload.origin).sort(), ['other-tab', 'this-tab'],
+      'one tab refreshed, the other adopted its session (sealed, and its ID token verified again)');
+
+    const seen = await heard();
+    const tokens = [...a.secrets.tokens, ...b.secrets.tokens];
+    const kinds = await a.lastTokenResponse();
+    for (const name of ['access_token', 'refresh_token', 'id_token']) {
+      assert.ok(typeof kinds?.[name] === 'string', `the refresh brought a ${name} to look for`);
+    }
+    assert.ok(tokens.length >= 6, 'the login\'s and the refresh\'s tokens are known');
+    for (const m of seen) {
+      assert.equal(typeof m, 'string');
+      assert.match(m, /^p1\.(refreshed|loggedOut|query)\.[A-Za-z0-9_-]{22}\.\d+\.[A-Za-z0-9_-]+$/, 'a sealed message');
+      for (const token of tokens) {
+        assert.ok(!m.includes(token), `a channel message holds a token (${token.slice(0, 6)}…)`);
+      }
+    }
+    const kindsHeard = new Set(seen.map((m) => m.split('.')[1]));
+    assert.ok(kindsHeard.has('query') && kindsHeard.has('refreshed'), `heard ${[...kindsHeard]}`);
+
+    // The listener strikes: clear forgeries naming the family, sealed-looking ones, tampered
+    // copies and replays of everything it heard, and a message that is not text.
+    const before = {
+      sessionA: (await a.storage()).session,
+      sessionB: (await b.storage()).session,
+      eventsA: (await a.events()).length,
+      eventsB: (await b.events()).length,
+      profile: await b.profile(),
+      heard: await other.evaluate(() => window.pixieHeard.length),
+      refreshes: dev.stats.token.refresh_token,
+    };
+    const family = seen[0].split('.')[2];
+    await other.evaluate(({ family, seen }) => {
+      const flip = (m) => { const i = m.length - 5; return m.slice(0, i) + (m[i] === 'A' ? 'B' : 'A') + m.slice(i + 1); };
+      const now = Date.now();
+      const forged = [
+        JSON.stringify({ loggedOut: { families: [family] } }),
+        JSON.stringify({ query: { family } }),
+        JSON.stringify({ refreshed: { families: ['x', family], session: {
+          accessToken: 'forged', refreshToken: 'forged', issuedAt: now,
+          idTokenClaims: JSON.stringify({ sub: 'mallory', name: 'Mallory' }) } } }),
+        `p1.loggedOut.${family}.${now}.${'A'.repeat(80)}`,
+        `p1.query.${family}.${now}.${'B'.repeat(80)}`,
+        `p1.refreshed.${family}.${now}.${'C'.repeat(400)}`,
+        ...seen,
+        ...seen.map(flip),
+      ];
+      for (const m of forged) window.pixieChannel.postMessage(m);
+      window.pixieChannel.postMessage({ loggedOut: { families: [family] } });
+    }, { family, seen });
+    await sleep(1_500);
+
+    assert.equal((await a.shown()).state, 'logged-in');
+    assert.equal((await b.shown()).state, 'logged-in');
+    assert.equal((await a.storage()).session, before.sessionA, 'tab A\'s session is untouched');
+    assert.equal((await b.storage()).session, before.sessionB, 'tab B\'s session is untouched');
+    assert.equal((await a.events()).length, before.eventsA, 'no event in tab A');
+    assert.equal((await b.events()).length, before.eventsB, 'no event in tab B');
+    assert.deepEqual(await b.profile(), before.profile, 'getUser() is still the signed-in user');
+    // (The iframe hears the forgeries too; the listening page does not hear itself.)
+    assert.equal(await other.evaluate(() => window.pixieHeard.length), before.heard,
+      'no tab answered a forged or replayed query');
+    assert.equal(dev.stats.token.refresh_token, before.refreshes, 'nothing set off a refresh');
+    assert.deepEqual(await a.callApi(), { status: 200 });
+    assert.deepEqual(await b.callApi(), { status: 200 });
+
+    // The tabs keep working together: the next cycle is one refresh, and logout reaches B.
+    await until(() => grantsOf(grants).length >= 2, 'the second refresh', 2 * ttl * 1000);
+    await sleep(1_500);
+    assert.equal(grantsOf(grants).length, 2, 'one refresh request per cycle');
+    assert.deepEqual(grants.filter((g) => !g.ok), [], 'no rotated-away refresh token was presented');
+    await a.page.locator('#refreshes[data-count="2"]').waitFor();
+    await b.page.locator('#refreshes[data-count="2"]').waitFor();
+    await a.page.locator('#logout').click();
+    await a.waitForState('logged-out');
+    await b.page.locator('#notice:has-text("You logged out in another tab.")').waitFor();
+    const all = (await heard()).map((m) => (typeof m === 'string' ? m : JSON.stringify(m)));
+    assert.ok(all.some((m) => m.startsWith('p1.loggedOut.')), 'the logout passed, sealed');
+    const everyToken = [...a.secrets.tokens, ...b.secrets.tokens];
+    for (const m of all) {
+      for (const token of everyToken) assert.ok(!m.includes(token), `a channel message holds a token (${token.slice(0, 6)}…)`);
+    }
+    await a.assertNoLeaks({ expect: ['codes', 'verifiers', 'tokens'] });
+    await b.assertNoLeaks({ expect: ['tokens'] });
+  });
+
   // A session remembers the family ids of its last 64 refresh tokens (session.rs LINEAGE_LEN),
   // and a sibling answers a returning tab only when the tab's family is among them. A tab away
   // for 9 rotations (Chrome discards background tabs) must adopt the sibling's session rather

@@ -87,6 +87,23 @@ impl<P: Platform> Client<P> {
         session
     }
 
+    /// Step 2: a `loggedOut` for each family the session can reach, its own and each of its
+    /// lineage's with a key (a sibling that missed some rotations still holds an older one),
+    /// each sealed under that family's key.
+    async fn post_logged_out(&self, session: &Session) {
+        let Ok((own, key)) = self.own_family(session).await else {
+            return;
+        };
+        let families =
+            std::iter::once((&own, &key)).chain(session.lineage.iter().zip(&session.lineage_keys));
+        for (family, key) in families {
+            let message = TabMessage::LoggedOut {
+                families: vec![family.clone()],
+            };
+            self.post(family, key, &message).await;
+        }
+    }
+
     /// Steps 2-4 of [`Client::end_session`], for the `session` that
     /// [`Client::end_local_session`] removed.
     pub async fn finish_logout(
@@ -100,12 +117,7 @@ impl<P: Platform> Client<P> {
             redirect_to: None,
         };
         if let Some(s) = &session {
-            if let Ok(own) = self.family_of(s).await {
-                let mut families = vec![own];
-                families.extend(s.lineage.iter().cloned());
-                self.platform
-                    .broadcast(&TabMessage::LoggedOut { families }.to_json());
-            }
+            self.post_logged_out(s).await;
             let mut requests = Vec::new();
             if let Some(endpoint) = &self.config.revocation_endpoint {
                 let token = match &s.refresh_token {

@@ -9,11 +9,13 @@ use super::{Client, Platform};
 use crate::core::error::{Error, TokenError};
 use crate::core::http::HttpRequest;
 use crate::core::oauth::{process_token_response, refresh_request, TokenResponse};
+use crate::core::oidc::IdTokenClaims;
 use crate::core::secret::AccessToken;
+use crate::core::secret::ChannelKey;
 use crate::core::session::{
-    after_api_response, family_id, lock_name, next_step, retry_decision, ApiStep, Event,
-    ExpiredReason, Leads, Origin, RefreshHistory, Retry, Session, SessionTimes, Step, TabMessage,
-    TokenExpiring, TokenRefreshed, SIBLING_QUERY_MS,
+    after_api_response, family_id, lock_name, next_step, retry_decision, ApiStep, Dropped,
+    Envelope, Event, ExpiredReason, Leads, Origin, Received, RefreshHistory, Retry, Session,
+    SessionTimes, Step, TabMessage, TokenExpiring, TokenRefreshed, SIBLING_QUERY_MS,
 };
 
 /// The lifecycle state of one client in one tab (memory only).
@@ -22,6 +24,10 @@ pub(super) struct Lifecycle {
     history: RefCell<RefreshHistory>,
     events: RefCell<Vec<Event>>,
     in_flight: Cell<u32>,
+    /// The tags of the channel messages opened lately (replay detection).
+    pub(super) seen: super::channel::SeenMessages,
+    /// How many channel messages were dropped ([`Received::Dropped`]).
+    dropped: Cell<u32>,
 }
 
 /// Counts a refresh in flight for as long as it lives.
@@ -136,10 +142,8 @@ impl<P: Platform> Client<P> {
 
     /// The family id of a session: of its refresh token, else of its access token.
     pub async fn family_of(&self, session: &Session) -> Result<String, Error> {
-        match &session.refresh_token {
-            Some(rt) => self.token_family(rt.secret()).await,
-            None => self.token_family(session.access_token.secret()).await,
-        }
+        self.token_family(super::channel::family_token(session))
+            .await
     }
 
     fn history_for(&self, session: &Session) -> RefreshHistory {
@@ -256,7 +260,7 @@ impl<P: Platform> Client<P> {
 
     async fn refresh_locked(&self, start: &Session) -> Result<RefreshOutcome, Error> {
         let rt = start.refresh_token.clone().ok_or(Error::NoRefreshToken)?;
-        let family = self.token_family(rt.secret()).await?;
+        let (family, key) = self.own_family(start).await?;
         let _lock = self
             .platform
             .lock(&lock_name(&self.config.client_id, &family))
@@ -267,7 +271,7 @@ impl<P: Platform> Client<P> {
         let query = TabMessage::Query {
             family: family.clone(),
         };
-        if self.platform.broadcast(&query.to_json()) {
+        if self.post(&family, &key, &query).await {
             self.platform.sleep(SIBLING_QUERY_MS).await;
             if self.superseded(start)? {
                 return Ok(RefreshOutcome::AlreadyRefreshed);
@@ -314,7 +318,7 @@ impl<P: Platform> Client<P> {
             }
             _ => None,
         };
-        let mut next = current.refreshed(tokens, now, &family);
+        let mut next = current.refreshed(tokens, now, &family, key.clone());
         if claims.is_some() {
             next.id_token_claims = claims;
         }
@@ -327,24 +331,23 @@ impl<P: Platform> Client<P> {
             rotated,
             origin: Origin::ThisTab,
         }));
-        self.share(next).await;
+        // Sealed under the presented token's family: the siblings still hold that one.
+        if let Ok(own) = self.family_of(&next).await {
+            self.share(next, own, &family, &key).await;
+        }
         Ok(RefreshOutcome::Refreshed)
     }
 
-    /// Posts `session` to the siblings, tagged with its family and lineage.
-    async fn share(&self, session: Session) {
-        let Ok(own) = self.family_of(&session).await else {
-            return;
-        };
+    /// Posts `session` to the siblings, tagged with its family `own` and its lineage, sealed
+    /// under `key`, the key of `family` (which the receivers hold).
+    async fn share(&self, session: Session, own: String, family: &str, key: &ChannelKey) {
         let mut families = vec![own];
         families.extend(session.lineage.iter().cloned());
-        self.platform.broadcast(
-            &TabMessage::Refreshed {
-                families,
-                session: Box::new(session),
-            }
-            .to_json(),
-        );
+        let message = TabMessage::Refreshed {
+            families,
+            session: Box::new(session),
+        };
+        self.post(family, key, &message).await;
     }
 
     /// The access token for an API call, refreshing first when it expired and a refresh token
@@ -425,38 +428,84 @@ impl<P: Platform> Client<P> {
         Ok(response)
     }
 
-    /// Handles a message from a sibling tab ([`TabMessage`]):
+    /// How many channel messages this client dropped as malformed, stale, replayed,
+    /// undecryptable or unverified (see [`Received::Dropped`]); for tests and diagnostics.
+    pub fn dropped_tab_messages(&self) -> u32 {
+        self.lifecycle.dropped.get()
+    }
+
+    fn drop_message(&self, why: Dropped) -> Received {
+        self.lifecycle.dropped.set(self.lifecycle.dropped.get() + 1);
+        Received::Dropped(why)
+    }
+
+    /// Handles a text from the tab channel: an [`Envelope`] opened with the key this tab
+    /// holds for its family (see `session::tabs` for the format and what it protects), then:
     ///
     /// - `refreshed`: adopted when this tab holds a refresh token the sender's replaced (the
-    ///   sender's lineage), or the same one with an older access token;
+    ///   sender's lineage), or the same one with an older access token, and, with OpenID
+    ///   Connect, only once its ID token verified again ([`Client::adopted_claims`]);
     /// - `loggedOut`: ends this tab's session when it belongs to the same family;
-    /// - `query`: answered with this tab's session when it holds a newer generation of the
-    ///   asked family, or the same one.
+    /// - `query`: answered with this tab's session, sealed under the asked family's key, when
+    ///   this tab holds a newer generation of the asked family, or the same one.
     ///
-    /// Anything else, or a message about another family, is ignored.
-    pub async fn receive_tab_message(&self, text: &str) -> Result<(), Error> {
-        let Some(message) = TabMessage::parse(text) else {
-            return Ok(());
+    /// A message for a family this tab has no key for is ignored; one that is malformed,
+    /// stale, replayed, does not open or does not verify is dropped and counted
+    /// ([`Client::dropped_tab_messages`]). Nothing is ever thrown or logged. With
+    /// `shareAcrossTabs: false` every message is ignored.
+    pub async fn receive_tab_message(&self, text: &str) -> Received {
+        if !self.config.share_across_tabs {
+            return Received::Ignored;
+        }
+        let Some(envelope) = Envelope::parse(text) else {
+            return self.drop_message(Dropped::Malformed);
         };
-        let Some(current) = self.stored_session() else {
-            return Ok(());
+        let Some(mut current) = self.stored_session() else {
+            return Received::Ignored;
         };
-        let family = self.family_of(&current).await?;
+        let Ok(own) = self.own_family(&current).await else {
+            return Received::Ignored;
+        };
+        let Some(key) = super::channel::key_for(&current, &own, &envelope.family) else {
+            return Received::Ignored;
+        };
+        let family = own.0;
+        let message = match self.open_envelope(&envelope, &key).await {
+            Ok(message) => message,
+            Err(why) => return self.drop_message(why),
+        };
         // The awaits above may have let the session change: act only on what was examined.
         if self.superseded(&current).unwrap_or(true) {
-            return Ok(());
+            return Received::Ignored;
         }
         match message {
-            TabMessage::Refreshed { families, session } => {
+            TabMessage::Refreshed {
+                families,
+                mut session,
+            } => {
+                // Sealed under an older generation of this tab's family: this tab is newer.
+                if envelope.family != family {
+                    return Received::Ignored;
+                }
                 let newer_generation = families.iter().skip(1).any(|f| *f == family);
                 let same_but_newer = families.first() == Some(&family)
                     && session.issued_at > current.issued_at
                     && session.refresh_token == current.refresh_token;
                 if !(newer_generation || same_but_newer) {
-                    return Ok(());
+                    return Received::Ignored;
+                }
+                session.id_token_claims =
+                    match self.adopted_claims(&mut session, &mut current).await {
+                        Ok(claims) => claims,
+                        Err(()) => return self.drop_message(Dropped::Unverified),
+                    };
+                if self.superseded(&current).unwrap_or(true) {
+                    return Received::Ignored;
+                }
+                if self.save_session(&session).is_err() {
+                    return Received::Ignored;
                 }
                 let rotated = session.refresh_token != current.refresh_token;
-                self.save_session(&session)?;
                 self.push_event(Event::TokenRefreshed(TokenRefreshed {
                     expires_at: session.expires_at,
                     refresh_count: session.refresh_count,
@@ -464,22 +513,65 @@ impl<P: Platform> Client<P> {
                     rotated,
                     origin: Origin::OtherTab,
                 }));
+                Received::Applied
             }
             TabMessage::LoggedOut { families } => {
                 let mut ours = std::iter::once(&family).chain(current.lineage.iter());
-                if ours.any(|f| families.contains(f)) {
-                    self.logout();
-                    self.push_event(Event::LoggedOut(crate::core::session::LoggedOut {
-                        origin: Origin::OtherTab,
-                    }));
+                if !ours.any(|f| families.contains(f)) {
+                    return Received::Ignored;
                 }
+                self.logout();
+                self.push_event(Event::LoggedOut(crate::core::session::LoggedOut {
+                    origin: Origin::OtherTab,
+                }));
+                Received::Applied
             }
             TabMessage::Query { family: asked } => {
-                if asked == family || current.lineage.contains(&asked) {
-                    self.share(current).await;
+                // A query asks about the family whose key sealed it, which is this tab's or
+                // one of its lineage's (it opened).
+                if asked != envelope.family {
+                    return self.drop_message(Dropped::Malformed);
                 }
+                self.share(current, family, &asked, &key).await;
+                Received::Applied
             }
         }
-        Ok(())
+    }
+
+    /// The claims of a session a sibling shared, never the ones it carries: recomputed from
+    /// its ID token, verified again as a refreshed one is (signature and claims, and OIDC Core
+    /// §12.2 against this tab's login: same `iss`, `sub`, `aud`, `azp`...). The time checks are
+    /// made when the sibling received the tokens (its `issuedAt`, on the server's clock by the
+    /// offset it measured, never later than now), as the sibling itself checked them: a
+    /// sibling answering a query may hold an ID token received long ago. The ID token this
+    /// tab already holds and verified keeps its claims.
+    ///
+    /// Without OpenID Connect a shared ID token is dropped (never stored, reported, or sent
+    /// as a hint) and there are no claims. `Err` refuses the session: a token that fails, or
+    /// none where this tab has verified claims.
+    async fn adopted_claims(
+        &self,
+        session: &mut Session,
+        current: &mut Session,
+    ) -> Result<Option<IdTokenClaims>, ()> {
+        if !self.config.is_openid() {
+            session.id_token = None;
+            return Ok(None);
+        }
+        let Some(id_token) = &session.id_token else {
+            return match current.id_token_claims {
+                None => Ok(None),
+                Some(_) => Err(()),
+            };
+        };
+        if current.id_token.as_ref() == Some(id_token) && current.id_token_claims.is_some() {
+            return Ok(current.id_token_claims.take());
+        }
+        let received = session.issued_at.min(self.platform.now_ms());
+        let at = received.saturating_add_signed(session.clock_offset_ms.unwrap_or(0));
+        self.verify_refreshed_id_token(id_token, current.id_token_claims.as_ref(), at)
+            .await
+            .map(Some)
+            .map_err(|_| ())
     }
 }

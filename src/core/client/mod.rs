@@ -5,6 +5,7 @@
 //! The session lifecycle (refresh, expiry, sibling tabs) is in the `lifecycle` submodule,
 //! logout in `end_session`, guest tokens for web messaging ([`GuestTokens`]) in `guest`.
 
+mod channel;
 mod end_session;
 mod guest;
 mod join;

@@ -93,6 +93,9 @@ pub struct RawConfig {
     /// Where the server sends the browser after a logout redirect (must be registered);
     /// defaults to `redirectUri`.
     pub post_logout_redirect_uri: Option<String>,
+    /// Whether tabs holding copies of one session share refreshes and logout over the sealed
+    /// tab channel (default true; `false` opens no channel).
+    pub share_across_tabs: Option<bool>,
 }
 
 /// Every key of the configuration object.
@@ -115,6 +118,7 @@ pub const CONFIG_KEYS: &[&str] = &[
     "refreshLeadSeconds",
     "expiringLeadSeconds",
     "postLogoutRedirectUri",
+    "shareAcrossTabs",
 ];
 
 impl RawConfig {
@@ -144,6 +148,7 @@ impl RawConfig {
             refresh_lead_seconds: o.whole_number("refreshLeadSeconds")?,
             expiring_lead_seconds: o.whole_number("expiringLeadSeconds")?,
             post_logout_redirect_uri: o.string("postLogoutRedirectUri")?,
+            share_across_tabs: o.boolean("shareAcrossTabs")?,
         })
     }
 }
@@ -203,6 +208,10 @@ pub struct Config {
     pub expiring_lead_ms: u64,
     /// Where to come back after a logout redirect, when set (else `redirect_uri`).
     pub post_logout_redirect_uri: Option<WebUrl>,
+    /// Whether this client talks to its sibling tabs (`shareAcrossTabs`, default true). When
+    /// false no channel is opened and nothing is posted or received; refreshes of one family
+    /// are still serialized by its Web Lock, which carries no token.
+    pub share_across_tabs: bool,
 }
 
 /// Default of `refreshLeadSeconds`.
@@ -440,6 +449,7 @@ impl RawConfig {
                 "postLogoutRedirectUri",
                 &self.post_logout_redirect_uri,
             )?,
+            share_across_tabs: self.share_across_tabs.unwrap_or(true),
         })
     }
 }
@@ -715,6 +725,29 @@ mod tests {
 
     fn from_json(text: &str) -> Result<RawConfig, ConfigError> {
         RawConfig::from_json(&crate::core::json::parse(text).unwrap())
+    }
+
+    #[test]
+    fn share_across_tabs_defaults_to_true_and_is_a_boolean() {
+        assert!(generic().validate().unwrap().share_across_tabs);
+        let with = |value: &str| {
+            from_json(&format!(
+                r#"{{"clientId":"x","redirectUri":"https://app.example/","region":"eu_west_1",
+                "shareAcrossTabs":{value}}}"#
+            ))
+        };
+        assert!(!with("false").unwrap().validate().unwrap().share_across_tabs);
+        assert!(with("true").unwrap().validate().unwrap().share_across_tabs);
+        assert!(with("null").unwrap().validate().unwrap().share_across_tabs);
+        let err = with(r#""no""#).unwrap_err();
+        assert_eq!(field_of(err.clone()), "shareAcrossTabs");
+        assert!(err.to_string().contains("must be true or false"), "{err}");
+        let typo = from_json(r#"{"shareAcrossTab":false}"#).unwrap_err();
+        assert!(
+            typo.to_string()
+                .contains("(did you mean \"shareAcrossTabs\"?)"),
+            "{typo}"
+        );
     }
 
     #[test]

@@ -180,10 +180,11 @@ pub fn validate_claims(
 
     // Step 12 (`acr`) does not apply: no acr_values are requested.
 
-    // Step 13: when max_age was requested, `auth_time` MUST be present and not too old.
+    // Step 13: when max_age was requested, `auth_time` MUST be present and not too old. A
+    // present one is a NumericDate either way (a refresh compares it with the login's).
+    let auth_time = numeric_date_ms(&claims, "auth_time")?;
     if let Some(max_age) = check.max_age {
-        let auth_time =
-            numeric_date_ms(&claims, "auth_time")?.ok_or(IdTokenError::AuthTimeInvalid)?;
+        let auth_time = auth_time.ok_or(IdTokenError::AuthTimeInvalid)?;
         let limit = auth_time
             .saturating_add(max_age.saturating_mul(1000))
             .saturating_add(tolerance_ms);

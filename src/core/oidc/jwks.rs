@@ -146,7 +146,8 @@ impl Jwk {
     }
 
     /// Checks the key material before it reaches the crypto: an RSA modulus of at least
-    /// [`MIN_RSA_BITS`] and an exponent; EC coordinates of the curve's size.
+    /// [`MIN_RSA_BITS`] and an odd exponent of at least 3; EC coordinates of the curve's size
+    /// (whether the point is on the curve is WebCrypto's check, at import).
     pub fn check_material(&self, alg: JwsAlg) -> Result<(), JwksError> {
         let field = |v: &Option<String>| v.as_deref().and_then(decode_url);
         match alg.family() {
@@ -159,7 +160,12 @@ impl Jwk {
                 if bits < MIN_RSA_BITS {
                     return Err(JwksError::Invalid("an RSA key is shorter than 2048 bits"));
                 }
-                if e.iter().all(|b| *b == 0) {
+                // An odd exponent of at least 3 (RFC 8017 §3.1). With e = 1 a "signature" is
+                // the padded digest itself, which anyone can write.
+                let odd = e.last().is_some_and(|b| b & 1 == 1);
+                let at_least_3 =
+                    e.iter().rev().skip(1).any(|b| *b != 0) || e.last().is_some_and(|b| *b >= 3);
+                if !(odd && at_least_3) {
                     return Err(JwksError::Invalid("an RSA key has no valid e"));
                 }
             }
@@ -351,6 +357,23 @@ mod tests {
         let mut no_e = s.keys[0].clone();
         no_e.e = None;
         assert!(no_e.check_material(JwsAlg::Rs256).is_err());
+        // The exponent: odd and at least 3 (e = 1 makes the padded digest a valid signature).
+        let mut exponent = s.keys[0].clone();
+        for (e, ok) in [
+            (&[3u8][..], true),
+            (&[1, 0, 1], true),
+            (&[0, 1, 0, 1], true),
+            (&[1, 1], true),
+            (&[1], false),
+            (&[0, 1], false),
+            (&[2], false),
+            (&[1, 0], false),
+            (&[0, 0], false),
+            (&[0], false),
+        ] {
+            exponent.e = Some(encode_url(e));
+            assert_eq!(exponent.check_material(JwsAlg::Rs256).is_ok(), ok, "{e:?}");
+        }
         let mut bad_ec = s.keys[1].clone();
         bad_ec.y = Some(encode_url(&[1; 31]));
         assert!(bad_ec.check_material(JwsAlg::Es256).is_err());

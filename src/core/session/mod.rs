@@ -27,4 +27,8 @@ pub use schedule::{
     after_api_response, next_step, refresh_due_at, ApiStep, Leads, RefreshHistory, SessionTimes,
     Step, MIN_REFRESH_INTERVAL_MS,
 };
-pub use tabs::{channel_name, family_id, lock_name, TabMessage, FAMILY_ID_LEN, SIBLING_QUERY_MS};
+pub use tabs::{
+    channel_key_input, channel_name, family_id, lock_name, Dropped, Envelope, MessageKind,
+    Received, TabMessage, CHANNEL_KEY_LABEL, FAMILY_ID_LEN, IV_LEN, MAX_MESSAGE_LEN,
+    MESSAGE_WINDOW_MS, SIBLING_QUERY_MS, TAG_LEN, WIRE_VERSION,
+};

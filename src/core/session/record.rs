@@ -4,7 +4,7 @@ use super::clock::{access_token_expiry, clock_offset_ms, unverified_jwt_times};
 use crate::core::json::{self, Object, Value};
 use crate::core::oauth::TokenResponse;
 use crate::core::oidc::IdTokenClaims;
-use crate::core::secret::{AccessToken, IdToken, RefreshToken};
+use crate::core::secret::{AccessToken, ChannelKey, IdToken, RefreshToken};
 
 /// How many earlier refresh-token generations a session remembers (see [`Session::lineage`]).
 pub const LINEAGE_LEN: usize = 64;
@@ -42,6 +42,11 @@ pub struct Session {
     /// refresh token replaced, newest first, at most [`LINEAGE_LEN`]. A sibling tab still
     /// holding one of them adopts this session instead of presenting a revoked token.
     pub lineage: Vec<String>,
+    /// The tab-channel keys of the lineage's families ([`ChannelKey`]), in the same order:
+    /// `lineage_keys[i]` is the key of `lineage[i]`. They let this tab open a message of a
+    /// sibling still holding a replaced token, and seal its answer. (A record from before keys
+    /// were kept has fewer than `lineage`: the families without one cannot be reached.)
+    pub lineage_keys: Vec<ChannelKey>,
 }
 
 /// The largest stored session read back, in bytes (64 KiB).
@@ -87,6 +92,14 @@ impl Session {
             let families = self.lineage.iter().map(|f| f.as_str().into()).collect();
             set("lineage", Value::Array(families));
         }
+        if !self.lineage_keys.is_empty() {
+            let keys = self
+                .lineage_keys
+                .iter()
+                .map(|k| k.secret().into())
+                .collect();
+            set("lineageKeys", Value::Array(keys));
+        }
         o.into()
     }
 
@@ -115,6 +128,19 @@ impl Session {
             None => None,
         };
         let number = |key| o.get(key).and_then(Value::as_u64);
+        let strings = |key| match o.get(key) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>(),
+            _ => Some(Vec::new()),
+        };
+        let lineage = strings("lineage")?;
+        let mut lineage_keys: Vec<ChannelKey> = strings("lineageKeys")?
+            .into_iter()
+            .map(ChannelKey::new)
+            .collect();
+        lineage_keys.truncate(lineage.len());
         Some(Session {
             access_token,
             expires_at: number("expiresAt"),
@@ -126,13 +152,8 @@ impl Session {
             clock_offset_ms: o.get("clockOffsetMs").and_then(Value::as_i64),
             refresh_count: u32::try_from(number("refreshCount").unwrap_or(0)).ok()?,
             last_refresh_at: number("lastRefreshAt"),
-            lineage: match o.get("lineage") {
-                Some(Value::Array(items)) => items
-                    .iter()
-                    .map(|v| v.as_str().map(str::to_string))
-                    .collect::<Option<Vec<_>>>()?,
-                _ => Vec::new(),
-            },
+            lineage,
+            lineage_keys,
         })
     }
 
@@ -172,15 +193,23 @@ impl Session {
             refresh_count: 0,
             last_refresh_at: None,
             lineage: Vec::new(),
+            lineage_keys: Vec::new(),
         }
     }
 
     /// The session after a successful refresh (RFC 6749 §6) received at `now_ms`, given the
-    /// family id of the refresh token that was presented. Rotation bookkeeping: a new refresh
-    /// token replaces the old one (whose family id joins the lineage); when the response has
-    /// none, the old one is kept (RFC 6749 §6: the server MAY issue a new one). An omitted
-    /// scope or ID token is kept too (RFC 6749 §5.1; OIDC Core §12.2).
-    pub fn refreshed(self, response: TokenResponse, now_ms: u64, old_family: &str) -> Self {
+    /// family id and the channel key of the refresh token that was presented. Rotation
+    /// bookkeeping: a new refresh token replaces the old one (whose family id and key join the
+    /// lineage); when the response has none, the old one is kept (RFC 6749 §6: the server MAY
+    /// issue a new one). An omitted scope or ID token is kept too (RFC 6749 §5.1; OIDC Core
+    /// §12.2).
+    pub fn refreshed(
+        self,
+        response: TokenResponse,
+        now_ms: u64,
+        old_family: &str,
+        old_key: ChannelKey,
+    ) -> Self {
         let Session {
             refresh_token: old_rt,
             id_token: old_id,
@@ -188,6 +217,7 @@ impl Session {
             scope: old_scope,
             refresh_count,
             mut lineage,
+            mut lineage_keys,
             ..
         } = self;
         let mut next = Session::from_token_response(response, now_ms, &[]);
@@ -197,9 +227,17 @@ impl Session {
             (None, _) => false,
         };
         if rotated {
-            lineage.retain(|f| f != old_family);
+            // A family already in the lineage (a server handing out an old token again) moves
+            // to the front; the keys then no longer line up, and are dropped rather than
+            // mismatched (those families are no longer reached).
+            if lineage.iter().any(|f| f == old_family) {
+                lineage.retain(|f| f != old_family);
+                lineage_keys.clear();
+            }
             lineage.insert(0, old_family.to_string());
+            lineage_keys.insert(0, old_key);
             lineage.truncate(LINEAGE_LEN);
+            lineage_keys.truncate(LINEAGE_LEN);
         }
         next.refresh_token = next.refresh_token.or(old_rt);
         next.id_token = next.id_token.or(old_id);
@@ -210,6 +248,7 @@ impl Session {
         next.refresh_count = refresh_count.saturating_add(1);
         next.last_refresh_at = Some(now_ms);
         next.lineage = lineage;
+        next.lineage_keys = lineage_keys;
         next
     }
 
@@ -339,6 +378,54 @@ mod tests {
             json,
             r#"{"expiresAt":60000,"scope":"x","hasRefreshToken":true,"hasIdToken":false,"refreshCount":0,"lastRefreshAt":null,"clockOffsetMs":null}"#
         );
+    }
+
+    #[test]
+    fn rotation_keeps_the_replaced_familys_key_beside_its_id() {
+        let key = |b: u8| ChannelKey::from_digest(&[b; 32]);
+        let s = Session::from_token_response(response(Some(60), None), 7, &[]);
+        let mut rotated = response(Some(60), None);
+        rotated.refresh_token = Some(RefreshToken::new("rt-2"));
+        let s = s.refreshed(rotated, 8, "fam-1", key(1));
+        assert_eq!(s.lineage, ["fam-1"]);
+        assert!(s.lineage_keys == [key(1)]);
+        // Not rotated: nothing joins.
+        let mut same = response(Some(60), None);
+        same.refresh_token = None;
+        let s = s.refreshed(same, 9, "fam-2", key(2));
+        assert!(s.lineage == ["fam-1"] && s.lineage_keys == [key(1)]);
+        // Stored and read back, keys and all; a record from before keys has none, and keys
+        // beyond the lineage are not kept.
+        let back = Session::from_json(&s.to_json()).unwrap();
+        assert!(back.lineage == ["fam-1"] && back.lineage_keys == [key(1)]);
+        let mut legacy = Session::from_json(&s.to_json()).unwrap();
+        legacy.lineage_keys.clear();
+        let legacy = Session::from_json(&legacy.to_json()).unwrap();
+        assert!(legacy.lineage == ["fam-1"] && legacy.lineage_keys.is_empty());
+        let mut extra = Session::from_json(&s.to_json()).unwrap();
+        extra.lineage_keys.push(key(9));
+        assert_eq!(
+            Session::from_json(&extra.to_json())
+                .unwrap()
+                .lineage_keys
+                .len(),
+            1
+        );
+        let bad = s
+            .to_json()
+            .replace(&format!("[\"{}\"]", key(1).secret()), "[1]");
+        assert!(Session::from_json(&bad).is_none(), "keys are strings");
+        // A rotation on a record from before keys: the new key belongs to the new entry.
+        let mut rotated = response(Some(60), None);
+        rotated.refresh_token = Some(RefreshToken::new("rt-3"));
+        let s = legacy.refreshed(rotated, 10, "fam-2", key(2));
+        assert!(s.lineage == ["fam-2", "fam-1"] && s.lineage_keys == [key(2)]);
+        // A family that comes back (a server handing out an old token again) moves to the
+        // front, and the keys, which would no longer line up, are dropped.
+        let mut again = response(Some(60), None);
+        again.refresh_token = Some(RefreshToken::new("rt-4"));
+        let s = s.refreshed(again, 11, "fam-1", key(1));
+        assert!(s.lineage == ["fam-1", "fam-2"] && s.lineage_keys == [key(1)]);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Test signing keys (RSA 2048, P-256, P-384), made deterministically from fixed seeds, and
-//! the RustCrypto verification behind [`FakePlatform::verify_signature`](super::FakePlatform).
+//! the RustCrypto verification behind [`FakePlatform::verify_signature`](super::FakePlatform);
+//! AES-256-GCM behind its `seal` and `open`.
 
 use std::sync::OnceLock;
 
@@ -204,4 +205,27 @@ pub fn verify(alg: JwsAlg, key: &Jwk, input: &[u8], signature: &[u8]) -> Result<
             })
         }
     }
+}
+
+/// AES-256-GCM encryption with RustCrypto: ciphertext || tag, as WebCrypto gives it.
+pub fn aes_gcm_seal(
+    key: &[u8; 32],
+    iv: &[u8; 12],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Option<Vec<u8>> {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    let cipher = aes_gcm::Aes256Gcm::new(key.into());
+    let payload = Payload {
+        msg: plaintext,
+        aad,
+    };
+    cipher.encrypt(iv.into(), payload).ok()
+}
+
+/// AES-256-GCM decryption with RustCrypto; `None` when the tag does not verify.
+pub fn aes_gcm_open(key: &[u8; 32], iv: &[u8; 12], aad: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    let cipher = aes_gcm::Aes256Gcm::new(key.into());
+    cipher.decrypt(iv.into(), Payload { msg: sealed, aad }).ok()
 }

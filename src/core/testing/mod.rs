@@ -7,6 +7,8 @@
 //! - [`TestTab`] (`tab`): one browser tab (a platform, its storage, the page's document
 //!   cache, a configuration) with `login()`, `duplicate()` and readers of what is stored, on
 //!   the shared configurations ([`generic_config`], [`openid_config`], ...);
+//! - [`Peer`] (`channel`): another document on the tab channel, sealing and opening with
+//!   RustCrypto (a sibling holding a token, or an attacker);
 //! - `builders`: token responses, ID-token claims, JWK Sets and discovery documents;
 //! - `keys`: the provider's signing keys, made deterministically.
 //!
@@ -14,11 +16,13 @@
 //! (`MessengerAuthCode`, `ValidatedCallback`, ...): [`err`] takes the error out without one.
 
 mod builders;
+mod channel;
 pub mod keys;
 mod platform;
 mod tab;
 
 pub use builders::*;
+pub use channel::*;
 pub use platform::FakePlatform;
 pub use tab::*;
 

@@ -9,7 +9,7 @@
 //!
 //! The rest is deterministic too: random bytes from a counter, a settable clock that `sleep`
 //! advances, recorded locks and broadcasts, hooks that run at a point of the flow (a sibling
-//! tab acting meanwhile), and signature checks with RustCrypto.
+//! tab acting meanwhile), and signature checks and AES-256-GCM with RustCrypto.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -24,6 +24,7 @@ use crate::core::error::Error;
 use crate::core::http::{HttpRequest, HttpResponse, Method};
 use crate::core::oidc::{Jwk, JwsAlg};
 use crate::core::platform::{LockGuard, Platform};
+use crate::core::secret::ChannelKey;
 
 /// A hook run by the fake platform at a point of the flow (simulates a sibling tab).
 pub type Hook = Box<dyn FnOnce()>;
@@ -259,6 +260,23 @@ impl Platform for FakePlatform {
         keys::verify(alg, key, signing_input, signature)
     }
 
+    async fn aes_gcm(
+        &self,
+        encrypt: bool,
+        key: &ChannelKey,
+        iv: &[u8; 12],
+        aad: &[u8],
+        data: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        let key = key.bytes().ok_or(Error::Platform("not an AES-256 key"))?;
+        let done = if encrypt {
+            keys::aes_gcm_seal(&key, iv, aad, data)
+        } else {
+            keys::aes_gcm_open(&key, iv, aad, data)
+        };
+        done.ok_or(Error::Platform("AES-GCM failed"))
+    }
+
     fn now_ms(&self) -> u64 {
         self.now.get()
     }
@@ -311,6 +329,17 @@ impl<T: Platform> Platform for &T {
         (**self)
             .verify_signature(alg, key, signing_input, signature)
             .await
+    }
+
+    async fn aes_gcm(
+        &self,
+        encrypt: bool,
+        key: &ChannelKey,
+        iv: &[u8; 12],
+        aad: &[u8],
+        data: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        (**self).aes_gcm(encrypt, key, iv, aad, data).await
     }
 
     fn now_ms(&self) -> u64 {

@@ -459,6 +459,16 @@ impl Platform for Gated<'_> {
             .verify_signature(alg, key, input, signature)
             .await
     }
+    async fn aes_gcm(
+        &self,
+        encrypt: bool,
+        key: &ChannelKey,
+        iv: &[u8; 12],
+        aad: &[u8],
+        data: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        self.inner.aes_gcm(encrypt, key, iv, aad, data).await
+    }
     fn now_ms(&self) -> u64 {
         self.inner.now_ms()
     }

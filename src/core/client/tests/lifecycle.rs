@@ -7,8 +7,8 @@ use std::rc::Rc;
 use sha2::{Digest, Sha256};
 
 use crate::core::testing::{
-    block_on, generic_config, genesys_config, jwt, openid_config, revocation_config, tokens,
-    TestTab, ISSUER, T0,
+    block_on, generic_config, genesys_config, jwt, open_as, openid_config, revocation_config,
+    tokens, Peer, TestTab, ISSUER, T0,
 };
 use crate::core::Method::{Delete, Post};
 use crate::core::*;
@@ -86,9 +86,10 @@ fn refresh_rotates_and_stores_the_new_refresh_token() {
         }
         other => panic!("{other:?}"),
     }
-    // The new session went to the siblings, tagged with its family and the replaced one.
+    // The new session went to the siblings, tagged with its family and the replaced one,
+    // sealed under the replaced family's key (which the siblings hold).
     let sent = tab.platform.broadcasts.borrow();
-    let Some(TabMessage::Refreshed { families, session }) = TabMessage::parse(sent.last().unwrap())
+    let Some(TabMessage::Refreshed { families, session }) = open_as("RT-1", sent.last().unwrap())
     else {
         panic!("no refreshed message")
     };
@@ -570,7 +571,7 @@ fn a_sibling_refreshed_while_this_tab_waited_for_the_lock() {
     // Tab B, waiting for the lock, receives A's message meanwhile.
     let (store, key) = (b.sessions.clone(), b.session_key());
     *b.platform.on_lock.borrow_mut() = Some(Box::new(move || {
-        let Some(TabMessage::Refreshed { session, .. }) = TabMessage::parse(&shared) else {
+        let Some(TabMessage::Refreshed { session, .. }) = open_as("RT-1", &shared) else {
             panic!()
         };
         store.set(&key, &session.to_json()).unwrap();
@@ -604,7 +605,7 @@ fn inside_the_lock_a_tab_asks_its_siblings_first() {
     let (b_store, key) = (b.sessions.clone(), b.session_key());
     *b.platform.on_sleep.borrow_mut() = Some(Box::new(move || {
         let msg = slot.borrow().clone().expect("A answered");
-        let Some(TabMessage::Refreshed { session, .. }) = TabMessage::parse(&msg) else {
+        let Some(TabMessage::Refreshed { session, .. }) = open_as("RT-1", &msg) else {
             panic!()
         };
         b_store.set(&key, &session.to_json()).unwrap();
@@ -612,12 +613,16 @@ fn inside_the_lock_a_tab_asks_its_siblings_first() {
     // Deliver B's query to A before B sleeps: run B's refresh up to the query by hand.
     let query = TabMessage::Query {
         family: family("RT-1"),
-    }
-    .to_json();
-    block_on(ca.receive_tab_message(&query)).unwrap();
+    };
+    let sealed = Peer::holding("RT-1").seal(&query, T0);
+    assert_eq!(block_on(ca.receive_tab_message(&sealed)), Received::Applied);
     *answer.borrow_mut() = a.platform.broadcasts.borrow().last().cloned();
     assert_eq!(block_on(cb.refresh()), Ok(RefreshOutcome::AlreadyRefreshed));
-    assert_eq!(*b.platform.broadcasts.borrow(), [query]);
+    let posted = b.platform.broadcasts.borrow().clone();
+    assert_eq!(posted.len(), 1, "B posted its query, and nothing else");
+    assert!(
+        matches!(open_as("RT-1", &posted[0]), Some(TabMessage::Query { family: f }) if f == family("RT-1"))
+    );
     assert_eq!(*b.platform.sleeps.borrow(), [SIBLING_QUERY_MS]);
     assert!(b.platform.requests.borrow().is_empty());
     assert_eq!(b.stored_at().as_deref(), Some("AT-2"));
@@ -651,7 +656,7 @@ fn siblings_adopt_a_refresh_of_their_family_only() {
     block_on(ca.refresh()).unwrap();
     let msg = a.platform.broadcasts.borrow().last().unwrap().clone();
 
-    block_on(cb.receive_tab_message(&msg)).unwrap();
+    assert_eq!(block_on(cb.receive_tab_message(&msg)), Received::Applied);
     assert_eq!(b.stored_rt().as_deref(), Some("RT-2"));
     assert_eq!(b.stored_at().as_deref(), Some("AT-2"));
     let events = cb.take_events();
@@ -665,16 +670,24 @@ fn siblings_adopt_a_refresh_of_their_family_only() {
     block_on(cb.refresh()).unwrap();
     assert_eq!(b.platform.form(0, "refresh_token").unwrap(), "RT-2");
 
-    block_on(cu.receive_tab_message(&msg)).unwrap();
+    assert_eq!(block_on(cu.receive_tab_message(&msg)), Received::Ignored);
     assert_eq!(unrelated.stored_rt().as_deref(), Some("RT-X"), "untouched");
     assert!(cu.take_events().is_empty());
 
     // A stale message (replayed, or arriving late) never rolls a tab back.
-    block_on(cb.receive_tab_message(&msg)).unwrap();
+    assert_eq!(
+        block_on(cb.receive_tab_message(&msg)),
+        Received::Dropped(Dropped::Replayed)
+    );
     assert_eq!(b.stored_rt().as_deref(), Some("RT-3"));
     // Junk on the channel is ignored.
-    block_on(cb.receive_tab_message("{\"hello\":{}}")).unwrap();
-    block_on(cb.receive_tab_message("not json")).unwrap();
+    for junk in ["{\"hello\":{}}", "not json"] {
+        assert_eq!(
+            block_on(cb.receive_tab_message(junk)),
+            Received::Dropped(Dropped::Malformed)
+        );
+    }
+    assert_eq!(b.stored_rt().as_deref(), Some("RT-3"));
 }
 
 #[test]
@@ -682,10 +695,20 @@ fn a_query_is_answered_only_by_a_tab_of_the_family() {
     let a = TestTab::new(generic_config());
     let ca = a.client();
     a.login(&ca, tokens("AT-1", Some("RT-1"), Some(3600)));
-    let q = |f: &str| TabMessage::Query { family: f.into() }.to_json();
-    block_on(ca.receive_tab_message(&q("someone-else"))).unwrap();
+    // A query sealed by a holder of `token`, about its family.
+    let q = |token: &str| {
+        let family = family(token);
+        Peer::holding(token).seal(&TabMessage::Query { family }, T0)
+    };
+    assert_eq!(
+        block_on(ca.receive_tab_message(&q("someone-else"))),
+        Received::Ignored
+    );
     assert!(a.platform.broadcasts.borrow().is_empty());
-    block_on(ca.receive_tab_message(&q(&family("RT-1")))).unwrap();
+    assert_eq!(
+        block_on(ca.receive_tab_message(&q("RT-1"))),
+        Received::Applied
+    );
     assert_eq!(a.platform.broadcasts.borrow().len(), 1);
 }
 
@@ -708,9 +731,18 @@ fn logout_in_one_tab_ends_its_siblings() {
 
     let outcome = block_on(ca.end_session(&LogoutOptions::default())).unwrap();
     assert_eq!(outcome.revocation, RevocationStatus::Skipped);
-    let msg = a.platform.broadcasts.borrow()[0].clone();
-    assert!(!msg.contains("RT-"), "no token in a logout message");
-    block_on(cb.receive_tab_message(&msg)).unwrap();
+    // One message per family A can reach (RT-2's, and RT-1's from its lineage), each sealed
+    // under that family's key.
+    let sent = a.platform.broadcasts.borrow().clone();
+    assert_eq!(sent.len(), 2);
+    for msg in &sent {
+        assert!(!msg.contains("RT-"), "no token in a logout message");
+    }
+    let received: Vec<Received> = sent
+        .iter()
+        .map(|msg| block_on(cb.receive_tab_message(msg)))
+        .collect();
+    assert_eq!(received, [Received::Ignored, Received::Applied]);
     assert!(cb.stored_session().is_none());
     assert_eq!(
         cb.take_events(),
@@ -718,7 +750,9 @@ fn logout_in_one_tab_ends_its_siblings() {
             origin: Origin::OtherTab
         })]
     );
-    block_on(cu.receive_tab_message(&msg)).unwrap();
+    for msg in &sent {
+        assert_eq!(block_on(cu.receive_tab_message(msg)), Received::Ignored);
+    }
     assert!(cu.stored_session().is_some());
 }
 
@@ -877,7 +911,7 @@ fn no_event_payload_holds_a_token() {
         .respond(200, tokens("AT-2", Some("RT-2"), Some(3600)));
     block_on(ca.refresh()).unwrap();
     let msg = a.platform.broadcasts.borrow().last().unwrap().clone();
-    block_on(cb.receive_tab_message(&msg)).unwrap();
+    assert_eq!(block_on(cb.receive_tab_message(&msg)), Received::Applied);
     block_on(ca.end_session(&LogoutOptions::default())).unwrap();
     let mut all = ca.take_events();
     all.extend(cb.take_events());

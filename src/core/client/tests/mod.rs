@@ -2,6 +2,7 @@
 //! `core::testing`.
 
 mod catalogue;
+mod channel;
 mod guest;
 mod id_token;
 mod lifecycle;
