@@ -11,7 +11,8 @@ mod jwt;
 mod userinfo;
 
 pub use discovery::{
-    discovery_request, discovery_url, process_discovery_response, ProviderMetadata, WELL_KNOWN_PATH,
+    discovery_request, discovery_url, process_discovery_response, ProviderMetadata,
+    MAX_DISCOVERY_LEN, WELL_KNOWN_PATH,
 };
 pub use errors::{DiscoveryError, IdTokenError, JwksError, UserInfoError};
 pub use id_token::{

@@ -623,3 +623,516 @@ mod id_tokens {
         assert_eq!(code(&r), "ok");
     }
 }
+
+// ---- the token response -------------------------------------------------------------------
+
+fn token_response(body: &str) -> Result<TokenResponse, TokenError> {
+    process_token_response(
+        &HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: body.into(),
+        },
+        0,
+    )
+}
+
+/// Duplicate members in the token response: the last wins, as `JSON.parse` reads it.
+#[test]
+fn duplicate_members_in_the_token_response_last_wins() {
+    let r = token_response(
+        r#"{"access_token":"AT-forged","token_type":"Bearer","expires_in":60,
+            "refresh_token":"RT-forged","access_token":"AT-1","expires_in":3600,
+            "refresh_token":"RT-1","scope":"admin","scope":"profile"}"#,
+    )
+    .unwrap();
+    assert_eq!(r.access_token.secret(), "AT-1");
+    assert_eq!(r.expires_in, Some(3600));
+    assert_eq!(r.refresh_token.unwrap().secret(), "RT-1");
+    assert_eq!(r.scope.as_deref(), Some("profile"));
+    assert!(
+        token_response(r#"{"access_token":"a","token_type":"mac","token_type":"Bearer"}"#).is_ok()
+    );
+    assert_eq!(
+        token_response(r#"{"access_token":"a","token_type":"Bearer","token_type":"mac"}"#).err(),
+        Some(TokenError::InvalidResponse("token_type is not Bearer"))
+    );
+    assert_eq!(
+        token_response(r#"{"access_token":"a","token_type":"Bearer","access_token":""}"#).err(),
+        Some(TokenError::InvalidResponse("access_token is missing"))
+    );
+    let r = token_response(
+        r#"{"access_token":"a","token_type":"Bearer","refresh_token":"RT","refresh_token":null}"#,
+    )
+    .unwrap();
+    assert!(r.refresh_token.is_none(), "a later null removes it");
+}
+
+/// `expires_in` in every shape: whole numbers (and digit strings, which some servers send)
+/// are read, a fraction is dropped, anything above a year is clamped to
+/// [`MAX_EXPIRES_IN_S`]; an exponent, a negative number (even -0), a number beyond u64 or
+/// another type is refused; `null` means "not said".
+#[test]
+fn expires_in_matrix() {
+    let cases: &[(&str, Result<Option<u64>, ()>)] = &[
+        ("3600", Ok(Some(3600))),
+        ("0", Ok(Some(0))),
+        ("3600.5", Ok(Some(3600))),
+        ("3600.999999999999999999", Ok(Some(3600))),
+        ("\"3600\"", Ok(Some(3600))),
+        ("31536000", Ok(Some(MAX_EXPIRES_IN_S))),
+        ("31536001", Ok(Some(MAX_EXPIRES_IN_S))),
+        ("18446744073709551615", Ok(Some(MAX_EXPIRES_IN_S))),
+        ("\"18446744073709551615\"", Ok(Some(MAX_EXPIRES_IN_S))),
+        ("null", Ok(None)),
+        ("3.6e3", Err(())),
+        ("36E2", Err(())),
+        ("1e300", Err(())),
+        ("1e400", Err(())),
+        ("18446744073709551616", Err(())),
+        ("\"18446744073709551616\"", Err(())),
+        ("-1", Err(())),
+        ("-0", Err(())),
+        ("-0.0", Err(())),
+        ("\"\"", Err(())),
+        ("\"3600.0\"", Err(())),
+        ("\"-1\"", Err(())),
+        ("\" 3600\"", Err(())),
+        ("true", Err(())),
+        ("[3600]", Err(())),
+        ("{}", Err(())),
+    ];
+    for (value, expected) in cases {
+        let body = format!(r#"{{"access_token":"a","token_type":"Bearer","expires_in":{value}}}"#);
+        let got = token_response(&body).map(|r| r.expires_in).map_err(|_| ());
+        assert_eq!(&got, expected, "expires_in: {value}");
+    }
+}
+
+/// Very large and deeply nested bodies from each endpoint are refused before or while
+/// parsing, with the stage's own code, and never panic: the token response (64 KiB), the JWK
+/// Set (64 KiB), discovery (256 KiB), UserInfo (64 KiB), nesting deeper than 64 everywhere.
+#[test]
+fn huge_and_deeply_nested_bodies_are_refused_by_every_stage() {
+    let ok = |body: String| HttpResponse {
+        status: 200,
+        headers: vec![],
+        body,
+    };
+    let padded = |limit: usize, head: &str| format!(r#"{{{head}"pad":"{}"}}"#, "x".repeat(limit));
+    let deep = |head: &str| format!(r#"{{{head}"deep":{}{}}}"#, "[".repeat(65), "]".repeat(65));
+    let token_head = r#""access_token":"a","token_type":"Bearer","#;
+    for body in [padded(MAX_TOKEN_RESPONSE_LEN, token_head), deep(token_head)] {
+        assert_eq!(
+            process_token_response(&ok(body), 0).err(),
+            Some(TokenError::InvalidResponse("the body is not a JSON object"))
+        );
+    }
+    for body in [padded(MAX_JWKS_LEN, r#""keys":[],"#), deep(r#""keys":[],"#)] {
+        assert!(matches!(
+            process_jwks_response(&ok(body)),
+            Err(JwksError::Invalid(_))
+        ));
+    }
+    let issuer = "http://127.0.0.1:9000";
+    let doc = crate::core::testing::discovery_document(issuer).to_string();
+    let head = format!("{},", &doc[1..doc.len() - 1]);
+    for body in [padded(MAX_DISCOVERY_LEN, &head), deep(&head)] {
+        let e = Error::from(process_discovery_response(&ok(body), issuer).err().unwrap());
+        assert_eq!(e.code(), "invalid_discovery");
+    }
+    assert!(process_discovery_response(&ok(doc), issuer).is_ok());
+    for body in [
+        padded(MAX_USERINFO_LEN, r#""sub":"user-42","#),
+        deep(r#""sub":"user-42","#),
+    ] {
+        let e = process_userinfo_response(&ok(body), "user-42")
+            .err()
+            .unwrap();
+        assert_eq!(e.code(), "userinfo_invalid");
+    }
+}
+
+/// A 307 or 308 from the token endpoint would re-send the code and verifier elsewhere. The
+/// requests that carry a secret go with `redirect: "error"` (`login.rs`
+/// `requests_that_carry_a_secret_refuse_redirects`); a platform that still hands a 3xx back
+/// gets `token_exchange_failed` with its status, and nothing is sent again.
+#[test]
+fn a_redirect_from_the_token_endpoint_is_not_followed() {
+    for status in [307, 308] {
+        let h = TestTab::new(generic_config());
+        let sent = h.start_login(&h.client(), LoginOptions::default());
+        h.platform.on(Post, "/token").respond_with(
+            status,
+            &[("location", "https://evil.example/token")],
+            "",
+        );
+        let e = block_on(h.client().handle_callback(&sent.callback(""))).unwrap_err();
+        assert_eq!(e.code(), "token_exchange_failed");
+        assert_eq!(e.http_status(), Some(status));
+        assert_eq!(h.platform.sent(), ["POST http://127.0.0.1:9000/token"]);
+        assert!(!h.client().is_authenticated());
+    }
+}
+
+// ---- callbacks in the wrong shape -----------------------------------------------------------
+
+/// The code in the fragment, in both the query and the fragment, or tokens in the URL (an
+/// implicit-style or injected response): refused as `invalid_callback` before any exchange,
+/// the pending login deleted, and the URL is recognised as a callback so the address bar is
+/// cleaned of all of it (fragment included).
+#[test]
+fn callbacks_with_the_code_in_the_fragment_or_tokens_in_the_url_are_refused() {
+    let h = TestTab::new(generic_config());
+    h.login(&h.client(), tokens_1());
+    let before = h.session_record();
+    for shape in [
+        "#code=CODE-1&state={state}",
+        "?code=CODE-1&state={state}#code=CODE-2&state={state}",
+        "?state={state}#code=CODE-1",
+        "?code=CODE-1&state={state}&access_token=AT-evil&token_type=Bearer",
+        "?code=CODE-1&state={state}&id_token=eyJhbGciOiJub25lIn0.e30.",
+        "?code=CODE-1&state={state}#access_token=AT-evil&token_type=Bearer",
+        "#access_token=AT-evil&token_type=Bearer&expires_in=3600&state={state}",
+        "?refresh_token=RT-evil&state={state}",
+        "#error=access_denied&state={state}",
+    ] {
+        let sent = h.start_login(&h.client(), LoginOptions::default());
+        let url = format!(
+            "http://127.0.0.1:8080/{}",
+            shape.replace("{state}", &sent.state)
+        );
+        let url = WebUrl::parse(&url).unwrap();
+        assert!(
+            is_callback(&url),
+            "{shape}: taken as a callback, so it is cleaned"
+        );
+        let clean = clean_callback_url(&url);
+        assert_eq!(clean.as_str(), "http://127.0.0.1:8080/", "{shape}");
+        let e = block_on(h.client().handle_callback(&url)).unwrap_err();
+        assert_eq!(
+            e,
+            Error::Callback(CallbackError::UnexpectedResponse),
+            "{shape}"
+        );
+        assert_eq!(e.code(), "invalid_callback");
+        assert!(!h.client().has_pending_login(), "{shape}: single use");
+        assert_eq!(
+            h.session_record(),
+            before,
+            "{shape}: the session is untouched"
+        );
+    }
+    assert!(h.platform.sent().is_empty(), "nothing was exchanged");
+}
+
+// ---- callApi: the token goes under the API base only ---------------------------------------
+
+/// Targets beside the API base (`/v2evil`), above it through dot segments and their
+/// percent-encoded forms, at another origin, with credentials, scheme-relative or with
+/// backslashes: `invalid_api_url`, and the request is never built. (The URL rules themselves
+/// are in `weburl/tests.rs`: `issue_10_*`.)
+#[test]
+fn call_api_targets_outside_the_api_base_are_refused() {
+    let h = TestTab::new(RawConfig {
+        api_base: Some("https://api.example/v2".into()),
+        ..generic_config()
+    });
+    let c = h.client();
+    for good in [
+        "/users/me",
+        "users/me?x=1",
+        "https://api.example/v2/users",
+        "https://api.example/v2",
+    ] {
+        assert!(c.api_url(good).is_ok(), "{good}");
+    }
+    for bad in [
+        "https://api.example/v2evil",
+        "https://api.example/v2evil/users",
+        "https://api.example/v",
+        "https://api.example/",
+        "../admin",
+        "/../admin",
+        "x/../../admin",
+        "%2e%2e/admin",
+        ".%2E/admin",
+        "%2E%2e/admin",
+        "https://api.example/v2/../admin",
+        "https://api.example/v2/%2e%2e/admin",
+        "https://api.example/v2/.%2e/admin",
+        "https://user:pw@api.example/v2/users",
+        "https://api.example@evil.example/v2",
+        "https://api.example.evil.example/v2",
+        "http://api.example/v2",
+        "https://api.example:444/v2",
+        "//evil.example/v2",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+        "\tx",
+        " /x",
+    ] {
+        assert_eq!(c.api_url(bad).unwrap_err(), Error::InvalidApiUrl, "{bad:?}");
+    }
+}
+
+// ---- OpenID RP conformance modules, through the whole login ----------------------------------
+
+/// The OpenID Foundation's RP tests (`oidcc-client-test-*`) that apply to a code-flow public
+/// client, each through the whole login on the fake provider: start, callback, token
+/// response with the ID token the module describes, verification. A refused login stores no
+/// session and leaves no pending login. (The checks one by one are in `id_token.rs`; the
+/// refresh modules, `oidcc-client-test-refresh-token-invalid-*`, are `oidc.rs`
+/// `a_refreshed_id_token_is_held_to_the_logins_claims`.)
+mod oidcc {
+    use serde_json::{json, Value};
+
+    use crate::core::testing::keys::test_keys;
+    use crate::core::testing::{block_on, id_claims, id_token, jwk_set, openid_config, tokens};
+    use crate::core::testing::{TestTab, CLIENT_ID, T0};
+    use crate::core::Method::{Get, Post};
+    use crate::core::*;
+
+    /// Logs in on a fresh OpenID tab whose provider answers with the ID token `make` builds
+    /// for the login's nonce, and with `jwks`.
+    fn login(
+        make: impl FnOnce(&str) -> String,
+        jwks: Value,
+    ) -> (Result<SessionSummary, Error>, TestTab) {
+        let h = TestTab::new(openid_config());
+        let sent = h.start_login(&h.client(), LoginOptions::default());
+        let body = tokens("AT-1", None, Some(3600))
+            .scope("openid profile")
+            .id_token(&make(&sent.nonce));
+        h.platform.on(Post, "/token").respond(200, body);
+        h.platform
+            .on(Get, "/jwks")
+            .respond(200, &jwks)
+            .respond(200, &jwks);
+        let r = block_on(h.client().handle_callback(&sent.callback("")));
+        (r, h)
+    }
+
+    /// The module's login is refused with `code`, storing nothing.
+    #[track_caller]
+    fn refused(code: &str, make: impl FnOnce(&str) -> String, jwks: Value) {
+        let (r, h) = login(make, jwks);
+        assert_eq!(r.err().map(|e| e.code()), Some(code));
+        assert!(h.session_record().is_none(), "no session");
+        assert!(!h.client().has_pending_login(), "no pending login");
+    }
+
+    /// The module's login succeeds.
+    #[track_caller]
+    fn accepted(make: impl FnOnce(&str) -> String, jwks: Value) {
+        let (r, h) = login(make, jwks);
+        assert!(r.is_ok(), "{:?}", r.err());
+        assert!(h.client().user().is_some());
+    }
+
+    fn claims_with(nonce: &str, edit: impl FnOnce(&mut serde_json::Map<String, Value>)) -> Value {
+        let mut c = id_claims(nonce);
+        edit(c.as_object_mut().unwrap());
+        c
+    }
+
+    fn rs256(claims: &Value) -> String {
+        id_token(JwsAlg::Rs256, claims)
+    }
+
+    fn tampered(token: String) -> String {
+        let (input, sig) = token.rsplit_once('.').unwrap();
+        let mut sig = decode_url(sig).unwrap();
+        sig[0] ^= 1;
+        format!("{input}.{}", encode_url(&sig))
+    }
+
+    #[test]
+    fn oidcc_client_test() {
+        accepted(|n| rs256(&id_claims(n)), jwk_set());
+    }
+
+    #[test]
+    fn oidcc_client_test_nonce_invalid() {
+        refused(
+            "id_token_nonce_mismatch",
+            |_| rs256(&id_claims("another-login")),
+            jwk_set(),
+        );
+    }
+
+    #[test]
+    fn oidcc_client_test_invalid_aud() {
+        let make = |n: &str| {
+            rs256(&claims_with(n, |c| {
+                drop(c.insert("aud".into(), "other".into()))
+            }))
+        };
+        refused("id_token_aud_mismatch", make, jwk_set());
+    }
+
+    #[test]
+    fn oidcc_client_test_missing_aud() {
+        refused(
+            "id_token_aud_mismatch",
+            |n| rs256(&claims_with(n, |c| drop(c.remove("aud")))),
+            jwk_set(),
+        );
+    }
+
+    #[test]
+    fn oidcc_client_test_invalid_iss() {
+        let make = |n: &str| {
+            rs256(&claims_with(n, |c| {
+                drop(c.insert("iss".into(), "https://evil.example".into()))
+            }))
+        };
+        refused("id_token_iss_mismatch", make, jwk_set());
+    }
+
+    #[test]
+    fn oidcc_client_test_missing_sub() {
+        refused(
+            "id_token_malformed",
+            |n| rs256(&claims_with(n, |c| drop(c.remove("sub")))),
+            jwk_set(),
+        );
+    }
+
+    #[test]
+    fn oidcc_client_test_missing_iat() {
+        refused(
+            "id_token_malformed",
+            |n| rs256(&claims_with(n, |c| drop(c.remove("iat")))),
+            jwk_set(),
+        );
+    }
+
+    #[test]
+    fn oidcc_client_test_idtoken_sig_none() {
+        let make = |n: &str| {
+            let header = encode_url(br#"{"alg":"none"}"#);
+            format!(
+                "{header}.{}.",
+                encode_url(id_claims(n).to_string().as_bytes())
+            )
+        };
+        // As the module sends it, with an empty signature part: malformed before the algorithm
+        // is even looked at (with a signature, `alg: none` is id_token_alg_unsupported:
+        // id_token.rs `alg_none_is_refused`).
+        refused("id_token_malformed", make, jwk_set());
+    }
+
+    #[test]
+    fn oidcc_client_test_invalid_sig_rs256() {
+        refused(
+            "id_token_signature_invalid",
+            |n| tampered(rs256(&id_claims(n))),
+            jwk_set(),
+        );
+    }
+
+    #[test]
+    fn oidcc_client_test_invalid_sig_es256() {
+        let make = |n: &str| tampered(id_token(JwsAlg::Es256, &id_claims(n)));
+        refused("id_token_signature_invalid", make, jwk_set());
+    }
+
+    #[test]
+    fn oidcc_client_test_invalid_sig_hs256() {
+        // Keyed with the provider's public RSA modulus, as an algorithm-confusion attack would.
+        let make = |n: &str| {
+            let header = json!({"alg":"HS256","kid":"rsa"});
+            test_keys().sign_with_header(JwsAlg::Rs256, &header, &id_claims(n))
+        };
+        refused("id_token_alg_unsupported", make, jwk_set());
+    }
+
+    #[test]
+    fn oidcc_client_test_kid_absent_single_jwks() {
+        let make = |n: &str| {
+            test_keys().sign_with_header(JwsAlg::Rs256, &json!({"alg":"RS256"}), &id_claims(n))
+        };
+        accepted(
+            make,
+            json!({"keys":[test_keys().jwk(JwsAlg::Rs256, "rsa")]}),
+        );
+    }
+
+    #[test]
+    fn oidcc_client_test_kid_absent_multiple_jwks() {
+        // Two RSA keys and no kid: refused rather than "try them all" (both are allowed).
+        let make = |n: &str| {
+            test_keys().sign_with_header(JwsAlg::Rs256, &json!({"alg":"RS256"}), &id_claims(n))
+        };
+        let mut other = test_keys().jwk(JwsAlg::Rs256, "rsa-2");
+        other["n"] = encode_url(&[0xc5; 256]).into();
+        let set = json!({"keys":[test_keys().jwk(JwsAlg::Rs256, "rsa"), other]});
+        refused("id_token_key_ambiguous", make, set);
+    }
+
+    #[test]
+    fn oidcc_client_test_signing_key_rotation() {
+        // The page holds the JWK Set of a minute ago; the token is signed with a key published
+        // since: the set is fetched again once, and the login succeeds.
+        let h = TestTab::new(openid_config());
+        let old = json!({"keys":[test_keys().jwk(JwsAlg::Es256, "p256")]});
+        h.documents.put(
+            "http://127.0.0.1:9000/jwks",
+            &old.to_string(),
+            None,
+            T0 - 3_600_000,
+        );
+        let sent = h.start_login(&h.client(), LoginOptions::default());
+        let body = tokens("AT-1", None, Some(3600))
+            .scope("openid profile")
+            .id_token(&rs256(&id_claims(&sent.nonce)));
+        h.platform.on(Post, "/token").respond(200, body);
+        h.platform.on(Get, "/jwks").respond(200, jwk_set());
+        let r = block_on(h.client().handle_callback(&sent.callback("")));
+        assert!(r.is_ok(), "{:?}", r.err());
+        assert_eq!(
+            h.platform
+                .sent()
+                .iter()
+                .filter(|r| r.ends_with("/jwks"))
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn oidcc_client_test_userinfo_invalid_sub() {
+        let h = TestTab::new(openid_config());
+        h.login_openid(
+            &h.client(),
+            tokens("AT-1", None, Some(3600)).scope("openid profile"),
+            |_| {},
+        );
+        h.platform
+            .on(Get, "/me")
+            .respond(200, json!({"sub": "someone-else", "name": "Mallory"}));
+        let e = block_on(h.client().load_userinfo()).unwrap_err();
+        assert_eq!(e.code(), "userinfo_sub_mismatch");
+    }
+
+    #[test]
+    fn oidcc_client_test_discovery_issuer_mismatch() {
+        let platform = crate::core::testing::FakePlatform::at(T0);
+        let mut doc = crate::core::testing::discovery_document("http://127.0.0.1:9000");
+        doc["issuer"] = "https://evil.example".into();
+        platform
+            .on(Get, "/.well-known/openid-configuration")
+            .respond(200, doc);
+        let raw = RawConfig {
+            issuer: Some("http://127.0.0.1:9000".into()),
+            client_id: Some(CLIENT_ID.into()),
+            redirect_uri: Some("http://127.0.0.1:8080/".into()),
+            scopes: vec!["openid".into()],
+            ..Default::default()
+        };
+        let e = block_on(discover_config(&platform, &DocumentCache::default(), raw)).unwrap_err();
+        assert_eq!(e.code(), "discovery_issuer_mismatch");
+    }
+}
