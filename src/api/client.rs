@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use web_sys::{Request, RequestInit};
+use web_sys::Request;
 
 use super::convert::{
     self, function_argument, invalid_argument, login_options, logout_options, logout_result,
@@ -215,22 +215,14 @@ impl PkceClient {
     ) -> Promise {
         let inner = self.inner.clone();
         promise_delivering_events(self.runtime.clone(), async move {
-            const PATH: &str = "callApi's path must be a string or a URL object";
-            let path = url_argument(&path, PATH)?.ok_or_else(|| invalid_argument(PATH))?;
-            let url = inner.api_url(&path)?;
-            let init: RequestInit = if init.is_undefined() || init.is_null() {
-                RequestInit::new()
-            } else if init.is_object() {
-                init.unchecked_into()
-            } else {
-                return Err(invalid_argument(
-                    "callApi's init must be a RequestInit object",
-                ));
-            };
-            const REFUSED: &str = "callApi's init was refused by the browser's Request";
-            let request = Request::new_with_str_and_init(&url, &init)
-                .map_err(|_| invalid_argument(REFUSED))?;
-            let send = fetch::bearer_sender(request).map_err(|_| invalid_argument(REFUSED))?;
+            let path = url_argument(&path, URL_ARGUMENT)?;
+            let url = inner.api_url(&path.ok_or_else(|| invalid_argument(URL_ARGUMENT))?)?;
+            // The browser's Request checks `init` (undefined and null are none; not an object,
+            // a bad method or header, a throwing getter: a TypeError), as fetch() would.
+            const INIT: &str = "callApi's init must be a RequestInit the browser accepts";
+            let request = Request::new_with_str_and_init(&url, init.unchecked_ref())
+                .map_err(|_| invalid_argument(INIT))?;
+            let send = fetch::bearer_sender(request).map_err(|_| invalid_argument(INIT))?;
             let response = inner.call_api(send).await?;
             Ok(response.into())
         })

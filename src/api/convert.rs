@@ -76,7 +76,7 @@ impl From<Error> for JsValue {
 }
 
 /// What a `string | URL` argument that is a URL must be, in `invalid_argument` messages.
-pub const URL_ARGUMENT: &str = "the URL must be a string or a URL object";
+pub const URL_ARGUMENT: &str = "a URL must be a string or a URL object";
 
 /// An `invalid_argument` error: `why` says which argument, and what it must be.
 #[cold]

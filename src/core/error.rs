@@ -353,9 +353,8 @@ impl Error {
                 out.push(')');
             }
             Error::RedirectNeedsStorage => out.push_str(
-                "browser storage is unavailable: a redirect login must keep the login in \
-                 progress in sessionStorage across the redirect, and the browser blocks it \
-                 here; use the popup login (loginPopup()), which keeps it in memory",
+                "sessionStorage is blocked, so a redirect login would lose the login in \
+                 progress; use loginPopup()",
             ),
             Error::InvalidArgument(why) => {
                 out.push_str("invalid argument: ");

@@ -115,21 +115,23 @@ impl PendingLogin {
     }
 }
 
-/// Checks a `returnTo` text and resolves it against the redirect URI: it must be a path of
-/// the app's origin that no browser, router or later reader can take for another origin or
-/// another path, and the resolved form (dot segments removed, characters percent-encoded as
-/// the browser does) is what is restored, never the raw text. Refused: anything not starting
-/// with exactly one `/` (`//host`, `/\host`, `https://…`, `path`), a backslash anywhere,
-/// any control character or line separator (tab, CR, LF, U+2028, U+2029…), a percent-encoded
-/// `/` or `\` in the path (`/%2F%2Fhost`, `/%5Chost`: a router that decodes the path would
-/// see `//host`), an `@` in the first segment (`/user@host`: an authority to whatever drops or
-/// doubles the leading `/`), and a path that resolves to `//…` (`/.//host`, `/..//host`).
+/// Checks a `returnTo` text by resolving it against the redirect URI with [`WebUrl`]: it must
+/// be a path of the app's origin, already in the form the browser resolves it to (as
+/// `location.pathname + location.search + location.hash` give it), so what is restored is
+/// exactly the resolved URL's path, query and fragment, and no browser, router or later
+/// reader can take it for another origin or another path. Refused: anything not starting with
+/// one `/` (`//host`, `/\\host`, `https://…`, `path`); anything the browser would rewrite —
+/// dot segments (`/.//host` resolves to `//host`), a backslash, a tab, CR or LF, any other
+/// control, space or non-ASCII character (U+2028…), which it drops or percent-encodes; a
+/// percent-encoded `/` or `\\` in the path (`/%2F%2Fhost`, `/%5Chost`: a router that decodes
+/// the path would see `//host`); an `@` in the first segment (`/user@host`: an authority to
+/// whatever drops or doubles the leading `/`).
 pub fn return_to_path(redirect_uri: &WebUrl, text: &str) -> Result<String, ConfigError> {
-    let bytes = text.as_bytes();
-    let path = bytes
-        .split(|&b| b == b'?' || b == b'#')
-        .next()
-        .unwrap_or_default();
+    let origin = redirect_uri.origin();
+    let mut absolute = String::from(origin);
+    absolute.push_str(text);
+    let url = WebUrl::parse(&absolute).map_err(|_| bad_return_to())?;
+    let path = url.path().as_bytes();
     let encoded_separator = path
         .windows(3)
         .any(|w| matches!(w, [b'%', b'2', b'f' | b'F'] | [b'%', b'5', b'c' | b'C']));
@@ -138,26 +140,16 @@ pub fn return_to_path(redirect_uri: &WebUrl, text: &str) -> Result<String, Confi
         .unwrap_or_default()
         .split(|&b| b == b'/')
         .next();
-    let plain = bytes.first() == Some(&b'/')
-        && !matches!(bytes.get(1), Some(b'/' | b'\\'))
+    if url.as_str() == absolute
+        && url.origin() == origin
+        && text.starts_with('/')
+        && !url.path().starts_with("//")
         && !encoded_separator
         && !first_segment.unwrap_or_default().contains(&b'@')
-        && !text
-            .chars()
-            .any(|c| c == '\\' || c.is_control() || (c.is_whitespace() && c != ' '));
-    let mut absolute = String::from(redirect_uri.origin());
-    absolute.push_str(text);
-    match WebUrl::parse(&absolute) {
-        Ok(url)
-            if plain && url.origin() == redirect_uri.origin() && !url.path().starts_with("//") =>
-        {
-            Ok(url
-                .as_str()
-                .get(url.origin().len()..)
-                .unwrap_or("/")
-                .to_string())
-        }
-        _ => Err(bad_return_to()),
+    {
+        Ok(absolute.split_off(origin.len()))
+    } else {
+        Err(bad_return_to())
     }
 }
 
@@ -166,9 +158,8 @@ pub fn return_to_path(redirect_uri: &WebUrl, text: &str) -> Result<String, Confi
 fn bad_return_to() -> ConfigError {
     ConfigError::Invalid {
         field: "returnTo",
-        reason: "must be a path of this origin, starting with a single '/', with no backslash, \
-                 control character, encoded '/' or '\\' in the path, '@' in the first segment, \
-                 or dot segments that make it start with '//'"
+        reason: "must be a path of this origin as location.pathname gives it (e.g. \
+                 /inbox?tab=2), with no encoded '/' or '\\', or '@' in its first segment"
             .into(),
     }
 }
@@ -365,17 +356,15 @@ mod tests {
         assert!(PendingLogin::from_json(&unbound).is_none(), "{unbound}");
     }
 
-    /// The catalogue's `returnTo` cases (docs/security.md): a same-origin path comes back
-    /// resolved; whatever could read as another origin or another path is refused.
+    /// The catalogue's `returnTo` cases (docs/security.md): a same-origin path in the form the
+    /// browser resolves it to comes back as that; whatever could read as another origin or
+    /// another path, or that the browser would rewrite, is refused.
     #[test]
     fn return_to_accepts_same_origin_paths_and_restores_them_resolved() {
         for (text, restored) in [
             ("/", "/"),
             ("/inbox?tab=2#x", "/inbox?tab=2#x"),
-            ("/a/./b/../c", "/a/c"),
-            ("/a/%2e%2E/c", "/c"),
-            ("/my page", "/my%20page"),
-            ("/caf\u{e9}", "/caf%C3%A9"),
+            ("/caf%C3%A9/my%20page", "/caf%C3%A9/my%20page"),
             ("/search?q=a%2Fb&next=//x", "/search?q=a%2Fb&next=//x"),
             ("/u/@name", "/u/@name"),
             ("/a%40b", "/a%40b"),
@@ -404,6 +393,14 @@ mod tests {
             "/..//evil.example",
             "/%2e//evil.example",
             "/a/..//evil.example",
+            // Anything the browser would rewrite: what was checked would not be what is restored.
+            "/a/./b",
+            "/a/../b",
+            "/a/%2e%2E/c",
+            "/my page",
+            "/x?q=a b",
+            "/x#a b",
+            "/x?it's",
             // Percent-encoded separators in the path (a decoding router sees `//`, `\\`).
             "/%2F%2Fevil.example",
             "/%2f%2fevil.example",
@@ -422,6 +419,7 @@ mod tests {
             "/a\u{2029}b",
             "/a?q=\u{2028}",
             "/a\u{a0}b",
+            "/caf\u{e9}",
             // An `@` where it could read as credentials before a host.
             "/evil.example@app.example",
             "/@evil.example",

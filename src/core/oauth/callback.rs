@@ -91,7 +91,7 @@ pub fn parse_callback(url: &WebUrl) -> Result<CallbackParams, CallbackError> {
         return Err(CallbackError::NotACallback);
     }
     Ok(CallbackParams {
-        at: origin_and_path(url.as_str()).to_string(),
+        at: origin_and_path(url.as_str()).into(),
         code: code.map(AuthorizationCode::new),
         state,
         error,
@@ -102,7 +102,8 @@ pub fn parse_callback(url: &WebUrl) -> Result<CallbackParams, CallbackError> {
 
 /// A serialized URL's origin and path: everything before its query or fragment.
 fn origin_and_path(url: &str) -> &str {
-    url.split(['?', '#']).next().unwrap_or_default()
+    let end = url.bytes().position(|b| b == b'?' || b == b'#');
+    url.get(..end.unwrap_or(url.len())).unwrap_or(url)
 }
 
 /// A callback that passed every check: its code may be exchanged.

@@ -190,13 +190,12 @@ impl CallbackError {
                  (possible mix-up attack)",
             ),
             CallbackError::ServerMismatch => out.push_str(
-                "the login in progress was started for another authorization server than \
-                 this client's (possible mix-up attack); start a new login",
+                "the login in progress is for another authorization server (possible mix-up \
+                 attack)",
             ),
-            CallbackError::RedirectUriMismatch => out.push_str(
-                "the callback arrived at another address than the login's redirect URI; \
-                 handle it on the redirect URI's page",
-            ),
+            CallbackError::RedirectUriMismatch => {
+                out.push_str("the callback is not at the login's redirect URI")
+            }
             CallbackError::Authorization { error, .. } => {
                 out.push_str("the authorization server refused the login: ");
                 out.push_str(error);

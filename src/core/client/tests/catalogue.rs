@@ -132,24 +132,26 @@ fn a_pending_login_taken_at_another_path_is_refused() {
 
 // ---- returnTo: restored resolved, never raw ----------------------------------------------------
 
-/// `returnTo` comes back as the resolved path of the redirect URI's origin (dot segments
-/// gone, characters encoded as the browser would), never as the text given; what could turn
-/// into another origin or path is refused before anything is stored (the cases themselves are
-/// in `oauth::authorize`'s tests).
+/// `returnTo` comes back as the path of the redirect URI's origin it resolves to, accepted
+/// only when that is the text given (as `location.pathname` gives it); what could turn into
+/// another origin or path, or that the browser would rewrite, is refused before anything is
+/// stored (the cases themselves are in `oauth::authorize`'s tests).
 #[test]
 fn return_to_is_restored_resolved_and_hostile_forms_store_nothing() {
     let h = TestTab::new(generic_config());
     let sent = h.start_login(
         &h.client(),
         LoginOptions {
-            return_to: Some("/a/./b/../inbox?tab=2 x".into()),
+            return_to: Some("/a/inbox?tab=2%20x#top".into()),
             ..Default::default()
         },
     );
     h.platform.on(Post, "/token").respond(200, tokens_1());
     let summary = block_on(h.client().handle_callback(&sent.callback(""))).unwrap();
-    assert_eq!(summary.return_to.as_deref(), Some("/a/inbox?tab=2%20x"));
+    assert_eq!(summary.return_to.as_deref(), Some("/a/inbox?tab=2%20x#top"));
     for bad in [
+        "/a/./b/../inbox",
+        "/inbox?tab=2 x",
         "/.//evil.example",
         "/%2F%2Fevil.example",
         "/%5Cevil.example",
