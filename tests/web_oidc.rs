@@ -172,6 +172,42 @@ async fn a_key_the_browser_cannot_import_is_jwks_invalid() {
     assert_eq!(e.code(), "jwks_invalid");
 }
 
+/// The catalogue's off-curve EC point (docs/security.md): the core checks only the
+/// coordinates' sizes, WebCrypto's import checks that the point is on the curve. For P-256 and
+/// P-384, a point moved off its curve (y changed, x kept) is refused at import, as the key of
+/// a whole ID token validation too: `jwks_invalid`, never a verified token.
+#[wasm_bindgen_test]
+async fn off_curve_points_are_refused_by_webcrypto() {
+    let all = fixtures();
+    for alg in [JwsAlg::Es256, JwsAlg::Es384] {
+        let f = all.iter().find(|f| f.alg == alg).unwrap();
+        let size = if alg == JwsAlg::Es256 { 32 } else { 48 };
+        for y in [vec![1u8; size], vec![0u8; size], {
+            let mut y = decode_url(f.jwk.y.as_deref().unwrap()).unwrap();
+            y[size - 1] ^= 1;
+            y
+        }] {
+            let mut off_curve = f.jwk.clone();
+            off_curve.y = Some(encode_url(&y));
+            let e = webcrypto_verifies(alg, &off_curve, &f.token)
+                .await
+                .unwrap_err();
+            assert_eq!(e.code(), "jwks_invalid", "{}", alg.name());
+            let mut jwk = f.jwk_json.clone();
+            jwk["y"] = encode_url(&y).into();
+            let e = validate(&f.token, &json!({ "keys": [jwk] }))
+                .await
+                .unwrap_err();
+            assert_eq!(
+                e.code(),
+                "jwks_invalid",
+                "{} in a whole validation",
+                alg.name()
+            );
+        }
+    }
+}
+
 #[wasm_bindgen_test]
 async fn full_id_token_validation_with_webcrypto() {
     let all = fixtures();
