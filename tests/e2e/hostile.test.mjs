@@ -90,6 +90,28 @@ for (const { name, path } of PAGES) {
     await other.assertNoLeaks({ expect: ['codes'] });
   });
 
+  test(`${name}: a callback opened on the app's other page (not the login's redirect URI) is refused`, opts, async (t) => {
+    // The two demo pages are one client id on one origin: they share the pending-login key,
+    // so the other page finds this login's pending record. It is bound to the redirect URI it
+    // was made for, so the code is not exchanged there, and the record is gone.
+    const { tab, url } = await heldCallback(t, path);
+    const other = new URL(PAGES.find((p) => p.path !== path).path, url);
+    const elsewhere = new URL(url.href);
+    elsewhere.pathname = other.pathname;
+    await tab.open(elsewhere.href);
+
+    const error = await tab.expectError('redirect_uri_mismatch');
+    assert.match(error.text, /^Login failed: the callback is not at the login's redirect URI \(redirect_uri_mismatch\)/);
+    assert.match(error.text, /arrived at another page than the one that started the login/);
+    assert.equal(await tab.settled(), 'logged-out');
+    assert.equal(tab.page.url(), other.href, 'the code and state left the address bar');
+    const storage = await tab.storage();
+    assert.equal(storage.pending, null, 'the pending login is single use');
+    assert.equal(storage.session, null, 'no session was stored');
+    assert.equal(stack.dev.stats.token.authorization_code, 0, 'the code never reached the token endpoint');
+    await tab.assertNoLeaks({ expect: ['codes', 'verifiers'] });
+  });
+
   test(`${name}: a callback after the pending login expired is refused and the code is never redeemed`, opts, async (t) => {
     const { tab, url } = await heldCallback(t, path);
     // The login started longer ago than the library accepts (the sign-in page was left open

@@ -19,6 +19,8 @@ export const HINTS = {
   network_error: "Check your connection and that the sign-in server is running, then try again.",
   login_required: "Your session is no longer accepted; please log in again.",
   issuer_mismatch: "The answer did not come from the sign-in server this page talks to, so it was ignored.",
+  redirect_uri_mismatch: "The sign-in answer arrived at another page than the one that started the login, so it was not used; log in again.",
+  storage_unavailable: "This browser blocks sessionStorage for this page, so a sign-in by redirect cannot finish here.",
 };
 /** Every id_token_* code: the ID token failed a check, so it was not trusted. */
 const ID_TOKEN_HINT = "The sign-in server's ID token failed verification, so no session was created.";
