@@ -117,7 +117,12 @@ export interface DiscoveryConfig extends CommonConfig {
 export interface LoginOptions {
   /** Extra authorization parameters for this login only (e.g. prompt, max_age, login_hint). */
   extraParams?: Record<string, string>;
-  /** A same-origin path restored in the address bar after the callback. */
+  /**
+   * A path of this origin restored in the address bar after the callback, as
+   * `location.pathname + location.search + location.hash` give it (e.g. "/inbox?tab=2"): no
+   * "//", backslash, dot segment, control, space or non-ASCII character, encoded "/" or "\"
+   * in the path, or "@" in its first segment (invalid_config otherwise).
+   */
   returnTo?: string;
 }
 
@@ -294,8 +299,9 @@ export interface LoggedOutEvent {
   origin: "this-tab" | "other-tab";
 }
 
-/** "storageFallback": sessionStorage is blocked; the session lives in memory (a reload or the
- * login redirect loses it). Emitted once, on a microtask after construction. */
+/** "storageFallback": sessionStorage is blocked; the session lives in memory (a reload loses
+ * it), and a redirect login() rejects with storage_unavailable (its pending login could not
+ * survive the redirect). Emitted once, on a microtask after construction. */
 export interface StorageFallbackEvent {
   requested: "session";
   actual: "memory";

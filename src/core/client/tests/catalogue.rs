@@ -1138,3 +1138,47 @@ mod oidcc {
         assert_eq!(e.code(), "discovery_issuer_mismatch");
     }
 }
+
+/// RFC 9700 §2.6 / CORS: the protocol's requests are cross-origin fetches that carry no
+/// cookies (`credentials: "omit"`), so a token endpoint's CORS answer never needs
+/// `Access-Control-Allow-Credentials`, and no ambient authority rides along: each request of
+/// an OpenID login (token, JWK Set), a refresh, a UserInfo call and a logout (revocation).
+#[test]
+fn protocol_requests_carry_no_cookies() {
+    use crate::core::testing::{openid_config, ISSUER};
+    use crate::core::Method::Get;
+    let h = TestTab::new(RawConfig {
+        revocation_endpoint: Some(format!("{ISSUER}/revoke")),
+        ..openid_config()
+    });
+    let sent = h.start_login(&h.client(), LoginOptions::default());
+    let claims = crate::core::testing::id_claims(&sent.nonce);
+    let id = crate::core::testing::id_token(JwsAlg::Rs256, &claims);
+    let first = tokens("AT-1", Some("RT-1"), Some(3600)).scope("openid");
+    h.token_endpoint().respond(200, first.id_token(&id));
+    h.platform
+        .on(Get, "/jwks")
+        .respond(200, crate::core::testing::jwk_set());
+    block_on(h.client().handle_callback(&sent.callback(""))).unwrap();
+    h.token_endpoint()
+        .respond(200, tokens("AT-2", Some("RT-2"), Some(3600)));
+    block_on(h.client().refresh()).unwrap();
+    h.platform
+        .on(Get, "/me")
+        .respond(200, r#"{"sub":"user-42"}"#);
+    block_on(h.client().load_userinfo()).unwrap();
+    h.platform.on(Post, "/revoke").respond(200, "");
+    let session = h.client().end_local_session();
+    block_on(h.client().finish_logout(session, &LogoutOptions::default())).unwrap();
+    let requests = h.platform.requests.borrow();
+    assert_eq!(requests.len(), 5, "{:?}", h.platform.sent());
+    for r in requests.iter() {
+        assert_eq!(
+            r.credentials,
+            Credentials::Omit,
+            "{} {}",
+            r.method.as_str(),
+            r.url
+        );
+    }
+}
