@@ -17,7 +17,7 @@ mod tests;
 pub use end_session::{LogoutOutcome, RevocationStatus};
 pub use guest::{GuestBody, GuestSink, GuestTokens};
 pub use lifecycle::{ApiResponse, RefreshOutcome};
-pub use oidc::{discover, discover_config, load_jwks, verify_id_token};
+pub use oidc::{discover, discover_config, discovery_needs_fetch, load_jwks, verify_id_token};
 
 use join::join;
 
@@ -53,6 +53,16 @@ pub struct Client<P: Platform> {
 
 const SESSION_KEY: &str = "session";
 const PENDING_KEY: &str = "pending";
+
+/// Whether `store` holds a session of the client `client_id` (read, not validated): a page
+/// with none needs nothing from the provider until the app starts a login.
+pub fn has_stored_session(store: &dyn Store, client_id: &str) -> bool {
+    let mut key = String::from("pixie:");
+    key.push_str(client_id);
+    key.push(':');
+    key.push_str(SESSION_KEY);
+    matches!(store.get(&key), Ok(Some(_)))
+}
 
 impl<P: Platform> Client<P> {
     /// Makes a client. `sessions` keeps the tokens; `pending` keeps the pending login and must

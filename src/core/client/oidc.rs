@@ -29,6 +29,17 @@ pub async fn discover_config<P: Platform>(
     Ok(raw.with_discovery(metadata)?)
 }
 
+/// Whether [`discover_config`] would have to fetch the discovery document of `raw`'s issuer
+/// (the page and the tab do not hold it yet). Lets `PkceClient.discover` put the fetch off
+/// on a page that has nothing to do with the provider yet (no session, not a callback).
+pub fn discovery_needs_fetch(cache: &DocumentCache, raw: &RawConfig, now_ms: u64) -> bool {
+    let url = raw
+        .discovery_issuer()
+        .ok()
+        .and_then(|issuer| discovery_request(issuer).ok());
+    url.is_some_and(|r| cache.get(&r.url, now_ms).is_none())
+}
+
 /// Fetches (or takes from `cache`) and validates the discovery document of `issuer`.
 pub async fn discover<P: Platform>(
     platform: &P,

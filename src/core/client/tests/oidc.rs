@@ -730,3 +730,28 @@ fn the_jwk_set_is_fetched_beside_the_token_request() {
     // The keys are then in the page's cache: verifying needed no second fetch.
     assert_eq!(h.platform.sent().len(), 2);
 }
+
+#[test]
+fn a_page_without_a_session_can_put_discovery_off() {
+    // PkceClient.discover defers the fetch when the tab lacks the document and holds no
+    // session: the two questions it asks.
+    let h = tab();
+    let raw = RawConfig {
+        client_id: Some(CLIENT_ID.into()),
+        redirect_uri: Some(REDIRECT_URI.into()),
+        issuer: Some(ISSUER.into()),
+        ..Default::default()
+    };
+    assert!(discovery_needs_fetch(&h.documents, &raw, T0));
+    h.documents.put(
+        &format!("{ISSUER}/.well-known/openid-configuration"),
+        "{}",
+        None,
+        T0,
+    );
+    assert!(!discovery_needs_fetch(&h.documents, &raw, T0));
+    assert!(!has_stored_session(&*h.sessions, CLIENT_ID));
+    logged_in_with_refresh_token(&h);
+    assert!(has_stored_session(&*h.sessions, CLIENT_ID));
+    assert!(!has_stored_session(&*h.sessions, "another-client"));
+}
