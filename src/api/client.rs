@@ -27,6 +27,15 @@ pub struct PkceClient {
     runtime: Rc<Runtime>,
 }
 
+/// A started client: the core client and the runtime that drives its lifecycle.
+#[derive(Clone)]
+pub(super) struct Started {
+    /// The core client.
+    pub client: Rc<Client<BrowserPlatform>>,
+    /// Its lifecycle driver (events, timer, tab channel).
+    pub runtime: Rc<Runtime>,
+}
+
 impl PkceClient {
     /// A client on the validated configuration: sessionStorage (or memory, with a warning and
     /// a `storageFallback` event, where it is blocked), sharing the page's provider documents.
@@ -37,6 +46,27 @@ impl PkceClient {
             inner: runtime.client().clone(),
             runtime,
         }
+    }
+
+    /// The client and its runtime, once started: an `await`, since `PkceClient.discover` may
+    /// still be fetching the discovery document in the background. Owns what it needs (a
+    /// `'static` future), so call it before the `async move` of a promise.
+    pub(super) fn ready(
+        &self,
+    ) -> impl std::future::Future<Output = Result<Started, JsValue>> + 'static {
+        let started = Started {
+            client: self.inner.clone(),
+            runtime: self.runtime.clone(),
+        };
+        async move { Ok(started) }
+    }
+
+    /// The client and its runtime if started already (no session can exist before).
+    pub(super) fn started(&self) -> Option<Started> {
+        Some(Started {
+            client: self.inner.clone(),
+            runtime: self.runtime.clone(),
+        })
     }
 
     /// `PkceClient.discover` without the promise.
