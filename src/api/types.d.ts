@@ -352,7 +352,8 @@ export type PixieErrorCode =
   | "id_token_nonce_mismatch" | "id_token_auth_time_invalid" | "id_token_sub_mismatch"
   | "userinfo_failed" | "userinfo_invalid" | "userinfo_sub_mismatch" | "not_a_callback"
   | "refresh_failed" | "no_refresh_token" | "revocation_failed"
-  | "guest_token_failed" | "guest_token_invalid" | "rate_limited";
+  | "guest_token_failed" | "guest_token_invalid" | "rate_limited"
+  | "invalid_origin" | "host_unavailable";
 
 /**
  * Whether `e` is a pixie-auth error: an object named "PixieAuthError" with a string `code`

@@ -8,6 +8,7 @@
 
 use core::fmt;
 
+pub use super::embed::EmbedError;
 pub use super::guest::GuestTokenError;
 pub use super::oauth::{CallbackError, ConfigError, RevocationError, TokenError};
 pub use super::oidc::{DiscoveryError, IdTokenError, JwksError, UserInfoError};
@@ -143,6 +144,8 @@ pub enum Error {
     UserInfo(UserInfoError),
     /// See [`GuestTokenError`].
     GuestToken(GuestTokenError),
+    /// See [`EmbedError`]: the session bridge between a host page and its frames.
+    Embed(EmbedError),
 }
 
 impl Error {
@@ -209,6 +212,7 @@ impl Error {
             Error::NoRefreshToken => "no_refresh_token",
             Error::Revocation(_) => "revocation_failed",
             Error::GuestToken(e) => e.code(),
+            Error::Embed(e) => e.code(),
         }
     }
 
@@ -261,6 +265,8 @@ impl Error {
         "guest_token_failed",
         "guest_token_invalid",
         "rate_limited",
+        "invalid_origin",
+        "host_unavailable",
     ];
 
     /// The OAuth `error` code from the server, when there is one.
@@ -386,6 +392,7 @@ impl Error {
             }
             Error::Revocation(e) => e.describe(out),
             Error::GuestToken(e) => e.describe(out),
+            Error::Embed(e) => e.describe(out),
         }
     }
 }
@@ -440,6 +447,12 @@ impl From<IdTokenError> for Error {
 impl From<GuestTokenError> for Error {
     fn from(e: GuestTokenError) -> Self {
         Error::GuestToken(e)
+    }
+}
+
+impl From<EmbedError> for Error {
+    fn from(e: EmbedError) -> Self {
+        Error::Embed(e)
     }
 }
 
@@ -576,6 +589,8 @@ mod tests {
             }),
             Error::GuestToken(GuestTokenError::Invalid("x")),
             Error::GuestToken(GuestTokenError::Unverified(IdTokenError::AudMismatch)),
+            Error::Embed(EmbedError::InvalidOrigin("x")),
+            Error::Embed(EmbedError::HostUnavailable("x")),
         ];
         let mut seen: Vec<&str> = samples.iter().map(Error::code).collect();
         for code in &seen {

@@ -19,6 +19,8 @@
 //! - `guest/`: guest tokens for web messaging: the request to the site's guest token
 //!   endpoint, its answer, when to fetch the next one, the events ([`GuestOptions`]);
 //! - [`Platform`] (`platform`): what the protocol needs from its environment;
+//! - `embed/`: embedded clients: exact origins ([`ExactOrigin`]), the host-frame session
+//!   bridge's messages and policies, the Genesys Cloud host origin ([`genesys_host_origin`]);
 //! - `client/`: the [`Client`] that strings the stages together over a [`Platform`] and two
 //!   [`Store`]s, and [`GuestTokens`] for guest tokens; the only part that sends requests.
 //!
@@ -30,6 +32,7 @@
 mod b64;
 mod cache;
 mod client;
+mod embed;
 mod error;
 mod genesys;
 mod guest;
@@ -59,6 +62,7 @@ pub use client::{
     verify_id_token, ApiResponse, Client, GuestBody, GuestSink, GuestTokens, LogoutOutcome,
     RefreshOutcome, RevocationStatus,
 };
+pub use embed::*;
 pub use error::{Error, JsErrorName};
 pub use genesys::*;
 pub use guest::*;
