@@ -14,6 +14,9 @@ export const PORTS = Object.freeze({
   demoPort: { env: 'PIXIE_DEMO_PORT', fallback: 8080, what: 'the demo pages' },
   // guest.mjs (issue 12): 9100, or any free port when the provider's is 0 (tests).
   guestPort: { env: 'PIXIE_GUEST_PORT', fallback: 9100, what: 'the guest-token proxy' },
+  // embed.mjs (issue 11): the bridge demo's embedded app and hostile frame; 0 when the provider's is.
+  embedPort: { env: 'PIXIE_EMBED_PORT', fallback: 8081, what: 'the embedded app of the bridge demo' },
+  hostilePort: { env: 'PIXIE_HOSTILE_PORT', fallback: 8082, what: 'the hostile frame of the bridge demo' },
 });
 
 /** The guest-token proxy's port when none is given: as guest.mjs picks it. */
@@ -55,7 +58,9 @@ export function portsFromEnv(env = process.env) {
   for (const [option, { env: name, fallback }] of Object.entries(PORTS)) {
     const given = env[name] !== undefined && env[name] !== '';
     if (given) out[option] = parsePort(env[name], name);
-    else out[option] = option === 'guestPort' ? defaultGuestPort(out.opPort) : fallback;
+    else if (option === 'guestPort') out[option] = defaultGuestPort(out.opPort);
+    else if (option === 'embedPort' || option === 'hostilePort') out[option] = Number(out.opPort) === 0 ? 0 : fallback;
+    else out[option] = fallback;
   }
   return out;
 }

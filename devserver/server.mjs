@@ -18,6 +18,7 @@ import {
   sendJson,
 } from './api.mjs';
 import { defaultGuestPort, explainListenError, HOST, parsePort } from './ports.mjs';
+import { createEmbedServices, HOST_PAGE } from './embed.mjs';
 import { createGuestServices, guestEnvOptions } from './guest.mjs';
 import { createProvider } from './provider.mjs';
 import { APP_REDIRECT_URIS_ENV, appRedirectUris, clientRegistration } from './registration.mjs';
@@ -31,7 +32,7 @@ const REPO_ROOT = path.resolve(HERE, '..');
  * Demo-origin paths registered as redirect URIs: the webpack demo, the plain demo and the
  * Genesys Messenger hand-off page (www/plain/messenger.html).
  */
-export const DEFAULT_REDIRECT_PATHS = Object.freeze(['/', '/plain/', '/plain/messenger.html']);
+export const DEFAULT_REDIRECT_PATHS = Object.freeze(['/', '/plain/', '/plain/messenger.html', HOST_PAGE]);
 
 /**
  * The defaults of startDevServer()'s options that clients and tests see: the ports, the token
@@ -166,6 +167,7 @@ export async function startDevServer(options = {}) {
   const { log } = o;
   if (o.opPort !== 0 && o.opPort === o.demoPort) throw new Error(`opPort and demoPort are both ${o.opPort}: each server needs its own port`);
   const guest = createGuestServices(options, { log }); // issue 12, guest.mjs
+  const embed = createEmbedServices(options, { log }); // issue 11, embed.mjs
 
   const stats = emptyStats();
   const injector = createFailureInjector();
@@ -246,6 +248,8 @@ export async function startDevServer(options = {}) {
   const demoServer = http.createServer((req, res) => {
     logRequests('demo', req, res);
     if (!staticHandler) { res.writeHead(503).end(); return; }
+    // Issue 11 (embed.mjs): the bridge demo's host page frames exactly its two other origins.
+    if (req.url.split('?')[0] === HOST_PAGE && embed.hostCsp()) res.setHeader('Content-Security-Policy', embed.hostCsp());
     staticHandler(req, res).catch((err) => {
       console.error('[demo] internal error', err);
       if (!res.headersSent) res.writeHead(500).end();
@@ -268,8 +272,9 @@ export async function startDevServer(options = {}) {
   try {
     opPort = await bind(opServer, 'opPort');
     demoPort = await bind(demoServer, 'demoPort');
+    await embed.listen(o.opPort); // issue 11, embed.mjs
   } catch (err) {
-    await Promise.all([closeServer(opServer), closeServer(demoServer)]);
+    await Promise.all([closeServer(opServer), closeServer(demoServer), embed.close()]);
     throw err;
   }
 
@@ -278,7 +283,7 @@ export async function startDevServer(options = {}) {
   const registration = clientRegistration({
     demoOrigins: [demoOrigin, `http://localhost:${demoPort}`],
     demoPaths: [...DEFAULT_REDIRECT_PATHS, ...o.extraRedirectPaths],
-    appUris: o.appRedirectUris,
+    appUris: [...o.appRedirectUris, ...embed.redirectUris()],
   });
   const { redirectUris, postLogoutRedirectUris, corsOrigins } = registration;
   allowedOrigins = new Set(corsOrigins);
@@ -373,6 +378,7 @@ export async function startDevServer(options = {}) {
       endSessionEndpoint: endpoints.endSession,
       jwksUri: endpoints.jwks,
       guest: guest.demoConfig(), // issue 12, guest.mjs
+      embed: embed.demoConfig(), // issue 11, embed.mjs
     };
   };
   // Issue 12 (guest.mjs): the reference guest-token proxy on its own port.
@@ -387,6 +393,13 @@ export async function startDevServer(options = {}) {
     mounts: resolveMounts(o.staticRoots, o.rootDir),
     getConfig: () => demoConfig(),
     files: createFileCache({ diskDir: o.compressionCacheDir }),
+  });
+  embed.start({
+    rootDir: o.rootDir,
+    files: createFileCache({ diskDir: o.compressionCacheDir }),
+    getConfig: () => demoConfig(),
+    hostOrigin: demoOrigin,
+    issuer,
   });
 
   let closing;
@@ -412,8 +425,9 @@ export async function startDevServer(options = {}) {
     revokeAccessTokens,
     provider,
     guest: guest.api, // issue 12, guest.mjs
+    embed: embed.origins, // issue 11, embed.mjs: { embeddedOrigin, hostileOrigin }
     close() {
-      closing ??= Promise.all([closeServer(opServer), closeServer(demoServer), guest.close()]).then(() => {});
+      closing ??= Promise.all([closeServer(opServer), closeServer(demoServer), guest.close(), embed.close()]).then(() => {});
       return closing;
     },
   };
@@ -437,6 +451,8 @@ export function envOptions(env = process.env) {
     genesysScopes: env.PIXIE_GENESYS_SCOPES?.split(/[\s,]+/).filter(Boolean),
     appRedirectUris: appRedirectUris(env[APP_REDIRECT_URIS_ENV] ?? '', APP_REDIRECT_URIS_ENV),
     ...guestEnvOptions(env), // issue 12, guest.mjs
+    embedPort: num(env.PIXIE_EMBED_PORT), // issue 11, embed.mjs
+    hostilePort: num(env.PIXIE_HOSTILE_PORT),
   };
 }
 
@@ -451,6 +467,7 @@ export function banner(server, { testControls = false } = {}) {
     'pixie-auth dev server',
     `  Demo (webpack build):  ${server.demoOrigin}/`,
     `  Demo (plain page):     ${server.demoOrigin}/plain/`,
+    `  Bridge demo (host):    ${server.demoOrigin}${HOST_PAGE}  (frames ${server.embed.embeddedOrigin}/, hostile frame ${server.embed.hostileOrigin}/)`,
     `  Demo config:           ${server.demoOrigin}/config.json  (mode: ${cfg.mode}${cfg.mode === 'genesys' ? `, region ${cfg.region}` : ''})`,
     `  OpenID provider:       ${server.issuer}  (${server.endpoints.discovery})`,
     `    authorize:           ${server.endpoints.authorization}`,

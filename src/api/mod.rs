@@ -1,8 +1,9 @@
 //! The JavaScript face: the `PkceClient` class ([`client`]), the free functions acting on one
-//! configured client ([`functions`]), the `GuestTokenSource` class ([`guest`]), and the conversions between JavaScript values and the
+//! configured client ([`functions`]), the `GuestTokenSource` class ([`guest`]), the frame bridge (`FrameBridge`, `HostedClient`, [`bridge`]), and the conversions between JavaScript values and the
 //! core's ([`convert`]). Conversion only: every decision is the core's, every browser call the
 //! browser layer's. The TypeScript declarations are in `types.d.ts`.
 
+mod bridge;
 mod client;
 mod convert;
 mod functions;
@@ -10,6 +11,7 @@ mod guest;
 
 use wasm_bindgen::prelude::*;
 
+pub use bridge::{genesys_host_origin, FrameBridge, HostedClient};
 pub use client::PkceClient;
 pub use convert::{is_pixie_auth_error, to_js_error};
 pub use functions::*;

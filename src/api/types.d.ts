@@ -494,3 +494,98 @@ export interface GuestTokenSource {
   /** Removes a handler added with on(). */
   off<K extends GuestEventName>(name: K, handler: GuestEventHandler<K>): void;
 }
+
+/** The options of `auth.shareWithFrame(iframe, options)`. Unknown keys are refused
+ * (invalid_config). */
+export interface ShareWithFrameOptions {
+  /** The frame's exact origin, "https://crm.example" (http only on a loopback host): the
+   * only origin answered, and the only targetOrigin posted to. No wildcard; scheme, host and
+   * port must all match. "null" and "*" throw invalid_origin. */
+  origin: string;
+  /** A token expiring within this many seconds is refreshed before it is handed over
+   * (default 60, 0-86400), so the embedded app never starts with a token about to die. */
+  minValiditySeconds?: number;
+}
+
+/** What a bridge end received: accepted messages and dropped ones by reason. */
+export interface BridgeStats {
+  accepted: number;
+  dropped: number;
+  droppedBy: {
+    /** Made by a script (event.isTrusted false), whatever origin it claimed. */
+    untrusted: number;
+    /** From another window than the bridge's one (another frame, a popup, the page itself). */
+    source: number;
+    /** From the right window at another origin (the frame navigated elsewhere). */
+    origin: number;
+    /** Not a plain object of an accepted shape, or over 16 KiB as JSON. */
+    invalid: number;
+  };
+}
+
+/** An app event a frame posts: a plain object with a short `type` (letters, digits,
+ * - _ . :, at most 64), at most 16 KiB as JSON. */
+export interface FrameEventMessage {
+  type: string;
+  [key: string]: JsonValue | undefined;
+}
+
+/** The host's end of a session bridge with one frame (`auth.shareWithFrame`). */
+export interface FrameBridge {
+  /** Calls handler with each app event of `type` from the frame (a plain copy). */
+  on(type: string, handler: (message: FrameEventMessage) => void): void;
+  /** Removes a handler added with on(). */
+  off(type: string, handler: (message: FrameEventMessage) => void): void;
+  /** What was received, and dropped by reason. Dropped messages never throw. */
+  stats(): BridgeStats;
+  /** Stops answering and pushing. */
+  close(): void;
+}
+
+/** The options of `PkceClient.fromHost(options)`. Unknown keys are refused (invalid_config). */
+export interface FromHostOptions {
+  /** The host page's exact origin ("https://portal.example"): the only origin listened to,
+   * the only targetOrigin posted to. In Genesys Cloud, genesysHostOrigin(location.search).origin. */
+  hostOrigin: string;
+  /** Where callApi may send the token (https, or http on a loopback host). */
+  apiBase?: string;
+  /** How long a request waits for the host before host_unavailable (default 10, 0-86400). */
+  timeoutSeconds?: number;
+  /** Ask the host again when the token held has less than this left (default 30). */
+  minValiditySeconds?: number;
+}
+
+/** "tokenRefreshed" of a HostedClient: the host pushed a new token (kept in memory). */
+export interface HostedTokenRefreshedEvent {
+  /** When the new token expires, ms since the epoch (host's clock), or null when unknown. */
+  expiresAt: number | null;
+}
+
+/** "loggedOut" of a HostedClient: the host's session ended; the token was dropped. */
+export interface HostedLoggedOutEvent {}
+
+/** Every event of a HostedClient and its payload. Payloads never hold the token. */
+export interface HostedEventMap {
+  tokenRefreshed: HostedTokenRefreshedEvent;
+  loggedOut: HostedLoggedOutEvent;
+}
+
+/** The frame's end (`PkceClient.fromHost`): no login of its own; the token is the host's. */
+export interface HostedClient {
+  /** Calls handler with each K event. */
+  on<K extends keyof HostedEventMap>(name: K, handler: (event: HostedEventMap[K]) => void): void;
+  /** Removes a handler added with on(). */
+  off<K extends keyof HostedEventMap>(name: K, handler: (event: HostedEventMap[K]) => void): void;
+}
+
+/** What genesysHostOrigin() found. */
+export interface GenesysHost {
+  /** The Genesys Cloud UI's origin, e.g. "https://apps.mypurecloud.ie". */
+  origin: string;
+  /** The region id, e.g. "eu_west_1". */
+  region: string;
+  /** The region's domain, e.g. "mypurecloud.ie". */
+  domain: string;
+  /** gcTargetEnv when given ("prod", "prod-euw2"), checked for its form only. */
+  targetEnv: string | null;
+}

@@ -3,6 +3,7 @@
 
 pub mod crypto;
 pub mod fetch;
+pub mod frames;
 pub mod guest;
 pub mod handlers;
 pub mod location;

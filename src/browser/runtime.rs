@@ -3,6 +3,7 @@
 //! core's; this only wires browser callbacks to [`Client::tick`] and
 //! [`Client::receive_tab_message`] and hands queued events to the handlers.
 
+use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use js_sys::Function;
@@ -24,7 +25,14 @@ pub struct Runtime {
     handlers: Handlers,
     wakeup: Option<Wakeup>,
     mode: StorageMode,
+    /// The library's own listeners of the events (the frame bridges), by id: called before
+    /// the app's handlers with the core's event.
+    taps: RefCell<Vec<(u32, Rc<dyn Fn(&Event)>)>>,
+    next_tap: Cell<u32>,
 }
+
+/// A handle on a listener added with [`Runtime::tap`].
+pub type TapId = u32;
 
 impl Runtime {
     /// Makes the client, opens its channel and wake-up, and schedules a first tick on a
@@ -70,6 +78,8 @@ impl Runtime {
                 handlers: Handlers::new(&EVENT_NAMES),
                 wakeup,
                 mode,
+                taps: RefCell::default(),
+                next_tap: Cell::new(0),
             }
         });
         if mode == StorageMode::MemoryFallback {
@@ -112,9 +122,29 @@ impl Runtime {
     }
 
     fn dispatch(&self, event: &Event) {
+        // A snapshot: a tap may add or remove taps.
+        let taps: Vec<_> = self.taps.borrow().iter().map(|(_, f)| f.clone()).collect();
+        for tap in taps {
+            tap(event);
+        }
         if let Ok(payload) = super::json_to_js(&event.payload()) {
             self.handlers.emit(event.name(), &payload);
         }
+    }
+
+    /// Calls `listener` with each event as it is delivered, before the app's handlers (the
+    /// frame bridges push refreshed tokens and logouts this way). Returns its id for
+    /// [`Runtime::untap`].
+    pub fn tap(&self, listener: Rc<dyn Fn(&Event)>) -> TapId {
+        let id = self.next_tap.get().wrapping_add(1);
+        self.next_tap.set(id);
+        self.taps.borrow_mut().push((id, listener));
+        id
+    }
+
+    /// Removes the listener `id`.
+    pub fn untap(&self, id: TapId) {
+        self.taps.borrow_mut().retain(|(i, _)| *i != id);
     }
 
     /// Adds `handler` for the event `name` (once: adding it again does nothing).

@@ -15,6 +15,7 @@
 //!   ([`host_token_step`]: the access token only, refreshed first when it would expire within
 //!   the margin), and when the frame's in-memory token must be asked for again
 //!   ([`FrameToken`]);
+//! - the options of both ends ([`ShareOptions`], [`HostedOptions`]);
 //! - the errors ([`EmbedError`]: `invalid_origin`, `host_unavailable`).
 //!
 //! Nothing here touches a window: the browser layer (`src/browser/frames.rs`) checks
@@ -24,6 +25,7 @@
 mod errors;
 mod genesys;
 mod messages;
+mod options;
 mod origin;
 mod policy;
 
@@ -36,6 +38,7 @@ pub use messages::{
     app_event_type_ok, BridgeStats, DropReason, FrameMessage, HostMessage, BRIDGE_PROTOCOL,
     MAX_BRIDGE_MESSAGE_LEN, MAX_EVENT_TYPE_LEN,
 };
+pub use options::{HostedOptions, ShareOptions, HOSTED_OPTION_KEYS, SHARE_OPTION_KEYS};
 pub use origin::ExactOrigin;
 pub use policy::{
     host_token_step, hosted_api_url, FrameToken, HostStep, BRIDGE_TIMEOUT_DEFAULT_MS,

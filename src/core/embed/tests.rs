@@ -367,3 +367,64 @@ fn the_frames_call_api_sends_its_token_under_its_api_base_only() {
         "invalid_api_url"
     );
 }
+
+#[test]
+fn the_options_of_both_ends_are_read_with_exact_keys() {
+    let json = |t: &str| crate::core::json::parse(t).unwrap();
+    let share = ShareOptions::from_json(&json(r#"{"origin":"HTTPS://CRM.example:443"}"#)).unwrap();
+    assert_eq!(share.origin.as_str(), "https://crm.example");
+    assert_eq!(share.margin_ms, HOST_MARGIN_DEFAULT_MS);
+    let share = ShareOptions::from_json(&json(
+        r#"{"origin":"https://crm.example","minValiditySeconds":600}"#,
+    ))
+    .unwrap();
+    assert_eq!(share.margin_ms, 600_000);
+    for (bad, code) in [
+        ("{}", "invalid_config"),
+        (r#"{"origin":"*"}"#, "invalid_origin"),
+        (
+            r#"{"origin":"https://crm.example","targetOrigin":"*"}"#,
+            "invalid_config",
+        ),
+        (
+            r#"{"origin":"https://crm.example","minValiditySeconds":-1}"#,
+            "invalid_config",
+        ),
+    ] {
+        assert_eq!(
+            ShareOptions::from_json(&json(bad)).unwrap_err().code(),
+            code,
+            "{bad}"
+        );
+    }
+    let hosted = HostedOptions::from_json(&json(
+        r#"{"hostOrigin":"https://portal.example","apiBase":"https://api.example/v2"}"#,
+    ))
+    .unwrap();
+    assert_eq!(hosted.host_origin.as_str(), "https://portal.example");
+    assert_eq!(hosted.timeout_ms, BRIDGE_TIMEOUT_DEFAULT_MS);
+    assert_eq!(hosted.min_validity_ms, FRAME_MIN_VALIDITY_DEFAULT_MS);
+    assert_eq!(hosted.api_base.unwrap().as_str(), "https://api.example/v2");
+    for (bad, code) in [
+        ("{}", "invalid_config"),
+        (r#"{"hostOrigin":"null"}"#, "invalid_origin"),
+        (
+            r#"{"hostOrigin":"http://portal.example"}"#,
+            "invalid_origin",
+        ),
+        (
+            r#"{"hostOrigin":"https://portal.example","apiBase":"ftp://x"}"#,
+            "invalid_config",
+        ),
+        (
+            r#"{"hostOrigin":"https://portal.example","storage":"local"}"#,
+            "invalid_config",
+        ),
+    ] {
+        assert_eq!(
+            HostedOptions::from_json(&json(bad)).unwrap_err().code(),
+            code,
+            "{bad}"
+        );
+    }
+}

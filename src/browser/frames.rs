@@ -1,0 +1,630 @@
+//! The session bridge's two ends over `window.postMessage`: [`HostBridge`] (the page that
+//! embeds a frame and shares its session) and [`HostedLink`] (the framed app).
+//!
+//! Every received message passes four checks before the core reads it, in this order, and
+//! one that fails is counted ([`BridgeStats`]) and dropped, never thrown:
+//!
+//! 1. `event.isTrusted`: a script's `dispatchEvent(new MessageEvent(...))` can write any
+//!    `origin` and `source`;
+//! 2. `event.source` is the one window this end talks to (`iframe.contentWindow` on the
+//!    host, `window.parent` in the frame), compared by identity;
+//! 3. `event.origin` equals the configured origin exactly ([`ExactOrigin::matches`]);
+//! 4. the data is a plain object whose JSON text is at most [`MAX_BRIDGE_MESSAGE_LEN`] bytes,
+//!    of one of the core's shapes ([`FrameMessage`], [`HostMessage`]).
+//!
+//! Every message sent goes to that one window with `targetOrigin` set to that exact origin,
+//! never `'*'`: if the frame has navigated elsewhere, the browser drops it undelivered.
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+use js_sys::{Function, Object, Promise, Reflect, JSON};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{MessageEvent, Request, Response};
+
+use super::handlers::{call, Handlers};
+use super::runtime::{Runtime, TapId};
+use super::{fetch, json_to_js, spawn, timers, window, BrowserPlatform};
+use crate::core::json::Value;
+use crate::core::{
+    host_token_step, hosted_api_url, AccessToken, BridgeStats, Client, DropReason, EmbedError,
+    Error, Event, ExactOrigin, FrameMessage, FrameToken, HostMessage, HostStep, HostedOptions,
+    Platform, ShareOptions, MAX_BRIDGE_MESSAGE_LEN,
+};
+
+/// The events of a [`HostedLink`]: a new token from the host, and the host's logout.
+pub const HOSTED_EVENT_NAMES: [&str; 2] = ["tokenRefreshed", "loggedOut"];
+
+/// A `message` listener on `window`, removed on drop.
+struct Listener {
+    closure: Closure<dyn FnMut(MessageEvent)>,
+}
+
+impl Listener {
+    fn add(on_message: impl FnMut(MessageEvent) + 'static) -> Result<Listener, Error> {
+        let closure = Closure::<dyn FnMut(MessageEvent)>::new(on_message);
+        window()?
+            .add_event_listener_with_callback("message", closure.as_ref().unchecked_ref())
+            .map_err(|_| Error::Platform("addEventListener failed"))?;
+        Ok(Listener { closure })
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        if let Ok(w) = window() {
+            let _ = w.remove_event_listener_with_callback(
+                "message",
+                self.closure.as_ref().unchecked_ref(),
+            );
+        }
+    }
+}
+
+/// Checks 1 to 3 of the module documentation, then the data's JSON text (check 4's first
+/// half): a plain object (its prototype `Object.prototype` or `null`: no class instance, array,
+/// Date or Map), whose `JSON.stringify` does not throw and is at most the size limit.
+fn admit(event: &MessageEvent, from: &JsValue, origin: &ExactOrigin) -> Result<String, DropReason> {
+    if !event.is_trusted() {
+        return Err(DropReason::Untrusted);
+    }
+    if event.source().map(JsValue::from).as_ref() != Some(from) {
+        return Err(DropReason::Source);
+    }
+    if !origin.matches(&event.origin()) {
+        return Err(DropReason::Origin);
+    }
+    let data = event.data();
+    if !data.is_object() || data.is_function() {
+        return Err(DropReason::Invalid);
+    }
+    let proto: JsValue = Object::get_prototype_of(&data).into();
+    let object_proto: JsValue = Object::get_prototype_of(&Object::new().into()).into();
+    if !(proto.is_null() || proto == object_proto) {
+        return Err(DropReason::Invalid);
+    }
+    let text = JSON::stringify(&data).map_err(|_| DropReason::Invalid)?;
+    if text.length() as usize > MAX_BRIDGE_MESSAGE_LEN {
+        return Err(DropReason::Invalid);
+    }
+    text.as_string().ok_or(DropReason::Invalid)
+}
+
+/// Posts `message` to `target` with `targetOrigin` = `origin` (never `'*'`). `postMessage`
+/// is read from the window object itself: a cross-origin `WindowProxy` exposes it.
+fn post(target: &JsValue, message: &Value, origin: &ExactOrigin) {
+    let Ok(payload) = json_to_js(message) else {
+        return;
+    };
+    let send = Reflect::get(target, &"postMessage".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok());
+    if let Some(send) = send {
+        let _ = send.call2(target, &payload, &origin.as_str().into());
+    }
+}
+
+/// A promise and the function that resolves it.
+fn deferred() -> (Promise, Function) {
+    let mut out = None;
+    let promise = Promise::new(&mut |resolve: Function, _reject: Function| out = Some(resolve));
+    (promise, out.expect("the executor runs synchronously"))
+}
+
+/// App event handlers by the event's `type` (any name: the app's own types).
+#[derive(Default)]
+struct TypedHandlers(RefCell<Vec<(String, Function)>>);
+
+impl TypedHandlers {
+    fn on(&self, kind: &str, handler: Function) {
+        let mut list = self.0.borrow_mut();
+        if !list.iter().any(|(k, f)| k == kind && f == &handler) {
+            list.push((kind.to_string(), handler));
+        }
+    }
+
+    fn off(&self, kind: &str, handler: &Function) {
+        self.0
+            .borrow_mut()
+            .retain(|(k, f)| !(k == kind && f == handler));
+    }
+
+    fn emit(&self, kind: &str, payload: &JsValue) {
+        let list: Vec<Function> = self
+            .0
+            .borrow()
+            .iter()
+            .filter(|(k, _)| k == kind)
+            .map(|(_, f)| f.clone())
+            .collect();
+        for f in list {
+            call(&f, kind, payload);
+        }
+    }
+}
+
+/// The host's end: answers `iframe.contentWindow` at exactly `options.origin`, pushes a new
+/// token after each refresh and `loggedOut` when the session ends.
+pub struct HostBridge {
+    iframe: JsValue,
+    options: ShareOptions,
+    client: Rc<Client<BrowserPlatform>>,
+    runtime: Rc<Runtime>,
+    stats: Cell<BridgeStats>,
+    handlers: TypedHandlers,
+    /// The frame has said `ready` (at this origin).
+    greeted: Cell<bool>,
+    /// The frame has been handed a token, so refreshed ones are pushed to it.
+    served: Cell<bool>,
+    listener: RefCell<Option<Listener>>,
+    tap: Cell<Option<TapId>>,
+}
+
+impl HostBridge {
+    /// Starts answering `iframe` (an `<iframe>` element) for `client`.
+    pub fn start(
+        iframe: JsValue,
+        options: ShareOptions,
+        client: Rc<Client<BrowserPlatform>>,
+        runtime: Rc<Runtime>,
+    ) -> Result<Rc<HostBridge>, Error> {
+        let is_iframe = Reflect::get(&iframe, &"tagName".into())
+            .ok()
+            .and_then(|t| t.as_string())
+            .is_some_and(|t| t.eq_ignore_ascii_case("iframe"));
+        if !is_iframe {
+            return Err(Error::InvalidArgument(
+                "shareWithFrame needs an <iframe> element",
+            ));
+        }
+        let bridge = Rc::new(HostBridge {
+            iframe,
+            options,
+            client,
+            runtime: runtime.clone(),
+            stats: Cell::default(),
+            handlers: TypedHandlers::default(),
+            greeted: Cell::new(false),
+            served: Cell::new(false),
+            listener: RefCell::new(None),
+            tap: Cell::new(None),
+        });
+        let weak = Rc::downgrade(&bridge);
+        let listener = Listener::add(move |event| {
+            if let Some(b) = weak.upgrade() {
+                b.receive(&event);
+            }
+        })?;
+        *bridge.listener.borrow_mut() = Some(listener);
+        let weak: Weak<HostBridge> = Rc::downgrade(&bridge);
+        let tap = runtime.tap(Rc::new(move |event: &Event| {
+            if let Some(b) = weak.upgrade() {
+                b.session_event(event);
+            }
+        }));
+        bridge.tap.set(Some(tap));
+        Ok(bridge)
+    }
+
+    /// The frame's window now (a `WindowProxy` keeps its identity across the frame's
+    /// navigations; its origin is checked on every message).
+    fn frame_window(&self) -> JsValue {
+        Reflect::get(&self.iframe, &"contentWindow".into()).unwrap_or(JsValue::NULL)
+    }
+
+    fn send(&self, message: &HostMessage) {
+        post(
+            &self.frame_window(),
+            &message.to_value(),
+            &self.options.origin,
+        );
+    }
+
+    fn count(&self, result: Result<(), DropReason>) {
+        let mut stats = self.stats.get();
+        match result {
+            Ok(()) => stats.accept(),
+            Err(why) => stats.drop(why),
+        }
+        self.stats.set(stats);
+    }
+
+    fn receive(self: Rc<Self>, event: &MessageEvent) {
+        if self.listener.borrow().is_none() {
+            return;
+        }
+        let frame = self.frame_window();
+        if frame.is_null() || frame.is_undefined() {
+            return self.count(Err(DropReason::Source));
+        }
+        let message =
+            admit(event, &frame, &self.options.origin).and_then(|text| FrameMessage::parse(&text));
+        let message = match message {
+            Ok(m) => m,
+            Err(why) => return self.count(Err(why)),
+        };
+        self.count(Ok(()));
+        match message {
+            FrameMessage::Ready => {
+                self.greeted.set(true);
+                self.send(&HostMessage::Ack);
+            }
+            FrameMessage::TokenRequest { id, refresh } => {
+                self.greeted.set(true);
+                spawn(self.answer(id, refresh));
+            }
+            FrameMessage::AppEvent { kind, value } => {
+                if let Ok(payload) = json_to_js(&value) {
+                    self.handlers.emit(&kind, &payload);
+                }
+            }
+        }
+    }
+
+    /// Answers token request `id`: the access token only, refreshed first when it expires
+    /// within the margin or the frame's was refused ([`host_token_step`]).
+    async fn answer(self: Rc<Self>, id: u64, forced: bool) {
+        let mut refreshed = false;
+        loop {
+            let session = self.client.stored_session();
+            let step = host_token_step(
+                session.as_ref().map(|s| s.expires_at),
+                self.client.platform().now_ms(),
+                self.options.margin_ms,
+                session.as_ref().is_some_and(|s| s.refresh_token.is_some()),
+                forced,
+                refreshed,
+            );
+            match (step, session) {
+                (HostStep::Answer, Some(s)) => {
+                    self.served.set(true);
+                    return self.send(&HostMessage::Token {
+                        id: Some(id),
+                        token: s.access_token,
+                        expires_at: s.expires_at,
+                    });
+                }
+                (HostStep::RefreshFirst, _) => {
+                    let _ = self.client.refresh().await;
+                    self.runtime.pump();
+                    refreshed = true;
+                }
+                _ => {
+                    return self.send(&HostMessage::Error {
+                        id: Some(id),
+                        code: "login_required".into(),
+                    })
+                }
+            }
+        }
+    }
+
+    /// After a refresh, the new token to a frame that was served one; after a logout or an
+    /// expired session, `loggedOut` to a frame that said hello.
+    fn session_event(&self, event: &Event) {
+        if self.listener.borrow().is_none() || !self.greeted.get() {
+            return;
+        }
+        match event {
+            Event::TokenRefreshed(_) if self.served.get() => {
+                if let Some(s) = self.client.session() {
+                    self.send(&HostMessage::Token {
+                        id: None,
+                        token: s.access_token,
+                        expires_at: s.expires_at,
+                    });
+                }
+            }
+            Event::LoggedOut(_) | Event::SessionExpired(_) => {
+                self.served.set(false);
+                self.send(&HostMessage::LoggedOut);
+            }
+            _ => {}
+        }
+    }
+
+    /// Adds a handler of the frame's app events of type `kind`.
+    pub fn on(&self, kind: &str, handler: Function) {
+        self.handlers.on(kind, handler);
+    }
+
+    /// Removes a handler added with [`HostBridge::on`].
+    pub fn off(&self, kind: &str, handler: &Function) {
+        self.handlers.off(kind, handler);
+    }
+
+    /// What the bridge received.
+    pub fn stats(&self) -> BridgeStats {
+        self.stats.get()
+    }
+
+    /// Stops: removes the listener and the session tap; nothing more is answered or pushed.
+    pub fn close(&self) {
+        self.listener.borrow_mut().take();
+        if let Some(tap) = self.tap.take() {
+            self.runtime.untap(tap);
+        }
+    }
+}
+
+/// What the host answered to a request.
+enum Answer {
+    Token,
+    Refused,
+}
+
+/// The frame's end: asks `window.parent` at exactly the host origin for a token, keeps it in
+/// memory only (a field of this object: never Web Storage), and asks again when it has less
+/// than `minValiditySeconds` left or the API refused it.
+pub struct HostedLink {
+    options: HostedOptions,
+    /// `window.parent`, or `None` when the page is not framed (then every call is
+    /// `host_unavailable` at once).
+    parent: Option<JsValue>,
+    token: RefCell<Option<FrameToken>>,
+    /// Whether a token was ever received (a pushed one is only taken after that).
+    had_token: Cell<bool>,
+    pending: RefCell<Vec<(u64, Function)>>,
+    answers: RefCell<Vec<(u64, Answer)>>,
+    next_id: Cell<u64>,
+    stats: Cell<BridgeStats>,
+    handlers: Handlers,
+    listener: RefCell<Option<Listener>>,
+}
+
+fn host_unavailable(why: &'static str) -> Error {
+    EmbedError::HostUnavailable(why).into()
+}
+
+impl HostedLink {
+    /// Starts listening to the parent and says `ready` to it.
+    pub fn start(options: HostedOptions) -> Result<Rc<HostedLink>, Error> {
+        let w = window()?;
+        let me: JsValue = w.clone().into();
+        let parent: Option<JsValue> = w
+            .parent()
+            .ok()
+            .flatten()
+            .map(JsValue::from)
+            .filter(|p| *p != me);
+        let link = Rc::new(HostedLink {
+            options,
+            parent,
+            token: RefCell::new(None),
+            had_token: Cell::new(false),
+            pending: RefCell::default(),
+            answers: RefCell::default(),
+            next_id: Cell::new(0),
+            stats: Cell::default(),
+            handlers: Handlers::new(&HOSTED_EVENT_NAMES),
+            listener: RefCell::new(None),
+        });
+        if link.parent.is_some() {
+            let weak = Rc::downgrade(&link);
+            let listener = Listener::add(move |event| {
+                if let Some(l) = weak.upgrade() {
+                    l.receive(&event);
+                }
+            })?;
+            *link.listener.borrow_mut() = Some(listener);
+            link.send(&FrameMessage::Ready.to_value());
+        }
+        Ok(link)
+    }
+
+    fn send(&self, message: &Value) {
+        if let Some(parent) = &self.parent {
+            post(parent, message, &self.options.host_origin);
+        }
+    }
+
+    fn now(&self) -> u64 {
+        BrowserPlatform::default().now_ms()
+    }
+
+    fn count(&self, result: Result<(), DropReason>) {
+        let mut stats = self.stats.get();
+        match result {
+            Ok(()) => stats.accept(),
+            Err(why) => stats.drop(why),
+        }
+        self.stats.set(stats);
+    }
+
+    fn receive(&self, event: &MessageEvent) {
+        let Some(parent) = &self.parent else {
+            return;
+        };
+        let message = admit(event, parent, &self.options.host_origin)
+            .and_then(|text| HostMessage::parse(&text));
+        let message = match message {
+            Ok(m) => m,
+            Err(why) => return self.count(Err(why)),
+        };
+        let answered = |id: u64, answer: Answer| -> bool {
+            let resolve = {
+                let mut pending = self.pending.borrow_mut();
+                let i = pending.iter().position(|(p, _)| *p == id);
+                i.map(|i| pending.remove(i).1)
+            };
+            match resolve {
+                Some(resolve) => {
+                    self.answers.borrow_mut().push((id, answer));
+                    let _ = resolve.call0(&JsValue::UNDEFINED);
+                    true
+                }
+                None => false,
+            }
+        };
+        let ok = match message {
+            HostMessage::Ack => true,
+            HostMessage::Token {
+                id: Some(id),
+                token,
+                expires_at,
+            } => {
+                let asked = self.pending.borrow().iter().any(|(p, _)| *p == id);
+                if asked {
+                    *self.token.borrow_mut() = Some(FrameToken { token, expires_at });
+                    self.had_token.set(true);
+                    answered(id, Answer::Token);
+                }
+                asked
+            }
+            HostMessage::Token {
+                id: None,
+                token,
+                expires_at,
+            } => {
+                let ok = self.had_token.get();
+                if ok {
+                    *self.token.borrow_mut() = Some(FrameToken { token, expires_at });
+                    self.emit_refreshed(expires_at);
+                }
+                ok
+            }
+            HostMessage::Error { id: Some(id), .. } => answered(id, Answer::Refused),
+            HostMessage::Error { id: None, .. } => false,
+            HostMessage::LoggedOut => {
+                let had = self.token.borrow_mut().take().is_some();
+                self.had_token.set(false);
+                if had {
+                    let _ = json_to_js(&Value::Object(Default::default()))
+                        .map(|p| self.handlers.emit("loggedOut", &p));
+                }
+                true
+            }
+        };
+        self.count(if ok { Ok(()) } else { Err(DropReason::Invalid) });
+    }
+
+    fn emit_refreshed(&self, expires_at: Option<u64>) {
+        let mut o = crate::core::json::Object::new();
+        o.insert(
+            "expiresAt".into(),
+            expires_at.map_or(Value::Null, Value::from),
+        );
+        if let Ok(p) = json_to_js(&o.into()) {
+            self.handlers.emit("tokenRefreshed", &p);
+        }
+    }
+
+    /// A usable access token: the one held, or a new one from the host (`refresh`: the API
+    /// refused the one held, so the host refreshes first). `login_required` when the host has
+    /// no session; `host_unavailable` when there is no parent or it did not answer in time.
+    pub async fn access_token(self: &Rc<Self>, refresh: bool) -> Result<AccessToken, Error> {
+        if self.listener.borrow().is_none() {
+            return Err(host_unavailable(if self.parent.is_none() {
+                "this page is not in a frame, so there is no host to ask"
+            } else {
+                "the client was closed"
+            }));
+        }
+        if !refresh {
+            if let Some(t) = self.token.borrow().as_ref() {
+                if t.usable(self.now(), self.options.min_validity_ms) {
+                    return Ok(t.token.clone());
+                }
+            }
+        }
+        let id = self.next_id.get() + 1;
+        self.next_id.set(id);
+        let (promise, resolve) = deferred();
+        self.pending.borrow_mut().push((id, resolve.clone()));
+        self.send(&FrameMessage::TokenRequest { id, refresh }.to_value());
+        let timeout = self.options.timeout_ms;
+        spawn(async move {
+            timers::sleep(timeout).await;
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        });
+        let _ = JsFuture::from(promise).await;
+        self.pending.borrow_mut().retain(|(p, _)| *p != id);
+        let answer = {
+            let mut answers = self.answers.borrow_mut();
+            let i = answers.iter().position(|(a, _)| *a == id);
+            i.map(|i| answers.remove(i).1)
+        };
+        match answer {
+            Some(Answer::Token) => self
+                .token
+                .borrow()
+                .as_ref()
+                .map(|t| t.token.clone())
+                .ok_or(Error::LoginRequired("the host ended its session")),
+            Some(Answer::Refused) => Err(Error::LoginRequired("the host has no session")),
+            None => Err(host_unavailable("the host did not answer in time")),
+        }
+    }
+
+    /// `fetch` with the host's access token under `apiBase`: after a 401, once more with a
+    /// token the host refreshed; a second 401 drops the token and is `login_required`.
+    pub async fn call_api(self: &Rc<Self>, path: &str, init: &JsValue) -> Result<Response, Error> {
+        const INIT: &str = "callApi's init must be a RequestInit the browser accepts";
+        let url = hosted_api_url(self.options.api_base.as_ref(), path)?;
+        let request = Request::new_with_str_and_init(&url, init.unchecked_ref())
+            .map_err(|_| Error::InvalidArgument(INIT))?;
+        let mut send = fetch::bearer_sender(request).map_err(|_| Error::InvalidArgument(INIT))?;
+        let token = self.access_token(false).await?;
+        let response = send(&token).await?;
+        if response.status() != 401 {
+            return Ok(response);
+        }
+        let token = self.access_token(true).await?;
+        let response = send(&token).await?;
+        if response.status() == 401 {
+            self.token.borrow_mut().take();
+            return Err(Error::LoginRequired("the API refused the host's token"));
+        }
+        Ok(response)
+    }
+
+    /// Whether a token is held that has not expired.
+    pub fn is_authenticated(&self) -> bool {
+        self.token
+            .borrow()
+            .as_ref()
+            .is_some_and(|t| t.fresh(self.now()))
+    }
+
+    /// Posts an app event to the host: `message` must be a plain object with a valid `type`
+    /// (not one of the library's own messages).
+    pub fn emit_to_host(&self, message: &JsValue) -> Result<(), Error> {
+        const BAD: &str =
+            "send() takes a plain object with a short `type` (letters, digits, - _ . :)";
+        let text = JSON::stringify(message)
+            .ok()
+            .and_then(|t| t.as_string())
+            .ok_or(Error::InvalidArgument(BAD))?;
+        match FrameMessage::parse(&text) {
+            Ok(m @ FrameMessage::AppEvent { .. }) => {
+                if self.listener.borrow().is_none() {
+                    return Err(host_unavailable("there is no host to send to"));
+                }
+                self.send(&m.to_value());
+                Ok(())
+            }
+            _ => Err(Error::InvalidArgument(BAD)),
+        }
+    }
+
+    /// The handlers of the frame's events ([`HOSTED_EVENT_NAMES`]).
+    pub fn handlers(&self) -> &Handlers {
+        &self.handlers
+    }
+
+    /// What the frame received.
+    pub fn stats(&self) -> BridgeStats {
+        self.stats.get()
+    }
+
+    /// Stops: forgets the token, removes the listener; calls now reject with
+    /// `host_unavailable`.
+    pub fn close(&self) {
+        self.listener.borrow_mut().take();
+        self.token.borrow_mut().take();
+        for (_, resolve) in self.pending.borrow_mut().drain(..) {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    }
+}
