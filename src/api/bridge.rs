@@ -13,6 +13,7 @@ use super::convert::{
     URL_ARGUMENT,
 };
 use crate::browser::frames::{HostBridge, HostedLink};
+use crate::browser::spawn;
 use crate::core::json::{Object, Value};
 use crate::core::{app_event_type_ok, Error, HostedOptions, ShareOptions};
 
@@ -174,10 +175,20 @@ impl PkceClient {
         #[wasm_bindgen(unchecked_param_type = "ShareWithFrameOptions")] options: JsValue,
     ) -> Result<FrameBridge, JsValue> {
         let options = ShareOptions::from_json(&from_js(&options, "options")?)?;
-        let started = self.started().ok_or(Error::Platform(
-            "shareWithFrame before the client started: await PkceClient.discover first",
-        ))?;
-        let inner = HostBridge::start(iframe, options, started.client, started.runtime)?;
+        let inner = HostBridge::start(iframe, options)?;
+        match self.started() {
+            Some(started) => inner.attach(started.client, started.runtime),
+            None => {
+                // Still starting (a lazy discovery): attach when it is; requests wait.
+                let ready = self.ready();
+                let bridge = inner.clone();
+                spawn(async move {
+                    if let Ok(started) = ready.await {
+                        bridge.attach(started.client, started.runtime);
+                    }
+                });
+            }
+        }
         Ok(FrameBridge { inner })
     }
 

@@ -144,13 +144,16 @@ impl TypedHandlers {
     }
 }
 
+/// The client whose session a host shares, and its lifecycle driver.
+type Shared = (Rc<Client<BrowserPlatform>>, Rc<Runtime>);
+
 /// The host's end: answers `iframe.contentWindow` at exactly `options.origin`, pushes a new
 /// token after each refresh and `loggedOut` when the session ends.
 pub struct HostBridge {
     iframe: JsValue,
     options: ShareOptions,
-    client: Rc<Client<BrowserPlatform>>,
-    runtime: Rc<Runtime>,
+    /// The client and its runtime, once started ([`HostBridge::attach`]).
+    started: RefCell<Option<Shared>>,
     stats: Cell<BridgeStats>,
     handlers: TypedHandlers,
     /// The frame has said `ready` (at this origin).
@@ -162,13 +165,9 @@ pub struct HostBridge {
 }
 
 impl HostBridge {
-    /// Starts answering `iframe` (an `<iframe>` element) for `client`.
-    pub fn start(
-        iframe: JsValue,
-        options: ShareOptions,
-        client: Rc<Client<BrowserPlatform>>,
-        runtime: Rc<Runtime>,
-    ) -> Result<Rc<HostBridge>, Error> {
+    /// Starts listening to `iframe` (an `<iframe>` element); token requests are answered
+    /// once the client is [attached](HostBridge::attach).
+    pub fn start(iframe: JsValue, options: ShareOptions) -> Result<Rc<HostBridge>, Error> {
         let is_iframe = Reflect::get(&iframe, &"tagName".into())
             .ok()
             .and_then(|t| t.as_string())
@@ -181,8 +180,7 @@ impl HostBridge {
         let bridge = Rc::new(HostBridge {
             iframe,
             options,
-            client,
-            runtime: runtime.clone(),
+            started: RefCell::new(None),
             stats: Cell::default(),
             handlers: TypedHandlers::default(),
             greeted: Cell::new(false),
@@ -197,14 +195,34 @@ impl HostBridge {
             }
         })?;
         *bridge.listener.borrow_mut() = Some(listener);
-        let weak: Weak<HostBridge> = Rc::downgrade(&bridge);
+        Ok(bridge)
+    }
+
+    /// Shares `client`'s session from now on: answers token requests, and follows its
+    /// events (refreshes, logout) through `runtime`. Does nothing once closed.
+    pub fn attach(self: &Rc<Self>, client: Rc<Client<BrowserPlatform>>, runtime: Rc<Runtime>) {
+        if self.listener.borrow().is_none() {
+            return;
+        }
+        let weak: Weak<HostBridge> = Rc::downgrade(self);
         let tap = runtime.tap(Rc::new(move |event: &Event| {
             if let Some(b) = weak.upgrade() {
                 b.session_event(event);
             }
         }));
-        bridge.tap.set(Some(tap));
-        Ok(bridge)
+        self.tap.set(Some(tap));
+        *self.started.borrow_mut() = Some((client, runtime));
+    }
+
+    /// The client and runtime, waiting (bounded) while the client is still starting.
+    async fn client(&self) -> Option<Shared> {
+        for _ in 0..200 {
+            if let Some(started) = self.started.borrow().clone() {
+                return Some(started);
+            }
+            timers::sleep(50).await;
+        }
+        None
     }
 
     /// The frame's window now (a `WindowProxy` keeps its identity across the frame's
@@ -265,12 +283,16 @@ impl HostBridge {
     /// Answers token request `id`: the access token only, refreshed first when it expires
     /// within the margin or the frame's was refused ([`host_token_step`]).
     async fn answer(self: Rc<Self>, id: u64, forced: bool) {
+        // Not started within 10 s: no answer (the frame's request times out).
+        let Some((client, runtime)) = self.client().await else {
+            return;
+        };
         let mut refreshed = false;
         loop {
-            let session = self.client.stored_session();
+            let session = client.stored_session();
             let step = host_token_step(
                 session.as_ref().map(|s| s.expires_at),
-                self.client.platform().now_ms(),
+                client.platform().now_ms(),
                 self.options.margin_ms,
                 session.as_ref().is_some_and(|s| s.refresh_token.is_some()),
                 forced,
@@ -286,8 +308,8 @@ impl HostBridge {
                     });
                 }
                 (HostStep::RefreshFirst, _) => {
-                    let _ = self.client.refresh().await;
-                    self.runtime.pump();
+                    let _ = client.refresh().await;
+                    runtime.pump();
                     refreshed = true;
                 }
                 _ => {
@@ -308,7 +330,12 @@ impl HostBridge {
         }
         match event {
             Event::TokenRefreshed(_) if self.served.get() => {
-                if let Some(s) = self.client.session() {
+                let session = self
+                    .started
+                    .borrow()
+                    .as_ref()
+                    .and_then(|(c, _)| c.session());
+                if let Some(s) = session {
                     self.send(&HostMessage::Token {
                         id: None,
                         token: s.access_token,
@@ -342,8 +369,9 @@ impl HostBridge {
     /// Stops: removes the listener and the session tap; nothing more is answered or pushed.
     pub fn close(&self) {
         self.listener.borrow_mut().take();
-        if let Some(tap) = self.tap.take() {
-            self.runtime.untap(tap);
+        let started = self.started.borrow_mut().take();
+        if let (Some(tap), Some((_, runtime))) = (self.tap.take(), started) {
+            runtime.untap(tap);
         }
     }
 }

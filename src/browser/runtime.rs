@@ -27,12 +27,15 @@ pub struct Runtime {
     mode: StorageMode,
     /// The library's own listeners of the events (the frame bridges), by id: called before
     /// the app's handlers with the core's event.
-    taps: RefCell<Vec<(u32, Rc<dyn Fn(&Event)>)>>,
+    taps: RefCell<Vec<(TapId, Tap)>>,
     next_tap: Cell<u32>,
 }
 
 /// A handle on a listener added with [`Runtime::tap`].
 pub type TapId = u32;
+
+/// A listener of the events added with [`Runtime::tap`].
+pub type Tap = Rc<dyn Fn(&Event)>;
 
 impl Runtime {
     /// Makes the client, opens its channel and wake-up, and schedules a first tick on a
@@ -135,7 +138,7 @@ impl Runtime {
     /// Calls `listener` with each event as it is delivered, before the app's handlers (the
     /// frame bridges push refreshed tokens and logouts this way). Returns its id for
     /// [`Runtime::untap`].
-    pub fn tap(&self, listener: Rc<dyn Fn(&Event)>) -> TapId {
+    pub fn tap(&self, listener: Tap) -> TapId {
         let id = self.next_tap.get().wrapping_add(1);
         self.next_tap.set(id);
         self.taps.borrow_mut().push((id, listener));

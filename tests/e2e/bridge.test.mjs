@@ -268,3 +268,50 @@ test('the shared frame navigated to another origin is refused by origin, and the
   const s = await stats(tab);
   assert.ok(s.droppedBy.origin >= 48, `the right window at the wrong origin: ${JSON.stringify(s)}`);
 });
+
+test('the devserver sends each page its Content-Security-Policy: the host frames exactly two origins, the app is framed only by the host', opts, async () => {
+  const { demoOrigin, issuer, embed } = stack.dev;
+  const csp = async (url) => {
+    const res = await fetch(url);
+    assert.equal(res.status, 200, url);
+    return Object.fromEntries((res.headers.get('content-security-policy') ?? '').split(';')
+      .map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map(([name, ...values]) => [name, values]));
+  };
+  const host = await csp(`${demoOrigin}${HOST_PAGE}`);
+  assert.deepEqual(host['frame-src'], [embed.embeddedOrigin, embed.hostileOrigin]);
+  assert.deepEqual(host['connect-src'], ["'self'", issuer]);
+  assert.deepEqual(host['frame-ancestors'], ["'none'"]);
+  assert.deepEqual(host['script-src'], ["'self'", "'wasm-unsafe-eval'"]);
+  const app = await csp(`${embed.embeddedOrigin}/embedded.html`);
+  assert.deepEqual(app['frame-ancestors'], [demoOrigin]);
+  assert.deepEqual(app['connect-src'], ["'self'", issuer]);
+  // The embedded app's origin may call the API (CORS); the hostile one is not registered.
+  assert.ok(stack.dev.corsOrigins.includes(embed.embeddedOrigin));
+  assert.ok(!stack.dev.corsOrigins.includes(embed.hostileOrigin));
+});
+
+test('a page at another origin cannot frame the embedded app (frame-ancestors)', opts, async (t) => {
+  const context = await newContext(stack.browser);
+  t.after(() => context.close());
+  const page = await context.newPage();
+  const loaded = [];
+  context.on('request', (req) => { if (req.url().startsWith(`${stack.dev.embed.embeddedOrigin}/embedded.js`)) loaded.push(req.url()); });
+  await page.goto(`${stack.dev.embed.hostileOrigin}/`);
+  await page.evaluate((src) => {
+    const f = document.createElement('iframe');
+    f.id = 'victim';
+    f.src = src;
+    document.body.append(f);
+  }, `${stack.dev.embed.embeddedOrigin}/embedded.html`);
+  await sleep(1500);
+  const frame = await (await page.locator('#victim').elementHandle()).contentFrame();
+  // Blocked: the frame holds an error document, not the app (no #status, no script ran).
+  const ran = await frame.evaluate(() => Boolean(window.pixieEmbedded)).catch(() => false);
+  assert.equal(ran, false, 'the embedded app ran inside a frame of another origin');
+  assert.deepEqual(loaded, [], 'the blocked document loaded no script');
+  // The same page opened top-level (no framing) does load it: the check above can fail.
+  const top = await context.newPage();
+  await top.goto(`${stack.dev.embed.embeddedOrigin}/embedded.html`);
+  await top.locator('#status[data-state="host-unavailable"]').waitFor();
+  assert.equal(loaded.length, 1);
+});
