@@ -767,10 +767,13 @@ async function appRedirectSection() {
   const APP = 'http://localhost:5173';
   const a = await start({ appRedirectUris: `${APP} https://app.example/cb` });
   const demo = [a.demoOrigin, `http://localhost:${a.demoPort}`];
-  check('CORS origins: the demo\'s two and exactly those of the app\'s URIs',
-    JSON.stringify(a.corsOrigins) === JSON.stringify([...demo, APP, 'https://app.example']), a.corsOrigins);
-  check('redirect URIs: the demo\'s six, then the app\'s; post-logout redirect URIs the same',
-    JSON.stringify(a.redirectUris.slice(6)) === JSON.stringify([`${APP}/`, APP, 'https://app.example/cb']) && a.redirectUris.length === 9
+  // The frame bridge demo's embedded app (embed.mjs, issue 11) is registered after the app's URIs.
+  const embedded = a.embed.embeddedOrigin;
+  check('CORS origins: the demo\'s two, exactly those of the app\'s URIs, and the embedded app\'s',
+    JSON.stringify(a.corsOrigins) === JSON.stringify([...demo, APP, 'https://app.example', embedded]), a.corsOrigins);
+  check('redirect URIs: the demo\'s eight, then the app\'s, then the embedded app\'s; post-logout redirect URIs the same',
+    JSON.stringify(a.redirectUris.slice(8)) === JSON.stringify([`${APP}/`, APP, 'https://app.example/cb', `${embedded}/`, `${embedded}/embedded.html`])
+    && a.redirectUris.length === 13
     && JSON.stringify(a.postLogoutRedirectUris) === JSON.stringify(a.redirectUris), a.redirectUris);
   for (const origin of [APP, 'https://app.example']) {
     const r = await f(a.endpoints.discovery, { headers: { origin } });

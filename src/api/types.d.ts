@@ -530,18 +530,6 @@ export interface FrameEventMessage {
   [key: string]: JsonValue | undefined;
 }
 
-/** The host's end of a session bridge with one frame (`auth.shareWithFrame`). */
-export interface FrameBridge {
-  /** Calls handler with each app event of `type` from the frame (a plain copy). */
-  on(type: string, handler: (message: FrameEventMessage) => void): void;
-  /** Removes a handler added with on(). */
-  off(type: string, handler: (message: FrameEventMessage) => void): void;
-  /** What was received, and dropped by reason. Dropped messages never throw. */
-  stats(): BridgeStats;
-  /** Stops answering and pushing. */
-  close(): void;
-}
-
 /** The options of `PkceClient.fromHost(options)`. Unknown keys are refused (invalid_config). */
 export interface FromHostOptions {
   /** The host page's exact origin ("https://portal.example"): the only origin listened to,

@@ -62,6 +62,11 @@ $("login").addEventListener("click", () => auth.login({ returnTo: window.locatio
 $("logout").addEventListener("click", () => auth.logout().then(render, showError));
 $("refresh").addEventListener("click", () => auth.refresh().then(render, showError));
 
+if (!config.embed) {
+  // Genesys mode (PIXIE_GENESYS_REGION): the embedded app's origins are the local devserver's.
+  showError({ code: "demo_unavailable", message: "the frame bridge demo runs against the local provider" });
+  throw new Error("no bridge demo in Genesys mode");
+}
 const { embeddedOrigin, hostileOrigin } = config.embed;
 const timeout = params.get("timeout");
 const frameQuery = timeout ? `?timeout=${encodeURIComponent(timeout)}` : "";
