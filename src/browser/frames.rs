@@ -28,9 +28,9 @@ use super::runtime::{Runtime, TapId};
 use super::{fetch, json_to_js, spawn, timers, window, BrowserPlatform};
 use crate::core::json::Value;
 use crate::core::{
-    host_token_step, hosted_api_url, AccessToken, BridgeStats, Client, DropReason, EmbedError,
-    Error, Event, ExactOrigin, FrameMessage, FrameToken, HostMessage, HostStep, HostedOptions,
-    Platform, ShareOptions, MAX_BRIDGE_MESSAGE_LEN,
+    forced_refresh_allowed, host_token_step, hosted_api_url, AccessToken, BridgeStats, Client,
+    DropReason, EmbedError, Error, Event, ExactOrigin, FrameMessage, FrameToken, HostMessage,
+    HostStep, HostedOptions, Platform, ShareOptions, MAX_BRIDGE_MESSAGE_LEN,
 };
 
 /// The events of a [`HostedLink`]: a new token from the host, and the host's logout.
@@ -160,6 +160,10 @@ pub struct HostBridge {
     greeted: Cell<bool>,
     /// The frame has been handed a token, so refreshed ones are pushed to it.
     served: Cell<bool>,
+    /// When the token last handed to the frame was issued (answered or pushed).
+    served_at: Cell<Option<u64>>,
+    /// When the token a frame's 401 last refreshed was issued.
+    forced_at: Cell<Option<u64>>,
     listener: RefCell<Option<Listener>>,
     tap: Cell<Option<TapId>>,
 }
@@ -185,6 +189,8 @@ impl HostBridge {
             handlers: TypedHandlers::default(),
             greeted: Cell::new(false),
             served: Cell::new(false),
+            served_at: Cell::new(None),
+            forced_at: Cell::new(None),
             listener: RefCell::new(None),
             tap: Cell::new(None),
         });
@@ -295,19 +301,30 @@ impl HostBridge {
                 client.platform().now_ms(),
                 self.options.margin_ms,
                 session.as_ref().is_some_and(|s| s.refresh_token.is_some()),
-                forced,
+                forced
+                    && session.as_ref().is_some_and(|s| {
+                        forced_refresh_allowed(
+                            s.issued_at,
+                            self.served_at.get(),
+                            self.forced_at.get(),
+                        )
+                    }),
                 refreshed,
             );
             match (step, session) {
                 (HostStep::Answer, Some(s)) => {
                     self.served.set(true);
+                    self.served_at.set(Some(s.issued_at));
                     return self.send(&HostMessage::Token {
                         id: Some(id),
                         token: s.access_token,
                         expires_at: s.expires_at,
                     });
                 }
-                (HostStep::RefreshFirst, _) => {
+                (HostStep::RefreshFirst, session) => {
+                    if forced {
+                        self.forced_at.set(session.map(|s| s.issued_at));
+                    }
                     let _ = client.refresh().await;
                     runtime.pump();
                     refreshed = true;
@@ -336,6 +353,7 @@ impl HostBridge {
                     .as_ref()
                     .and_then(|(c, _)| c.session());
                 if let Some(s) = session {
+                    self.served_at.set(Some(s.issued_at));
                     self.send(&HostMessage::Token {
                         id: None,
                         token: s.access_token,

@@ -149,6 +149,25 @@ test('a refresh in the host reaches the frame, which then calls the API with the
   await assertFrameLeaksNothing(tab, frame);
 });
 
+test('a 401 at the API makes the host refresh once, and the frame retries with the new token', opts, async (t) => {
+  const tab = await hostTab(t);
+  const api = watchFrameApi(tab);
+  await signInHost(tab);
+  const frame = await frameOf(tab, '#embedded');
+  assert.equal(await frameState(frame, ['signed-in', 'error']), 'signed-in');
+  // The provider forgets every access token: the frame's next call is refused.
+  assert.ok(await stack.dev.revokeAccessTokens() >= 1);
+  await frame.locator('#reload').click();
+  await until(() => api.length === 3, 'the refused call and its retry');
+  await frame.locator('#status[data-state="signed-in"]').waitFor();
+  const tokens = await tokensSeen(tab);
+  assert.equal(tokens.length, 2, 'the login and one refresh');
+  assert.equal(stack.dev.stats.token.refresh_token, 1);
+  assert.deepEqual(api.map((a) => a.authorization),
+    [`Bearer ${tokens[0]}`, `Bearer ${tokens[0]}`, `Bearer ${tokens[1]}`]);
+  assert.equal(await frame.locator('#error').isHidden(), true);
+});
+
 test('logout in the host ends the frame\'s session', opts, async (t) => {
   const tab = await hostTab(t);
   await signInHost(tab);

@@ -41,6 +41,6 @@ pub use messages::{
 pub use options::{HostedOptions, ShareOptions, HOSTED_OPTION_KEYS, SHARE_OPTION_KEYS};
 pub use origin::ExactOrigin;
 pub use policy::{
-    host_token_step, hosted_api_url, FrameToken, HostStep, BRIDGE_TIMEOUT_DEFAULT_MS,
-    FRAME_MIN_VALIDITY_DEFAULT_MS, HOST_MARGIN_DEFAULT_MS,
+    forced_refresh_allowed, host_token_step, hosted_api_url, FrameToken, HostStep,
+    BRIDGE_TIMEOUT_DEFAULT_MS, FRAME_MIN_VALIDITY_DEFAULT_MS, HOST_MARGIN_DEFAULT_MS,
 };

@@ -11,6 +11,15 @@ pub const FRAME_MIN_VALIDITY_DEFAULT_MS: u64 = 30_000;
 /// How long the frame waits for the host's answer before `host_unavailable` (10 s).
 pub const BRIDGE_TIMEOUT_DEFAULT_MS: u64 = 10_000;
 
+/// Whether a frame's reported 401 may make the host refresh its current token (the one
+/// received at `current`): only when that is the token the frame was last handed (`served`:
+/// if the host has a newer one, the frame's 401 was for an older token, and the newer one is
+/// answered as it is), and at most once per token (`forced`: the token a frame's 401 last
+/// refreshed). Bounds the refreshes a frame can cause to one per token.
+pub fn forced_refresh_allowed(current: u64, served: Option<u64>, forced: Option<u64>) -> bool {
+    served == Some(current) && forced != Some(current)
+}
+
 /// What the host does with a token request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HostStep {

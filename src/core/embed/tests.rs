@@ -330,6 +330,19 @@ fn the_host_refreshes_a_token_that_would_die_within_the_margin_before_handing_it
 }
 
 #[test]
+fn a_frames_401_makes_the_host_refresh_once_and_only_the_token_it_was_handed() {
+    // The frame holds the current token (issued at 5) and the API refused it: refresh.
+    assert!(forced_refresh_allowed(5, Some(5), None));
+    // Once per token: a second 401 for the same token is not another refresh.
+    assert!(!forced_refresh_allowed(5, Some(5), Some(5)));
+    // The host has a newer token than the frame's: answer it, no refresh.
+    assert!(!forced_refresh_allowed(9, Some(5), Some(5)));
+    assert!(!forced_refresh_allowed(9, Some(5), None));
+    // Never served: nothing to have been refused.
+    assert!(!forced_refresh_allowed(5, None, None));
+}
+
+#[test]
 fn the_frame_asks_again_before_its_token_expires() {
     let t = |expires_at| FrameToken {
         token: crate::core::AccessToken::new("x"),
