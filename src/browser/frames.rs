@@ -18,13 +18,14 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use js_sys::{Function, Object, Promise, Reflect, JSON};
+use js_sys::{Function, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, Request, Response};
 
 use super::handlers::{call, Handlers};
 use super::runtime::{Runtime, TapId};
+use super::tabs::deferred;
 use super::{fetch, json_to_js, spawn, timers, window, BrowserPlatform};
 use crate::core::json::Value;
 use crate::core::{
@@ -42,8 +43,9 @@ struct Listener {
 }
 
 impl Listener {
-    fn add(on_message: impl FnMut(MessageEvent) + 'static) -> Result<Listener, Error> {
-        let closure = Closure::<dyn FnMut(MessageEvent)>::new(on_message);
+    /// Boxed first, so the closure machinery exists once in the .wasm for both ends (size).
+    fn add(on_message: Box<dyn FnMut(MessageEvent)>) -> Result<Listener, Error> {
+        let closure = Closure::wrap(on_message);
         window()?
             .add_event_listener_with_callback("message", closure.as_ref().unchecked_ref())
             .map_err(|_| Error::Platform("addEventListener failed"))?;
@@ -103,13 +105,6 @@ fn post(target: &JsValue, message: &Value, origin: &ExactOrigin) {
     if let Some(send) = send {
         let _ = send.call2(target, &payload, &origin.as_str().into());
     }
-}
-
-/// A promise and the function that resolves it.
-fn deferred() -> (Promise, Function) {
-    let mut out = None;
-    let promise = Promise::new(&mut |resolve: Function, _reject: Function| out = Some(resolve));
-    (promise, out.expect("the executor runs synchronously"))
 }
 
 /// App event handlers by the event's `type` (any name: the app's own types).
@@ -195,11 +190,11 @@ impl HostBridge {
             tap: Cell::new(None),
         });
         let weak = Rc::downgrade(&bridge);
-        let listener = Listener::add(move |event| {
+        let listener = Listener::add(Box::new(move |event| {
             if let Some(b) = weak.upgrade() {
                 b.receive(&event);
             }
-        })?;
+        }))?;
         *bridge.listener.borrow_mut() = Some(listener);
         Ok(bridge)
     }
@@ -448,11 +443,11 @@ impl HostedLink {
         });
         if link.parent.is_some() {
             let weak = Rc::downgrade(&link);
-            let listener = Listener::add(move |event| {
+            let listener = Listener::add(Box::new(move |event| {
                 if let Some(l) = weak.upgrade() {
                     l.receive(&event);
                 }
-            })?;
+            }))?;
             *link.listener.borrow_mut() = Some(listener);
             link.send(&FrameMessage::Ready.to_value());
         }
@@ -576,7 +571,7 @@ impl HostedLink {
         }
         let id = self.next_id.get() + 1;
         self.next_id.set(id);
-        let (promise, resolve) = deferred();
+        let (promise, resolve, _) = deferred();
         self.pending.borrow_mut().push((id, resolve.clone()));
         self.send(&FrameMessage::TokenRequest { id, refresh }.to_value());
         let timeout = self.options.timeout_ms;

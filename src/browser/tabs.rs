@@ -44,8 +44,8 @@ pub fn degraded_warning_given() -> bool {
     WARNED.with(Cell::get)
 }
 
-/// A promise and the function that resolves it.
-fn deferred() -> (Promise, Function, Function) {
+/// A promise and the functions that resolve and reject it.
+pub fn deferred() -> (Promise, Function, Function) {
     let mut out = None;
     let promise = Promise::new(&mut |resolve: Function, reject: Function| {
         out = Some((resolve, reject));
