@@ -14,14 +14,14 @@ use super::timers::Wakeup;
 use super::BrowserPlatform;
 use crate::core::{
     channel_name, Client, Config, DocumentCache, Error, Event, Platform, StorageFallback,
-    StorageMode, EVENT_NAMES,
+    StorageMode,
 };
 
 /// One client's lifecycle driver. Callbacks hold it weakly: dropping the last strong
 /// reference stops the timer, removes the listeners and closes the channel.
 pub struct Runtime {
     client: Rc<Client<BrowserPlatform>>,
-    handlers: Handlers,
+    handlers: Rc<Handlers>,
     wakeup: Option<Wakeup>,
     mode: StorageMode,
 }
@@ -32,8 +32,14 @@ impl Runtime {
     /// construction see the first events).
     ///
     /// Where sessionStorage was asked for but is blocked ([`StorageMode::MemoryFallback`]),
-    /// a `storageFallback` event is queued for the app.
-    pub fn start(config: Config, stores: Stores, documents: Rc<DocumentCache>) -> Rc<Self> {
+    /// a `storageFallback` event is queued for the app. `handlers` may already hold handlers
+    /// the app added before the client started (a `PkceClient.discover` that put its fetch off).
+    pub fn start(
+        config: Config,
+        stores: Stores,
+        documents: Rc<DocumentCache>,
+        handlers: Rc<Handlers>,
+    ) -> Rc<Self> {
         let Stores {
             sessions,
             pending,
@@ -67,7 +73,7 @@ impl Runtime {
                 client: Rc::new(
                     Client::new(config, platform, sessions, pending).with_document_cache(documents),
                 ),
-                handlers: Handlers::new(&EVENT_NAMES),
+                handlers,
                 wakeup,
                 mode,
             }

@@ -50,7 +50,7 @@ impl StorageMode {
 
 /// The configuration object as JavaScript passes it (camelCase keys). Either `region` (the
 /// Genesys Cloud preset) or `authorizationEndpoint` + `tokenEndpoint` (generic) is required.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct RawConfig {
     /// Genesys Cloud region domain or id, e.g. `mypurecloud.ie` or `eu_west_1`.
     pub region: Option<String>,
