@@ -28,6 +28,8 @@ pub(super) struct Lifecycle {
     pub(super) seen: super::channel::SeenMessages,
     /// How many channel messages were dropped ([`Received::Dropped`]).
     dropped: Cell<u32>,
+    /// `autoRenew: "silent"`: a silent renewal is due instead of a `tokenExpiring` warning.
+    silent_due: Cell<bool>,
 }
 
 /// Counts a refresh in flight for as long as it lives.
@@ -201,6 +203,32 @@ impl<P: Platform> Client<P> {
         let mut history = self.history_for(&session);
         history.warned_for = Some(expires_at);
         *self.lifecycle.history.borrow_mut() = history;
+        if self.config.auto_renew_silent {
+            // Once per token (the history says it was handled): the browser layer renews in a
+            // hidden frame, and warns after all if that fails (silent_renewal_failed).
+            self.lifecycle.silent_due.set(true);
+            return;
+        }
+        self.push_expiring_warning(&session, expires_at);
+    }
+
+    /// With `autoRenew: "silent"`: whether a silent renewal is due now (asked once: the
+    /// answer is reset). The browser layer runs it after [`Client::tick`].
+    pub fn take_silent_renewal_due(&self) -> bool {
+        self.lifecycle.silent_due.replace(false)
+    }
+
+    /// With `autoRenew: "silent"`: the silent renewal failed, so the app gets the
+    /// `tokenExpiring` warning it would have had (when the session is still the same one).
+    pub fn silent_renewal_failed(&self) {
+        if let Some(session) = self.stored_session() {
+            if let Some(expires_at) = session.expires_at {
+                self.push_expiring_warning(&session, expires_at);
+            }
+        }
+    }
+
+    fn push_expiring_warning(&self, session: &Session, expires_at: u64) {
         let now = self.platform.now_ms();
         self.push_event(Event::TokenExpiring(TokenExpiring {
             expires_at,

@@ -6,6 +6,7 @@ use crate::core::WebUrl;
 
 use super::authorize::PendingLogin;
 use crate::core::error::CallbackError;
+use crate::core::json::{Object, Value};
 use crate::core::sanitize::sanitize;
 use crate::core::secret::{constant_time_eq, AuthorizationCode};
 
@@ -98,6 +99,89 @@ pub fn parse_callback(url: &WebUrl) -> Result<CallbackParams, CallbackError> {
         error_description,
         iss,
     })
+}
+
+/// The `type` of the message a redirect page in a popup or a hidden frame posts to the window
+/// that opened it ([`CallbackParams::relay_message`]).
+pub const RELAY_TYPE: &str = "pixie-auth:callback";
+
+/// The longest text member a relayed callback may carry (a code, a state, a description).
+const MAX_RELAYED_LEN: usize = 4096;
+
+impl CallbackParams {
+    /// The message a redirect page in a popup or hidden frame posts to its opener or parent
+    /// (to its own origin only): `{ type, at, code?, state?, iss?, error?, error_description? }`,
+    /// the response parameters as parsed here, never a token. A callback this page refused
+    /// ([`parse_callback`] failed) is relayed as [`relay_refusal`] instead.
+    pub fn relay_message(&self) -> Value {
+        let mut o = Object::new();
+        o.insert("type".into(), RELAY_TYPE.into());
+        o.insert("at".into(), self.at.as_str().into());
+        let mut put = |k: &str, v: Option<&str>| {
+            if let Some(v) = v {
+                o.insert(k.into(), v.into());
+            }
+        };
+        put("code", self.code.as_ref().map(|c| c.secret()));
+        put("state", self.state.as_deref());
+        put("iss", self.iss.as_deref());
+        put("error", self.error.as_deref());
+        put("error_description", self.error_description.as_deref());
+        o.into()
+    }
+
+    /// Reads a message posted by a redirect page ([`CallbackParams::relay_message`]). `None`
+    /// when it is not one (another `type`, not a plain object, a member that is not a short
+    /// string): such a message is ignored. `Some(Err)` when the redirect page refused the
+    /// callback (`invalid: true`: duplicated parameters or tokens in the URL, `invalid_callback`)
+    /// or it carries neither `code` nor `error`.
+    pub fn from_relay_message(value: &Value) -> Option<Result<CallbackParams, CallbackError>> {
+        let o = value.as_object()?;
+        if o.get("type")?.as_str()? != RELAY_TYPE {
+            return None;
+        }
+        let text = |k: &str| -> Option<Option<String>> {
+            match o.get(k) {
+                None => Some(None),
+                Some(Value::String(s)) if s.len() <= MAX_RELAYED_LEN => Some(Some(s.clone())),
+                Some(_) => None,
+            }
+        };
+        let at = text("at")??;
+        if o.get("invalid").and_then(Value::as_bool) == Some(true) {
+            return Some(Err(CallbackError::UnexpectedResponse));
+        }
+        let (code, state, iss) = (text("code")?, text("state")?, text("iss")?);
+        let (error, error_description) = (text("error")?, text("error_description")?);
+        if code.is_none() && error.is_none() {
+            return Some(Err(CallbackError::NotACallback));
+        }
+        Some(Ok(CallbackParams {
+            at,
+            code: code.map(AuthorizationCode::new),
+            state,
+            error,
+            error_description,
+            iss,
+        }))
+    }
+}
+
+/// The message a redirect page posts when it refused the callback itself (see
+/// [`CallbackParams::relay_message`]): `{ type, at, invalid: true }`, no parameter.
+pub fn relay_refusal(url: &WebUrl) -> Value {
+    let mut o = Object::new();
+    o.insert("type".into(), RELAY_TYPE.into());
+    o.insert("at".into(), origin_and_path(url.as_str()).into());
+    o.insert("invalid".into(), true.into());
+    o.into()
+}
+
+/// The `state` parameter of the callback at `url`, if it has exactly one.
+pub fn callback_state(url: &WebUrl) -> Option<String> {
+    let mut states = url.query_pairs().filter(|(k, _)| k == "state");
+    let state = states.next()?.1.into_owned();
+    states.next().is_none().then_some(state)
 }
 
 /// A serialized URL's origin and path: everything before its query or fragment.
