@@ -159,7 +159,15 @@ impl PkceClient {
     /// §3.1.3.7, signature checked with WebCrypto against the provider's JWK Set), stores the
     /// session, and restores `returnTo`. Rejects with a `PixieAuthError`; a failure leaves any
     /// existing session in place.
-    #[wasm_bindgen(js_name = handleCallback, unchecked_return_type = "Promise<SessionSummary>")]
+    ///
+    /// On a page opened by `loginPopup()` (a popup) or `renewSilently()` (a hidden frame),
+    /// for a login not pending in this tab, it redeems nothing: it relays the response to the
+    /// opener or parent (to this page's own origin only), closes the popup, and resolves with
+    /// `{ relayed: "opener" | "parent" }`.
+    #[wasm_bindgen(
+        js_name = handleCallback,
+        unchecked_return_type = "Promise<SessionSummary | RelayedCallback>"
+    )]
     pub fn handle_callback(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "string | URL")] url: JsValue,
@@ -167,6 +175,12 @@ impl PkceClient {
         let inner = self.inner.clone();
         promise_delivering_events(self.runtime.clone(), async move {
             let page = location::take_callback(url_argument(&url, URL_ARGUMENT)?)?;
+            // A popup's or a silent frame's redirect page: relayed to its opener or parent.
+            if page.is_current_page() {
+                if let Some(to) = crate::browser::popup::relay_callback(&inner, page.url())? {
+                    return Ok(super::popup::relayed(to));
+                }
+            }
             let summary = inner.handle_callback(page.url()).await?;
             page.restore(summary.return_to.as_deref())?;
             to_js(&summary.to_value())

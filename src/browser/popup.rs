@@ -1,0 +1,395 @@
+//! Logins that stay on the page, the browser side: the popup (`window.open`), the hidden
+//! frame of a silent renewal, the wait for the redirect page's answer, and the redirect
+//! page's relay. Every decision is the core's ([`Client::start_popup_login`],
+//! [`Client::finish_in_page_login`], [`Client::relays_callback`]).
+//!
+//! An answer is accepted only from a `message` event whose `origin` equals this page's own
+//! origin exactly (string equality: scheme, host and port) and whose `source` is the window
+//! that was opened (the popup, or the frame's `contentWindow`); anything else is ignored and
+//! the wait goes on. The redirect page posts to its opener or parent with `targetOrigin` its
+//! own origin, never `'*'`, so the code reaches no other origin even if the opener navigated
+//! away.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{HtmlIFrameElement, MessageEvent, Window};
+
+use super::{json_to_js, window, BrowserPlatform};
+use crate::core::json::{Object as JsonObject, Value};
+use crate::core::{
+    parse_callback, relay_refusal, CallbackError, CallbackParams, Client, Error, InPageOptions,
+    PopupError, SessionSummary, WebUrl, RELAY_TYPE,
+};
+
+/// The popup's window name: a second popup login of the page reuses the window.
+const POPUP_NAME: &str = "pixie-auth-login";
+/// The popup's size and kind (`popup`: a window without the browser's toolbars).
+const POPUP_FEATURES: &str = "popup=yes,width=520,height=680";
+/// How often the popup is checked for having been closed, in ms.
+const CLOSED_POLL_MS: i32 = 400;
+
+thread_local! {
+    /// The popup logins in progress: the client's key, the popup, the login's promise. A
+    /// second `loginPopup()` of that client focuses the popup and returns the same promise.
+    static OPEN: RefCell<Vec<(usize, Window, Promise)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The promise of the popup login in progress for the client `key`, after focusing its
+/// popup; `None` when there is none (or its popup was closed).
+pub fn focus_open(key: usize) -> Option<Promise> {
+    OPEN.with(|open| {
+        let open = open.borrow();
+        let (_, popup, promise) = open.iter().find(|(k, _, _)| *k == key)?;
+        if popup.closed().unwrap_or(true) {
+            return None;
+        }
+        let _ = popup.focus();
+        Some(promise.clone())
+    })
+}
+
+/// Remembers the popup login of the client `key` (see [`focus_open`]).
+pub fn remember(key: usize, popup: &Window, promise: &Promise) {
+    OPEN.with(|open| {
+        let mut open = open.borrow_mut();
+        open.retain(|(k, _, _)| *k != key);
+        open.push((key, popup.clone(), promise.clone()));
+    });
+}
+
+/// Forgets the popup login of the client `key`.
+pub fn forget(key: usize) {
+    OPEN.with(|open| open.borrow_mut().retain(|(k, _, _)| *k != key));
+}
+
+/// Opens an empty popup, synchronously: call it in the user's gesture (a click), before any
+/// `await`, or the browser blocks it. `popup_blocked` when the browser refuses.
+pub fn open_blank() -> Result<Window, Error> {
+    window()?
+        .open_with_url_and_target_and_features("", POPUP_NAME, POPUP_FEATURES)
+        .ok()
+        .flatten()
+        .ok_or(Error::Popup(PopupError::Blocked))
+}
+
+/// Closes the popup when dropped (the login ended, whichever way).
+struct ClosesPopup(Window);
+
+impl Drop for ClosesPopup {
+    fn drop(&mut self) {
+        let _ = self.0.close();
+    }
+}
+
+/// Removes the hidden frame when dropped.
+struct RemovesFrame(HtmlIFrameElement);
+
+impl Drop for RemovesFrame {
+    fn drop(&mut self) {
+        self.0.remove();
+    }
+}
+
+/// The popup login, in the popup opened by [`open_blank`]: builds the authorization URL (the
+/// pending login stays in memory), sends the popup there, waits for the redirect page's
+/// answer, closes the popup and finishes the login.
+pub async fn login_popup(
+    client: &Client<BrowserPlatform>,
+    popup: Window,
+    options: InPageOptions,
+) -> Result<SessionSummary, Error> {
+    let popup = ClosesPopup(popup);
+    let (login, url) = client.start_popup_login(options.login).await?;
+    popup
+        .0
+        .location()
+        .set_href(url.as_str())
+        .map_err(|_| Error::Popup(PopupError::Closed))?;
+    let answer = wait_for_answer(&popup.0, Watch::Popup, options.timeout_ms).await?;
+    drop(popup);
+    client.finish_in_page_login(login, answer).await
+}
+
+/// `renewSilently()`: the authorization request with `prompt=none` in a hidden frame, the
+/// wait for its redirect page's answer, then the login finished as usual. The frame is
+/// removed whatever happens.
+pub async fn renew_silently(
+    client: &Client<BrowserPlatform>,
+    options: InPageOptions,
+) -> Result<SessionSummary, Error> {
+    let (login, url) = client.start_silent_login(options.login).await?;
+    let frame = hidden_frame(url.as_str())?;
+    let source = frame
+        .0
+        .content_window()
+        .ok_or(Error::Platform("the hidden frame has no window"))?;
+    let answer = wait_for_answer(&source, Watch::Frame(&frame.0), options.timeout_ms).await?;
+    drop(frame);
+    client.finish_in_page_login(login, answer).await
+}
+
+/// A hidden frame at `url`, in the document's body.
+fn hidden_frame(url: &str) -> Result<RemovesFrame, Error> {
+    let failed = |_| Error::Platform("the hidden frame could not be made");
+    let document = window()?.document().ok_or(Error::Platform("no document"))?;
+    let frame: HtmlIFrameElement = document
+        .create_element("iframe")
+        .map_err(failed)?
+        .unchecked_into();
+    let _ = frame.set_attribute("aria-hidden", "true");
+    let _ = frame.set_attribute("tabindex", "-1");
+    let _ = frame.set_attribute(
+        "style",
+        "position:absolute;width:0;height:0;border:0;visibility:hidden",
+    );
+    frame.set_src(url);
+    let parent = document
+        .body()
+        .map(JsValue::from)
+        .or_else(|| document.document_element().map(JsValue::from))
+        .ok_or(Error::Platform("no document body"))?;
+    parent
+        .unchecked_ref::<web_sys::Node>()
+        .append_child(&frame)
+        .map_err(failed)?;
+    Ok(RemovesFrame(frame))
+}
+
+/// What else ends the wait: the popup closed, or the frame showing another origin's page.
+enum Watch<'a> {
+    Popup,
+    Frame(&'a HtmlIFrameElement),
+}
+
+/// The wait's outcome, set once, and the function that ends the wait.
+struct Outcome {
+    value: RefCell<Option<Result<Result<CallbackParams, CallbackError>, Error>>>,
+    resolve: Function,
+}
+
+impl Outcome {
+    fn settle(&self, value: Result<Result<CallbackParams, CallbackError>, Error>) {
+        let mut slot = self.value.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(value);
+            let _ = self.resolve.call0(&JsValue::UNDEFINED);
+        }
+    }
+}
+
+/// Waits for the redirect page's answer from `source`: a `message` of this page's own origin
+/// from exactly that window, carrying a relayed callback ([`CallbackParams::from_relay_message`]).
+/// Other messages are ignored. Ends early with `popup_closed` when the popup is closed,
+/// `silent_frame_refused` when the frame shows a page of another origin (framing refused, or
+/// the server showed a page despite `prompt=none`), and `popup_timeout` / `silent_timeout`
+/// after `timeout_ms`.
+async fn wait_for_answer(
+    source: &Window,
+    watch: Watch<'_>,
+    timeout_ms: u64,
+) -> Result<Result<CallbackParams, CallbackError>, Error> {
+    let window = window()?;
+    let own_origin = window
+        .location()
+        .origin()
+        .map_err(|_| Error::Platform("location.origin is unreadable"))?;
+    let mut resolve = None;
+    let promise = Promise::new(&mut |r: Function, _| resolve = Some(r));
+    let outcome = Rc::new(Outcome {
+        value: RefCell::new(None),
+        resolve: resolve.ok_or(Error::Platform("Promise"))?,
+    });
+
+    let on_message = {
+        let outcome = outcome.clone();
+        let source = JsValue::from(source.clone());
+        Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            // Exactly this page's origin, exactly the window we opened.
+            if e.origin() != own_origin {
+                return;
+            }
+            match e.source() {
+                Some(s) if Object::is(&s, &source) => {}
+                _ => return,
+            }
+            if let Some(relayed) =
+                relay_value(&e.data()).and_then(|v| CallbackParams::from_relay_message(&v))
+            {
+                outcome.settle(Ok(relayed));
+            }
+        })
+    };
+    let listen = on_message.as_ref().unchecked_ref::<Function>();
+    window
+        .add_event_listener_with_callback("message", listen)
+        .map_err(|_| Error::Platform("addEventListener"))?;
+
+    let (timeout, frame_load) = match watch {
+        Watch::Popup => (PopupError::Timeout, None),
+        Watch::Frame(frame) => (PopupError::SilentTimeout, Some(frame)),
+    };
+    let on_timeout = {
+        let outcome = outcome.clone();
+        Closure::<dyn FnMut()>::new(move || outcome.settle(Err(timeout.into())))
+    };
+    let timer = window
+        .set_timeout_with_callback_and_timeout_and_arguments_0(
+            on_timeout.as_ref().unchecked_ref(),
+            timeout_ms.min(i32::MAX as u64) as i32,
+        )
+        .ok();
+
+    // The popup: closed when two checks in a row say so (an answer posted just before the
+    // redirect page closed itself is still delivered first).
+    let on_poll = {
+        let outcome = outcome.clone();
+        let popup = source.clone();
+        let closed_seen = Cell::new(false);
+        Closure::<dyn FnMut()>::new(move || {
+            if popup.closed().unwrap_or(true) {
+                if closed_seen.replace(true) {
+                    outcome.settle(Err(PopupError::Closed.into()));
+                }
+            } else {
+                closed_seen.set(false);
+            }
+        })
+    };
+    let poll = match frame_load {
+        None => window
+            .set_interval_with_callback_and_timeout_and_arguments_0(
+                on_poll.as_ref().unchecked_ref(),
+                CLOSED_POLL_MS,
+            )
+            .ok(),
+        Some(_) => None,
+    };
+
+    // The frame: each load is of a same-origin page (the redirect page, which answers) or of
+    // another origin's (the server's page, or the browser's error page for a refused frame),
+    // which never answers here.
+    let on_load = {
+        let outcome = outcome.clone();
+        let frame = source.clone();
+        Closure::<dyn FnMut()>::new(move || {
+            if frame.location().href().is_err() {
+                outcome.settle(Err(PopupError::FrameRefused.into()));
+            }
+        })
+    };
+    if let Some(frame) = frame_load {
+        let _ = frame.add_event_listener_with_callback("load", on_load.as_ref().unchecked_ref());
+    }
+
+    let _ = JsFuture::from(promise).await;
+
+    let _ = window.remove_event_listener_with_callback("message", listen);
+    if let Some(id) = timer {
+        window.clear_timeout_with_handle(id);
+    }
+    if let Some(id) = poll {
+        window.clear_interval_with_handle(id);
+    }
+    if let Some(frame) = frame_load {
+        let _ = frame.remove_event_listener_with_callback("load", on_load.as_ref().unchecked_ref());
+    }
+    let value = outcome.value.borrow_mut().take();
+    value.unwrap_or(Err(Error::Platform("the wait ended without an answer")))
+}
+
+/// A relayed callback as the core reads it: the known members of a plain object, each a
+/// string (`invalid` a boolean). `None` for anything else (not ours: ignored).
+fn relay_value(data: &JsValue) -> Option<Value> {
+    if !data.is_object() {
+        return None;
+    }
+    let get = |k: &str| Reflect::get(data, &k.into()).ok();
+    if get("type")?.as_string()? != RELAY_TYPE {
+        return None;
+    }
+    let mut o = JsonObject::new();
+    for k in [
+        "type",
+        "at",
+        "code",
+        "state",
+        "iss",
+        "error",
+        "error_description",
+    ] {
+        let v = get(k)?;
+        if let Some(s) = v.as_string() {
+            o.insert(k.into(), s.into());
+        } else if !v.is_undefined() {
+            return None;
+        }
+    }
+    if get("invalid")?.as_bool() == Some(true) {
+        o.insert("invalid".into(), true.into());
+    }
+    Some(o.into())
+}
+
+/// Where a redirect page relays: its opener (a popup) or its parent (a frame).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum RelayedTo {
+    /// `window.opener`.
+    Opener,
+    /// `window.parent`.
+    Parent,
+}
+
+impl RelayedTo {
+    /// `"opener"` or `"parent"`, as `handleCallback()`'s result says.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RelayedTo::Opener => "opener",
+            RelayedTo::Parent => "parent",
+        }
+    }
+}
+
+/// On the redirect page: when this page was opened as a popup or in a frame and the callback
+/// at `url` is not this tab's to redeem ([`Client::relays_callback`]), posts it to the opener
+/// (or parent) with `targetOrigin` this page's own origin — the response parameters only,
+/// or a refusal when the callback is malformed — and, in a popup, closes the window. The code
+/// is never redeemed here. `None` when the callback is this page's (a redirect login).
+pub fn relay_callback(
+    client: &Client<BrowserPlatform>,
+    url: &WebUrl,
+) -> Result<Option<RelayedTo>, Error> {
+    let window = window()?;
+    let opener = window.opener().ok().filter(|o| o.is_object());
+    let parent = window
+        .parent()
+        .ok()
+        .flatten()
+        .filter(|p| !Object::is(p, &window));
+    let (target, to): (Window, RelayedTo) = match (opener, parent) {
+        (Some(o), _) => (o.unchecked_into(), RelayedTo::Opener),
+        (None, Some(p)) => (p, RelayedTo::Parent),
+        (None, None) => return Ok(None),
+    };
+    if !client.relays_callback(url) {
+        return Ok(None);
+    }
+    let message = match parse_callback(url) {
+        Ok(params) => params.relay_message(),
+        Err(_) => relay_refusal(url),
+    };
+    let own_origin = window
+        .location()
+        .origin()
+        .map_err(|_| Error::Platform("location.origin is unreadable"))?;
+    target
+        .post_message(&json_to_js(&message)?, &own_origin)
+        .map_err(|_| Error::Platform("postMessage failed"))?;
+    if to == RelayedTo::Opener {
+        let _ = window.close();
+    }
+    Ok(Some(to))
+}
