@@ -163,11 +163,8 @@ impl PkceClient {
     /// On a page opened by `loginPopup()` (a popup) or `renewSilently()` (a hidden frame),
     /// for a login not pending in this tab, it redeems nothing: it relays the response to the
     /// opener or parent (to this page's own origin only), closes the popup, and resolves with
-    /// `{ relayed: "opener" | "parent" }`.
-    #[wasm_bindgen(
-        js_name = handleCallback,
-        unchecked_return_type = "Promise<SessionSummary | RelayedCallback>"
-    )]
+    /// a summary of no session whose `relayed` is `"opener"` or `"parent"`.
+    #[wasm_bindgen(js_name = handleCallback, unchecked_return_type = "Promise<SessionSummary>")]
     pub fn handle_callback(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "string | URL")] url: JsValue,

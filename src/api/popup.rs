@@ -9,11 +9,17 @@ use super::convert::{from_js, promise, to_js};
 use crate::browser::popup;
 use crate::core::{Error, InPageOptions};
 
-/// What `handleCallback()` resolves with on a redirect page that relayed the callback:
-/// `{ relayed: "opener" | "parent" }`.
+/// What `handleCallback()` resolves with on a redirect page that relayed the callback: a
+/// summary of no session (this page redeemed nothing) with `relayed: "opener" | "parent"`.
 pub(super) fn relayed(to: popup::RelayedTo) -> JsValue {
     let mut o = crate::core::json::Object::new();
     o.insert("relayed".into(), to.as_str().into());
+    for key in ["expiresAt", "scope", "lastRefreshAt", "clockOffsetMs"] {
+        o.insert(key.into(), crate::core::json::Value::Null);
+    }
+    o.insert("hasRefreshToken".into(), false.into());
+    o.insert("hasIdToken".into(), false.into());
+    o.insert("refreshCount".into(), 0u64.into());
     to_js(&o.into()).unwrap_or(JsValue::NULL)
 }
 

@@ -146,16 +146,6 @@ export interface RenewSilentlyOptions {
   timeoutSeconds?: number;
 }
 
-/**
- * What handleCallback() resolves with on a redirect page opened by loginPopup() (a popup:
- * "opener") or renewSilently() (a hidden frame: "parent"): the callback was posted to that
- * window, at this page's own origin only, and not redeemed here; the popup closes itself.
- * Check `if (result.relayed) return;` before using the session.
- */
-export interface RelayedCallback {
-  relayed: "opener" | "parent";
-}
-
 /** A JSON value, as a claim can hold. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -263,8 +253,14 @@ export interface SessionSummary {
   /** The server's clock minus the browser's, in ms, measured at the last token response from
    * its Date header or a JWT's iat; null when unknown. Expiry is already corrected for it. */
   clockOffsetMs: number | null;
-  /** Never set on a session summary: see RelayedCallback. */
-  relayed?: undefined;
+  /**
+   * Set only by handleCallback() on a redirect page opened by loginPopup() (a popup:
+   * "opener") or renewSilently() (a hidden frame: "parent"): the callback was posted to that
+   * window, at this page's own origin only, and not redeemed here (the popup closes itself).
+   * This page then holds no new session: expiresAt and the rest describe none. Check
+   * `if (result.relayed) return;` on a redirect page before using the session.
+   */
+  relayed?: "opener" | "parent";
 }
 
 /** Options of logout(). */

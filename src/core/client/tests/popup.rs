@@ -70,7 +70,8 @@ fn a_relayed_callback_gets_the_checks_of_handle_callback_and_keeps_the_session()
     let h = TestTab::new(generic_config());
     let c = h.client();
     h.login(&c, tokens("AT-0", Some("RT-0"), Some(3600)));
-    let cases: [(&dyn Fn(&WebUrl) -> String, &str); 6] = [
+    type Answer<'a> = &'a dyn Fn(&WebUrl) -> String;
+    let cases: [(Answer, &str); 6] = [
         (
             &|_| "http://127.0.0.1:8080/?code=CODE-1&state=forged".into(),
             "state_mismatch",
@@ -346,9 +347,9 @@ fn auto_renew_is_read_from_the_configuration() {
         RawConfig::from_json(&json::parse(&format!(r#"{{"autoRenew":{v}}}"#)).unwrap())
             .map(|r| r.auto_renew_silent)
     };
-    assert_eq!(read(r#""silent""#).unwrap(), true);
-    assert_eq!(read(r#""refresh""#).unwrap(), false);
-    assert_eq!(read("null").unwrap(), false);
+    assert!(read(r#""silent""#).unwrap());
+    assert!(!read(r#""refresh""#).unwrap());
+    assert!(!read("null").unwrap());
     assert!(read(r#""iframe""#).is_err());
     assert!(read("true").is_err());
 }
