@@ -12,6 +12,7 @@ import { test } from 'node:test';
 
 import { chromium } from 'playwright-core';
 
+import { startDevServer } from '../../devserver/server.mjs';
 import {
   errorCode, openTab, sleep, TEST_TIMEOUT, until, useStack, WAIT,
 } from './harness.mjs';
@@ -307,5 +308,53 @@ test('renewSilently in a hidden frame: a new token with prompt=none; login_requi
   assert.equal(await tab.settled(), 'logged-in');
 
   await assertNoCodeStored(tab, tab.page);
+  await tab.assertNoLeaks({ expect: ['codes', 'verifiers', 'tokens'] });
+});
+
+test('autoRenew "silent": without a refresh token the lifecycle renews in a hidden frame where it would only warn', { timeout: 90_000 }, async (t) => {
+  // A provider of this test's own whose access tokens live 20 s; its token responses reach the
+  // page without a refresh token, as from a server that gives a browser app none.
+  const dev = await startDevServer({ opPort: 0, demoPort: 0, testControls: true, accessTokenTtl: 20 });
+  t.after(() => dev.close());
+  const tab = await openTab(t, { dev, browser: stack.browser }, PLAIN, { spy: true });
+  await tab.context.route(dev.endpoints.token, async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    delete body.refresh_token;
+    await route.fulfill({ response, json: body });
+  });
+  await tab.open();
+  await tab.logIn();
+  assert.equal((await tab.session()).hasRefreshToken, false);
+  assert.equal(dev.stats.token.authorization_code, 1);
+
+  // A second client of the page, on the same session, with autoRenew: "silent".
+  await tab.page.evaluate(async () => {
+    const config = await (await fetch('/config.json')).json();
+    const PkceClient = globalThis.__pixieSpy.clients.at(-1).constructor;
+    const client = await PkceClient.discover({
+      issuer: config.issuer,
+      clientId: config.clientId,
+      redirectUri: new URL('./', location.href).href,
+      scopes: ['openid', 'profile', 'email'],
+      apiBase: config.apiBase,
+      autoRenew: 'silent',
+    });
+    globalThis.silentEvents = [];
+    for (const name of ['tokenRefreshed', 'tokenExpiring', 'sessionExpired']) {
+      client.on(name, (payload) => globalThis.silentEvents.push({ name, payload }));
+    }
+  });
+  // Halfway through the token's 20 s (not at once, though the 300 s warning lead is longer).
+  await until(() => dev.stats.token.authorization_code === 2, 'a silent renewal', 30_000);
+  const events = await tab.page.evaluate(() => globalThis.silentEvents);
+  await until(async () => (await tab.page.evaluate(() => globalThis.silentEvents.length)) > 0, 'the event');
+  const [first] = await tab.page.evaluate(() => globalThis.silentEvents);
+  assert.equal(first.name, 'tokenRefreshed', JSON.stringify(events));
+  assert.equal(first.payload.refreshCount, 1);
+  const auth = tab.requests.filter((r) => r.url.startsWith(dev.endpoints.authorization)).at(-1);
+  assert.equal(new URL(auth.url).searchParams.get('prompt'), 'none');
+  assert.equal(await tab.page.locator('iframe').count(), 0, 'the hidden frame is gone');
+  assert.ok((await tab.session()).expiresAt > Date.now() + 10_000, 'a fresh access token');
   await tab.assertNoLeaks({ expect: ['codes', 'verifiers', 'tokens'] });
 });

@@ -342,6 +342,22 @@ fn auto_renew_silent_renews_where_the_lifecycle_would_only_warn() {
 }
 
 #[test]
+fn auto_renew_silent_does_not_loop_when_the_lead_exceeds_the_lifetime() {
+    let mut raw = generic_config();
+    raw.auto_renew_silent = true;
+    let h = TestTab::new(raw);
+    let c = h.client();
+    // 60 s tokens, warned 300 s ahead: the warning would be due at once.
+    h.login(&c, tokens("AT-1", None, Some(60)));
+    block_on(c.tick());
+    assert!(!c.take_silent_renewal_due(), "not at once");
+    assert_eq!(c.next_wake(), Some(T0 + 30_000), "halfway through its life");
+    h.platform.now.set(T0 + 30_000);
+    block_on(c.tick());
+    assert!(c.take_silent_renewal_due());
+}
+
+#[test]
 fn auto_renew_is_read_from_the_configuration() {
     let read = |v: &str| {
         RawConfig::from_json(&json::parse(&format!(r#"{{"autoRenew":{v}}}"#)).unwrap())
