@@ -67,7 +67,7 @@ impl PkceClient {
             let result = async {
                 let (options, window) = (parsed?, opened?);
                 let Started { client, runtime } = ready.await?;
-                let summary = popup::login_popup(&client, window, options).await;
+                let summary = popup::in_page_login(&client, Some(window), options).await;
                 runtime.pump();
                 to_js(&summary?.to_value())
             }
@@ -102,7 +102,7 @@ impl PkceClient {
         promise(async move {
             let options = parsed?;
             let Started { client, runtime } = ready.await?;
-            let summary = popup::renew_silently(&client, options).await;
+            let summary = popup::in_page_login(&client, None, options).await;
             runtime.pump();
             to_js(&summary?.to_value())
         })

@@ -1,6 +1,6 @@
 //! Logins that stay on the page, the browser side: the popup (`window.open`), the hidden
 //! frame of a silent renewal, the wait for the redirect page's answer, and the redirect
-//! page's relay. Every decision is the core's ([`Client::start_popup_login`],
+//! page's relay. Every decision is the core's ([`Client::start_in_page_login`],
 //! [`Client::finish_in_page_login`], [`Client::relays_callback`]).
 //!
 //! An answer is accepted only from a `message` event whose `origin` equals this page's own
@@ -13,16 +13,16 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Function, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{HtmlIFrameElement, MessageEvent, Window};
 
 use super::{json_to_js, window, BrowserPlatform};
-use crate::core::json::{Object as JsonObject, Value};
+use crate::core::json::Value;
 use crate::core::{
     parse_callback, relay_refusal, CallbackError, CallbackParams, Client, Error, InPageOptions,
-    PopupError, SessionSummary, WebUrl, RELAY_TYPE,
+    PopupError, SessionSummary, WebUrl,
 };
 
 /// The popup's window name: a second popup login of the page reuses the window.
@@ -76,64 +76,63 @@ pub fn open_blank() -> Result<Window, Error> {
         .ok_or(Error::Popup(PopupError::Blocked))
 }
 
-/// Closes the popup when dropped (the login ended, whichever way).
-struct ClosesPopup(Window);
+/// Where a login that stays on the page runs: a popup opened by [`open_blank`], or a hidden
+/// frame. Closes the popup or removes the frame when dropped (the login ended, whichever way).
+enum Place {
+    Popup(Window),
+    Frame(HtmlIFrameElement),
+}
 
-impl Drop for ClosesPopup {
+impl Drop for Place {
     fn drop(&mut self) {
-        let _ = self.0.close();
+        match self {
+            Place::Popup(w) => {
+                let _ = w.close();
+            }
+            Place::Frame(f) => f.remove(),
+        }
     }
 }
 
-/// Removes the hidden frame when dropped.
-struct RemovesFrame(HtmlIFrameElement);
-
-impl Drop for RemovesFrame {
-    fn drop(&mut self) {
-        self.0.remove();
-    }
-}
-
-/// The popup login, in the popup opened by [`open_blank`]: builds the authorization URL (the
-/// pending login stays in memory), sends the popup there, waits for the redirect page's
-/// answer, closes the popup and finishes the login.
-pub async fn login_popup(
+/// A popup login (`popup`: the window [`open_blank`] opened in the user's gesture) or, with
+/// `None`, a silent renewal (`renewSilently()`, a hidden frame with `prompt=none`): builds the
+/// authorization URL (the pending login stays in memory), sends the popup or the frame there,
+/// waits for the redirect page's answer, closes the popup or removes the frame, and finishes
+/// the login.
+pub async fn in_page_login(
     client: &Client<BrowserPlatform>,
-    popup: Window,
+    popup: Option<Window>,
     options: InPageOptions,
 ) -> Result<SessionSummary, Error> {
-    let popup = ClosesPopup(popup);
-    let (login, url) = client.start_popup_login(options.login).await?;
-    popup
-        .0
-        .location()
-        .set_href(url.as_str())
-        .map_err(|_| Error::Popup(PopupError::Closed))?;
-    let answer = wait_for_answer(&popup.0, Watch::Popup, options.timeout_ms).await?;
-    drop(popup);
+    // Owned from the start, so the popup closes on any early return.
+    let popup = popup.map(Place::Popup);
+    let (login, url) = client
+        .start_in_page_login(options.login, popup.is_none())
+        .await?;
+    let place = match popup {
+        Some(place) => place,
+        None => hidden_frame()?,
+    };
+    let source = match &place {
+        Place::Popup(w) => {
+            w.location()
+                .set_href(url.as_str())
+                .map_err(|_| Error::Popup(PopupError::Closed))?;
+            w.clone()
+        }
+        Place::Frame(f) => {
+            f.set_src(url.as_str());
+            f.content_window()
+                .ok_or(Error::Platform("the hidden frame has no window"))?
+        }
+    };
+    let answer = wait_for_answer(&source, &place, options.timeout_ms).await?;
+    drop(place);
     client.finish_in_page_login(login, answer).await
 }
 
-/// `renewSilently()`: the authorization request with `prompt=none` in a hidden frame, the
-/// wait for its redirect page's answer, then the login finished as usual. The frame is
-/// removed whatever happens.
-pub async fn renew_silently(
-    client: &Client<BrowserPlatform>,
-    options: InPageOptions,
-) -> Result<SessionSummary, Error> {
-    let (login, url) = client.start_silent_login(options.login).await?;
-    let frame = hidden_frame(url.as_str())?;
-    let source = frame
-        .0
-        .content_window()
-        .ok_or(Error::Platform("the hidden frame has no window"))?;
-    let answer = wait_for_answer(&source, Watch::Frame(&frame.0), options.timeout_ms).await?;
-    drop(frame);
-    client.finish_in_page_login(login, answer).await
-}
-
-/// A hidden frame at `url`, in the document's body.
-fn hidden_frame(url: &str) -> Result<RemovesFrame, Error> {
+/// A hidden, empty frame in the document's body.
+fn hidden_frame() -> Result<Place, Error> {
     let failed = |_| Error::Platform("the hidden frame could not be made");
     let document = window()?.document().ok_or(Error::Platform("no document"))?;
     let frame: HtmlIFrameElement = document
@@ -146,7 +145,6 @@ fn hidden_frame(url: &str) -> Result<RemovesFrame, Error> {
         "style",
         "position:absolute;width:0;height:0;border:0;visibility:hidden",
     );
-    frame.set_src(url);
     let parent = document
         .body()
         .map(JsValue::from)
@@ -156,13 +154,7 @@ fn hidden_frame(url: &str) -> Result<RemovesFrame, Error> {
         .unchecked_ref::<web_sys::Node>()
         .append_child(&frame)
         .map_err(failed)?;
-    Ok(RemovesFrame(frame))
-}
-
-/// What else ends the wait: the popup closed, or the frame showing another origin's page.
-enum Watch<'a> {
-    Popup,
-    Frame(&'a HtmlIFrameElement),
+    Ok(Place::Frame(frame))
 }
 
 /// The wait's outcome, set once, and the function that ends the wait.
@@ -189,7 +181,7 @@ impl Outcome {
 /// after `timeout_ms`.
 async fn wait_for_answer(
     source: &Window,
-    watch: Watch<'_>,
+    place: &Place,
     timeout_ms: u64,
 ) -> Result<Result<CallbackParams, CallbackError>, Error> {
     let window = window()?;
@@ -228,9 +220,9 @@ async fn wait_for_answer(
         .add_event_listener_with_callback("message", listen)
         .map_err(|_| Error::Platform("addEventListener"))?;
 
-    let (timeout, frame_load) = match watch {
-        Watch::Popup => (PopupError::Timeout, None),
-        Watch::Frame(frame) => (PopupError::SilentTimeout, Some(frame)),
+    let (timeout, frame_load) = match place {
+        Place::Popup(_) => (PopupError::Timeout, None),
+        Place::Frame(frame) => (PopupError::SilentTimeout, Some(frame)),
     };
     let on_timeout = {
         let outcome = outcome.clone();
@@ -301,37 +293,11 @@ async fn wait_for_answer(
     value.unwrap_or(Err(Error::Platform("the wait ended without an answer")))
 }
 
-/// A relayed callback as the core reads it: the known members of a plain object, each a
-/// string (`invalid` a boolean). `None` for anything else (not ours: ignored).
+/// A message's data as the core reads it: its JSON text parsed (`None` for data that has
+/// none, such as a `BigInt`; the core ignores anything that is not a relayed callback).
 fn relay_value(data: &JsValue) -> Option<Value> {
-    if !data.is_object() {
-        return None;
-    }
-    let get = |k: &str| Reflect::get(data, &k.into()).ok();
-    if get("type")?.as_string()? != RELAY_TYPE {
-        return None;
-    }
-    let mut o = JsonObject::new();
-    for k in [
-        "type",
-        "at",
-        "code",
-        "state",
-        "iss",
-        "error",
-        "error_description",
-    ] {
-        let v = get(k)?;
-        if let Some(s) = v.as_string() {
-            o.insert(k.into(), s.into());
-        } else if !v.is_undefined() {
-            return None;
-        }
-    }
-    if get("invalid")?.as_bool() == Some(true) {
-        o.insert("invalid".into(), true.into());
-    }
-    Some(o.into())
+    let text = js_sys::JSON::stringify(data).ok()?.as_string()?;
+    crate::core::json::parse_limited(&text, 32 * 1024).ok()
 }
 
 /// Where a redirect page relays: its opener (a popup) or its parent (a frame).

@@ -101,7 +101,7 @@ impl Runtime {
         // warning comes after all when it fails.
         if self.client.take_silent_renewal_due() {
             let options = crate::core::InPageOptions::defaults(true);
-            if super::popup::renew_silently(&self.client, options)
+            if super::popup::in_page_login(&self.client, None, options)
                 .await
                 .is_err()
             {

@@ -102,45 +102,32 @@ impl InPageLogin {
 }
 
 impl<P: Platform> Client<P> {
-    /// Starts a popup login: a fresh verifier, state and nonce, kept in the returned
-    /// [`InPageLogin`] (not in storage), and the authorization URL to open in the popup.
-    pub async fn start_popup_login(
-        &self,
-        options: LoginOptions,
-    ) -> Result<(InPageLogin, WebUrl), Error> {
-        let (pending, url) = self.prepare_login(options).await?;
-        Ok((
-            InPageLogin {
-                pending,
-                silent: None,
-            },
-            url,
-        ))
-    }
-
-    /// Starts a silent renewal: as [`Client::start_popup_login`], with `prompt=none` (OIDC
-    /// Core §3.1.2.1: the server must not show anything, it answers at once). When the session
-    /// has a verified ID token, the renewal must name the same subject.
-    pub async fn start_silent_login(
+    /// Starts a popup login (`silent: false`) or a silent renewal (`silent: true`): a fresh
+    /// verifier, state and nonce, kept in the returned [`InPageLogin`] (not in storage), and
+    /// the authorization URL to open in the popup or the hidden frame. A silent renewal asks
+    /// for `prompt=none` (OIDC Core §3.1.2.1: the server must not show anything, it answers at
+    /// once, whatever `prompt` was configured) and, when the session has a verified ID token,
+    /// must name the same subject.
+    pub async fn start_in_page_login(
         &self,
         mut options: LoginOptions,
+        silent: bool,
     ) -> Result<(InPageLogin, WebUrl), Error> {
-        options.extra_params.retain(|(k, _)| k != "prompt");
-        options
-            .extra_params
-            .push(("prompt".to_string(), "none".to_string()));
-        let sub = self
-            .stored_session()
-            .and_then(|s| s.id_token_claims)
-            .and_then(|c| c.sub().map(str::to_string));
+        let silent = if silent {
+            options.extra_params.retain(|(k, _)| k != "prompt");
+            options
+                .extra_params
+                .push(("prompt".to_string(), "none".to_string()));
+            Some(
+                self.stored_session()
+                    .and_then(|s| s.id_token_claims)
+                    .and_then(|c| c.sub().map(str::to_string)),
+            )
+        } else {
+            None
+        };
         let (pending, url) = self.prepare_login(options).await?;
-        Ok((
-            InPageLogin {
-                pending,
-                silent: Some(sub),
-            },
-            url,
-        ))
+        Ok((InPageLogin { pending, silent }, url))
     }
 
     /// Finishes a popup or silent login with the callback its redirect page relayed

@@ -42,7 +42,7 @@ fn callback_for(url: &WebUrl, extra: &str) -> String {
 fn a_popup_login_keeps_its_pending_login_in_memory_and_redeems_the_relayed_callback() {
     let h = TestTab::new(generic_config());
     let c = h.client();
-    let (login, url) = block_on(c.start_popup_login(LoginOptions::default())).unwrap();
+    let (login, url) = block_on(c.start_in_page_login(LoginOptions::default(), false)).unwrap();
     assert!(!login.is_silent());
     assert_eq!(
         h.pending_record(),
@@ -92,7 +92,7 @@ fn a_relayed_callback_gets_the_checks_of_handle_callback_and_keeps_the_session()
         (&|u| callback_for(u, "#access_token=x"), "invalid_callback"),
     ];
     for (make, code) in cases {
-        let (login, url) = block_on(c.start_popup_login(LoginOptions::default())).unwrap();
+        let (login, url) = block_on(c.start_in_page_login(LoginOptions::default(), false)).unwrap();
         let e = block_on(c.finish_in_page_login(login, relayed(&make(&url)))).unwrap_err();
         assert_eq!(e.code(), code, "{}", make(&url));
         assert_eq!(c.access_token().unwrap().secret(), "AT-0", "session kept");
@@ -100,7 +100,7 @@ fn a_relayed_callback_gets_the_checks_of_handle_callback_and_keeps_the_session()
     assert!(h.platform.requests.borrow().is_empty(), "no code exchanged");
 
     // An error answer is reported only once state matched.
-    let (login, url) = block_on(c.start_popup_login(LoginOptions::default())).unwrap();
+    let (login, url) = block_on(c.start_in_page_login(LoginOptions::default(), false)).unwrap();
     let answer = format!(
         "http://127.0.0.1:8080/?error=access_denied&state={}",
         param(&url, "state").unwrap()
@@ -113,7 +113,7 @@ fn a_relayed_callback_gets_the_checks_of_handle_callback_and_keeps_the_session()
 fn a_relayed_callback_from_another_issuer_is_refused() {
     let h = TestTab::new(openid_config());
     let c = h.client();
-    let (login, url) = block_on(c.start_popup_login(LoginOptions::default())).unwrap();
+    let (login, url) = block_on(c.start_in_page_login(LoginOptions::default(), false)).unwrap();
     let e = block_on(c.finish_in_page_login(
         login,
         relayed(&callback_for(&url, "&iss=https%3A%2F%2Fevil.example")),
@@ -196,7 +196,7 @@ fn a_silent_login_asks_for_prompt_none_whatever_else_was_configured() {
         ],
         ..Default::default()
     };
-    let (login, url) = block_on(c.start_silent_login(options)).unwrap();
+    let (login, url) = block_on(c.start_in_page_login(options, true)).unwrap();
     assert!(login.is_silent());
     let prompts: Vec<_> = url.query_pairs().filter(|(k, _)| k == "prompt").collect();
     assert_eq!(prompts.len(), 1);
@@ -217,7 +217,7 @@ fn silent_errors_have_their_own_codes_and_keep_the_session() {
         ("account_selection_required", "interaction_required"),
         ("access_denied", "authorization_error"),
     ] {
-        let (login, url) = block_on(c.start_silent_login(LoginOptions::default())).unwrap();
+        let (login, url) = block_on(c.start_in_page_login(LoginOptions::default(), true)).unwrap();
         let answer = format!(
             "http://127.0.0.1:8080/?error={error}&state={}",
             param(&url, "state").unwrap()
@@ -227,7 +227,7 @@ fn silent_errors_have_their_own_codes_and_keep_the_session() {
         assert_eq!(c.access_token().unwrap().secret(), "AT-0", "{error}: kept");
     }
     // A forged login_required (wrong state) is a state mismatch, not a verdict.
-    let (login, _) = block_on(c.start_silent_login(LoginOptions::default())).unwrap();
+    let (login, _) = block_on(c.start_in_page_login(LoginOptions::default(), true)).unwrap();
     let forged = "http://127.0.0.1:8080/?error=login_required&state=forged";
     let e = block_on(c.finish_in_page_login(login, relayed(forged))).unwrap_err();
     assert_eq!(e.code(), "state_mismatch");
@@ -242,7 +242,7 @@ fn openid_login(h: &TestTab) {
 /// A silent renewal on `h` whose ID token carries `sub`; the result.
 fn renew_as(h: &TestTab, sub: &str) -> Result<SessionSummary, Error> {
     let c = h.client();
-    let (login, url) = block_on(c.start_silent_login(LoginOptions::default())).unwrap();
+    let (login, url) = block_on(c.start_in_page_login(LoginOptions::default(), true)).unwrap();
     let mut claims = id_claims(&param(&url, "nonce").unwrap());
     claims["sub"] = sub.into();
     let id = id_token(JwsAlg::Rs256, &claims);
