@@ -21,7 +21,7 @@ use web_sys::{HtmlIFrameElement, MessageEvent, Window};
 use super::{json_to_js, window, BrowserPlatform};
 use crate::core::json::Value;
 use crate::core::{
-    parse_callback, relay_refusal, CallbackError, CallbackParams, Client, Error, InPageOptions,
+    read_relay_message, relay_message, CallbackError, CallbackParams, Client, Error, InPageOptions,
     PopupError, SessionSummary, WebUrl,
 };
 
@@ -174,7 +174,7 @@ impl Outcome {
 }
 
 /// Waits for the redirect page's answer from `source`: a `message` of this page's own origin
-/// from exactly that window, carrying a relayed callback ([`CallbackParams::from_relay_message`]).
+/// from exactly that window, carrying a relayed callback ([`read_relay_message`]).
 /// Other messages are ignored. Ends early with `popup_closed` when the popup is closed,
 /// `silent_frame_refused` when the frame shows a page of another origin (framing refused, or
 /// the server showed a page despite `prompt=none`), and `popup_timeout` / `silent_timeout`
@@ -208,9 +208,7 @@ async fn wait_for_answer(
                 Some(s) if Object::is(&s, &source) => {}
                 _ => return,
             }
-            if let Some(relayed) =
-                relay_value(&e.data()).and_then(|v| CallbackParams::from_relay_message(&v))
-            {
+            if let Some(relayed) = relay_value(&e.data()).and_then(|v| read_relay_message(&v)) {
                 outcome.settle(Ok(relayed));
             }
         })
@@ -343,10 +341,7 @@ pub fn relay_callback(
     if !client.relays_callback(url) {
         return Ok(None);
     }
-    let message = match parse_callback(url) {
-        Ok(params) => params.relay_message(),
-        Err(_) => relay_refusal(url),
-    };
+    let message = relay_message(url);
     let own_origin = window
         .location()
         .origin()

@@ -179,7 +179,8 @@ test('messages to the opener from another window or another origin are ignored, 
   const HOST = await startHost(t, {
     '/forge.html': `<!doctype html><script>
       const s = new URLSearchParams(location.search).get("state");
-      parent.postMessage({ type: "pixie-auth:callback", at: ${JSON.stringify(tab.url)}, code: "FORGED-ORIGIN", state: s }, "*");
+      const url = ${JSON.stringify(tab.url)} + "?code=FORGED-ORIGIN&state=" + encodeURIComponent(s);
+      parent.postMessage({ type: "pixie-auth:callback", url }, "*");
       console.log(${JSON.stringify(SENT)});
     </script>`,
   });
@@ -190,16 +191,15 @@ test('messages to the opener from another window or another origin are ignored, 
   assert.ok(state, 'the authorization request carried a state');
 
   // 1. The popup itself (right source, right state), but from the provider's origin.
-  await popup.evaluate(({ at, s }) => window.opener.postMessage({
-    type: 'pixie-auth:callback', at, code: 'FORGED-AT-PROVIDER', state: s,
-  }, '*'), { at: tab.url, s: state });
+  const forged = (code) => ({ type: 'pixie-auth:callback', url: `${tab.url}?code=${code}&state=${encodeURIComponent(state)}` });
+  await popup.evaluate((message) => window.opener.postMessage(message, '*'), forged('FORGED-AT-PROVIDER'));
   // 2. Another window of the app's own origin (a same-origin frame of the opener), right state.
-  await tab.page.evaluate(({ at, s }) => {
+  await tab.page.evaluate((message) => {
     const f = document.createElement('iframe');
-    f.srcdoc = `<script>parent.postMessage(${JSON.stringify({ type: 'pixie-auth:callback', at, code: 'FORGED-SAME-ORIGIN', state: s })}, "*");
+    f.srcdoc = `<script>parent.postMessage(${JSON.stringify(message)}, "*");
       console.log("pixie-test: forged message sent")</script>`;
     document.body.append(f);
-  }, { at: tab.url, s: state });
+  }, forged('FORGED-SAME-ORIGIN'));
   // 3. A frame of another origin, right state.
   await tab.page.evaluate((src) => {
     const f = document.createElement('iframe');

@@ -131,7 +131,7 @@ impl<P: Platform> Client<P> {
     }
 
     /// Finishes a popup or silent login with the callback its redirect page relayed
-    /// ([`CallbackParams::from_relay_message`]): the checks of [`Client::handle_callback`],
+    /// ([`read_relay_message`](crate::core::read_relay_message)): the checks of [`Client::handle_callback`],
     /// the exchange, the ID token, the session. A failure leaves any session as it was.
     ///
     /// For a silent renewal the server's `login_required` is `login_required` (the user must

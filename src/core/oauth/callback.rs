@@ -102,79 +102,42 @@ pub fn parse_callback(url: &WebUrl) -> Result<CallbackParams, CallbackError> {
 }
 
 /// The `type` of the message a redirect page in a popup or a hidden frame posts to the window
-/// that opened it ([`CallbackParams::relay_message`]).
+/// that opened it ([`relay_message`]).
 pub const RELAY_TYPE: &str = "pixie-auth:callback";
 
-/// The longest text member a relayed callback may carry (a code, a state, a description).
-const MAX_RELAYED_LEN: usize = 4096;
-
-impl CallbackParams {
-    /// The message a redirect page in a popup or hidden frame posts to its opener or parent
-    /// (to its own origin only): `{ type, at, code?, state?, iss?, error?, error_description? }`,
-    /// the response parameters as parsed here, never a token. A callback this page refused
-    /// ([`parse_callback`] failed) is relayed as [`relay_refusal`] instead.
-    pub fn relay_message(&self) -> Value {
-        let mut o = Object::new();
-        o.insert("type".into(), RELAY_TYPE.into());
-        o.insert("at".into(), self.at.as_str().into());
-        let mut put = |k: &str, v: Option<&str>| {
-            if let Some(v) = v {
-                o.insert(k.into(), v.into());
-            }
-        };
-        put("code", self.code.as_ref().map(|c| c.secret()));
-        put("state", self.state.as_deref());
-        put("iss", self.iss.as_deref());
-        put("error", self.error.as_deref());
-        put("error_description", self.error_description.as_deref());
-        o.into()
-    }
-
-    /// Reads a message posted by a redirect page ([`CallbackParams::relay_message`]). `None`
-    /// when it is not one (another `type`, not a plain object, a member that is not a short
-    /// string): such a message is ignored. `Some(Err)` when the redirect page refused the
-    /// callback (`invalid: true`: duplicated parameters or tokens in the URL, `invalid_callback`)
-    /// or it carries neither `code` nor `error`.
-    pub fn from_relay_message(value: &Value) -> Option<Result<CallbackParams, CallbackError>> {
-        let o = value.as_object()?;
-        if o.get("type")?.as_str()? != RELAY_TYPE {
-            return None;
-        }
-        let text = |k: &str| -> Option<Option<String>> {
-            match o.get(k) {
-                None => Some(None),
-                Some(Value::String(s)) if s.len() <= MAX_RELAYED_LEN => Some(Some(s.clone())),
-                Some(_) => None,
-            }
-        };
-        let at = text("at")??;
-        if o.get("invalid").and_then(Value::as_bool) == Some(true) {
-            return Some(Err(CallbackError::UnexpectedResponse));
-        }
-        let (code, state, iss) = (text("code")?, text("state")?, text("iss")?);
-        let (error, error_description) = (text("error")?, text("error_description")?);
-        if code.is_none() && error.is_none() {
-            return Some(Err(CallbackError::NotACallback));
-        }
-        Some(Ok(CallbackParams {
-            at,
-            code: code.map(AuthorizationCode::new),
-            state,
-            error,
-            error_description,
-            iss,
-        }))
-    }
-}
-
-/// The message a redirect page posts when it refused the callback itself (see
-/// [`CallbackParams::relay_message`]): `{ type, at, invalid: true }`, no parameter.
-pub fn relay_refusal(url: &WebUrl) -> Value {
+/// The message a redirect page in a popup or a hidden frame posts to its opener or parent (to
+/// its own origin only): `{ type, url }`, `url` the response's origin and path with its response
+/// parameters only (`code`, `state`, `iss`, `error`...: no fragment, none of the app's own
+/// parameters, never a token). A response this page refuses ([`parse_callback`] fails:
+/// repeated parameters, tokens in the URL) is relayed as `{ type, invalid: true }`, without it.
+pub fn relay_message(url: &WebUrl) -> Value {
     let mut o = Object::new();
     o.insert("type".into(), RELAY_TYPE.into());
-    o.insert("at".into(), origin_and_path(url.as_str()).into());
-    o.insert("invalid".into(), true.into());
+    match parse_callback(url) {
+        Ok(_) => {
+            let keep = |name: &str| !CALLBACK_PARAMS.contains(&name);
+            let relayed = url.without_fragment().with_query_pairs_removed(&keep);
+            o.insert("url".into(), relayed.as_str().into())
+        }
+        Err(_) => o.insert("invalid".into(), true.into()),
+    };
     o.into()
+}
+
+/// Reads a message posted by a redirect page ([`relay_message`]) as [`parse_callback`] reads a
+/// callback URL. `None` when it is not one (another `type`, not an object, no absolute `url`):
+/// such a message is ignored. `Some(Err)` when the redirect page refused the response
+/// (`invalid_callback`) or the URL is no callback.
+pub fn read_relay_message(value: &Value) -> Option<Result<CallbackParams, CallbackError>> {
+    let o = value.as_object()?;
+    if o.get("type")?.as_str()? != RELAY_TYPE {
+        return None;
+    }
+    if o.get("invalid").and_then(Value::as_bool) == Some(true) {
+        return Some(Err(CallbackError::UnexpectedResponse));
+    }
+    let url = WebUrl::parse(o.get("url")?.as_str()?).ok()?;
+    Some(parse_callback(&url))
 }
 
 /// The `state` parameter of the callback at `url`, if it has exactly one.

@@ -18,8 +18,9 @@ pub use authorize::{
     PENDING_LOGIN_TTL_MS,
 };
 pub use callback::{
-    callback_state, clean_callback_url, is_callback, parse_callback, relay_refusal,
-    validate_callback, CallbackParams, IssuerCheck, ValidatedCallback, CALLBACK_PARAMS, RELAY_TYPE,
+    callback_state, clean_callback_url, is_callback, parse_callback, read_relay_message,
+    relay_message, validate_callback, CallbackParams, IssuerCheck, ValidatedCallback,
+    CALLBACK_PARAMS, RELAY_TYPE,
 };
 pub use config::{
     parse_endpoint, parse_issuer, quoted, Config, Provider, RawConfig, StorageMode, CONFIG_KEYS,

@@ -21,14 +21,9 @@ fn param(url: &WebUrl, name: &str) -> Option<String> {
 
 /// What the redirect page at `url` relays, read back as the opener reads it.
 fn relayed(url: &str) -> Result<CallbackParams, CallbackError> {
-    let url = WebUrl::parse(url).unwrap();
-    let message = match parse_callback(&url) {
-        Ok(p) => p.relay_message(),
-        Err(_) => relay_refusal(&url),
-    };
-    // Through JSON text, as postMessage's structured clone would carry it.
-    let text = message.to_json();
-    CallbackParams::from_relay_message(&json::parse(&text).unwrap()).expect("ours")
+    let message = relay_message(&WebUrl::parse(url).unwrap());
+    // Through JSON text, as the opener reads the message's data.
+    read_relay_message(&json::parse(&message.to_json()).unwrap()).expect("ours")
 }
 
 fn callback_for(url: &WebUrl, extra: &str) -> String {
@@ -124,43 +119,54 @@ fn a_relayed_callback_from_another_issuer_is_refused() {
 
 #[test]
 fn relay_messages_that_are_not_ours_are_ignored() {
-    let read = |text: &str| CallbackParams::from_relay_message(&json::parse(text).unwrap());
+    let read = |text: &str| read_relay_message(&json::parse(text).unwrap());
     for text in [
         r#""pixie-auth:callback""#,
-        r#"{"type":"other","at":"http://127.0.0.1:8080/","code":"c"}"#,
-        r#"{"at":"http://127.0.0.1:8080/","code":"c"}"#,
-        r#"{"type":"pixie-auth:callback","code":"c"}"#,
-        r#"{"type":"pixie-auth:callback","at":"http://127.0.0.1:8080/","code":7}"#,
-        r#"{"type":"pixie-auth:callback","at":"http://127.0.0.1:8080/","state":["s"]}"#,
+        r#"{"type":"other","url":"http://127.0.0.1:8080/?code=c&state=s"}"#,
+        r#"{"url":"http://127.0.0.1:8080/?code=c&state=s"}"#,
+        r#"{"type":"pixie-auth:callback"}"#,
+        r#"{"type":"pixie-auth:callback","url":7}"#,
+        r#"{"type":"pixie-auth:callback","url":"/?code=c&state=s"}"#,
+        r#"{"type":"pixie-auth:callback","url":"javascript:alert(1)"}"#,
     ] {
         assert!(read(text).is_none(), "{text}");
     }
-    let long = format!(
-        r#"{{"type":"pixie-auth:callback","at":"http://127.0.0.1:8080/","code":"{}"}}"#,
-        "c".repeat(5000)
-    );
-    assert!(read(&long).is_none(), "an oversized member");
-    let refused = read(r#"{"type":"pixie-auth:callback","at":"http://a/","invalid":true}"#);
+    let refused = read(r#"{"type":"pixie-auth:callback","invalid":true}"#);
     assert!(matches!(
         refused,
         Some(Err(CallbackError::UnexpectedResponse))
     ));
-    let empty = read(r#"{"type":"pixie-auth:callback","at":"http://a/","state":"s"}"#);
+    let empty = read(r#"{"type":"pixie-auth:callback","url":"http://a/?state=s"}"#);
     assert!(matches!(empty, Some(Err(CallbackError::NotACallback))));
+    // A relayed URL gets parse_callback's checks too.
+    let doubled = read(r#"{"type":"pixie-auth:callback","url":"http://a/?code=a&code=b"}"#);
+    assert!(matches!(
+        doubled,
+        Some(Err(CallbackError::DuplicateParameter(_)))
+    ));
 }
 
 #[test]
 fn the_relay_message_carries_the_response_parameters_only() {
-    let url = WebUrl::parse(
-        "http://127.0.0.1:8080/app?keep=1&code=C&state=S&iss=http%3A%2F%2Fop&session_state=x",
-    )
-    .unwrap();
-    let message = parse_callback(&url).unwrap().relay_message();
-    let text = message.to_json();
+    let relay = |url: &str| relay_message(&WebUrl::parse(url).unwrap()).to_json();
     assert_eq!(
-        text,
-        r#"{"type":"pixie-auth:callback","at":"http://127.0.0.1:8080/app","code":"C","state":"S","iss":"http://op"}"#
+        relay(
+            "http://127.0.0.1:8080/app?keep=1&code=C&state=S&iss=http%3A%2F%2Fop&session_state=x"
+        ),
+        r#"{"type":"pixie-auth:callback","url":"http://127.0.0.1:8080/app?code=C&state=S&iss=http%3A%2F%2Fop&session_state=x"}"#
     );
+    // Tokens in the URL (or a response in its fragment) are refused here, never relayed.
+    for url in [
+        "http://127.0.0.1:8080/?code=C&state=S&access_token=AT",
+        "http://127.0.0.1:8080/?state=S#code=C",
+        "http://127.0.0.1:8080/?code=C&code=D&state=S",
+    ] {
+        assert_eq!(
+            relay(url),
+            r#"{"type":"pixie-auth:callback","invalid":true}"#,
+            "{url}"
+        );
+    }
 }
 
 #[test]
