@@ -29,7 +29,8 @@ use crate::core::{
 const POPUP_NAME: &str = "pixie-auth-login";
 /// The popup's size and kind (`popup`: a window without the browser's toolbars).
 const POPUP_FEATURES: &str = "popup=yes,width=520,height=680";
-/// How often the popup is checked for having been closed, in ms.
+/// How often the popup is checked for having been closed (and the frame for showing another
+/// origin's page, and both for the time-out), in ms.
 const CLOSED_POLL_MS: i32 = 400;
 
 thread_local! {
@@ -218,74 +219,53 @@ async fn wait_for_answer(
         .add_event_listener_with_callback("message", listen)
         .map_err(|_| Error::Platform("addEventListener"))?;
 
-    let (timeout, frame_load) = match place {
-        Place::Popup(_) => (PopupError::Timeout, None),
-        Place::Frame(frame) => (PopupError::SilentTimeout, Some(frame)),
-    };
-    let on_timeout = {
+    // One check every CLOSED_POLL_MS: the time-out; the popup closed (two checks in a row, so
+    // an answer posted just before the redirect page closed itself is still delivered first);
+    // the frame showing a page of another origin (the server's page, or the browser's error
+    // page for a refused frame), which never answers here. The redirect page is of this
+    // origin, and the server's redirects before it commit no page.
+    let deadline = js_sys::Date::now() + timeout_ms as f64;
+    let on_tick = {
         let outcome = outcome.clone();
-        Closure::<dyn FnMut()>::new(move || outcome.settle(Err(timeout.into())))
-    };
-    let timer = window
-        .set_timeout_with_callback_and_timeout_and_arguments_0(
-            on_timeout.as_ref().unchecked_ref(),
-            timeout_ms.min(i32::MAX as u64) as i32,
-        )
-        .ok();
-
-    // The popup: closed when two checks in a row say so (an answer posted just before the
-    // redirect page closed itself is still delivered first).
-    let on_poll = {
-        let outcome = outcome.clone();
-        let popup = source.clone();
+        let source = source.clone();
+        let popup = matches!(place, Place::Popup(_));
         let closed_seen = Cell::new(false);
         Closure::<dyn FnMut()>::new(move || {
-            if popup.closed().unwrap_or(true) {
-                if closed_seen.replace(true) {
-                    outcome.settle(Err(PopupError::Closed.into()));
-                }
+            let ended = if js_sys::Date::now() >= deadline {
+                Some(if popup {
+                    PopupError::Timeout
+                } else {
+                    PopupError::SilentTimeout
+                })
+            } else if !popup {
+                source
+                    .location()
+                    .href()
+                    .is_err()
+                    .then_some(PopupError::FrameRefused)
+            } else if source.closed().unwrap_or(true) {
+                closed_seen.replace(true).then_some(PopupError::Closed)
             } else {
                 closed_seen.set(false);
+                None
+            };
+            if let Some(e) = ended {
+                outcome.settle(Err(e.into()));
             }
         })
     };
-    let poll = match frame_load {
-        None => window
-            .set_interval_with_callback_and_timeout_and_arguments_0(
-                on_poll.as_ref().unchecked_ref(),
-                CLOSED_POLL_MS,
-            )
-            .ok(),
-        Some(_) => None,
-    };
-
-    // The frame: each load is of a same-origin page (the redirect page, which answers) or of
-    // another origin's (the server's page, or the browser's error page for a refused frame),
-    // which never answers here.
-    let on_load = {
-        let outcome = outcome.clone();
-        let frame = source.clone();
-        Closure::<dyn FnMut()>::new(move || {
-            if frame.location().href().is_err() {
-                outcome.settle(Err(PopupError::FrameRefused.into()));
-            }
-        })
-    };
-    if let Some(frame) = frame_load {
-        let _ = frame.add_event_listener_with_callback("load", on_load.as_ref().unchecked_ref());
-    }
+    let tick = window
+        .set_interval_with_callback_and_timeout_and_arguments_0(
+            on_tick.as_ref().unchecked_ref(),
+            CLOSED_POLL_MS,
+        )
+        .ok();
 
     let _ = JsFuture::from(promise).await;
 
     let _ = window.remove_event_listener_with_callback("message", listen);
-    if let Some(id) = timer {
-        window.clear_timeout_with_handle(id);
-    }
-    if let Some(id) = poll {
+    if let Some(id) = tick {
         window.clear_interval_with_handle(id);
-    }
-    if let Some(frame) = frame_load {
-        let _ = frame.remove_event_listener_with_callback("load", on_load.as_ref().unchecked_ref());
     }
     let value = outcome.value.borrow_mut().take();
     value.unwrap_or(Err(Error::Platform("the wait ended without an answer")))

@@ -358,3 +358,31 @@ test('autoRenew "silent": without a refresh token the lifecycle renews in a hidd
   assert.ok((await tab.session()).expiresAt > Date.now() + 10_000, 'a fresh access token');
   await tab.assertNoLeaks({ expect: ['codes', 'verifiers', 'tokens'] });
 });
+
+test('time-outs: popup_timeout closes the popup; silent_timeout removes the frame; the session stays', { timeout: TEST_TIMEOUT }, async (t) => {
+  const { dev } = stack;
+  const tab = await openTab(t, stack, PLAIN, { spy: true });
+  await tab.open();
+  await tab.logIn();
+  const token = await tab.page.evaluate(() => globalThis.__pixieSpy.clients.at(-1).getAccessToken());
+
+  // The user leaves the popup at the provider's sign-in page (prompt=login: it asks again).
+  const [popup, popupResult] = await Promise.all([
+    tab.context.waitForEvent('page', { timeout: WAIT }),
+    tab.page.evaluate(() => globalThis.__pixieSpy.clients.at(-1).loginPopup({ timeoutSeconds: 2, extraParams: { prompt: 'login' } })
+      .then(() => 'resolved', (e) => e.code)),
+  ]);
+  assert.equal(popupResult, errorCode('popup_timeout'));
+  await until(() => popup.isClosed(), 'the popup closed by the library');
+
+  // The hidden frame lands on a page of the app's origin that never answers.
+  await tab.page.route((url) => url.href.startsWith(dev.endpoints.authorization), (route) => route.fulfill({
+    status: 302, headers: { Location: `${dev.demoOrigin}/plain/guest.html` },
+  }));
+  const silent = await tab.page.evaluate(() => globalThis.__pixieSpy.clients.at(-1)
+    .renewSilently({ timeoutSeconds: 2 })
+    .then(() => 'resolved', (e) => `${e.code} ${document.querySelectorAll('iframe').length}`));
+  assert.equal(silent, `${errorCode('silent_timeout')} 0`);
+  assert.equal(await tab.page.evaluate(() => globalThis.__pixieSpy.clients.at(-1).getAccessToken()), token, 'session kept');
+  assert.equal(dev.stats.token.authorization_code, 1);
+});
