@@ -161,7 +161,8 @@ impl PkceClient {
     /// existing session in place.
     ///
     /// On a page opened by `loginPopup()` (a popup) or `renewSilently()` (a hidden frame),
-    /// for a login not pending in this tab, it redeems nothing: it relays the response to the
+    /// for a login not pending in this tab (`url` not given: the current page), it redeems
+    /// nothing: it relays the response to the
     /// opener or parent (to this page's own origin only), closes the popup, and resolves with
     /// a summary of no session whose `relayed` is `"opener"` or `"parent"`.
     #[wasm_bindgen(js_name = handleCallback, unchecked_return_type = "Promise<SessionSummary>")]
