@@ -307,6 +307,12 @@ impl PkceClient {
     /// §3.1.3.7, signature checked with WebCrypto against the provider's JWK Set), stores the
     /// session, and restores `returnTo`. Rejects with a `PixieAuthError`; a failure leaves any
     /// existing session in place.
+    ///
+    /// On a page opened by `loginPopup()` (a popup) or `renewSilently()` (a hidden frame),
+    /// for a login not pending in this tab (`url` not given: the current page), it redeems
+    /// nothing: it relays the response to the
+    /// opener or parent (to this page's own origin only), closes the popup, and resolves with
+    /// a summary of no session whose `relayed` is `"opener"` or `"parent"`.
     #[wasm_bindgen(js_name = handleCallback, unchecked_return_type = "Promise<SessionSummary>")]
     pub fn handle_callback(
         &self,
@@ -314,6 +320,12 @@ impl PkceClient {
     ) -> Promise {
         self.with_client(move |inner| async move {
             let page = location::take_callback(url_argument(&url, URL_ARGUMENT)?)?;
+            // A popup's or a silent frame's redirect page: relayed to its opener or parent.
+            if page.is_current_page() {
+                if let Some(to) = crate::browser::popup::relay_callback(&inner, page.url())? {
+                    return Ok(super::popup::relayed(to));
+                }
+            }
             let summary = inner.handle_callback(page.url()).await?;
             page.restore(summary.return_to.as_deref())?;
             to_js(&summary.to_value())

@@ -6,6 +6,7 @@ pub mod fetch;
 pub mod guest;
 pub mod handlers;
 pub mod location;
+pub mod popup;
 pub mod runtime;
 pub mod storage;
 pub mod tabs;

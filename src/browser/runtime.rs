@@ -103,6 +103,17 @@ impl Runtime {
     /// Runs whatever is due, then delivers events and re-arms the timer.
     pub async fn tick(self: Rc<Self>) {
         self.client.tick().await;
+        // `autoRenew: "silent"`: a hidden-frame renewal where the core would only warn; the
+        // warning comes after all when it fails.
+        if self.client.take_silent_renewal_due() {
+            let options = crate::core::InPageOptions::defaults(true);
+            if super::popup::in_page_login(&self.client, None, options)
+                .await
+                .is_err()
+            {
+                self.client.silent_renewal_failed();
+            }
+        }
         self.pump();
     }
 

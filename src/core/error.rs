@@ -9,7 +9,7 @@
 use core::fmt;
 
 pub use super::guest::GuestTokenError;
-pub use super::oauth::{CallbackError, ConfigError, RevocationError, TokenError};
+pub use super::oauth::{CallbackError, ConfigError, PopupError, RevocationError, TokenError};
 pub use super::oidc::{DiscoveryError, IdTokenError, JwksError, UserInfoError};
 
 /// The name of the JavaScript exception behind a browser failure, kept as gloo's `JsError`
@@ -143,6 +143,8 @@ pub enum Error {
     UserInfo(UserInfoError),
     /// See [`GuestTokenError`].
     GuestToken(GuestTokenError),
+    /// See [`PopupError`].
+    Popup(PopupError),
 }
 
 impl Error {
@@ -209,6 +211,7 @@ impl Error {
             Error::NoRefreshToken => "no_refresh_token",
             Error::Revocation(_) => "revocation_failed",
             Error::GuestToken(e) => e.code(),
+            Error::Popup(e) => e.code(),
         }
     }
 
@@ -261,6 +264,12 @@ impl Error {
         "guest_token_failed",
         "guest_token_invalid",
         "rate_limited",
+        "popup_blocked",
+        "popup_closed",
+        "popup_timeout",
+        "silent_timeout",
+        "silent_frame_refused",
+        "interaction_required",
     ];
 
     /// The OAuth `error` code from the server, when there is one.
@@ -386,6 +395,7 @@ impl Error {
             }
             Error::Revocation(e) => e.describe(out),
             Error::GuestToken(e) => e.describe(out),
+            Error::Popup(e) => out.push_str(e.message()),
         }
     }
 }
@@ -440,6 +450,12 @@ impl From<IdTokenError> for Error {
 impl From<GuestTokenError> for Error {
     fn from(e: GuestTokenError) -> Self {
         Error::GuestToken(e)
+    }
+}
+
+impl From<PopupError> for Error {
+    fn from(e: PopupError) -> Self {
+        Error::Popup(e)
     }
 }
 
@@ -576,6 +592,12 @@ mod tests {
             }),
             Error::GuestToken(GuestTokenError::Invalid("x")),
             Error::GuestToken(GuestTokenError::Unverified(IdTokenError::AudMismatch)),
+            Error::Popup(PopupError::Blocked),
+            Error::Popup(PopupError::Closed),
+            Error::Popup(PopupError::Timeout),
+            Error::Popup(PopupError::SilentTimeout),
+            Error::Popup(PopupError::FrameRefused),
+            Error::Popup(PopupError::InteractionRequired),
         ];
         let mut seen: Vec<&str> = samples.iter().map(Error::code).collect();
         for code in &seen {
