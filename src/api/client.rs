@@ -1,6 +1,10 @@
 //! The `PkceClient` class: one login client, its session and its lifecycle.
 
+use std::cell::{Cell, RefCell};
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Poll, Waker};
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
@@ -8,14 +12,18 @@ use web_sys::Request;
 
 use super::convert::{
     self, function_argument, invalid_argument, login_options, logout_options, logout_result,
-    parse_json, promise, promise_delivering_events, raw_config, string_argument, to_js,
-    url_argument, URL_ARGUMENT,
+    parse_json, promise, raw_config, string_argument, to_js, url_argument, PromiseBody,
+    URL_ARGUMENT,
 };
 use super::functions::page_documents;
+use crate::browser::handlers::Handlers;
 use crate::browser::runtime::Runtime;
-use crate::browser::storage::open_stores;
-use crate::browser::{fetch, location, BrowserPlatform};
-use crate::core::{discover_config, Client, Config, Error, LogoutOptions};
+use crate::browser::storage::{open_stores, Stores};
+use crate::browser::{fetch, location, spawn, BrowserPlatform};
+use crate::core::{
+    discover_config, discovery_needs_fetch, has_stored_session, Client, Config, Error,
+    LogoutOptions, Platform, RawConfig, StorageMode, EVENT_NAMES,
+};
 
 /// What an event name must be, in `invalid_argument` messages.
 pub(super) const EVENT_NAME: &str = "the event name must be a string";
@@ -23,8 +31,7 @@ pub(super) const EVENT_NAME: &str = "the event name must be a string";
 /// A PKCE login client. See the README for the full JavaScript API.
 #[wasm_bindgen]
 pub struct PkceClient {
-    inner: Rc<Client<BrowserPlatform>>,
-    runtime: Rc<Runtime>,
+    state: Rc<State>,
 }
 
 /// A started client: the core client and the runtime that drives its lifecycle.
@@ -36,45 +43,184 @@ pub(super) struct Started {
     pub runtime: Rc<Runtime>,
 }
 
+/// A client that is started, or waiting for its discovery document (fetched in the
+/// background: see [`PkceClient::discovered`]).
+struct State {
+    mode: StorageMode,
+    handlers: Rc<Handlers>,
+    started: RefCell<Option<Started>>,
+    /// Until started: the configuration to complete with the document, and the stores.
+    waiting: RefCell<Option<(RawConfig, Stores)>>,
+    /// Whether a discovery attempt runs, and who waits for it.
+    running: Cell<bool>,
+    wakers: RefCell<Vec<Waker>>,
+}
+
+impl State {
+    fn new(mode: StorageMode) -> Rc<State> {
+        Rc::new(State {
+            mode,
+            handlers: Rc::new(Handlers::new(&EVENT_NAMES)),
+            started: RefCell::default(),
+            waiting: RefCell::default(),
+            running: Cell::new(false),
+            wakers: RefCell::default(),
+        })
+    }
+
+    fn start(&self, config: Config, stores: Stores) -> Started {
+        let runtime = Runtime::start(config, stores, page_documents(), self.handlers.clone());
+        let started = Started {
+            client: runtime.client().clone(),
+            runtime,
+        };
+        *self.started.borrow_mut() = Some(started.clone());
+        started
+    }
+
+    fn started(&self) -> Option<Started> {
+        self.started.borrow().clone()
+    }
+
+    /// The started client; fetches the discovery document first if still waiting for it
+    /// (or waits for the attempt under way). A failed attempt is tried again by the next call.
+    async fn ready(self: Rc<Self>) -> Result<Started, JsValue> {
+        if self.running.get() {
+            poll_fn(|cx| {
+                if self.running.get() {
+                    self.wakers.borrow_mut().push(cx.waker().clone());
+                    Poll::Pending
+                } else {
+                    Poll::Ready(())
+                }
+            })
+            .await;
+        }
+        if let Some(started) = self.started() {
+            return Ok(started);
+        }
+        self.running.set(true);
+        let result = self.discover().await;
+        self.running.set(false);
+        for waker in self.wakers.take() {
+            waker.wake();
+        }
+        Ok(result?)
+    }
+
+    async fn discover(&self) -> Result<Started, Error> {
+        let raw = match &*self.waiting.borrow() {
+            Some((raw, _)) => raw.clone(),
+            None => return Err(Error::LoginRequired("the client is not configured")),
+        };
+        let config = discover_config(&BrowserPlatform::default(), &page_documents(), raw).await?;
+        let (_, stores) = self
+            .waiting
+            .take()
+            .ok_or(Error::LoginRequired("no client"))?;
+        Ok(self.start(config, stores))
+    }
+}
+
 impl PkceClient {
     /// A client on the validated configuration: sessionStorage (or memory, with a warning and
     /// a `storageFallback` event, where it is blocked), sharing the page's provider documents.
     fn from_config(config: Config) -> PkceClient {
         let stores = open_stores(config.storage);
-        let runtime = Runtime::start(config, stores, page_documents());
-        PkceClient {
-            inner: runtime.client().clone(),
-            runtime,
-        }
+        let state = State::new(stores.mode);
+        state.start(config, stores);
+        PkceClient { state }
     }
 
     /// The client and its runtime, once started: an `await`, since `PkceClient.discover` may
     /// still be fetching the discovery document in the background. Owns what it needs (a
     /// `'static` future), so call it before the `async move` of a promise.
-    pub(super) fn ready(
-        &self,
-    ) -> impl std::future::Future<Output = Result<Started, JsValue>> + 'static {
-        let started = Started {
-            client: self.inner.clone(),
-            runtime: self.runtime.clone(),
-        };
-        async move { Ok(started) }
+    pub(super) fn ready(&self) -> impl Future<Output = Result<Started, JsValue>> + 'static {
+        self.state.clone().ready()
     }
 
-    /// The client and its runtime if started already (no session can exist before).
+    /// The client and its runtime if started already. Before that there is no session in
+    /// this tab (a client waits for its document only then).
     pub(super) fn started(&self) -> Option<Started> {
-        Some(Started {
-            client: self.inner.clone(),
-            runtime: self.runtime.clone(),
-        })
+        self.state.started()
     }
 
-    /// `PkceClient.discover` without the promise.
+    /// Runs `body` on the started client as a promise (waiting for a discovery under way),
+    /// then delivers the events it queued and re-arms the timer.
+    fn with_client<F>(
+        &self,
+        body: impl FnOnce(Rc<Client<BrowserPlatform>>) -> F + 'static,
+    ) -> Promise
+    where
+        F: Future<Output = Result<JsValue, JsValue>> + 'static,
+    {
+        run_started(
+            Box::pin(self.ready()),
+            Box::new(move |client| Box::pin(body(client)) as PromiseBody),
+        )
+    }
+
+    /// [`PkceClient::with_client`] for what needs a session: before the client started there
+    /// is none in this tab, so it rejects at once with `login_required` (no request), as a
+    /// started client without a session does.
+    fn with_session<F>(
+        &self,
+        body: impl FnOnce(Rc<Client<BrowserPlatform>>) -> F + 'static,
+    ) -> Promise
+    where
+        F: Future<Output = Result<JsValue, JsValue>> + 'static,
+    {
+        match self.started() {
+            Some(_) => self.with_client(body),
+            None => Promise::reject(&Error::LoginRequired("there is no session").into()),
+        }
+    }
+
+    /// `PkceClient.discover` without the promise. The configuration is checked first
+    /// (`invalid_config`). On a page with nothing to do with the provider yet — no session in
+    /// this tab, not an authorization response, the document not kept for the tab, storage
+    /// not blocked — the client is made at once and the document fetched in the background:
+    /// a failure then rejects the first call that needs it (`login()`...), and the next call
+    /// tries again. Otherwise the document is fetched (or read from the tab) first.
     pub(super) async fn discovered(config: JsValue) -> Result<PkceClient, JsValue> {
         let raw = raw_config(&config)?;
-        let config = discover_config(&BrowserPlatform::default(), &page_documents(), raw).await?;
+        let checked = raw.precheck_discovery().map_err(Error::from)?;
+        let documents = page_documents();
+        let platform = BrowserPlatform::default();
+        if discovery_needs_fetch(&documents, &raw, platform.now_ms())
+            && !location::is_callback_url(None)
+        {
+            let stores = open_stores(checked.storage);
+            if stores.mode != StorageMode::MemoryFallback
+                && !has_stored_session(&*stores.sessions, &checked.client_id)
+            {
+                let state = State::new(stores.mode);
+                *state.waiting.borrow_mut() = Some((raw, stores));
+                spawn({
+                    let state = state.clone();
+                    async move {
+                        let _ = state.ready().await;
+                    }
+                });
+                return Ok(PkceClient { state });
+            }
+        }
+        let config = discover_config(&platform, &documents, raw).await?;
         Ok(PkceClient::from_config(config))
     }
+}
+
+/// [`PkceClient::with_client`] without its generics: once in the .wasm (size).
+fn run_started(
+    ready: Pin<Box<dyn Future<Output = Result<Started, JsValue>>>>,
+    body: Box<dyn FnOnce(Rc<Client<BrowserPlatform>>) -> PromiseBody>,
+) -> Promise {
+    promise(async move {
+        let started = ready.await?;
+        let result = body(started.client.clone()).await;
+        started.runtime.pump();
+        result
+    })
 }
 
 #[wasm_bindgen]
@@ -93,9 +239,13 @@ impl PkceClient {
     /// §4): fetches `<issuer>/.well-known/openid-configuration` (once per page), requires its
     /// `issuer` to equal the configured one exactly and `S256` among
     /// `code_challenge_methods_supported` when listed, and takes the endpoints from it (each
-    /// https, or http on a loopback host). `apiBase` stays unset unless given. Rejects with
-    /// `invalid_config`, `network_error`, `discovery_failed`, `invalid_discovery`,
-    /// `discovery_issuer_mismatch` or `discovery_s256_unsupported`.
+    /// https, or http on a loopback host). `apiBase` stays unset unless given.
+    /// Rejects with `invalid_config` (checked first) and, where it fetches, `network_error`,
+    /// `discovery_failed`, `invalid_discovery`, `discovery_issuer_mismatch` or
+    /// `discovery_s256_unsupported`. On a page with nothing to do with the provider yet (no
+    /// session in this tab, not a callback, the document not kept for the tab) it resolves at
+    /// once and fetches in the background: the first call that needs the endpoints rejects
+    /// with those codes instead, and the next one tries again.
     #[wasm_bindgen(unchecked_return_type = "Promise<PkceClient>")]
     pub fn discover(
         #[wasm_bindgen(unchecked_param_type = "DiscoveryConfig")] config: JsValue,
@@ -107,7 +257,7 @@ impl PkceClient {
     /// sessionStorage was wanted but is blocked.
     #[wasm_bindgen(getter, js_name = storageMode, unchecked_return_type = "StorageMode")]
     pub fn storage_mode(&self) -> String {
-        self.runtime.storage_mode().as_str().into()
+        self.state.mode.as_str().into()
     }
 
     /// Builds the authorization URL and stores the pending login, without navigating.
@@ -116,8 +266,7 @@ impl PkceClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
+        self.with_client(move |inner| async move {
             let url = inner.start_login(login_options(&options)?).await?;
             Ok(JsValue::from(url.as_str()))
         })
@@ -132,8 +281,7 @@ impl PkceClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
+        self.with_client(move |inner| async move {
             let options = login_options(&options)?;
             inner.check_redirect_login()?;
             let url = inner.start_login(options).await?;
@@ -159,14 +307,25 @@ impl PkceClient {
     /// §3.1.3.7, signature checked with WebCrypto against the provider's JWK Set), stores the
     /// session, and restores `returnTo`. Rejects with a `PixieAuthError`; a failure leaves any
     /// existing session in place.
+    ///
+    /// On a page opened by `loginPopup()` (a popup) or `renewSilently()` (a hidden frame),
+    /// for a login not pending in this tab (`url` not given: the current page), it redeems
+    /// nothing: it relays the response to the
+    /// opener or parent (to this page's own origin only), closes the popup, and resolves with
+    /// a summary of no session whose `relayed` is `"opener"` or `"parent"`.
     #[wasm_bindgen(js_name = handleCallback, unchecked_return_type = "Promise<SessionSummary>")]
     pub fn handle_callback(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "string | URL")] url: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        promise_delivering_events(self.runtime.clone(), async move {
+        self.with_client(move |inner| async move {
             let page = location::take_callback(url_argument(&url, URL_ARGUMENT)?)?;
+            // A popup's or a silent frame's redirect page: relayed to its opener or parent.
+            if page.is_current_page() {
+                if let Some(to) = crate::browser::popup::relay_callback(&inner, page.url())? {
+                    return Ok(super::popup::relayed(to));
+                }
+            }
             let summary = inner.handle_callback(page.url()).await?;
             page.restore(summary.return_to.as_deref())?;
             to_js(&summary.to_value())
@@ -191,8 +350,7 @@ impl PkceClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "string | URL")] url: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
+        self.with_client(move |inner| async move {
             let page = location::take_callback(url_argument(&url, URL_ARGUMENT)?)?;
             let handoff = inner.messenger_auth_code(page.url())?;
             page.restore(handoff.return_to.as_deref())?;
@@ -206,8 +364,8 @@ impl PkceClient {
     /// origin's storage, where whoever could forge it could read the tokens as well).
     #[wasm_bindgen(js_name = getUser, unchecked_return_type = "IdTokenClaims | null")]
     pub fn get_user(&self) -> JsValue {
-        self.inner
-            .user()
+        self.started()
+            .and_then(|s| s.client.user())
             .and_then(|c| parse_json(c.to_json()).ok())
             .unwrap_or(JsValue::NULL)
     }
@@ -218,8 +376,7 @@ impl PkceClient {
     /// (`login_required`); other failures are `userinfo_failed` or `userinfo_invalid`.
     #[wasm_bindgen(js_name = loadUserInfo, unchecked_return_type = "Promise<UserInfo>")]
     pub fn load_user_info(&self) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
+        self.with_session(move |inner| async move {
             let info = inner.load_userinfo().await?;
             parse_json(info.to_json())
         })
@@ -243,8 +400,7 @@ impl PkceClient {
         #[wasm_bindgen(unchecked_param_type = "string | URL")] path: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        promise_delivering_events(self.runtime.clone(), async move {
+        self.with_session(move |inner| async move {
             let path = url_argument(&path, URL_ARGUMENT)?;
             let url = inner.api_url(&path.ok_or_else(|| invalid_argument(URL_ARGUMENT))?)?;
             // The browser's Request checks `init` (undefined and null are none; not an object,
@@ -265,8 +421,7 @@ impl PkceClient {
     /// (the session is kept).
     #[wasm_bindgen(unchecked_return_type = "Promise<SessionSummary>")]
     pub fn refresh(&self) -> Promise {
-        let inner = self.inner.clone();
-        promise_delivering_events(self.runtime.clone(), async move {
+        self.with_session(move |inner| async move {
             inner.refresh().await?;
             match inner.stored_session() {
                 Some(s) => to_js(&s.summary().to_value()),
@@ -280,8 +435,7 @@ impl PkceClient {
     /// or store it; prefer `callApi`. Rejects with `login_required` without a usable session.
     #[wasm_bindgen(js_name = getAccessToken, unchecked_return_type = "Promise<string>")]
     pub fn get_access_token(&self) -> Promise {
-        let inner = self.inner.clone();
-        promise_delivering_events(self.runtime.clone(), async move {
+        self.with_session(move |inner| async move {
             let token = inner.api_token().await?;
             Ok(JsValue::from(token.secret()))
         })
@@ -293,27 +447,30 @@ impl PkceClient {
     #[wasm_bindgen(skip_typescript)]
     pub fn on(&self, name: JsValue, handler: JsValue) -> Result<(), JsValue> {
         let name = string_argument(&name, EVENT_NAME)?;
-        Ok(self.runtime.on(&name, function_argument(handler)?)?)
+        Ok(self.state.handlers.on(&name, function_argument(handler)?)?)
     }
 
     /// Removes an event handler (the same errors as `on`).
     #[wasm_bindgen(skip_typescript)]
     pub fn off(&self, name: JsValue, handler: JsValue) -> Result<(), JsValue> {
         let name = string_argument(&name, EVENT_NAME)?;
-        Ok(self.runtime.off(&name, &function_argument(handler)?)?)
+        Ok(self
+            .state
+            .handlers
+            .off(&name, &function_argument(handler)?)?)
     }
 
     /// Whether a session with an unexpired access token exists.
     #[wasm_bindgen(js_name = isAuthenticated)]
     pub fn is_authenticated(&self) -> bool {
-        self.inner.is_authenticated()
+        self.started().is_some_and(|s| s.client.is_authenticated())
     }
 
     /// The current session's summary, or `null`.
     #[wasm_bindgen(js_name = getSession, unchecked_return_type = "SessionSummary | null")]
     pub fn get_session(&self) -> JsValue {
-        self.inner
-            .session()
+        self.started()
+            .and_then(|s| s.client.session())
             .and_then(|s| to_js(&s.summary().to_value()).ok())
             .unwrap_or(JsValue::NULL)
     }
@@ -333,10 +490,14 @@ impl PkceClient {
         #[wasm_bindgen(unchecked_optional_param_type = "LogoutOptions")] options: JsValue,
     ) -> Promise {
         let parsed = logout_options(&options);
-        let session = self.inner.end_local_session();
-        self.runtime.pump();
-        let inner = self.inner.clone();
-        promise_delivering_events(self.runtime.clone(), async move {
+        // Not started yet: there was no session in this tab; the rest waits for the client.
+        let ended = self.started().map(|s| {
+            let session = s.client.end_local_session();
+            s.runtime.pump();
+            session
+        });
+        self.with_client(move |inner| async move {
+            let session = ended.unwrap_or_else(|| inner.end_local_session());
             let default = LogoutOptions::default();
             let options = parsed.as_ref().unwrap_or(&default);
             let outcome = inner.finish_logout(session, options).await;

@@ -5,13 +5,11 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
 
 use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::browser::json_to_js;
-use crate::browser::runtime::Runtime;
 use crate::core::json::{self, Object, Value};
 use crate::core::{
     CallbackError, ConfigError, Error, LoginOptions, LogoutOptions, LogoutOutcome,
@@ -217,26 +215,10 @@ pub fn parse_json(text: &str) -> Result<JsValue, JsValue> {
 }
 
 /// The body of every promise-returning method.
-type PromiseBody = Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>;
+pub type PromiseBody = Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>;
 
 /// Runs `body` as a promise. The future is boxed first so that `future_to_promise` and its
 /// task machinery exist once in the .wasm, not once per method (size).
 pub fn promise(body: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
     wasm_bindgen_futures::future_to_promise(Box::pin(body) as PromiseBody)
-}
-
-/// Runs `body` as a promise, then delivers the events it queued and re-arms the timer.
-pub fn promise_delivering_events(
-    runtime: Rc<Runtime>,
-    body: impl Future<Output = Result<JsValue, JsValue>> + 'static,
-) -> Promise {
-    deliver_after(runtime, Box::pin(body))
-}
-
-fn deliver_after(runtime: Rc<Runtime>, body: PromiseBody) -> Promise {
-    promise(async move {
-        let result = body.await;
-        runtime.pump();
-        result
-    })
 }

@@ -8,6 +8,7 @@ mod client;
 mod convert;
 mod functions;
 mod guest;
+mod popup;
 
 use wasm_bindgen::prelude::*;
 

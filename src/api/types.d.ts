@@ -48,6 +48,13 @@ export interface CommonConfig {
    * does not reach the others. Refreshes are still serialized across tabs by a Web Lock.
    */
   shareAcrossTabs?: boolean;
+  /**
+   * "refresh" (default): renew with the refresh token; without one, warn with tokenExpiring.
+   * "silent": where it would only warn, renew with renewSilently() (a hidden frame with
+   * prompt=none) first, and emit tokenExpiring only if that fails. Needs the provider's
+   * cookies in a frame (see renewSilently).
+   */
+  autoRenew?: "refresh" | "silent";
 }
 
 /**
@@ -124,6 +131,19 @@ export interface LoginOptions {
    * in the path, or "@" in its first segment (invalid_config otherwise).
    */
   returnTo?: string;
+}
+
+/** Options of loginPopup(): those of login(), and how long to wait. */
+export interface LoginPopupOptions extends LoginOptions {
+  /** Reject with popup_timeout after this many seconds without an answer (1..600, default 300). */
+  timeoutSeconds?: number;
+}
+
+/** Options of renewSilently(): extra authorization parameters (prompt is always "none"). */
+export interface RenewSilentlyOptions {
+  extraParams?: Record<string, string>;
+  /** Reject with silent_timeout after this many seconds without an answer (1..600, default 10). */
+  timeoutSeconds?: number;
 }
 
 /** A JSON value, as a claim can hold. */
@@ -233,6 +253,14 @@ export interface SessionSummary {
   /** The server's clock minus the browser's, in ms, measured at the last token response from
    * its Date header or a JWT's iat; null when unknown. Expiry is already corrected for it. */
   clockOffsetMs: number | null;
+  /**
+   * Set only by handleCallback() on a redirect page opened by loginPopup() (a popup:
+   * "opener") or renewSilently() (a hidden frame: "parent"): the callback was posted to that
+   * window, at this page's own origin only, and not redeemed here (the popup closes itself).
+   * This page then holds no new session: expiresAt and the rest describe none. Check
+   * `if (result.relayed) return;` on a redirect page before using the session.
+   */
+  relayed?: "opener" | "parent";
 }
 
 /** Options of logout(). */
@@ -353,7 +381,9 @@ export type PixieErrorCode =
   | "userinfo_failed" | "userinfo_invalid" | "userinfo_sub_mismatch" | "not_a_callback"
   | "refresh_failed" | "no_refresh_token" | "revocation_failed"
   | "guest_token_failed" | "guest_token_invalid" | "rate_limited"
-  | "invalid_origin" | "host_unavailable";
+  | "invalid_origin" | "host_unavailable"
+  | "popup_blocked" | "popup_closed" | "popup_timeout"
+  | "silent_timeout" | "silent_frame_refused" | "interaction_required";
 
 /**
  * Whether `e` is a pixie-auth error: an object named "PixieAuthError" with a string `code`

@@ -69,6 +69,11 @@ impl CallbackPage {
         &self.url
     }
 
+    /// Whether the response is the current page's (no URL was given).
+    pub fn is_current_page(&self) -> bool {
+        self.from_page
+    }
+
     /// Puts the login's `returnTo` path (validated as same-origin when the login started) in
     /// the address bar, when the response was the current page's.
     pub fn restore(&self, return_to: Option<&str>) -> Result<(), Error> {

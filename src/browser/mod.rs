@@ -7,6 +7,7 @@ pub mod frames;
 pub mod guest;
 pub mod handlers;
 pub mod location;
+pub mod popup;
 pub mod runtime;
 pub mod storage;
 pub mod tabs;

@@ -15,14 +15,14 @@ use super::timers::Wakeup;
 use super::BrowserPlatform;
 use crate::core::{
     channel_name, Client, Config, DocumentCache, Error, Event, Platform, StorageFallback,
-    StorageMode, EVENT_NAMES,
+    StorageMode,
 };
 
 /// One client's lifecycle driver. Callbacks hold it weakly: dropping the last strong
 /// reference stops the timer, removes the listeners and closes the channel.
 pub struct Runtime {
     client: Rc<Client<BrowserPlatform>>,
-    handlers: Handlers,
+    handlers: Rc<Handlers>,
     wakeup: Option<Wakeup>,
     mode: StorageMode,
     /// The library's own listeners of the events (the frame bridges), by id: called before
@@ -43,8 +43,14 @@ impl Runtime {
     /// construction see the first events).
     ///
     /// Where sessionStorage was asked for but is blocked ([`StorageMode::MemoryFallback`]),
-    /// a `storageFallback` event is queued for the app.
-    pub fn start(config: Config, stores: Stores, documents: Rc<DocumentCache>) -> Rc<Self> {
+    /// a `storageFallback` event is queued for the app. `handlers` may already hold handlers
+    /// the app added before the client started (a `PkceClient.discover` that put its fetch off).
+    pub fn start(
+        config: Config,
+        stores: Stores,
+        documents: Rc<DocumentCache>,
+        handlers: Rc<Handlers>,
+    ) -> Rc<Self> {
         let Stores {
             sessions,
             pending,
@@ -78,7 +84,7 @@ impl Runtime {
                 client: Rc::new(
                     Client::new(config, platform, sessions, pending).with_document_cache(documents),
                 ),
-                handlers: Handlers::new(&EVENT_NAMES),
+                handlers,
                 wakeup,
                 mode,
                 taps: RefCell::default(),
@@ -110,6 +116,17 @@ impl Runtime {
     /// Runs whatever is due, then delivers events and re-arms the timer.
     pub async fn tick(self: Rc<Self>) {
         self.client.tick().await;
+        // `autoRenew: "silent"`: a hidden-frame renewal where the core would only warn; the
+        // warning comes after all when it fails.
+        if self.client.take_silent_renewal_due() {
+            let options = crate::core::InPageOptions::defaults(true);
+            if super::popup::in_page_login(&self.client, None, options)
+                .await
+                .is_err()
+            {
+                self.client.silent_renewal_failed();
+            }
+        }
         self.pump();
     }
 

@@ -10,7 +10,7 @@ use core::fmt;
 
 pub use super::embed::EmbedError;
 pub use super::guest::GuestTokenError;
-pub use super::oauth::{CallbackError, ConfigError, RevocationError, TokenError};
+pub use super::oauth::{CallbackError, ConfigError, PopupError, RevocationError, TokenError};
 pub use super::oidc::{DiscoveryError, IdTokenError, JwksError, UserInfoError};
 
 /// The name of the JavaScript exception behind a browser failure, kept as gloo's `JsError`
@@ -146,6 +146,8 @@ pub enum Error {
     GuestToken(GuestTokenError),
     /// See [`EmbedError`]: the session bridge between a host page and its frames.
     Embed(EmbedError),
+    /// See [`PopupError`].
+    Popup(PopupError),
 }
 
 impl Error {
@@ -213,6 +215,7 @@ impl Error {
             Error::Revocation(_) => "revocation_failed",
             Error::GuestToken(e) => e.code(),
             Error::Embed(e) => e.code(),
+            Error::Popup(e) => e.code(),
         }
     }
 
@@ -267,6 +270,12 @@ impl Error {
         "rate_limited",
         "invalid_origin",
         "host_unavailable",
+        "popup_blocked",
+        "popup_closed",
+        "popup_timeout",
+        "silent_timeout",
+        "silent_frame_refused",
+        "interaction_required",
     ];
 
     /// The OAuth `error` code from the server, when there is one.
@@ -393,6 +402,7 @@ impl Error {
             Error::Revocation(e) => e.describe(out),
             Error::GuestToken(e) => e.describe(out),
             Error::Embed(e) => e.describe(out),
+            Error::Popup(e) => out.push_str(e.message()),
         }
     }
 }
@@ -453,6 +463,12 @@ impl From<GuestTokenError> for Error {
 impl From<EmbedError> for Error {
     fn from(e: EmbedError) -> Self {
         Error::Embed(e)
+    }
+}
+
+impl From<PopupError> for Error {
+    fn from(e: PopupError) -> Self {
+        Error::Popup(e)
     }
 }
 
@@ -591,6 +607,12 @@ mod tests {
             Error::GuestToken(GuestTokenError::Unverified(IdTokenError::AudMismatch)),
             Error::Embed(EmbedError::InvalidOrigin("x")),
             Error::Embed(EmbedError::HostUnavailable("x")),
+            Error::Popup(PopupError::Blocked),
+            Error::Popup(PopupError::Closed),
+            Error::Popup(PopupError::Timeout),
+            Error::Popup(PopupError::SilentTimeout),
+            Error::Popup(PopupError::FrameRefused),
+            Error::Popup(PopupError::InteractionRequired),
         ];
         let mut seen: Vec<&str> = samples.iter().map(Error::code).collect();
         for code in &seen {

@@ -59,8 +59,9 @@ pub use b64::{decode_url, encode_url};
 pub use cache::{DocumentCache, DOCUMENT_KEY_PREFIX, DOCUMENT_TTL_DEFAULT_S, DOCUMENT_TTL_MAX_S};
 pub use client::{
     discover, discover_config, discovery_needs_fetch, has_stored_session, load_jwks,
-    verify_id_token, ApiResponse, Client, GuestBody, GuestSink, GuestTokens, LogoutOutcome,
-    RefreshOutcome, RevocationStatus,
+    verify_id_token, ApiResponse, Client, GuestBody, GuestSink, GuestTokens, InPageLogin,
+    InPageOptions, LogoutOutcome, RefreshOutcome, RevocationStatus, DEFAULT_POPUP_TIMEOUT_S,
+    DEFAULT_SILENT_TIMEOUT_S,
 };
 pub use embed::*;
 pub use error::{Error, JsErrorName};

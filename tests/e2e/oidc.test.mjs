@@ -137,3 +137,46 @@ for (const { name, code, sameKid } of FORGED_JWKS) {
     await tab.assertNoLeaks({ expect: ['codes', 'verifiers', 'tokens'] });
   });
 }
+
+// PkceClient.discover on a page with nothing to do yet (no session, not a callback, the document
+// not kept for the tab): the client is there at once and the document comes in the background.
+test('plain page: a signed-out page is ready before the discovery document arrives; login() fetches it again after a failure', opts, async (t) => {
+  const { discovery } = stack.dev.endpoints;
+  const tab = await openTab(t, stack, '/plain/');
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  const seen = [];
+  await tab.page.route((url) => url.href === discovery, async (route) => {
+    seen.push(Date.now());
+    if (seen.length === 1) {
+      await held; // the first fetch hangs until the page has settled, then fails
+      return route.fulfill({ status: 503, body: 'unavailable' });
+    }
+    return route.continue();
+  });
+  await tab.open();
+  assert.equal(await tab.settled(), 'logged-out', 'settled while the document was held');
+  assert.equal(seen.length, 1, 'the fetch started in the background at once');
+  assert.equal(await tab.error(), null, 'nothing to report yet');
+  release();
+  await tab.page.locator('#login').click();
+  await tab.page.locator('input[name="login"]').waitFor();
+  assert.equal(seen.length, 2, 'login() fetched the document again, and went to the provider');
+});
+
+test('plain page: when the discovery document cannot be had, login() says so with its code and the page stays usable', opts, async (t) => {
+  const { discovery } = stack.dev.endpoints;
+  const tab = await openTab(t, stack, '/plain/');
+  let fail = true;
+  await tab.page.route((url) => url.href === discovery,
+    (route) => (fail ? route.fulfill({ status: 503, body: 'unavailable' }) : route.continue()));
+  await tab.open();
+  assert.equal(await tab.settled(), 'logged-out');
+  await tab.page.locator('#login').click();
+  const error = await tab.expectError('discovery_failed');
+  assert.match(error.text, /discovery_failed/);
+  assert.equal(await tab.settled(), 'logged-out');
+  fail = false;
+  await tab.page.locator('#login').click();
+  await tab.page.locator('input[name="login"]').waitFor(); // at the provider: the retry worked
+});

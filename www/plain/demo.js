@@ -4,7 +4,7 @@
 // in the PkceClient class it loaded its own way.
 //
 // Stable element ids for the full-flow tests (tests/e2e/): #status[data-state], #mode, #login,
-// #logout, #logout-everywhere, #profile [data-field], #expiry, #refreshes[data-count]
+// #login-popup, #logout, #logout-everywhere, #profile [data-field], #expiry, #refreshes[data-count]
 // [data-last-refresh-at], #error[data-code], #notice, #id-token [data-claim], #userinfo
 // [data-claim] (each [data-claim] also carries the raw value in data-value).
 
@@ -20,7 +20,9 @@ export const HINTS = {
   login_required: "Your session is no longer accepted; please log in again.",
   issuer_mismatch: "The answer did not come from the sign-in server this page talks to, so it was ignored.",
   redirect_uri_mismatch: "The sign-in answer arrived at another page than the one that started the login, so it was not used; log in again.",
-  storage_unavailable: "This browser blocks sessionStorage for this page, so a sign-in by redirect cannot finish here.",
+  storage_unavailable: "This browser blocks sessionStorage for this page, so a sign-in by redirect cannot finish here; try the popup.",
+  popup_blocked: "The browser blocked the sign-in popup; allow popups for this page and try again.",
+  popup_closed: "The sign-in window was closed before the sign-in finished.",
 };
 /** Every id_token_* code: the ID token failed a check, so it was not trusted. */
 const ID_TOKEN_HINT = "The sign-in server's ID token failed verification, so no session was created.";
@@ -46,6 +48,7 @@ const MARKUP = `
       OpenID Connect it also gets an ID token, and checks its signature itself.</p>
     <p id="notice" class="notice" hidden></p>
     <button id="login" type="button">Log in</button>
+    <button id="login-popup" type="button" class="secondary">Sign in with a popup</button>
   </section>
   <section id="signed-in" class="card" hidden>
     <div class="who">
@@ -115,7 +118,13 @@ export async function startDemo(PkceClient, { build }) {
     ui.setState("callback", "Signing in…");
     try {
       // Cleans the address bar at once, checks state, exchanges the code, stores the session.
-      await client.handleCallback();
+      // In a login popup or a silent-renewal frame it only hands the answer to the page that
+      // opened it (and the popup closes): nothing more to do here.
+      const result = await client.handleCallback();
+      if (result.relayed) {
+        ui.setState("relayed", "Signed in in the other window");
+        return;
+      }
     } catch (err) {
       ui.showError("Login failed", err);
     }
@@ -143,6 +152,17 @@ export async function startDemo(PkceClient, { build }) {
       ui.showError("Could not start the login", err);
       ui.enableLogin();
     }
+  });
+  ui.onLoginPopup(async () => {
+    ui.clearError();
+    try {
+      // Opens the popup at once (inside this click), waits for its answer, stores the session.
+      await client.loginPopup();
+      await showCurrentSession(client, ui);
+    } catch (err) {
+      ui.showError("The popup sign-in did not finish", err);
+    }
+    ui.enableLogin();
   });
   ui.onLogout(async ({ everywhere }) => {
     ui.clearError();
@@ -431,6 +451,10 @@ async function mount(root, build) {
         login.disabled = true;
         handler();
       });
+    },
+    onLoginPopup(handler) {
+      const popup = $("#login-popup");
+      popup.addEventListener("click", () => handler());
     },
     enableLogin() {
       login.disabled = false;

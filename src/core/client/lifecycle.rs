@@ -13,9 +13,10 @@ use crate::core::oidc::IdTokenClaims;
 use crate::core::secret::AccessToken;
 use crate::core::secret::ChannelKey;
 use crate::core::session::{
-    after_api_response, family_id, lock_name, next_step, retry_decision, ApiStep, Dropped,
-    Envelope, Event, ExpiredReason, Leads, Origin, Received, RefreshHistory, Retry, Session,
-    SessionTimes, Step, TabMessage, TokenExpiring, TokenRefreshed, SIBLING_QUERY_MS,
+    after_api_response, family_id, lock_name, next_step, refresh_due_at, retry_decision, ApiStep,
+    Dropped, Envelope, Event, ExpiredReason, Leads, Origin, Received, RefreshHistory, Retry,
+    Session, SessionTimes, Step, TabMessage, TokenExpiring, TokenRefreshed,
+    MIN_REFRESH_INTERVAL_MS, SIBLING_QUERY_MS,
 };
 
 /// The lifecycle state of one client in one tab (memory only).
@@ -28,6 +29,8 @@ pub(super) struct Lifecycle {
     pub(super) seen: super::channel::SeenMessages,
     /// How many channel messages were dropped ([`Received::Dropped`]).
     dropped: Cell<u32>,
+    /// `autoRenew: "silent"`: a silent renewal is due instead of a `tokenExpiring` warning.
+    silent_due: Cell<bool>,
 }
 
 /// Counts a refresh in flight for as long as it lives.
@@ -157,13 +160,31 @@ impl<P: Platform> Client<P> {
     /// What the scheduler should do now ([`next_step`]).
     pub fn next_step(&self) -> Step {
         let session = self.stored_session();
-        next_step(
-            session.as_ref().map(SessionTimes::of),
+        let times = session.as_ref().map(SessionTimes::of);
+        let now = self.platform.now_ms();
+        let step = next_step(
+            times,
             &self.lifecycle.history.borrow(),
             self.leads(),
-            self.platform.now_ms(),
+            now,
             self.lifecycle.in_flight.get() > 0,
-        )
+        );
+        // `autoRenew: "silent"` renews where the warning would be, but like a refresh not
+        // before halfway through the token's life nor sooner than MIN_REFRESH_INTERVAL_MS after
+        // the last renewal, so a lead longer than the token's lifetime cannot renew in a loop.
+        if let (true, Step::WarnExpiring, Some(t)) = (self.config.auto_renew_silent, step, times) {
+            if let Some(expires_at) = t.expires_at {
+                let floor = refresh_due_at(t.issued_at, expires_at, self.config.expiring_lead_ms)
+                    .max(
+                        t.last_refresh_at
+                            .map_or(0, |at| at + MIN_REFRESH_INTERVAL_MS),
+                    );
+                if now < floor {
+                    return Step::Wait(Some(floor));
+                }
+            }
+        }
+        step
     }
 
     /// When the scheduler should next wake up (browser clock, ms): `None` when nothing is
@@ -201,6 +222,32 @@ impl<P: Platform> Client<P> {
         let mut history = self.history_for(&session);
         history.warned_for = Some(expires_at);
         *self.lifecycle.history.borrow_mut() = history;
+        if self.config.auto_renew_silent {
+            // Once per token (the history says it was handled): the browser layer renews in a
+            // hidden frame, and warns after all if that fails (silent_renewal_failed).
+            self.lifecycle.silent_due.set(true);
+            return;
+        }
+        self.push_expiring_warning(&session, expires_at);
+    }
+
+    /// With `autoRenew: "silent"`: whether a silent renewal is due now (asked once: the
+    /// answer is reset). The browser layer runs it after [`Client::tick`].
+    pub fn take_silent_renewal_due(&self) -> bool {
+        self.lifecycle.silent_due.replace(false)
+    }
+
+    /// With `autoRenew: "silent"`: the silent renewal failed, so the app gets the
+    /// `tokenExpiring` warning it would have had (when the session is still the same one).
+    pub fn silent_renewal_failed(&self) {
+        if let Some(session) = self.stored_session() {
+            if let Some(expires_at) = session.expires_at {
+                self.push_expiring_warning(&session, expires_at);
+            }
+        }
+    }
+
+    fn push_expiring_warning(&self, session: &Session, expires_at: u64) {
         let now = self.platform.now_ms();
         self.push_event(Event::TokenExpiring(TokenExpiring {
             expires_at,

@@ -11,6 +11,7 @@ mod guest;
 mod join;
 mod lifecycle;
 mod oidc;
+mod popup;
 #[cfg(test)]
 mod tests;
 
@@ -18,6 +19,7 @@ pub use end_session::{LogoutOutcome, RevocationStatus};
 pub use guest::{GuestBody, GuestSink, GuestTokens};
 pub use lifecycle::{ApiResponse, RefreshOutcome};
 pub use oidc::{discover, discover_config, discovery_needs_fetch, load_jwks, verify_id_token};
+pub use popup::{InPageLogin, InPageOptions, DEFAULT_POPUP_TIMEOUT_S, DEFAULT_SILENT_TIMEOUT_S};
 
 use join::join;
 
@@ -117,6 +119,14 @@ impl<P: Platform> Client<P> {
     /// OpenID Connect) nonce, stores them as this tab's pending login, and returns the
     /// authorization URL to send the browser to.
     pub async fn start_login(&self, options: LoginOptions) -> Result<WebUrl, Error> {
+        let (pending, url) = self.prepare_login(options).await?;
+        self.pending
+            .set(&self.key(PENDING_KEY), &pending.to_json())?;
+        Ok(url)
+    }
+
+    /// A fresh pending login and its authorization URL, stored nowhere.
+    async fn prepare_login(&self, options: LoginOptions) -> Result<(PendingLogin, WebUrl), Error> {
         let return_to = match &options.return_to {
             Some(text) => Some(return_to_path(&self.config.redirect_uri, text)?),
             None => None,
@@ -155,14 +165,8 @@ impl<P: Platform> Client<P> {
             return_to,
             max_age,
         };
-        self.pending
-            .set(&self.key(PENDING_KEY), &pending.to_json())?;
-        Ok(authorization_url(
-            &self.config,
-            &pending,
-            &challenge,
-            &options,
-        ))
+        let url = authorization_url(&self.config, &pending, &challenge, &options);
+        Ok((pending, url))
     }
 
     /// Whether a login that leaves the page (a redirect) can keep its pending login until the
@@ -234,6 +238,18 @@ impl<P: Platform> Client<P> {
     /// is refused with `not_a_callback` and leaves the pending login in place.
     pub async fn handle_callback(&self, url: &WebUrl) -> Result<SessionSummary, Error> {
         let (validated, pending) = self.take_callback(url)?;
+        self.redeem(validated, pending, None).await
+    }
+
+    /// Exchanges a validated callback's code, verifies the ID token (and, when `same_sub` is
+    /// given, that it names that subject), stores the session and returns its summary. A
+    /// failure leaves any existing session untouched.
+    async fn redeem(
+        &self,
+        validated: ValidatedCallback,
+        pending: PendingLogin,
+        same_sub: Option<&str>,
+    ) -> Result<SessionSummary, Error> {
         let request = code_exchange_request(
             &self.config,
             &validated,
@@ -263,6 +279,11 @@ impl<P: Platform> Client<P> {
         } else {
             None
         };
+        if let Some(sub) = same_sub {
+            if claims.as_ref().and_then(IdTokenClaims::sub) != Some(sub) {
+                return Err(IdTokenError::SubMismatch.into());
+            }
+        }
         let mut session = Session::from_token_response(tokens, now, &self.config.scopes);
         session.id_token_claims = claims;
         self.save_session(&session)?;

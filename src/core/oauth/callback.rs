@@ -6,6 +6,7 @@ use crate::core::WebUrl;
 
 use super::authorize::PendingLogin;
 use crate::core::error::CallbackError;
+use crate::core::json::{Object, Value};
 use crate::core::sanitize::sanitize;
 use crate::core::secret::{constant_time_eq, AuthorizationCode};
 
@@ -98,6 +99,52 @@ pub fn parse_callback(url: &WebUrl) -> Result<CallbackParams, CallbackError> {
         error_description,
         iss,
     })
+}
+
+/// The `type` of the message a redirect page in a popup or a hidden frame posts to the window
+/// that opened it ([`relay_message`]).
+pub const RELAY_TYPE: &str = "pixie-auth:callback";
+
+/// The message a redirect page in a popup or a hidden frame posts to its opener or parent (to
+/// its own origin only): `{ type, url }`, `url` the response's origin and path with its response
+/// parameters only (`code`, `state`, `iss`, `error`...: no fragment, none of the app's own
+/// parameters, never a token). A response this page refuses ([`parse_callback`] fails:
+/// repeated parameters, tokens in the URL) is relayed as `{ type, invalid: true }`, without it.
+pub fn relay_message(url: &WebUrl) -> Value {
+    let mut o = Object::new();
+    o.insert("type".into(), RELAY_TYPE.into());
+    match parse_callback(url) {
+        Ok(_) => {
+            let keep = |name: &str| !CALLBACK_PARAMS.contains(&name);
+            let relayed = url.without_fragment().with_query_pairs_removed(&keep);
+            o.insert("url".into(), relayed.as_str().into())
+        }
+        Err(_) => o.insert("invalid".into(), true.into()),
+    };
+    o.into()
+}
+
+/// Reads a message posted by a redirect page ([`relay_message`]) as [`parse_callback`] reads a
+/// callback URL. `None` when it is not one (another `type`, not an object, no absolute `url`):
+/// such a message is ignored. `Some(Err)` when the redirect page refused the response
+/// (`invalid_callback`) or the URL is no callback.
+pub fn read_relay_message(value: &Value) -> Option<Result<CallbackParams, CallbackError>> {
+    let o = value.as_object()?;
+    if o.get("type")?.as_str()? != RELAY_TYPE {
+        return None;
+    }
+    if o.get("invalid").and_then(Value::as_bool) == Some(true) {
+        return Some(Err(CallbackError::UnexpectedResponse));
+    }
+    let url = WebUrl::parse(o.get("url")?.as_str()?).ok()?;
+    Some(parse_callback(&url))
+}
+
+/// The `state` parameter of the callback at `url`, if it has exactly one.
+pub fn callback_state(url: &WebUrl) -> Option<String> {
+    let mut states = url.query_pairs().filter(|(k, _)| k == "state");
+    let state = states.next()?.1.into_owned();
+    states.next().is_none().then_some(state)
 }
 
 /// A serialized URL's origin and path: everything before its query or fragment.

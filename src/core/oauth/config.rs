@@ -50,7 +50,7 @@ impl StorageMode {
 
 /// The configuration object as JavaScript passes it (camelCase keys). Either `region` (the
 /// Genesys Cloud preset) or `authorizationEndpoint` + `tokenEndpoint` (generic) is required.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct RawConfig {
     /// Genesys Cloud region domain or id, e.g. `mypurecloud.ie` or `eu_west_1`.
     pub region: Option<String>,
@@ -96,6 +96,10 @@ pub struct RawConfig {
     /// Whether tabs holding copies of one session share refreshes and logout over the sealed
     /// tab channel (default true; `false` opens no channel).
     pub share_across_tabs: Option<bool>,
+    /// `autoRenew`: `"refresh"` (default: renew with the refresh token, warn with
+    /// `tokenExpiring` when there is none) or `"silent"` (without a usable refresh token, renew
+    /// in a hidden frame with `prompt=none`, `renewSilently()`, where it would only warn).
+    pub auto_renew_silent: bool,
 }
 
 /// Every key of the configuration object.
@@ -119,6 +123,7 @@ pub const CONFIG_KEYS: &[&str] = &[
     "expiringLeadSeconds",
     "postLogoutRedirectUri",
     "shareAcrossTabs",
+    "autoRenew",
 ];
 
 impl RawConfig {
@@ -149,6 +154,11 @@ impl RawConfig {
             expiring_lead_seconds: o.whole_number("expiringLeadSeconds")?,
             post_logout_redirect_uri: o.string("postLogoutRedirectUri")?,
             share_across_tabs: o.boolean("shareAcrossTabs")?,
+            auto_renew_silent: match o.string("autoRenew")?.as_deref() {
+                None | Some("refresh") => false,
+                Some("silent") => true,
+                Some(_) => return Err(invalid("autoRenew", "must be \"refresh\" or \"silent\"")),
+            },
         })
     }
 }
@@ -212,6 +222,9 @@ pub struct Config {
     /// false no channel is opened and nothing is posted or received; refreshes of one family
     /// are still serialized by its Web Lock, which carries no token.
     pub share_across_tabs: bool,
+    /// `autoRenew: "silent"`: without a usable refresh token the lifecycle renews in a hidden
+    /// frame (`prompt=none`) where it would only warn with `tokenExpiring`.
+    pub auto_renew_silent: bool,
 }
 
 /// Default of `refreshLeadSeconds`.
@@ -450,6 +463,7 @@ impl RawConfig {
                 &self.post_logout_redirect_uri,
             )?,
             share_across_tabs: self.share_across_tabs.unwrap_or(true),
+            auto_renew_silent: self.auto_renew_silent,
         })
     }
 }

@@ -63,6 +63,61 @@ pub enum CallbackError {
     UnexpectedResponse,
 }
 
+/// A login that stays on the page failed: in a popup (`loginPopup`) or in a hidden frame with
+/// `prompt=none` (`renewSilently`, OIDC Core §3.1.2.1). Nothing was stored; any session is
+/// left as it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PopupError {
+    /// The browser refused to open the popup (not called from a user gesture, or a popup
+    /// blocker).
+    Blocked,
+    /// The user closed the popup before the login finished.
+    Closed,
+    /// No answer came from the popup in time.
+    Timeout,
+    /// No answer came from the hidden frame in time.
+    SilentTimeout,
+    /// The hidden frame showed a page of another origin instead of answering: the server
+    /// forbids framing (`X-Frame-Options`, CSP `frame-ancestors`) or showed a page despite
+    /// `prompt=none`.
+    FrameRefused,
+    /// The server needs the user for more than a sign-in (`interaction_required`,
+    /// `consent_required`, `account_selection_required`, OIDC Core §3.1.2.6): use `loginPopup()`
+    /// or `login()`.
+    InteractionRequired,
+}
+
+impl PopupError {
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            PopupError::Blocked => "popup_blocked",
+            PopupError::Closed => "popup_closed",
+            PopupError::Timeout => "popup_timeout",
+            PopupError::SilentTimeout => "silent_timeout",
+            PopupError::FrameRefused => "silent_frame_refused",
+            PopupError::InteractionRequired => "interaction_required",
+        }
+    }
+
+    /// The message (no secret).
+    pub fn message(self) -> &'static str {
+        match self {
+            PopupError::Blocked => "the browser blocked the login popup (call loginPopup() from a click)",
+            PopupError::Closed => "the login popup was closed before the login finished",
+            PopupError::Timeout => "the login popup gave no answer in time",
+            PopupError::SilentTimeout => "the silent renewal frame gave no answer in time",
+            PopupError::FrameRefused => {
+                "the authorization server refused to answer in a hidden frame (framing forbidden?)"
+            }
+            PopupError::InteractionRequired => {
+                "the authorization server needs the user (consent or account choice): log in interactively"
+            }
+        }
+    }
+}
+
 /// The token endpoint exchange or refresh failed (RFC 6749 §5).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -18,15 +18,16 @@ pub use authorize::{
     PENDING_LOGIN_TTL_MS,
 };
 pub use callback::{
-    clean_callback_url, is_callback, parse_callback, validate_callback, CallbackParams,
-    IssuerCheck, ValidatedCallback, CALLBACK_PARAMS,
+    callback_state, clean_callback_url, is_callback, parse_callback, read_relay_message,
+    relay_message, validate_callback, CallbackParams, IssuerCheck, ValidatedCallback,
+    CALLBACK_PARAMS, RELAY_TYPE,
 };
 pub use config::{
     parse_endpoint, parse_issuer, quoted, Config, Provider, RawConfig, StorageMode, CONFIG_KEYS,
     DEFAULT_CLOCK_TOLERANCE_S, DEFAULT_EXPIRING_LEAD_S, DEFAULT_REFRESH_LEAD_S,
     MAX_CLOCK_TOLERANCE_S, MAX_LEAD_S, RESERVED_PARAMS,
 };
-pub use errors::{CallbackError, ConfigError, RevocationError, TokenError};
+pub use errors::{CallbackError, ConfigError, PopupError, RevocationError, TokenError};
 pub use logout::{
     end_session_url, logout_redirect, process_revocation_response, revocation_request,
     LogoutOptions, Revocable,

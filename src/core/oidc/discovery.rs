@@ -152,6 +152,19 @@ impl RawConfig {
         Ok(issuer)
     }
 
+    /// For a `PkceClient.discover` that puts the fetch off: the configuration checked as it
+    /// will be once the document is in, the issuer standing in for every endpoint, so bad
+    /// settings are refused before anything is fetched. Only for the checks and the settings
+    /// that need no endpoint (client id, storage): the real endpoints come from the document.
+    pub fn precheck_discovery(&self) -> Result<Config, ConfigError> {
+        let issuer = self.discovery_issuer()?;
+        let mut probe = self.clone();
+        probe.authorization_endpoint = Some(issuer.into());
+        probe.token_endpoint = Some(issuer.into());
+        probe.jwks_uri = Some(issuer.into());
+        probe.validate()
+    }
+
     fn refuse_discovered_fields(&self) -> Result<(), ConfigError> {
         let given = [
             ("region", self.region.is_some()),

@@ -8,3 +8,4 @@ mod id_token;
 mod lifecycle;
 mod login;
 mod oidc;
+mod popup;

@@ -706,6 +706,45 @@ fn discovery_is_fetched_once_and_applied() {
 }
 
 #[test]
+fn a_deferred_discovery_refuses_bad_settings_before_any_fetch() {
+    // PkceClient.discover on a signed-out page checks the settings with the issuer standing in
+    // for the endpoints, then fetches in the background: the same refusals as with_discovery.
+    let good = RawConfig {
+        issuer: Some(TENANT.into()),
+        client_id: Some("app".into()),
+        redirect_uri: Some("https://app.example/".into()),
+        scopes: vec!["openid".into()],
+        ..Default::default()
+    };
+    let checked = good.precheck_discovery().unwrap();
+    assert_eq!(checked.client_id, "app");
+    let field = |raw: RawConfig| match raw.precheck_discovery().unwrap_err() {
+        ConfigError::Invalid { field, .. } => field,
+        other => panic!("{other:?}"),
+    };
+    let bad_redirect = RawConfig {
+        redirect_uri: Some("javascript:alert(1)".into()),
+        ..good.clone()
+    };
+    assert_eq!(field(bad_redirect), "redirectUri");
+    let bad_scope = RawConfig {
+        scopes: vec!["openid profile".into()],
+        ..good.clone()
+    };
+    assert_eq!(field(bad_scope), "scopes");
+    let endpoint_given = RawConfig {
+        token_endpoint: Some("https://elsewhere.example/token".into()),
+        ..good.clone()
+    };
+    assert_eq!(field(endpoint_given), "tokenEndpoint");
+    let no_issuer = RawConfig {
+        issuer: None,
+        ..good
+    };
+    assert_eq!(field(no_issuer), "issuer");
+}
+
+#[test]
 fn the_jwk_set_is_fetched_beside_the_token_request() {
     // Start-up: the callback page does not wait for the token response to ask for the keys.
     let h = tab();

@@ -1,0 +1,110 @@
+//! `loginPopup()` and `renewSilently()`: logins that stay on the page (see
+//! [`crate::browser::popup`] and the core's `client/popup`). Conversion only.
+
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+
+use super::client::{PkceClient, Started};
+use super::convert::{from_js, promise, to_js};
+use crate::browser::popup;
+use crate::core::{Error, InPageOptions};
+
+/// What `handleCallback()` resolves with on a redirect page that relayed the callback: a
+/// summary of no session (this page redeemed nothing) with `relayed: "opener" | "parent"`.
+pub(super) fn relayed(to: popup::RelayedTo) -> JsValue {
+    let mut o = crate::core::json::Object::new();
+    o.insert("relayed".into(), to.as_str().into());
+    for key in ["expiresAt", "scope", "lastRefreshAt", "clockOffsetMs"] {
+        o.insert(key.into(), crate::core::json::Value::Null);
+    }
+    o.insert("hasRefreshToken".into(), false.into());
+    o.insert("hasIdToken".into(), false.into());
+    o.insert("refreshCount".into(), 0u64.into());
+    to_js(&o.into()).unwrap_or(JsValue::NULL)
+}
+
+/// The options of `loginPopup()` (`silent: false`) or `renewSilently()`.
+fn in_page_options(options: &JsValue, silent: bool) -> Result<InPageOptions, JsValue> {
+    let what = if silent {
+        "renewSilentlyOptions"
+    } else {
+        "loginPopupOptions"
+    };
+    Ok(InPageOptions::from_json(&from_js(options, what)?, silent).map_err(Error::from)?)
+}
+
+#[wasm_bindgen]
+impl PkceClient {
+    /// Logs in in a popup, for an app that must not leave its page (one inside an iframe,
+    /// where the login page refuses to be framed and a redirect would leave the host). Call it
+    /// from a user gesture (a click): the popup opens before anything else happens, and a
+    /// blocked popup rejects at once with `popup_blocked`. The verifier, state and nonce stay
+    /// in this page's memory (no storage: it works with sessionStorage blocked). The redirect
+    /// page, in the popup, relays the callback with `handleCallback()` and closes; this page
+    /// accepts it only from the popup at its own origin, checks it as `handleCallback()` does,
+    /// exchanges the code and resolves with the session summary. Rejects with `popup_closed`
+    /// when the user closes the popup, `popup_timeout` after `timeoutSeconds` (default 300),
+    /// or the callback's and exchange's codes. A second call while the popup is open focuses
+    /// it and returns the same promise.
+    #[wasm_bindgen(js_name = loginPopup, unchecked_return_type = "Promise<SessionSummary>")]
+    pub fn login_popup(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "LoginPopupOptions")] options: JsValue,
+    ) -> Promise {
+        let key = self as *const PkceClient as usize;
+        if let Some(open) = popup::focus_open(key) {
+            return open;
+        }
+        let parsed = in_page_options(&options, false);
+        // Synchronously, inside the user's gesture: after an await the browser would block it.
+        let opened = match &parsed {
+            Ok(_) => popup::open_blank().map_err(JsValue::from),
+            Err(e) => Err(e.clone()),
+        };
+        let window = opened.as_ref().ok().cloned();
+        let ready = self.ready();
+        let login = promise(async move {
+            let result = async {
+                let (options, window) = (parsed?, opened?);
+                let Started { client, runtime } = ready.await?;
+                let summary = popup::in_page_login(&client, Some(window), options).await;
+                runtime.pump();
+                to_js(&summary?.to_value())
+            }
+            .await;
+            popup::forget(key);
+            result
+        });
+        if let Some(window) = window {
+            popup::remember(key, &window, &login);
+        }
+        login
+    }
+
+    /// Renews the session without the user: the authorization request with `prompt=none` in a
+    /// hidden iframe, whose redirect page relays the callback to this page (its own origin,
+    /// from that frame only), then the exchange and the checks of `handleCallback()`; the new
+    /// session must be the same user's. Resolves with the session summary (and emits
+    /// `tokenRefreshed`). Rejects, leaving the session as it was, with `login_required` (the
+    /// server has no session for the user: sign in with `login()` or `loginPopup()`),
+    /// `interaction_required` (consent or an account choice is needed), `silent_frame_refused`
+    /// (the server forbids framing), `silent_timeout` after `timeoutSeconds` (default 10), or
+    /// the callback's and exchange's codes. Needs the provider's cookies in a frame: where the
+    /// browser blocks third-party cookies for a provider on another site, it gets
+    /// `login_required`.
+    #[wasm_bindgen(js_name = renewSilently, unchecked_return_type = "Promise<SessionSummary>")]
+    pub fn renew_silently(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "RenewSilentlyOptions")] options: JsValue,
+    ) -> Promise {
+        let parsed = in_page_options(&options, true);
+        let ready = self.ready();
+        promise(async move {
+            let options = parsed?;
+            let Started { client, runtime } = ready.await?;
+            let summary = popup::in_page_login(&client, None, options).await;
+            runtime.pump();
+            to_js(&summary?.to_value())
+        })
+    }
+}

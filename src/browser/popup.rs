@@ -1,0 +1,336 @@
+//! Logins that stay on the page, the browser side: the popup (`window.open`), the hidden
+//! frame of a silent renewal, the wait for the redirect page's answer, and the redirect
+//! page's relay. Every decision is the core's ([`Client::start_in_page_login`],
+//! [`Client::finish_in_page_login`], [`Client::relays_callback`]).
+//!
+//! An answer is accepted only from a `message` event whose `origin` equals this page's own
+//! origin exactly (string equality: scheme, host and port) and whose `source` is the window
+//! that was opened (the popup, or the frame's `contentWindow`); anything else is ignored and
+//! the wait goes on. The redirect page posts to its opener or parent with `targetOrigin` its
+//! own origin, never `'*'`, so the code reaches no other origin even if the opener navigated
+//! away.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{HtmlIFrameElement, MessageEvent, Window};
+
+use super::{json_to_js, window, BrowserPlatform};
+use crate::core::json::Value;
+use crate::core::{
+    read_relay_message, relay_message, CallbackError, CallbackParams, Client, Error, InPageOptions,
+    PopupError, SessionSummary, WebUrl,
+};
+
+/// The popup's window name: a second popup login of the page reuses the window.
+const POPUP_NAME: &str = "pixie-auth-login";
+/// The popup's size and kind (`popup`: a window without the browser's toolbars).
+const POPUP_FEATURES: &str = "popup=yes,width=520,height=680";
+/// How often the popup is checked for having been closed (and the frame for showing another
+/// origin's page, and both for the time-out), in ms.
+const CLOSED_POLL_MS: i32 = 400;
+
+thread_local! {
+    /// The popup logins in progress: the client's key, the popup, the login's promise. A
+    /// second `loginPopup()` of that client focuses the popup and returns the same promise.
+    static OPEN: RefCell<Vec<(usize, Window, Promise)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The promise of the popup login in progress for the client `key`, after focusing its
+/// popup; `None` when there is none (or its popup was closed).
+pub fn focus_open(key: usize) -> Option<Promise> {
+    OPEN.with(|open| {
+        let open = open.borrow();
+        let (_, popup, promise) = open.iter().find(|(k, _, _)| *k == key)?;
+        if popup.closed().unwrap_or(true) {
+            return None;
+        }
+        let _ = popup.focus();
+        Some(promise.clone())
+    })
+}
+
+/// Remembers the popup login of the client `key` (see [`focus_open`]).
+pub fn remember(key: usize, popup: &Window, promise: &Promise) {
+    OPEN.with(|open| {
+        let mut open = open.borrow_mut();
+        open.retain(|(k, _, _)| *k != key);
+        open.push((key, popup.clone(), promise.clone()));
+    });
+}
+
+/// Forgets the popup login of the client `key`.
+pub fn forget(key: usize) {
+    OPEN.with(|open| open.borrow_mut().retain(|(k, _, _)| *k != key));
+}
+
+/// Opens an empty popup, synchronously: call it in the user's gesture (a click), before any
+/// `await`, or the browser blocks it. `popup_blocked` when the browser refuses.
+pub fn open_blank() -> Result<Window, Error> {
+    window()?
+        .open_with_url_and_target_and_features("", POPUP_NAME, POPUP_FEATURES)
+        .ok()
+        .flatten()
+        .ok_or(Error::Popup(PopupError::Blocked))
+}
+
+/// Where a login that stays on the page runs: a popup opened by [`open_blank`], or a hidden
+/// frame. Closes the popup or removes the frame when dropped (the login ended, whichever way).
+enum Place {
+    Popup(Window),
+    Frame(HtmlIFrameElement),
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        match self {
+            Place::Popup(w) => {
+                let _ = w.close();
+            }
+            Place::Frame(f) => f.remove(),
+        }
+    }
+}
+
+/// A popup login (`popup`: the window [`open_blank`] opened in the user's gesture) or, with
+/// `None`, a silent renewal (`renewSilently()`, a hidden frame with `prompt=none`): builds the
+/// authorization URL (the pending login stays in memory), sends the popup or the frame there,
+/// waits for the redirect page's answer, closes the popup or removes the frame, and finishes
+/// the login.
+pub async fn in_page_login(
+    client: &Client<BrowserPlatform>,
+    popup: Option<Window>,
+    options: InPageOptions,
+) -> Result<SessionSummary, Error> {
+    // Owned from the start, so the popup closes on any early return.
+    let popup = popup.map(Place::Popup);
+    let (login, url) = client
+        .start_in_page_login(options.login, popup.is_none())
+        .await?;
+    let place = match popup {
+        Some(place) => place,
+        None => hidden_frame()?,
+    };
+    let source = match &place {
+        Place::Popup(w) => {
+            w.location()
+                .set_href(url.as_str())
+                .map_err(|_| Error::Popup(PopupError::Closed))?;
+            w.clone()
+        }
+        Place::Frame(f) => {
+            f.set_src(url.as_str());
+            f.content_window()
+                .ok_or(Error::Platform("the hidden frame has no window"))?
+        }
+    };
+    let answer = wait_for_answer(&source, &place, options.timeout_ms).await?;
+    drop(place);
+    client.finish_in_page_login(login, answer).await
+}
+
+/// A hidden, empty frame in the document's body.
+fn hidden_frame() -> Result<Place, Error> {
+    let failed = |_| Error::Platform("the hidden frame could not be made");
+    let document = window()?.document().ok_or(Error::Platform("no document"))?;
+    let frame: HtmlIFrameElement = document
+        .create_element("iframe")
+        .map_err(failed)?
+        .unchecked_into();
+    let _ = frame.set_attribute("aria-hidden", "true");
+    let _ = frame.set_attribute("tabindex", "-1");
+    let _ = frame.set_attribute(
+        "style",
+        "position:absolute;width:0;height:0;border:0;visibility:hidden",
+    );
+    let parent = document
+        .body()
+        .map(JsValue::from)
+        .or_else(|| document.document_element().map(JsValue::from))
+        .ok_or(Error::Platform("no document body"))?;
+    parent
+        .unchecked_ref::<web_sys::Node>()
+        .append_child(&frame)
+        .map_err(failed)?;
+    Ok(Place::Frame(frame))
+}
+
+/// The wait's outcome, set once, and the function that ends the wait.
+struct Outcome {
+    value: RefCell<Option<Result<Result<CallbackParams, CallbackError>, Error>>>,
+    resolve: Function,
+}
+
+impl Outcome {
+    fn settle(&self, value: Result<Result<CallbackParams, CallbackError>, Error>) {
+        let mut slot = self.value.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(value);
+            let _ = self.resolve.call0(&JsValue::UNDEFINED);
+        }
+    }
+}
+
+/// Waits for the redirect page's answer from `source`: a `message` of this page's own origin
+/// from exactly that window, carrying a relayed callback ([`read_relay_message`]).
+/// Other messages are ignored. Ends early with `popup_closed` when the popup is closed,
+/// `silent_frame_refused` when the frame shows a page of another origin (framing refused, or
+/// the server showed a page despite `prompt=none`), and `popup_timeout` / `silent_timeout`
+/// after `timeout_ms`.
+async fn wait_for_answer(
+    source: &Window,
+    place: &Place,
+    timeout_ms: u64,
+) -> Result<Result<CallbackParams, CallbackError>, Error> {
+    let window = window()?;
+    let own_origin = window
+        .location()
+        .origin()
+        .map_err(|_| Error::Platform("location.origin is unreadable"))?;
+    let mut resolve = None;
+    let promise = Promise::new(&mut |r: Function, _| resolve = Some(r));
+    let outcome = Rc::new(Outcome {
+        value: RefCell::new(None),
+        resolve: resolve.ok_or(Error::Platform("Promise"))?,
+    });
+
+    let on_message = {
+        let outcome = outcome.clone();
+        let source = JsValue::from(source.clone());
+        Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            // Exactly this page's origin, exactly the window we opened.
+            if e.origin() != own_origin {
+                return;
+            }
+            match e.source() {
+                Some(s) if Object::is(&s, &source) => {}
+                _ => return,
+            }
+            if let Some(relayed) = relay_value(&e.data()).and_then(|v| read_relay_message(&v)) {
+                outcome.settle(Ok(relayed));
+            }
+        })
+    };
+    let listen = on_message.as_ref().unchecked_ref::<Function>();
+    window
+        .add_event_listener_with_callback("message", listen)
+        .map_err(|_| Error::Platform("addEventListener"))?;
+
+    // One check every CLOSED_POLL_MS: the time-out; the popup closed (two checks in a row, so
+    // an answer posted just before the redirect page closed itself is still delivered first);
+    // the frame showing a page of another origin (the server's page, or the browser's error
+    // page for a refused frame), which never answers here. The redirect page is of this
+    // origin, and the server's redirects before it commit no page.
+    let deadline = js_sys::Date::now() + timeout_ms as f64;
+    let on_tick = {
+        let outcome = outcome.clone();
+        let source = source.clone();
+        let popup = matches!(place, Place::Popup(_));
+        let closed_seen = Cell::new(false);
+        Closure::<dyn FnMut()>::new(move || {
+            let ended = if js_sys::Date::now() >= deadline {
+                Some(if popup {
+                    PopupError::Timeout
+                } else {
+                    PopupError::SilentTimeout
+                })
+            } else if !popup {
+                source
+                    .location()
+                    .href()
+                    .is_err()
+                    .then_some(PopupError::FrameRefused)
+            } else if source.closed().unwrap_or(true) {
+                closed_seen.replace(true).then_some(PopupError::Closed)
+            } else {
+                closed_seen.set(false);
+                None
+            };
+            if let Some(e) = ended {
+                outcome.settle(Err(e.into()));
+            }
+        })
+    };
+    let tick = window
+        .set_interval_with_callback_and_timeout_and_arguments_0(
+            on_tick.as_ref().unchecked_ref(),
+            CLOSED_POLL_MS,
+        )
+        .ok();
+
+    let _ = JsFuture::from(promise).await;
+
+    let _ = window.remove_event_listener_with_callback("message", listen);
+    if let Some(id) = tick {
+        window.clear_interval_with_handle(id);
+    }
+    let value = outcome.value.borrow_mut().take();
+    value.unwrap_or(Err(Error::Platform("the wait ended without an answer")))
+}
+
+/// A message's data as the core reads it: its JSON text parsed (`None` for data that has
+/// none, such as a `BigInt`; the core ignores anything that is not a relayed callback).
+fn relay_value(data: &JsValue) -> Option<Value> {
+    let text = js_sys::JSON::stringify(data).ok()?.as_string()?;
+    crate::core::json::parse_limited(&text, 32 * 1024).ok()
+}
+
+/// Where a redirect page relays: its opener (a popup) or its parent (a frame).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum RelayedTo {
+    /// `window.opener`.
+    Opener,
+    /// `window.parent`.
+    Parent,
+}
+
+impl RelayedTo {
+    /// `"opener"` or `"parent"`, as `handleCallback()`'s result says.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RelayedTo::Opener => "opener",
+            RelayedTo::Parent => "parent",
+        }
+    }
+}
+
+/// On the redirect page: when this page was opened as a popup or in a frame and the callback
+/// at `url` is not this tab's to redeem ([`Client::relays_callback`]), posts it to the opener
+/// (or parent) with `targetOrigin` this page's own origin — the response parameters only,
+/// or a refusal when the callback is malformed — and, in a popup, closes the window. The code
+/// is never redeemed here. `None` when the callback is this page's (a redirect login).
+pub fn relay_callback(
+    client: &Client<BrowserPlatform>,
+    url: &WebUrl,
+) -> Result<Option<RelayedTo>, Error> {
+    let window = window()?;
+    let opener = window.opener().ok().filter(|o| o.is_object());
+    let parent = window
+        .parent()
+        .ok()
+        .flatten()
+        .filter(|p| !Object::is(p, &window));
+    let (target, to): (Window, RelayedTo) = match (opener, parent) {
+        (Some(o), _) => (o.unchecked_into(), RelayedTo::Opener),
+        (None, Some(p)) => (p, RelayedTo::Parent),
+        (None, None) => return Ok(None),
+    };
+    if !client.relays_callback(url) {
+        return Ok(None);
+    }
+    let message = relay_message(url);
+    let own_origin = window
+        .location()
+        .origin()
+        .map_err(|_| Error::Platform("location.origin is unreadable"))?;
+    target
+        .post_message(&json_to_js(&message)?, &own_origin)
+        .map_err(|_| Error::Platform("postMessage failed"))?;
+    if to == RelayedTo::Opener {
+        let _ = window.close();
+    }
+    Ok(Some(to))
+}

@@ -1,0 +1,227 @@
+//! Logins that stay on the page: in a popup (`loginPopup`, for an app inside a frame, where
+//! a redirect would leave the host page and the login page refuses to be framed) and in a
+//! hidden frame with `prompt=none` (`renewSilently`, OIDC Core §3.1.2.1, for servers that
+//! give a browser app no refresh token).
+//!
+//! The pending login ([`InPageLogin`]) lives in the opener's memory only: nothing is written
+//! to the redirect store, so these logins work where sessionStorage is blocked, and a
+//! redirect page that finds no pending login of its own for the callback relays it to the
+//! window that opened it ([`Client::relays_callback`]). The relayed callback goes through the
+//! checks of `handleCallback()`: [`validate_callback`] (freshness, the authorization server,
+//! the redirect URI where it arrived, `state` — the login's one-time id, compared in constant
+//! time and used once —, RFC 9207 `iss`), then the code exchange and the ID token checks.
+
+use super::{Client, Platform, PENDING_KEY};
+use crate::core::error::{CallbackError, ConfigError, Error, PopupError};
+use crate::core::json::Value;
+use crate::core::oauth::{
+    callback_state, is_callback, validate_callback, CallbackParams, LoginOptions, PendingLogin,
+};
+use crate::core::options::Options;
+use crate::core::secret::constant_time_eq;
+use crate::core::session::{Event, Origin, SessionSummary, TokenRefreshed};
+use crate::core::WebUrl;
+
+/// How long `loginPopup()` waits for the popup's answer by default: 5 minutes.
+pub const DEFAULT_POPUP_TIMEOUT_S: u64 = 300;
+/// How long `renewSilently()` waits for the hidden frame's answer by default: 10 seconds.
+pub const DEFAULT_SILENT_TIMEOUT_S: u64 = 10;
+/// The longest time-out accepted: the pending login's own lifetime, 10 minutes.
+const MAX_TIMEOUT_S: u64 = 600;
+
+fn default_timeout_s(silent: bool) -> u64 {
+    if silent {
+        DEFAULT_SILENT_TIMEOUT_S
+    } else {
+        DEFAULT_POPUP_TIMEOUT_S
+    }
+}
+
+/// The options of `loginPopup()` and `renewSilently()`: `extraParams` and `returnTo` as for
+/// `login()`, and `timeoutSeconds`.
+#[derive(Debug)]
+pub struct InPageOptions {
+    /// The login options.
+    pub login: LoginOptions,
+    /// How long to wait for the answer, in ms.
+    pub timeout_ms: u64,
+}
+
+impl InPageOptions {
+    /// No options: the default time-out of a popup login, or of a silent renewal (`silent`).
+    pub fn defaults(silent: bool) -> InPageOptions {
+        InPageOptions {
+            login: LoginOptions::default(),
+            timeout_ms: default_timeout_s(silent) * 1000,
+        }
+    }
+
+    /// Reads the options object (`null` for none); `silent` picks the default time-out.
+    pub fn from_json(value: &Value, silent: bool) -> Result<InPageOptions, ConfigError> {
+        let default = default_timeout_s(silent);
+        if value.is_null() {
+            return Ok(InPageOptions::defaults(silent));
+        }
+        let what = if silent {
+            "renewSilentlyOptions"
+        } else {
+            "loginPopupOptions"
+        };
+        let o = Options::new(value, what, &["extraParams", "returnTo", "timeoutSeconds"])?;
+        let timeout = o.whole_number("timeoutSeconds")?.unwrap_or(default);
+        if timeout == 0 || timeout > MAX_TIMEOUT_S {
+            return Err(ConfigError::Invalid {
+                field: "timeoutSeconds",
+                reason: "must be between 1 and 600".into(),
+            });
+        }
+        Ok(InPageOptions {
+            login: LoginOptions {
+                extra_params: o.string_map("extraParams")?,
+                return_to: o.string("returnTo")?,
+            },
+            timeout_ms: timeout * 1000,
+        })
+    }
+}
+
+/// A login in progress in a popup or a hidden frame: its verifier, state and nonce, held in
+/// the opener's memory only. Holds secrets, so it has no `Debug`; used once.
+pub struct InPageLogin {
+    pending: PendingLogin,
+    /// `prompt=none`: the server's `login_required` and `interaction_required` get their own
+    /// codes, and the new ID token must name the session's subject.
+    silent: Option<Option<String>>,
+}
+
+impl InPageLogin {
+    /// Whether this is a silent renewal (hidden frame, `prompt=none`).
+    pub fn is_silent(&self) -> bool {
+        self.silent.is_some()
+    }
+}
+
+impl<P: Platform> Client<P> {
+    /// Starts a popup login (`silent: false`) or a silent renewal (`silent: true`): a fresh
+    /// verifier, state and nonce, kept in the returned [`InPageLogin`] (not in storage), and
+    /// the authorization URL to open in the popup or the hidden frame. A silent renewal asks
+    /// for `prompt=none` (OIDC Core §3.1.2.1: the server must not show anything, it answers at
+    /// once, whatever `prompt` was configured) and, when the session has a verified ID token,
+    /// must name the same subject.
+    pub async fn start_in_page_login(
+        &self,
+        mut options: LoginOptions,
+        silent: bool,
+    ) -> Result<(InPageLogin, WebUrl), Error> {
+        let silent = if silent {
+            options.extra_params.retain(|(k, _)| k != "prompt");
+            options
+                .extra_params
+                .push(("prompt".to_string(), "none".to_string()));
+            Some(
+                self.stored_session()
+                    .and_then(|s| s.id_token_claims)
+                    .and_then(|c| c.sub().map(str::to_string)),
+            )
+        } else {
+            None
+        };
+        let (pending, url) = self.prepare_login(options).await?;
+        Ok((InPageLogin { pending, silent }, url))
+    }
+
+    /// Finishes a popup or silent login with the callback its redirect page relayed
+    /// ([`read_relay_message`](crate::core::read_relay_message)): the checks of [`Client::handle_callback`],
+    /// the exchange, the ID token, the session. A failure leaves any session as it was.
+    ///
+    /// For a silent renewal the server's `login_required` is `login_required` (the user must
+    /// sign in interactively; the session is kept until it expires), `interaction_required`,
+    /// `consent_required` and `account_selection_required` are `interaction_required`, and an
+    /// ID token naming another subject than the session's is `id_token_sub_mismatch`.
+    pub async fn finish_in_page_login(
+        &self,
+        login: InPageLogin,
+        relayed: Result<CallbackParams, CallbackError>,
+    ) -> Result<SessionSummary, Error> {
+        let validated = relayed.and_then(|params| {
+            validate_callback(
+                params,
+                Some(&login.pending),
+                self.config.authorization_server(),
+                self.platform.now_ms(),
+                self.issuer_check(),
+            )
+        });
+        let validated = match (validated, &login.silent) {
+            (Ok(v), _) => v,
+            (Err(CallbackError::Authorization { error, description }), Some(_)) => {
+                return Err(silent_error(&error).unwrap_or(Error::Callback(
+                    CallbackError::Authorization { error, description },
+                )))
+            }
+            (Err(e), _) => return Err(e.into()),
+        };
+        let Some(sub) = login.silent else {
+            return self.redeem(validated, login.pending, None).await;
+        };
+        // A renewal continues the session: its count goes on, and the app hears of the new
+        // token as of a refresh (`tokenRefreshed`).
+        let before = self.stored_session().map_or(0, |s| s.refresh_count);
+        let summary = self
+            .redeem(validated, login.pending, sub.as_deref())
+            .await?;
+        let now = self.platform.now_ms();
+        if let Some(mut session) = self.stored_session() {
+            session.refresh_count = before.saturating_add(1);
+            session.last_refresh_at = Some(now);
+            self.save_session(&session)?;
+            self.push_event(Event::TokenRefreshed(TokenRefreshed {
+                expires_at: session.expires_at,
+                refresh_count: session.refresh_count,
+                last_refresh_at: now,
+                rotated: false,
+                origin: Origin::ThisTab,
+            }));
+            let mut summary = session.summary();
+            summary.return_to = None;
+            return Ok(summary);
+        }
+        Ok(summary)
+    }
+
+    /// Whether the callback at `url` is not this tab's to redeem: it is an authorization
+    /// response, and this tab has no pending login with its `state`. A redirect page opened as
+    /// a popup or in a frame then relays it to its opener or parent; a page that started a
+    /// redirect login itself handles it.
+    pub fn relays_callback(&self, url: &WebUrl) -> bool {
+        if !is_callback(url) {
+            return false;
+        }
+        let pending = self
+            .pending
+            .get(&self.key(PENDING_KEY))
+            .ok()
+            .flatten()
+            .and_then(|raw| PendingLogin::from_json(&raw));
+        match (pending, callback_state(url)) {
+            (Some(p), Some(state)) => {
+                !constant_time_eq(p.state.secret().as_bytes(), state.as_bytes())
+            }
+            _ => true,
+        }
+    }
+}
+
+/// The codes a `prompt=none` request answers with when the user is needed (OIDC Core
+/// §3.1.2.6).
+fn silent_error(error: &str) -> Option<Error> {
+    match error {
+        "login_required" => Some(Error::LoginRequired(
+            "the authorization server needs the user to sign in (prompt=none)",
+        )),
+        "interaction_required" | "consent_required" | "account_selection_required" => {
+            Some(PopupError::InteractionRequired.into())
+        }
+        _ => None,
+    }
+}
