@@ -211,6 +211,23 @@ test('no host gives host_unavailable at once, and a page that frames the app wit
   assert.equal(await frame.locator('#popup').isVisible(), false, 'framed: no popup offered');
 });
 
+test('without a host, the embedded app signs in with a popup of its own (loginPopup)', opts, async (t) => {
+  const context = await newContext(stack.browser);
+  t.after(() => context.close());
+  const page = await context.newPage();
+  await page.goto(`${stack.dev.embed.embeddedOrigin}/embedded.html`);
+  await page.locator('#status[data-state="host-unavailable"]').waitFor();
+  const [popup] = await Promise.all([context.waitForEvent('page'), page.locator('#popup').click()]);
+  await popup.locator('input[name="login"]').fill('Grace Hopper');
+  await popup.locator('input[name="password"]').fill('any password');
+  await popup.locator('button.login-submit').click();
+  await popup.locator('button.login-submit:has-text("Continue")').click();
+  await popup.waitForEvent('close');
+  await page.locator('#status[data-state="signed-in"]').waitFor();
+  assert.match(await page.locator('#profile').innerText(), /Grace Hopper/);
+  assert.equal(new URL(page.url()).search, '', 'no code in the app\'s address bar');
+});
+
 test('the hostile frame, a second frame of the right origin, the page itself and forged messages are refused, counted, and learn no token', opts, async (t) => {
   const tab = await hostTab(t, '?twin=1&timeout=2');
   await signInHost(tab);

@@ -22,6 +22,28 @@ function showError(e) {
 
 await init();
 const config = await (await fetch("/config.json", { cache: "no-store" })).json();
+
+/** This app's own client, for the popup login when it runs without a host. */
+const ownClient = () => PkceClient.discover({
+  issuer: config.issuer,
+  clientId: config.clientId,
+  redirectUri: new URL("/embedded.html", window.location.origin).href,
+  scopes: ["openid", "profile", "email"],
+  apiBase: config.apiBase,
+});
+
+// Opened as the popup login's redirect page: handleCallback() hands the answer to the opener
+// (and closes the popup); nothing else runs here.
+const query = new URLSearchParams(window.location.search);
+const probe = query.has("state") || query.has("error") ? await ownClient() : null;
+if (probe?.isCallback()) {
+  const result = await probe.handleCallback().catch((e) => { showError(e); return null; });
+  if (result?.relayed) {
+    show("relayed", "Handed the sign-in to the window that opened this one.");
+  }
+  throw new Error("the redirect page stops here");
+}
+
 const auth = PkceClient.fromHost({
   hostOrigin: config.embed.hostOrigin,
   apiBase: config.apiBase,
@@ -51,26 +73,21 @@ async function loadProfile() {
     auth.send({ type: "profile-shown", name: profile.name });
   } catch (e) {
     showError(e);
+    if (e?.code === "host_unavailable" && window.parent === window) await offerPopup();
     const states = { login_required: "login-required", host_unavailable: "host-unavailable" };
     show(states[e?.code] ?? "error", e?.code === "host_unavailable"
       ? "No host page answered: this app is not framed by it."
       : "The host page has no session.");
-    if (e?.code === "host_unavailable" && window.parent === window) offerPopup();
   }
 }
 
 /** Without a host: a login of this app's own, in a popup (loginPopup, issue 11's other half). */
-function offerPopup() {
+async function offerPopup() {
   const button = $("popup");
+  const own = await ownClient();
   button.hidden = false;
   button.onclick = async () => {
-    const own = await PkceClient.discover({
-      issuer: config.issuer,
-      clientId: config.clientId,
-      redirectUri: new URL("/embedded.html", window.location.origin).href,
-      scopes: ["openid", "profile", "email"],
-      apiBase: config.apiBase,
-    });
+    // No await before loginPopup(): the popup must open inside the click.
     if (typeof own.loginPopup !== "function") {
       showError({ code: "unsupported", message: "this build has no loginPopup()" });
       return;
