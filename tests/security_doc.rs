@@ -9,12 +9,14 @@ use std::path::Path;
 
 /// Words in backticks on the page that are protocol names, not tests.
 const PROTOCOL_NAMES: &[&str] = &[
+    "account_selection_required",
     "at_hash",
     "auth_time",
     "authorization_response_iss_parameter_supported",
     "c_hash",
     "client_secret",
     "code_challenge_methods_supported",
+    "consent_required",
     "invalid_grant",
     "jwks_uri",
     "key_ops",

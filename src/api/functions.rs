@@ -75,6 +75,23 @@ pub fn handle_callback_fn(
     default_client().map_or_else(reject, |c| c.handle_callback(url))
 }
 
+/// `loginPopup()` on the configured client. Call it from a user gesture, as the method: the
+/// popup opens before this returns.
+#[wasm_bindgen(js_name = loginPopup, unchecked_return_type = "Promise<SessionSummary>")]
+pub fn login_popup_fn(
+    #[wasm_bindgen(unchecked_optional_param_type = "LoginPopupOptions")] options: JsValue,
+) -> Promise {
+    default_client().map_or_else(reject, |c| c.login_popup(options))
+}
+
+/// `renewSilently()` on the configured client.
+#[wasm_bindgen(js_name = renewSilently, unchecked_return_type = "Promise<SessionSummary>")]
+pub fn renew_silently_fn(
+    #[wasm_bindgen(unchecked_optional_param_type = "RenewSilentlyOptions")] options: JsValue,
+) -> Promise {
+    default_client().map_or_else(reject, |c| c.renew_silently(options))
+}
+
 /// `callApi()` on the configured client.
 #[wasm_bindgen(js_name = callApi, unchecked_return_type = "Promise<Response>")]
 pub fn call_api_fn(

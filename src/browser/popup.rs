@@ -96,24 +96,35 @@ impl Drop for Place {
 }
 
 /// A popup login (`popup`: the window [`open_blank`] opened in the user's gesture) or, with
-/// `None`, a silent renewal (`renewSilently()`, a hidden frame with `prompt=none`): builds the
-/// authorization URL (the pending login stays in memory), sends the popup or the frame there,
-/// waits for the redirect page's answer, closes the popup or removes the frame, and finishes
-/// the login.
+/// `None`, a silent renewal (`renewSilently()`, a hidden frame with `prompt=none`, through
+/// [`Client::renew_silently`]: one tab of a session's family at a time, the result shared with
+/// the siblings): builds the authorization URL (the pending login stays in memory), sends the
+/// popup or the frame there, waits for the redirect page's answer, closes the popup or removes
+/// the frame, and finishes the login.
 pub async fn in_page_login(
     client: &Client<BrowserPlatform>,
     popup: Option<Window>,
     options: InPageOptions,
 ) -> Result<SessionSummary, Error> {
-    // Owned from the start, so the popup closes on any early return.
-    let popup = popup.map(Place::Popup);
-    let (login, url) = client
-        .start_in_page_login(options.login, popup.is_none())
-        .await?;
-    let place = match popup {
-        Some(place) => place,
-        None => hidden_frame()?,
+    let timeout = options.timeout_ms;
+    let Some(popup) = popup else {
+        let drive = async |url: &WebUrl| drive(hidden_frame()?, url, timeout).await;
+        return client.renew_silently(options.login, drive).await;
     };
+    // Owned from the start, so the popup closes on any early return.
+    let popup = Place::Popup(popup);
+    let (login, url) = client.start_in_page_login(options.login, false).await?;
+    let answer = drive(popup, &url, timeout).await?;
+    client.finish_in_page_login(login, answer).await
+}
+
+/// Sends the popup or the frame to `url`, waits for its answer ([`wait_for_answer`]), and
+/// closes the popup or removes the frame.
+async fn drive(
+    place: Place,
+    url: &WebUrl,
+    timeout_ms: u64,
+) -> Result<Result<CallbackParams, CallbackError>, Error> {
     let source = match &place {
         Place::Popup(w) => {
             w.location()
@@ -127,9 +138,7 @@ pub async fn in_page_login(
                 .ok_or(Error::Platform("the hidden frame has no window"))?
         }
     };
-    let answer = wait_for_answer(&source, &place, options.timeout_ms).await?;
-    drop(place);
-    client.finish_in_page_login(login, answer).await
+    wait_for_answer(&source, &place, timeout_ms).await
 }
 
 /// A hidden, empty frame in the document's body.

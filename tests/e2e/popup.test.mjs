@@ -359,6 +359,54 @@ test('autoRenew "silent": without a refresh token the lifecycle renews in a hidd
   await tab.assertNoLeaks({ expect: ['codes', 'verifiers', 'tokens'] });
 });
 
+test('renewSilently in one of two duplicated tabs: the sibling gets the renewed session over the sealed channel, with no frame or request of its own', { timeout: TEST_TIMEOUT }, async (t) => {
+  const { dev } = stack;
+  const tab = await openTab(t, stack, PLAIN, { spy: true });
+  // Token responses without a refresh token: the session's family is named by its access token.
+  await tab.context.route(dev.endpoints.token, async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    delete body.refresh_token;
+    await route.fulfill({ response, json: body });
+  });
+  await tab.open();
+  await tab.logIn();
+  assert.equal((await tab.session()).hasRefreshToken, false);
+  const twin = await tab.duplicate();
+  assert.equal(await twin.settled(), 'logged-in', 'the duplicate starts signed in');
+  const token = (page) => page.evaluate(() => globalThis.__pixieSpy.clients.at(-1).getAccessToken());
+  const first = await token(twin.page);
+  assert.equal(await token(tab.page), first, 'one session in both tabs');
+  await twin.page.evaluate(() => {
+    globalThis.renewEvents = [];
+    globalThis.__pixieSpy.clients.at(-1).on('tokenRefreshed', (e) => globalThis.renewEvents.push(e));
+  });
+  const codesBefore = dev.stats.token.authorization_code;
+  // The browser context's requests (both tabs): authorization requests so far.
+  const authorizations = () => tab.requests.filter((r) => r.url.startsWith(dev.endpoints.authorization)).length;
+  const authBefore = authorizations();
+
+  const renewed = await tab.page.evaluate(async () => {
+    const s = await globalThis.__pixieSpy.clients.at(-1).renewSilently();
+    return s.refreshCount;
+  });
+  assert.equal(renewed, 1);
+  const second = await token(tab.page);
+  assert.notEqual(second, first, 'a new access token');
+  await until(async () => (await twin.page.evaluate(() => globalThis.renewEvents.length)) > 0, 'the sibling adopts it', 10_000);
+  const [event] = await twin.page.evaluate(() => globalThis.renewEvents);
+  assert.equal(event.origin, 'other-tab');
+  assert.equal(event.refreshCount, 1);
+  assert.equal(await token(twin.page), second, 'the sibling holds the renewed token');
+  assert.equal(dev.stats.token.authorization_code, codesBefore + 1, 'one code, redeemed by the renewing tab');
+  await new Promise((resolve) => setTimeout(resolve, 1_000)); // a sibling's own renewal would follow
+  assert.equal(authorizations(), authBefore + 1, 'one authorization request in both tabs: the renewing one');
+  assert.equal(dev.stats.token.authorization_code, codesBefore + 1, 'still one code');
+  assert.equal(await twin.page.locator('iframe').count(), 0, 'no frame in the sibling');
+  await tab.assertNoLeaks({ expect: ['codes', 'verifiers', 'tokens'] });
+  await twin.assertNoLeaks();
+});
+
 test('time-outs: popup_timeout closes the popup; silent_timeout removes the frame; the session stays', { timeout: TEST_TIMEOUT }, async (t) => {
   const { dev } = stack;
   const tab = await openTab(t, stack, PLAIN, { spy: true });

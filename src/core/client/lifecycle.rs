@@ -263,12 +263,14 @@ impl<P: Platform> Client<P> {
     }
 
     /// Whether the stored session is no longer `start` (replaced by a sibling's, a concurrent
-    /// refresh's, or a new login). `login_required` when it is gone (logged out meanwhile).
-    fn superseded(&self, start: &Session) -> Result<bool, Error> {
+    /// refresh's or silent renewal's, or a new login). `login_required` when it is gone (logged out meanwhile).
+    pub(super) fn superseded(&self, start: &Session) -> Result<bool, Error> {
         let now = self
             .stored_session()
             .ok_or(Error::LoginRequired("the session ended during the refresh"))?;
-        Ok(now.refresh_token != start.refresh_token || now.issued_at != start.issued_at)
+        Ok(now.refresh_token != start.refresh_token
+            || now.issued_at != start.issued_at
+            || now.access_token != start.access_token)
     }
 
     /// Refreshes the access token (RFC 6749 §6), once per refresh-token family across tabs:
@@ -387,7 +389,13 @@ impl<P: Platform> Client<P> {
 
     /// Posts `session` to the siblings, tagged with its family `own` and its lineage, sealed
     /// under `key`, the key of `family` (which the receivers hold).
-    async fn share(&self, session: Session, own: String, family: &str, key: &ChannelKey) {
+    pub(super) async fn share(
+        &self,
+        session: Session,
+        own: String,
+        family: &str,
+        key: &ChannelKey,
+    ) {
         let mut families = vec![own];
         families.extend(session.lineage.iter().cloned());
         let message = TabMessage::Refreshed {
@@ -586,8 +594,12 @@ impl<P: Platform> Client<P> {
     }
 
     /// The claims of a session a sibling shared, never the ones it carries: recomputed from
-    /// its ID token, verified again as a refreshed one is (signature and claims, and OIDC Core
-    /// §12.2 against this tab's login: same `iss`, `sub`, `aud`, `azp`...). The time checks are
+    /// its ID token, verified again (signature and claims) and held to this tab's login: the
+    /// same `iss`, `sub`, `aud` and `azp` (OIDC Core §12.2). Its `nonce` and `auth_time` are
+    /// the sibling's to check: a silent renewal's ID token carries that renewal's nonce (the
+    /// sibling checked it against its own request) and a newer `auth_time` when the user
+    /// signed in at the server again; a flag saying "renewed" would add nothing, since whoever
+    /// can seal a message can set it. The time checks are
     /// made when the sibling received the tokens (its `issuedAt`, on the server's clock by the
     /// offset it measured, never later than now), as the sibling itself checked them: a
     /// sibling answering a query may hold an ID token received long ago. The ID token this
@@ -616,7 +628,7 @@ impl<P: Platform> Client<P> {
         }
         let received = session.issued_at.min(self.platform.now_ms());
         let at = received.saturating_add_signed(session.clock_offset_ms.unwrap_or(0));
-        self.verify_refreshed_id_token(id_token, current.id_token_claims.as_ref(), at)
+        self.verify_same_user_id_token(id_token, current.id_token_claims.as_ref(), at, false)
             .await
             .map(Some)
             .map_err(|_| ())

@@ -313,6 +313,23 @@ impl<P: Platform> Client<P> {
         login: Option<&IdTokenClaims>,
         now_ms: u64,
     ) -> Result<IdTokenClaims, Error> {
+        self.verify_same_user_id_token(id_token, login, now_ms, true)
+            .await
+    }
+
+    /// An ID token verified like the login's, then held to `login`'s `iss`, `sub`, `aud` and
+    /// `azp`; with `same_authentication` (a refresh) also to its `auth_time` and `nonce`.
+    /// Without it (a session a sibling tab shares, which may come from a silent renewal: a new
+    /// authorization with its own nonce, checked by that tab against its own request, and an
+    /// `auth_time` that is newer when the user signed in at the server again) the same user
+    /// is enough.
+    pub(crate) async fn verify_same_user_id_token(
+        &self,
+        id_token: &crate::core::secret::IdToken,
+        login: Option<&IdTokenClaims>,
+        now_ms: u64,
+        same_authentication: bool,
+    ) -> Result<IdTokenClaims, Error> {
         let claims = self.check_id_token(id_token, None, None, now_ms).await?;
         let Some(login) = login else {
             return Ok(claims);
@@ -329,6 +346,8 @@ impl<P: Platform> Client<P> {
             Some(IdTokenError::AudMismatch)
         } else if !same("azp") {
             Some(IdTokenError::AzpMismatch)
+        } else if !same_authentication {
+            None
         } else if !(auth_time_kept || same("auth_time")) {
             Some(IdTokenError::AuthTimeInvalid)
         } else if new.get("nonce").is_some() && !same("nonce") {

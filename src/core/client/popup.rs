@@ -19,7 +19,9 @@ use crate::core::oauth::{
 };
 use crate::core::options::Options;
 use crate::core::secret::constant_time_eq;
-use crate::core::session::{Event, Origin, SessionSummary, TokenRefreshed};
+use crate::core::session::{
+    lock_name, Event, Origin, SessionSummary, TabMessage, TokenRefreshed, SIBLING_QUERY_MS,
+};
 use crate::core::WebUrl;
 
 /// How long `loginPopup()` waits for the popup's answer by default: 5 minutes.
@@ -185,6 +187,73 @@ impl<P: Platform> Client<P> {
             let mut summary = session.summary();
             summary.return_to = None;
             return Ok(summary);
+        }
+        Ok(summary)
+    }
+
+    /// A silent renewal (`renewSilently()`), shared with the sibling tabs as a refresh is.
+    /// `drive` opens the authorization URL in a hidden frame and answers with what its redirect
+    /// page relayed.
+    ///
+    /// A session with no refresh token (the reason to renew silently) names its family by its
+    /// access token, and a duplicated tab holds the same one, so siblings share the family's
+    /// lock and channel key (`session::tabs`). So, as [`Client::refresh`] does:
+    ///
+    /// 1. take the family's lock: siblings whose lifecycle renews at the same moment renew one
+    ///    at a time;
+    /// 2. if the session was replaced while waiting (a sibling renewed and shared it), stop:
+    ///    no frame, no request, the current session's summary;
+    /// 3. ask the siblings whether one holds a newer generation, and wait briefly
+    ///    ([`SIBLING_QUERY_MS`]);
+    /// 4. renew in the frame; a logout or a new login meanwhile wins (nothing is redeemed);
+    ///    the new session's lineage starts with the old family (its key kept), and it is
+    ///    posted to the siblings sealed under the old family's key, which they hold. They
+    ///    adopt it after verifying its ID token again ([`Client::receive_tab_message`]).
+    ///
+    /// With no session it is a plain silent login: no lock, nothing shared.
+    pub async fn renew_silently(
+        &self,
+        options: LoginOptions,
+        drive: impl AsyncFnOnce(&WebUrl) -> Result<Result<CallbackParams, CallbackError>, Error>,
+    ) -> Result<SessionSummary, Error> {
+        let Some(start) = self.stored_session() else {
+            let (login, url) = self.start_in_page_login(options, true).await?;
+            let relayed = drive(&url).await?;
+            return self.finish_in_page_login(login, relayed).await;
+        };
+        let (family, key) = self.own_family(&start).await?;
+        let _lock = self
+            .platform
+            .lock(&lock_name(&self.config.client_id, &family))
+            .await;
+        let current = |s: &Self| {
+            s.stored_session()
+                .map(|s| s.summary())
+                .ok_or(Error::LoginRequired("the session ended during the renewal"))
+        };
+        if self.superseded(&start)? {
+            return current(self);
+        }
+        let query = TabMessage::Query {
+            family: family.clone(),
+        };
+        if self.post(&family, &key, &query).await {
+            self.platform.sleep(SIBLING_QUERY_MS).await;
+            if self.superseded(&start)? {
+                return current(self);
+            }
+        }
+        let (login, url) = self.start_in_page_login(options, true).await?;
+        let relayed = drive(&url).await?;
+        if self.superseded(&start)? {
+            return current(self);
+        }
+        let summary = self.finish_in_page_login(login, relayed).await?;
+        if let Some(mut next) = self.stored_session() {
+            let own = self.family_of(&next).await?;
+            next.descends_from(&start, &own, &family, key.clone());
+            self.save_session(&next)?;
+            self.share(next, own, &family, &key).await;
         }
         Ok(summary)
     }

@@ -227,17 +227,7 @@ impl Session {
             (None, _) => false,
         };
         if rotated {
-            // A family already in the lineage (a server handing out an old token again) moves
-            // to the front; the keys then no longer line up, and are dropped rather than
-            // mismatched (those families are no longer reached).
-            if lineage.iter().any(|f| f == old_family) {
-                lineage.retain(|f| f != old_family);
-                lineage_keys.clear();
-            }
-            lineage.insert(0, old_family.to_string());
-            lineage_keys.insert(0, old_key);
-            lineage.truncate(LINEAGE_LEN);
-            lineage_keys.truncate(LINEAGE_LEN);
+            push_lineage(&mut lineage, &mut lineage_keys, old_family, old_key);
         }
         next.refresh_token = next.refresh_token.or(old_rt);
         next.id_token = next.id_token.or(old_id);
@@ -250,6 +240,31 @@ impl Session {
         next.lineage = lineage;
         next.lineage_keys = lineage_keys;
         next
+    }
+
+    /// Makes this session, from a new authorization (a silent renewal), the next generation of
+    /// `older`, whose family is `old_family` with the channel key `old_key`: `older`'s lineage,
+    /// with `old_family` in front. A sibling tab still holding `older` then adopts this session
+    /// when it is shared, and ends with it at logout, as after a rotation. Nothing changes when
+    /// the family stayed the same.
+    pub fn descends_from(
+        &mut self,
+        older: &Session,
+        own_family: &str,
+        old_family: &str,
+        old_key: ChannelKey,
+    ) {
+        if own_family == old_family {
+            return;
+        }
+        self.lineage = older.lineage.clone();
+        self.lineage_keys = older.lineage_keys.clone();
+        push_lineage(
+            &mut self.lineage,
+            &mut self.lineage_keys,
+            old_family,
+            old_key,
+        );
     }
 
     /// Whether the access token is still usable at `now_ms` (with [`EXPIRY_MARGIN_MS`]).
@@ -318,6 +333,26 @@ pub struct SessionSummary {
     pub last_refresh_at: Option<u64>,
     /// The server's clock minus the browser's, in ms, as last measured, or null.
     pub clock_offset_ms: Option<i64>,
+}
+
+/// Puts `family` (with its channel `key`) in front of a lineage, at most [`LINEAGE_LEN`]
+/// long. A family already in the lineage (a server handing out an old token again) moves to
+/// the front; the keys then no longer line up, and are dropped rather than mismatched (those
+/// families are no longer reached).
+fn push_lineage(
+    lineage: &mut Vec<String>,
+    keys: &mut Vec<ChannelKey>,
+    family: &str,
+    key: ChannelKey,
+) {
+    if lineage.iter().any(|f| f == family) {
+        lineage.retain(|f| f != family);
+        keys.clear();
+    }
+    lineage.insert(0, family.to_string());
+    keys.insert(0, key);
+    lineage.truncate(LINEAGE_LEN);
+    keys.truncate(LINEAGE_LEN);
 }
 
 #[cfg(test)]

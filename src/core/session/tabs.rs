@@ -32,7 +32,10 @@
 //!   id already needs, where HKDF in WebCrypto takes an import and a `deriveBits` more. The
 //!   label keeps the key apart from the family id, which is a hash of the token alone and is
 //!   public (lock names). The token is the refresh token, or the access token of a session
-//!   without one: whatever names the family ([`family_id`]);
+//!   without one: whatever names the family ([`family_id`]). A duplicated tab holds the same
+//!   access token, so siblings share such a session's family too: a silent renewal (which
+//!   such a session relies on) runs under the family's lock and is shared like a refresh,
+//!   the old family put in the new session's lineage (`Client::renew_silently`);
 //! - **rotation re-keys**: the family of a rotated refresh token is a new family with a new
 //!   key. The `refreshed` message announcing a rotation is sealed under the *replaced*
 //!   family's key, which the siblings still hold; a tab that adopted it then uses the new key.

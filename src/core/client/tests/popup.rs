@@ -4,8 +4,8 @@
 
 use crate::core::json;
 use crate::core::testing::{
-    block_on, generic_config, id_claims, id_token, jwk_set, openid_config, tokens, TestTab, ISSUER,
-    T0,
+    block_on, channel_key_of, family_of_token as family, generic_config, id_claims, id_token,
+    jwk_set, open_as, openid_config, tokens, TestClient, TestTab, CLIENT_ID, ISSUER, T0,
 };
 use crate::core::Method::Get;
 use crate::core::*;
@@ -374,4 +374,174 @@ fn auto_renew_is_read_from_the_configuration() {
     assert!(!read("null").unwrap());
     assert!(read(r#""iframe""#).is_err());
     assert!(read("true").is_err());
+}
+
+/// A silent renewal of `h`'s session through [`Client::renew_silently`], the frame answering
+/// with a code for `at` (an OpenID configuration: with an ID token of `user-42`).
+fn renew_shared(h: &TestTab, c: &TestClient<'_>, at: &str) -> Result<SessionSummary, Error> {
+    let drive = async |url: &WebUrl| {
+        let openid = h.config().is_openid();
+        let mut answer = tokens(at, None, Some(3600));
+        if openid {
+            let id = id_token(JwsAlg::Rs256, &id_claims(&param(url, "nonce").unwrap()));
+            answer = answer.scope("openid").id_token(&id);
+            h.platform.on(Get, "/jwks").respond(200, jwk_set());
+        }
+        h.token_endpoint().respond(200, answer);
+        let iss = format!("&iss={}", ISSUER.replace(':', "%3A"));
+        Ok(relayed(&callback_for(url, if openid { &iss } else { "" })))
+    };
+    block_on(c.renew_silently(LoginOptions::default(), drive))
+}
+
+#[test]
+fn a_silent_renewal_reaches_the_siblings_of_the_session_sealed_under_its_old_family() {
+    // A session without a refresh token names its family (lock, channel key) by its access
+    // token, which a duplicated tab holds too.
+    let a = TestTab::new(openid_config());
+    let ca = a.client();
+    a.login_openid(
+        &ca,
+        tokens("AT-0", None, Some(3600)).scope("openid"),
+        |_| {},
+    );
+    let b = a.duplicate();
+    let cb = b.client();
+    let late = a.duplicate();
+    let unrelated = TestTab::new(openid_config());
+    let cu = unrelated.client();
+    unrelated.login_openid(
+        &cu,
+        tokens("AT-X", None, Some(3600)).scope("openid"),
+        |_| {},
+    );
+
+    let summary = renew_shared(&a, &ca, "AT-1").unwrap();
+    assert_eq!(summary.refresh_count, 1);
+    assert_eq!(a.stored_at().as_deref(), Some("AT-1"));
+    assert_eq!(
+        *a.platform.locks.borrow(),
+        [lock_name(CLIENT_ID, &family("AT-0"))],
+        "the family's lock"
+    );
+    assert_eq!(a.platform.held.get(), 0);
+    let posted = a.platform.broadcasts.borrow().clone();
+    assert_eq!(posted.len(), 2, "the query, then the renewed session");
+    assert!(
+        matches!(open_as("AT-0", &posted[0]), Some(TabMessage::Query { family: f }) if f == family("AT-0"))
+    );
+    let shared = posted[1].clone();
+    assert!(
+        open_as("AT-1", &shared).is_none(),
+        "sealed under the old family's key"
+    );
+    let Some(TabMessage::Refreshed { families, session }) = open_as("AT-0", &shared) else {
+        panic!("a refreshed message")
+    };
+    assert_eq!(families, [family("AT-1"), family("AT-0")]);
+    assert_eq!(session.access_token.secret(), "AT-1");
+    let stored = ca.stored_session().unwrap();
+    assert_eq!(stored.lineage, [family("AT-0")]);
+    assert_eq!(stored.lineage_keys, [channel_key_of("AT-0")]);
+
+    // The sibling adopts it, once its ID token verified again.
+    b.platform.on(Get, "/jwks").respond(200, jwk_set());
+    assert_eq!(block_on(cb.receive_tab_message(&shared)), Received::Applied);
+    assert!(b.platform.verifications.get() > 0, "verified again");
+    assert_eq!(b.stored_at().as_deref(), Some("AT-1"));
+    assert_eq!(cb.user().unwrap().sub(), Some("user-42"));
+    let events = cb.take_events();
+    assert!(matches!(
+        &events[..],
+        [Event::TokenRefreshed(TokenRefreshed {
+            origin: Origin::OtherTab,
+            rotated: false,
+            refresh_count: 1,
+            ..
+        })]
+    ));
+    // Another login of the origin learns nothing and keeps its session.
+    assert_eq!(block_on(cu.receive_tab_message(&shared)), Received::Ignored);
+    assert_eq!(unrelated.stored_at().as_deref(), Some("AT-X"));
+
+    // A sibling that missed it still holds AT-0, in the renewed session's lineage: it can
+    // ask for the session, and a logout ends it.
+    a.platform.broadcasts.borrow_mut().clear();
+    block_on(ca.end_session(&LogoutOptions::default())).unwrap();
+    let logged_out = a.platform.broadcasts.borrow().clone();
+    let cl = late.client();
+    let applied = logged_out
+        .iter()
+        .filter(|m| block_on(cl.receive_tab_message(m)) == Received::Applied)
+        .count();
+    assert_eq!(applied, 1);
+    assert_eq!(late.stored_at(), None, "ended with the renewed session");
+}
+
+#[test]
+fn siblings_renewing_silently_at_the_same_moment_renew_one_at_a_time() {
+    let a = TestTab::new(generic_config());
+    let ca = a.client();
+    a.login(&ca, tokens("AT-0", None, Some(3600)));
+    let b = a.duplicate();
+    let cb = b.client();
+    renew_shared(&a, &ca, "AT-1").unwrap();
+    let shared = a.platform.broadcasts.borrow().last().unwrap().clone();
+
+    // B's lifecycle renews at the same moment: it waits for A's lock, and receives A's
+    // message meanwhile; then it opens no frame and sends nothing.
+    let (store, key) = (b.sessions.clone(), b.session_key());
+    *b.platform.on_lock.borrow_mut() = Some(Box::new(move || {
+        let Some(TabMessage::Refreshed { session, .. }) = open_as("AT-0", &shared) else {
+            panic!()
+        };
+        store.set(&key, &session.to_json()).unwrap();
+    }));
+    let framed = std::cell::Cell::new(false);
+    let drive = async |_: &WebUrl| {
+        framed.set(true);
+        Err(PopupError::SilentTimeout.into())
+    };
+    let summary = block_on(cb.renew_silently(LoginOptions::default(), drive)).unwrap();
+    assert!(!framed.get(), "no frame");
+    assert!(b.platform.requests.borrow().is_empty(), "no request");
+    assert_eq!(summary.expires_at, Some(T0 + HOUR));
+    assert_eq!(b.stored_at().as_deref(), Some("AT-1"));
+    assert_eq!(b.platform.held.get(), 0);
+
+    // With siblings reachable and none answering, a tab asks, waits briefly, and renews.
+    let c = a.duplicate();
+    c.platform.siblings.set(true);
+    let cc = c.client();
+    renew_shared(&c, &cc, "AT-2").unwrap();
+    assert_eq!(*c.platform.sleeps.borrow(), [SIBLING_QUERY_MS]);
+    assert_eq!(c.stored_at().as_deref(), Some("AT-2"));
+}
+
+#[test]
+fn a_logout_during_a_silent_renewal_wins_and_nothing_is_redeemed() {
+    let h = TestTab::new(generic_config());
+    let c = h.client();
+    h.login(&c, tokens("AT-0", None, Some(3600)));
+    let drive = async |url: &WebUrl| {
+        c.logout();
+        Ok(relayed(&callback_for(url, "")))
+    };
+    let e = block_on(c.renew_silently(LoginOptions::default(), drive)).unwrap_err();
+    assert_eq!(e.code(), "login_required");
+    assert!(
+        h.platform.requests.borrow().is_empty(),
+        "the code was not redeemed"
+    );
+    assert_eq!(h.stored_at(), None);
+}
+
+#[test]
+fn a_silent_login_without_a_session_takes_no_lock_and_shares_nothing() {
+    let h = TestTab::new(generic_config());
+    let c = h.client();
+    renew_shared(&h, &c, "AT-1").unwrap();
+    assert!(h.platform.locks.borrow().is_empty());
+    assert!(h.platform.broadcasts.borrow().is_empty());
+    assert_eq!(h.stored_at().as_deref(), Some("AT-1"));
 }
