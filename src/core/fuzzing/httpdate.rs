@@ -85,9 +85,14 @@ pub fn check_http_date(data: &[u8]) {
             "an IMF-fixdate does not parse back"
         );
         let now = ms.saturating_sub(1_500);
-        let wait = if ms >= 1_500 { 2 } else { 1 - u64::from(ms == 0) };
+        let wait = if ms >= 1_500 {
+            2
+        } else {
+            1 - u64::from(ms == 0)
+        };
         assert!(
-            parse_retry_after(&text, now) == Some(wait) && parse_retry_after(&text, ms + 1) == Some(0),
+            parse_retry_after(&text, now) == Some(wait)
+                && parse_retry_after(&text, ms + 1) == Some(0),
             "Retry-After as a date is not its distance"
         );
         return;
@@ -96,9 +101,15 @@ pub fn check_http_date(data: &[u8]) {
     let now = 1_800_000_000_000;
     let parsed = parse_http_date(&text);
     if let Some(ms) = parsed {
-        assert!(ms % 1000 == 0 && ms <= LAST_MS + 1000, "a date out of range");
+        assert!(
+            ms % 1000 == 0 && ms <= LAST_MS + 1000,
+            "a date out of range"
+        );
         let fields: Vec<&str> = text.trim().split_ascii_whitespace().collect();
-        assert!(fields.len() == 6 && fields[5] == "GMT", "accepted a date of other fields");
+        assert!(
+            fields.len() == 6 && fields[5] == "GMT",
+            "accepted a date of other fields"
+        );
         let number = |t: &str| {
             assert!(
                 !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()),

@@ -68,7 +68,10 @@ pub fn check_guest_token(data: &[u8]) {
                 "the token is not the body's"
             );
             let claims = unverified_jwt_payload(t.jwt.secret()).expect("accepted a non-JWT");
-            let exp = claims.get("exp").and_then(Value::as_u64).expect("no integer exp");
+            let exp = claims
+                .get("exp")
+                .and_then(Value::as_u64)
+                .expect("no integer exp");
             assert!(exp <= MAX_NUMERIC_DATE_S, "an exp beyond the last date");
             assert!(exp * 1000 > t.server_now_ms, "accepted an expired token");
             if let Some(iat) = claims.get("iat") {
@@ -83,7 +86,10 @@ pub fn check_guest_token(data: &[u8]) {
                     assert!(status == 429, "a {status} called rate limited")
                 }
                 GuestTokenError::Failed { status: s, .. } => {
-                    assert!(*s == status && !(200..300).contains(s), "failed with another status")
+                    assert!(
+                        *s == status && !(200..300).contains(s),
+                        "failed with another status"
+                    )
                 }
                 GuestTokenError::Invalid(_) => {
                     assert!((200..300).contains(&status), "a {status} called invalid")
@@ -128,14 +134,16 @@ pub fn check_options(data: &[u8]) {
         .and_then(|o| o.iter().find(|(k, _)| !known.contains(&k.as_str())))
         .map(|(k, _)| k.clone());
     let result = match selector % 4 {
-        0 => RawConfig::from_json(&value).and_then(|raw| raw.validate()).map(|config| {
-            for url in [&config.authorization_endpoint, &config.token_endpoint] {
-                assert!(
-                    url.is_https() || url.is_loopback(),
-                    "a configured endpoint that is neither https nor loopback"
-                );
-            }
-        }),
+        0 => RawConfig::from_json(&value)
+            .and_then(|raw| raw.validate())
+            .map(|config| {
+                for url in [&config.authorization_endpoint, &config.token_endpoint] {
+                    assert!(
+                        url.is_https() || url.is_loopback(),
+                        "a configured endpoint that is neither https nor loopback"
+                    );
+                }
+            }),
         1 => LoginOptions::from_json(&value).map(drop),
         2 => LogoutOptions::from_json(&value).map(drop),
         _ => GuestOptions::from_json(&value).map(drop),
@@ -144,7 +152,11 @@ pub fn check_options(data: &[u8]) {
         Ok(()) => assert!(unknown.is_none(), "an unknown key was accepted"),
         Err(e) => {
             let error = Error::Config(e);
-            assert!(error.code() == "invalid_config", "options refused as {}", error.code());
+            assert!(
+                error.code() == "invalid_config",
+                "options refused as {}",
+                error.code()
+            );
             let message = check_error(&error);
             if let Some(key) = unknown {
                 let shown: String = crate::core::sanitize(&key, 40);

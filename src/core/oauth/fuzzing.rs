@@ -59,8 +59,7 @@ pub fn check_callback(data: &[u8]) {
     let Ok(url) = WebUrl::parse(&text) else {
         return;
     };
-    let response_param =
-        |k: &str| CALLBACK_PARAMS.contains(&k) || IMPLICIT_PARAMS.contains(&k);
+    let response_param = |k: &str| CALLBACK_PARAMS.contains(&k) || IMPLICIT_PARAMS.contains(&k);
     let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
     let fragment_pairs: Vec<(String, String)> =
         url::form_urlencoded::parse(url.fragment().unwrap_or("").as_bytes())
@@ -82,7 +81,10 @@ pub fn check_callback(data: &[u8]) {
         .cloned()
         .collect();
     assert!(kept == expected, "cleaning changed the other query pairs");
-    assert!(!is_callback(&clean), "the clean URL still looks like a callback");
+    assert!(
+        !is_callback(&clean),
+        "the clean URL still looks like a callback"
+    );
     assert!(
         clean_callback_url(&clean) == clean,
         "cleaning is not idempotent"
@@ -101,28 +103,44 @@ pub fn check_callback(data: &[u8]) {
             .map(|(_, v)| v.as_str())
     };
     let code = value("code").unwrap_or("");
-    let mut reflected = vec![value("error").unwrap_or(""), value("error_description").unwrap_or("")];
+    let mut reflected = vec![
+        value("error").unwrap_or(""),
+        value("error_description").unwrap_or(""),
+    ];
     reflected.retain(|r| !r.is_empty());
     let refusal = |e: CallbackError| {
         let message = check_error(&Error::from(e));
         assert_no_secret(&message, code, &reflected, "authorization code");
-        assert_no_secret(&message, pending().code_verifier.secret(), &[], "verifier");
+        assert_no_secret(
+            &message,
+            pending().code_verifier.secret(),
+            &reflected,
+            "verifier",
+        );
     };
     match parse_callback(&url) {
         Err(e) => {
             if let CallbackError::DuplicateParameter(name) = e {
-                assert!(count(name) > 1, "a parameter given once was called repeated");
+                assert!(
+                    count(name) > 1,
+                    "a parameter given once was called repeated"
+                );
             }
             refusal(e);
             return;
         }
         Ok(_) => {
-            assert!(looks, "parse_callback accepted what is_callback does not flag");
+            assert!(
+                looks,
+                "parse_callback accepted what is_callback does not flag"
+            );
             for name in ["code", "state", "error", "error_description", "iss"] {
                 assert!(count(name) <= 1, "a repeated {name} was accepted");
             }
             assert!(
-                !pairs.iter().any(|(k, _)| IMPLICIT_PARAMS.contains(&k.as_str())),
+                !pairs
+                    .iter()
+                    .any(|(k, _)| IMPLICIT_PARAMS.contains(&k.as_str())),
                 "a token in the query was accepted"
             );
             assert!(
@@ -185,10 +203,16 @@ pub fn check_callback(data: &[u8]) {
                 expected == Ok(v.code().secret()),
                 "validated a callback the rules refuse, or with another code"
             );
-            assert!(v.iss() == value("iss"), "the validated iss is not the URL's");
+            assert!(
+                v.iss() == value("iss"),
+                "the validated iss is not the URL's"
+            );
         }
         Err(e) => {
-            assert!(expected.as_ref().err() == Some(&e), "refused for the wrong reason");
+            assert!(
+                expected.as_ref().err() == Some(&e),
+                "refused for the wrong reason"
+            );
             refusal(e);
         }
     }
@@ -296,7 +320,10 @@ pub fn check_token_response(data: &[u8]) {
                     status: s,
                     retry_after: r,
                 } => {
-                    assert!(*s == status && status != 200, "an HTTP status error of a 200");
+                    assert!(
+                        *s == status && status != 200,
+                        "an HTTP status error of a 200"
+                    );
                     assert!(*r == retry_after, "the wait is not Retry-After's");
                 }
                 TokenError::InvalidResponse(_) => {

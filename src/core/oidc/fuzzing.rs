@@ -32,9 +32,7 @@ pub fn check_jws(data: &[u8]) {
         let header = input.bytes_until(0);
         let payload = input.bytes_until(0);
         let signature = input.rest();
-        let token = [header, payload, signature]
-            .map(encode_url)
-            .join(".");
+        let token = [header, payload, signature].map(encode_url).join(".");
         (token, Some(well_formed(header, payload, signature)))
     } else {
         (input.rest_text(), None)
@@ -43,9 +41,13 @@ pub fn check_jws(data: &[u8]) {
         Ok(jws) => {
             assert!(expected != Some(false), "accepted a token the rules refuse");
             let parts: Vec<&str> = token.split('.').collect();
-            assert!(parts.len() == 3, "accepted a token of {} parts", parts.len());
             assert!(
-                jws.signing_input() == token[..parts[0].len() + 1 + parts[1].len()].as_bytes(),
+                parts.len() == 3,
+                "accepted a token of {} parts",
+                parts.len()
+            );
+            assert!(
+                jws.signing_input() == &token.as_bytes()[..parts[0].len() + 1 + parts[1].len()],
                 "the signing input is not the first two parts"
             );
             assert!(
@@ -53,7 +55,10 @@ pub fn check_jws(data: &[u8]) {
                 "the signature part is not canonical base64url"
             );
             let header = decode_url(parts[0]).expect("an accepted header is base64url");
-            assert!(encode_url(&header) == parts[0], "a non-canonical header part");
+            assert!(
+                encode_url(&header) == parts[0],
+                "a non-canonical header part"
+            );
             let header = json::parse_bytes(&header, usize::MAX)
                 .ok()
                 .and_then(Value::into_object)
@@ -166,7 +171,10 @@ pub fn check_jwks(data: &[u8]) {
         .filter_map(Jwk::from_json)
         .filter(|k| k.kty == "RSA" || k.kty == "EC")
         .collect();
-    assert!(set.keys == readable, "the keys kept are not the readable ones");
+    assert!(
+        set.keys == readable,
+        "the keys kept are not the readable ones"
+    );
 
     let mut kids: Vec<Option<String>> = vec![None, Some("no-such-kid".into())];
     kids.extend(set.keys.iter().filter_map(|k| k.kid.clone()).map(Some));
@@ -177,7 +185,10 @@ pub fn check_jwks(data: &[u8]) {
                 kid: kid.clone(),
             };
             let matches = |k: &Jwk| {
-                k.fits(alg) && kid.as_deref().is_none_or(|kid| k.kid.as_deref() == Some(kid))
+                k.fits(alg)
+                    && kid
+                        .as_deref()
+                        .is_none_or(|kid| k.kid.as_deref() == Some(kid))
             };
             let fitting = set.keys.iter().filter(|k| matches(k)).count();
             match set.select(&header) {
@@ -277,7 +288,10 @@ pub fn check_discovery(data: &[u8]) {
         metadata.issuer == ISSUER && text("issuer") == Some(ISSUER),
         "accepted another issuer"
     );
-    if let Some(methods) = doc.get("code_challenge_methods_supported").and_then(Value::as_array) {
+    if let Some(methods) = doc
+        .get("code_challenge_methods_supported")
+        .and_then(Value::as_array)
+    {
         assert!(
             methods.iter().any(|m| m.as_str() == Some("S256")),
             "accepted a provider without S256"
@@ -285,7 +299,11 @@ pub fn check_discovery(data: &[u8]) {
     }
     let check = |key: &'static str, url: Option<&WebUrl>| {
         assert!(
-            url.map(WebUrl::as_str) == text(key).and_then(|t| parse_endpoint(key, t).ok()).as_ref().map(WebUrl::as_str),
+            url.map(WebUrl::as_str)
+                == text(key)
+                    .and_then(|t| parse_endpoint(key, t).ok())
+                    .as_ref()
+                    .map(WebUrl::as_str),
             "{key} is not the document's"
         );
         if let Some(url) = url {
@@ -295,15 +313,22 @@ pub fn check_discovery(data: &[u8]) {
             );
         }
     };
-    check("authorization_endpoint", Some(&metadata.authorization_endpoint));
+    check(
+        "authorization_endpoint",
+        Some(&metadata.authorization_endpoint),
+    );
     check("token_endpoint", Some(&metadata.token_endpoint));
     check("jwks_uri", Some(&metadata.jwks_uri));
     check("userinfo_endpoint", metadata.userinfo_endpoint.as_ref());
-    check("end_session_endpoint", metadata.end_session_endpoint.as_ref());
+    check(
+        "end_session_endpoint",
+        metadata.end_session_endpoint.as_ref(),
+    );
     check("revocation_endpoint", metadata.revocation_endpoint.as_ref());
     assert!(
         metadata.authorization_response_iss_parameter_supported
-            == (doc.get("authorization_response_iss_parameter_supported") == Some(&Value::Bool(true))),
+            == (doc.get("authorization_response_iss_parameter_supported")
+                == Some(&Value::Bool(true))),
         "the iss parameter flag is not the document's"
     );
 

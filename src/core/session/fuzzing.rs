@@ -25,7 +25,10 @@ pub fn check_tab_channel(data: &[u8]) {
         let Some(e) = Envelope::parse(&text) else {
             return;
         };
-        assert!(text.len() <= MAX_MESSAGE_LEN, "read a message over the limit");
+        assert!(
+            text.len() <= MAX_MESSAGE_LEN,
+            "read a message over the limit"
+        );
         assert!(!e.family.contains('.'), "a family with a dot");
         assert!(e.sealed.len() >= TAG_LEN, "a body without room for a tag");
         assert!(
@@ -49,11 +52,17 @@ pub fn check_tab_channel(data: &[u8]) {
         );
         let mut aad = header.into_bytes();
         aad.extend_from_slice(b"\nclient");
-        assert!(e.aad("client") == aad, "the additional data is not header, LF, client id");
+        assert!(
+            e.aad("client") == aad,
+            "the additional data is not header, LF, client id"
+        );
     } else if let Some(message) = TabMessage::parse(&text) {
         let json = message.to_json();
         let again = TabMessage::parse(&json).expect("a written message does not parse");
-        assert!(again.kind() == message.kind(), "a written message changed kind");
+        assert!(
+            again.kind() == message.kind(),
+            "a written message changed kind"
+        );
         assert!(again.to_json() == json, "writing a message is not stable");
     }
 }
@@ -91,7 +100,10 @@ pub fn check_stored(data: &[u8]) {
         };
         let json = p.to_json();
         let again = PendingLogin::from_json(&json).expect("a written login does not read back");
-        assert!(again.to_json() == json, "writing a pending login is not stable");
+        assert!(
+            again.to_json() == json,
+            "writing a pending login is not stable"
+        );
         assert!(
             again.state.secret() == p.state.secret()
                 && again.code_verifier.secret() == p.code_verifier.secret()
