@@ -224,7 +224,7 @@ fn check_material(key: &Jwk, alg: JwsAlg) {
                 let n = field(&key.n).expect("passed an RSA key without n");
                 let e = field(&key.e).expect("passed an RSA key without e");
                 let n = &n[n.iter().position(|b| *b != 0).unwrap_or(n.len())..];
-                let bits = n.len() * 8 - n.first().map_or(8, |b| b.leading_zeros() as usize);
+                let bits = n.len() * 8 - n.first().map_or(0, |b| b.leading_zeros() as usize);
                 assert!(bits >= MIN_RSA_BITS, "passed a {bits}-bit RSA key");
                 let e = &e[e.iter().position(|b| *b != 0).unwrap_or(e.len())..];
                 assert!(
