@@ -1,8 +1,10 @@
 //! What the fuzz checks share: reading a fuzz input piece by piece ([`FuzzBytes`]), and the
-//! rules every refusal must keep ([`check_error`], [`assert_no_secret`]).
+//! rules every refusal must keep ([`check_error`]). That a message holds no secret is checked
+//! differentially where the secret is (the same input with other secrets must be refused in
+//! the same words): a substring search would be gamed by the fuzzer itself, which learns the
+//! messages' words from the comparison and offers them back as a "code".
 
 use crate::core::error::Error;
-use crate::core::sanitize::sanitize;
 
 /// A fuzz input read from the front: selector bytes, numbers, separated pieces, the rest.
 /// Reading past the end gives zeros and empty pieces, so every input means something.
@@ -98,19 +100,4 @@ pub fn check_error(error: &Error) -> String {
         );
     }
     message
-}
-
-/// Panics when `message` quotes `secret`. Only a secret of at least 12 characters that is not
-/// part of one of `reflected` (the server texts a message may quote, such as an OAuth `error`
-/// code, as given or as [`sanitize`] keeps it) is looked for, so a short value that happens to
-/// be an ordinary word, or a server quoting a value back, is not a leak.
-pub fn assert_no_secret(message: &str, secret: &str, reflected: &[&str], what: &str) {
-    let quoted = |r: &&str| r.contains(secret) || sanitize(r, usize::MAX).contains(secret);
-    if secret.chars().count() < 12 || reflected.iter().any(quoted) {
-        return;
-    }
-    assert!(
-        !message.contains(secret),
-        "an error message quotes the {what}"
-    );
 }
