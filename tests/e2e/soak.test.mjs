@@ -30,7 +30,8 @@ import { test } from 'node:test';
 import { grantsOf, openTab, useStack } from './harness.mjs';
 
 const WARM_UP = 30;
-const CYCLES = 500;
+/** PIXIE_SOAK_CYCLES runs a longer soak by hand (the test's timeout grows with it). */
+const CYCLES = Math.max(500, Number(process.env.PIXIE_SOAK_CYCLES) || 0);
 const BATCH = 50;
 const WASM_SLACK = 64 * 1024;
 const HEAP_SLACK = 2 * 1024 * 1024;
@@ -128,6 +129,9 @@ function cycles(tab, n) {
   }, n);
 }
 
+/** The wasm memory after each batch of every run, for the printed series. */
+const wasmSeries = [];
+
 async function run(tab, n) {
   let done = 0;
   let refreshCount = null;
@@ -139,6 +143,7 @@ async function run(tab, n) {
     assert.equal(out.calls, batch);
     refreshCount = out.refreshCount;
     done += batch;
+    wasmSeries.push(await tab.page.evaluate(() => globalThis.__pixieSpy.exports.memory.buffer.byteLength));
   }
   return refreshCount;
 }
@@ -148,7 +153,7 @@ const row = (label, m) => `${label.padEnd(9)} wasm ${kib(m.wasm).padStart(10)}  
   + `listeners ${m.listeners}  DOM nodes ${m.nodes}  live timeouts ${m.timeouts}  intervals ${m.intervals}  `
   + `channels ${m.channels} (opened ${m.channelsOpened})`;
 
-test(`a tab lives through ${WARM_UP + CYCLES} refresh cycles with API calls, its memory flat`, { timeout: 240_000 }, async (t) => {
+test(`a tab lives through ${WARM_UP + CYCLES} refresh cycles with API calls, its memory flat`, { timeout: 240_000 + (CYCLES - 500) * 400 }, async (t) => {
   const started = Date.now();
   const tab = await openTab(t, stack, '/plain/', { spy: true });
   await tab.context.addInitScript(countLive);
@@ -177,6 +182,7 @@ test(`a tab lives through ${WARM_UP + CYCLES} refresh cycles with API calls, its
   console.log(`soak: ${row('start', start)}`);
   console.log(`soak: ${row('warm-up', warm)}`);
   console.log(`soak: ${row('end', end)}`);
+  console.log(`soak: wasm memory after each ${BATCH} cycles (KiB): ${wasmSeries.map((b) => b / 1024).join(' ')}`);
   console.log(`soak: after warm-up: wasm ${end.wasm - warm.wasm >= 0 ? '+' : ''}${end.wasm - warm.wasm} B, `
     + `JS heap ${end.heap - warm.heap >= 0 ? '+' : ''}${kib(end.heap - warm.heap)}`);
 
