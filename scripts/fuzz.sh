@@ -43,8 +43,10 @@ for target in $targets; do
     exit 1
   fi
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  # The last status line: "#N  DONE  cov: C ft: F corp: K/SIZE ...".
+  reached=$(grep -E '^#[0-9]+' "$log" | tail -1 | grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/[0-9]+[a-zA-Z]*' || true)
   rm -f "$log"
-  summary="${summary}${target}: ${runs:-?} executions in ${seconds} s, no crash"$'\n'
+  summary="${summary}${target}: ${runs:-?} executions in ${seconds} s, no crash (${reached:-no status line})"$'\n'
 done
 say "done"
 printf '%s' "$summary"

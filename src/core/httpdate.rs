@@ -1,11 +1,14 @@
 //! Parsing of HTTP dates (RFC 9110 §5.6.7, IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`),
 //! for the `Date` header (clock drift) and `Retry-After`.
 
-/// Parses an IMF-fixdate into milliseconds since the Unix epoch.
+/// Parses an IMF-fixdate into milliseconds since the Unix epoch. Every number is plain
+/// digits (no sign), the year has at most four (so the arithmetic cannot overflow, and no date
+/// lies beyond 9999), and the day exists in its month: `31 Feb` is refused, not moved to
+/// March. The weekday is not checked (RFC 9110 §5.6.7 lets a recipient ignore it).
 pub fn parse_http_date(text: &str) -> Option<u64> {
     let mut parts = text.trim().split_ascii_whitespace();
     let _weekday = parts.next()?.strip_suffix(',')?;
-    let day: u64 = parts.next()?.parse().ok()?;
+    let day = digits(parts.next()?, 2)?;
     let month = match parts.next()? {
         "Jan" => 1,
         "Feb" => 2,
@@ -21,17 +24,36 @@ pub fn parse_http_date(text: &str) -> Option<u64> {
         "Dec" => 12,
         _ => return None,
     };
-    let year: i64 = parts.next()?.parse().ok()?;
-    let mut hms = parts.next()?.split(':').map(|p| p.parse::<u64>().ok());
+    let year = digits(parts.next()?, 4)?;
+    let mut hms = parts.next()?.split(':').map(|p| digits(p, 2));
     let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
     if parts.next()? != "GMT" || parts.next().is_some() || hms.next().is_some() {
         return None;
     }
-    if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 || year < 1970 {
+    if !(1..=days_in_month(year, month)).contains(&day) || h > 23 || m > 59 || s > 60 || year < 1970
+    {
         return None;
     }
-    let days = days_from_civil(year, month, day as i64);
+    let days = days_from_civil(year as i64, month, day as i64);
     Some(((days as u64) * 86_400 + h * 3600 + m * 60 + s) * 1000)
+}
+
+/// A number of 1 to `max_len` ASCII digits (no sign, no space).
+fn digits(text: &str, max_len: usize) -> Option<u64> {
+    if text.is_empty() || text.len() > max_len || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// The number of days in `month` (1-12) of `year`, proleptic Gregorian.
+fn days_in_month(year: u64, month: i64) -> u64 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -45,12 +67,13 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// Parses `Retry-After` (RFC 9110 §10.2.3): delta-seconds, or an HTTP date taken relative to
-/// `now_ms`. Returns whole seconds to wait.
+/// Parses `Retry-After` (RFC 9110 §10.2.3): delta-seconds (digits only: `+5` and `-5` are
+/// neither form), or an HTTP date taken relative to `now_ms`. Returns whole seconds to wait.
 pub fn parse_retry_after(value: &str, now_ms: u64) -> Option<u64> {
     let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(secs);
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // delta-seconds = 1*DIGIT; beyond u64 is no wait we can honour, and no date either.
+        return value.parse::<u64>().ok();
     }
     parse_http_date(value).map(|at| at.saturating_sub(now_ms).div_ceil(1000))
 }
@@ -90,6 +113,39 @@ mod tests {
         ] {
             assert_eq!(parse_http_date(bad), None, "{bad}");
         }
+    }
+
+    /// Found by the `httpdate` fuzz target: a year of 19 digits overflowed the day count (a
+    /// panic with overflow checks, a wrapped, absurd server clock without), `31 Feb` was read
+    /// as 3 March, and signs were taken for digits.
+    #[test]
+    fn refuses_years_beyond_9999_impossible_days_and_signs() {
+        for bad in [
+            "Sun, 06 Nov 9223372036854775807 08:49:37 GMT",
+            "Sun, 06 Nov 100000000000000 08:49:37 GMT",
+            "Sun, 06 Nov 10000 08:49:37 GMT",
+            "Sat, 31 Feb 2026 00:00:00 GMT",
+            "Thu, 29 Feb 2029 00:00:00 GMT",
+            "Mon, 31 Apr 2026 00:00:00 GMT",
+            "Mon, 29 Feb 2100 00:00:00 GMT",
+            "Sun, +6 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov +1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 +8:49:37 GMT",
+            "Sun, 006 Nov 1994 08:49:37 GMT",
+        ] {
+            assert_eq!(parse_http_date(bad), None, "{bad}");
+        }
+        assert_eq!(
+            parse_http_date("Fri, 31 Dec 9999 23:59:59 GMT"),
+            Some(253_402_300_799_000)
+        );
+        assert_eq!(
+            parse_http_date("Tue, 29 Feb 2000 00:00:00 GMT"),
+            Some(951_782_400_000)
+        );
+        assert_eq!(parse_http_date("Thu, 1 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(parse_retry_after("+5", 0), None);
+        assert_eq!(parse_retry_after("99999999999999999999999", 0), None);
     }
 
     #[test]

@@ -22,6 +22,9 @@ mod options;
 mod schedule;
 mod token;
 
+#[doc(hidden)]
+pub mod fuzzing;
+
 #[cfg(test)]
 mod tests;
 

@@ -13,6 +13,9 @@ mod logout;
 mod pkce;
 mod token;
 
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use authorize::{
     authorization_url, requested_max_age, return_to_path, LoginOptions, PendingLogin,
     PENDING_LOGIN_TTL_MS,

@@ -154,9 +154,10 @@ impl Jwk {
             AlgFamily::RsaPkcs1 | AlgFamily::RsaPss => {
                 let n = field(&self.n).ok_or(JwksError::Invalid("an RSA key has no valid n"))?;
                 let e = field(&self.e).ok_or(JwksError::Invalid("an RSA key has no valid e"))?;
+                // Leading zero bytes do not count; an empty or all-zero modulus has 0 bits.
                 let first = n.iter().position(|b| *b != 0).unwrap_or(n.len());
                 let bits =
-                    (n.len() - first) * 8 - n.get(first).map_or(8, |b| b.leading_zeros() as usize);
+                    (n.len() - first) * 8 - n.get(first).map_or(0, |b| b.leading_zeros() as usize);
                 if bits < MIN_RSA_BITS {
                     return Err(JwksError::Invalid("an RSA key is shorter than 2048 bits"));
                 }
@@ -377,5 +378,24 @@ mod tests {
         let mut bad_ec = s.keys[1].clone();
         bad_ec.y = Some(encode_url(&[1; 31]));
         assert!(bad_ec.check_material(JwsAlg::Es256).is_err());
+    }
+
+    /// Found by the `jwks` fuzz target: an empty or all-zero `n` made the bit count
+    /// `0 * 8 - 8`, a panic with overflow checks and, in the release build (no overflow
+    /// checks), a wrapped count that passed as "at least 2048 bits". Such a modulus is now
+    /// 0 bits, refused before it reaches WebCrypto.
+    #[test]
+    fn an_empty_or_all_zero_modulus_is_zero_bits() {
+        let s = set(vec![rsa("r1")]);
+        for n in [&[][..], &[0], &[0; 300]] {
+            let mut key = s.keys[0].clone();
+            key.n = Some(encode_url(n));
+            assert_eq!(
+                key.check_material(JwsAlg::Rs256),
+                Err(JwksError::Invalid("an RSA key is shorter than 2048 bits")),
+                "{} zero bytes",
+                n.len()
+            );
+        }
     }
 }

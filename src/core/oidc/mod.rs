@@ -10,6 +10,9 @@ mod jwks;
 mod jwt;
 mod userinfo;
 
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use discovery::{
     discovery_request, discovery_url, process_discovery_response, ProviderMetadata,
     MAX_DISCOVERY_LEN, WELL_KNOWN_PATH,

@@ -10,6 +10,9 @@ mod record;
 mod schedule;
 mod tabs;
 
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use backoff::{
     backoff_delay_ms, cooldown_ms, retry_decision, Retry, BASE_DELAY_MS, COOLDOWN_BASE_MS,
     COOLDOWN_MAX_MS, MAX_ATTEMPTS, MAX_BACKOFF_MS, MAX_RETRY_AFTER_MS, MAX_WAIT_MS,

@@ -334,7 +334,9 @@ impl Envelope {
             };
         }
         let [kind, family, sent_at, body] = fields;
-        if body.is_empty() || !rest.is_empty() {
+        // A dot after the body (`….<body>.`) leaves `rest` empty too: refused, so each message
+        // has one spelling.
+        if body.is_empty() || !rest.is_empty() || text.ends_with('.') {
             return None;
         }
         let bytes = decode_url(body)?;
@@ -473,6 +475,8 @@ mod tests {
             format!("p1.query.{family}.-1.{body}"),
             format!("p1.query.{family}.99999999999999999999.{body}"),
             format!("p1.query.{family}.1.{body}.x"),
+            // Found by the `channel` fuzz target: a trailing dot was read as the same message.
+            format!("p1.query.{family}.1.{body}."),
             format!("p1.query.{family}.1.{body}="),
             format!("p1.query.{family}.1"),
             format!("p1.query.{family}.1.{}", "A".repeat(MAX_MESSAGE_LEN)),

@@ -4,7 +4,9 @@
 //   that re-exports the real package and records each PkceClient the page uses (the demo
 //   subscribes to its events, which is where the spy catches it) plus every event it emits.
 //   The demo itself (www/) is untouched; the test can then call the demo's own client
-//   (callApi, refresh, getSession) while the page keeps running, without reloading it;
+//   (callApi, refresh, getSession) while the page keeps running, without reloading it. It
+//   also keeps what the page's init() resolved to (the wasm exports, with its `memory`), for
+//   the soak test's memory figures;
 // - a shifted clock (Date only, not timers or performance.now), as a page whose system clock
 //   is wrong would have.
 
@@ -16,10 +18,14 @@ const PACKAGE = '/pkg-web/pixie_auth.js';
 const spyModule = (real) => `
 import init, * as real from ${JSON.stringify(real)};
 export * from ${JSON.stringify(real)};
-export default init;
 
 const EVENTS = ${JSON.stringify(CONSTANTS.eventNames)};
-const spy = (globalThis.__pixieSpy ??= { clients: [], events: [] });
+const spy = (globalThis.__pixieSpy ??= { clients: [], events: [], exports: null });
+export default async function (...args) {
+  const exports = await init(...args);
+  spy.exports = exports;
+  return exports;
+}
 const on = real.PkceClient.prototype.on;
 real.PkceClient.prototype.on = function (...args) {
   if (!spy.clients.includes(this)) {

@@ -1,0 +1,7 @@
+//! `httpdate`: the check `pixie_auth::core::fuzzing::check_http_date` (its doc says what it asserts).
+//! `cargo test` replays `fuzz/corpus/httpdate/` through the same check on stable.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| pixie_auth::core::fuzzing::check_http_date(data));

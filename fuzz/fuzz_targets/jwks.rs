@@ -1,0 +1,7 @@
+//! `jwks`: the check `pixie_auth::core::fuzzing::check_jwks` (its doc says what it asserts).
+//! `cargo test` replays `fuzz/corpus/jwks/` through the same check on stable.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| pixie_auth::core::fuzzing::check_jwks(data));
