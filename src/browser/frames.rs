@@ -606,18 +606,16 @@ impl HostedLink {
         let request = Request::new_with_str_and_init(&url, init.unchecked_ref())
             .map_err(|_| Error::InvalidArgument(INIT))?;
         let mut send = fetch::bearer_sender(request).map_err(|_| Error::InvalidArgument(INIT))?;
-        let token = self.access_token(false).await?;
-        let response = send(&token).await?;
-        if response.status() != 401 {
-            return Ok(response);
+        // One loop, not two copies of the ask-and-send steps: one await point each (size).
+        for refresh in [false, true] {
+            let token = self.access_token(refresh).await?;
+            let response = send(&token).await?;
+            if response.status() != 401 {
+                return Ok(response);
+            }
         }
-        let token = self.access_token(true).await?;
-        let response = send(&token).await?;
-        if response.status() == 401 {
-            self.token.borrow_mut().take();
-            return Err(Error::LoginRequired("the API refused the host's token"));
-        }
-        Ok(response)
+        self.token.borrow_mut().take();
+        Err(Error::LoginRequired("the API refused the host's token"))
     }
 
     /// Whether a token is held that has not expired.
