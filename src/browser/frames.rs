@@ -26,7 +26,7 @@ use web_sys::{MessageEvent, Request, Response};
 use super::handlers::{call, Handlers};
 use super::runtime::{Runtime, TapId};
 use super::tabs::deferred;
-use super::{fetch, json_to_js, spawn, timers, window, BrowserPlatform};
+use super::{fetch, get, json_to_js, spawn, timers, window, BrowserPlatform};
 use crate::core::json::Value;
 use crate::core::{
     forced_refresh_allowed, host_token_step, hosted_api_url, AccessToken, BridgeStats, Client,
@@ -67,17 +67,25 @@ impl Drop for Listener {
 /// Checks 1 to 3 of the module documentation, then the data's JSON text (check 4's first
 /// half): a plain object (its prototype `Object.prototype` or `null`: no class instance, array,
 /// Date or Map), whose `JSON.stringify` does not throw and is at most the size limit.
+///
+/// The event's members are read with [`get`] (plain property reads, as web-sys's getters make:
+/// one import for all of them).
 fn admit(event: &MessageEvent, from: &JsValue, origin: &ExactOrigin) -> Result<String, DropReason> {
-    if !event.is_trusted() {
+    let event: &JsValue = event.as_ref();
+    if get(event, "isTrusted").as_bool() != Some(true) {
         return Err(DropReason::Untrusted);
     }
-    if event.source().map(JsValue::from).as_ref() != Some(from) {
+    // `===`: the very window object, not one that looks like it.
+    if get(event, "source") != *from {
         return Err(DropReason::Source);
     }
-    if !origin.matches(&event.origin()) {
+    if !get(event, "origin")
+        .as_string()
+        .is_some_and(|o| origin.matches(&o))
+    {
         return Err(DropReason::Origin);
     }
-    let data = event.data();
+    let data = get(event, "data");
     if !data.is_object() || data.is_function() {
         return Err(DropReason::Invalid);
     }
@@ -87,6 +95,8 @@ fn admit(event: &MessageEvent, from: &JsValue, origin: &ExactOrigin) -> Result<S
         return Err(DropReason::Invalid);
     }
     let text = JSON::stringify(&data).map_err(|_| DropReason::Invalid)?;
+    // Its length in UTF-16 units, before the text is copied into the module's memory (a
+    // primitive string: `JsString::length`, not `Reflect.get`, which refuses non-objects).
     if text.length() as usize > MAX_BRIDGE_MESSAGE_LEN {
         return Err(DropReason::Invalid);
     }
@@ -423,12 +433,7 @@ impl HostedLink {
     pub fn start(options: HostedOptions) -> Result<Rc<HostedLink>, Error> {
         let w = window()?;
         let me: JsValue = w.clone().into();
-        let parent: Option<JsValue> = w
-            .parent()
-            .ok()
-            .flatten()
-            .map(JsValue::from)
-            .filter(|p| *p != me);
+        let parent = Some(get(&me, "parent")).filter(|p| p.is_object() && *p != me);
         let link = Rc::new(HostedLink {
             options,
             parent,
