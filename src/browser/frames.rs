@@ -130,9 +130,11 @@ impl TypedHandlers {
     }
 
     fn off(&self, kind: &str, handler: &Function) {
-        self.0
-            .borrow_mut()
-            .retain(|(k, f)| !(k == kind && f == handler));
+        // At most one: `on` adds a pair once.
+        let mut list = self.0.borrow_mut();
+        if let Some(i) = list.iter().position(|(k, f)| k == kind && f == handler) {
+            list.remove(i);
+        }
     }
 
     fn emit(&self, kind: &str, payload: &JsValue) {
@@ -251,12 +253,7 @@ impl HostBridge {
     }
 
     fn count(&self, result: Result<(), DropReason>) {
-        let mut stats = self.stats.get();
-        match result {
-            Ok(()) => stats.accept(),
-            Err(why) => stats.drop(why),
-        }
-        self.stats.set(stats);
+        count(&self.stats, result);
     }
 
     fn receive(self: Rc<Self>, event: &MessageEvent) {
@@ -424,6 +421,23 @@ pub struct HostedLink {
     listener: RefCell<Option<Listener>>,
 }
 
+/// Removes the entry of request `id` (ids are unique) and returns its value.
+fn take_by_id<T>(list: &RefCell<Vec<(u64, T)>>, id: u64) -> Option<T> {
+    let mut list = list.borrow_mut();
+    let i = list.iter().position(|(p, _)| *p == id)?;
+    Some(list.remove(i).1)
+}
+
+/// Counts a received message in `stats` (both ends).
+fn count(stats: &Cell<BridgeStats>, result: Result<(), DropReason>) {
+    let mut s = stats.get();
+    match result {
+        Ok(()) => s.accept(),
+        Err(why) => s.drop(why),
+    }
+    stats.set(s);
+}
+
 fn host_unavailable(why: &'static str) -> Error {
     EmbedError::HostUnavailable(why).into()
 }
@@ -470,12 +484,7 @@ impl HostedLink {
     }
 
     fn count(&self, result: Result<(), DropReason>) {
-        let mut stats = self.stats.get();
-        match result {
-            Ok(()) => stats.accept(),
-            Err(why) => stats.drop(why),
-        }
-        self.stats.set(stats);
+        count(&self.stats, result);
     }
 
     fn receive(&self, event: &MessageEvent) {
@@ -489,11 +498,7 @@ impl HostedLink {
             Err(why) => return self.count(Err(why)),
         };
         let answered = |id: u64, answer: Answer| -> bool {
-            let resolve = {
-                let mut pending = self.pending.borrow_mut();
-                let i = pending.iter().position(|(p, _)| *p == id);
-                i.map(|i| pending.remove(i).1)
-            };
+            let resolve = take_by_id(&self.pending, id);
             match resolve {
                 Some(resolve) => {
                     self.answers.borrow_mut().push((id, answer));
@@ -585,12 +590,8 @@ impl HostedLink {
             let _ = resolve.call0(&JsValue::UNDEFINED);
         });
         let _ = JsFuture::from(promise).await;
-        self.pending.borrow_mut().retain(|(p, _)| *p != id);
-        let answer = {
-            let mut answers = self.answers.borrow_mut();
-            let i = answers.iter().position(|(a, _)| *a == id);
-            i.map(|i| answers.remove(i).1)
-        };
+        take_by_id(&self.pending, id);
+        let answer = take_by_id(&self.answers, id);
         match answer {
             Some(Answer::Token) => self
                 .token

@@ -55,16 +55,19 @@ pub fn focus_open(key: usize) -> Option<Promise> {
 
 /// Remembers the popup login of the client `key` (see [`focus_open`]).
 pub fn remember(key: usize, popup: &Window, promise: &Promise) {
-    OPEN.with(|open| {
-        let mut open = open.borrow_mut();
-        open.retain(|(k, _, _)| *k != key);
-        open.push((key, popup.into(), promise.clone()));
-    });
+    forget(key);
+    OPEN.with(|open| open.borrow_mut().push((key, popup.into(), promise.clone())));
 }
 
-/// Forgets the popup login of the client `key`.
+/// Forgets the popup login of the client `key` (there is at most one: [`remember`] forgets
+/// the one before; no `retain`, one generic instance less).
 pub fn forget(key: usize) {
-    OPEN.with(|open| open.borrow_mut().retain(|(k, _, _)| *k != key));
+    OPEN.with(|open| {
+        let mut open = open.borrow_mut();
+        if let Some(i) = open.iter().position(|(k, _, _)| *k == key) {
+            let _ = open.remove(i);
+        }
+    });
 }
 
 /// `w.closed` (true when unreadable).
