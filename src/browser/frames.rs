@@ -421,11 +421,12 @@ pub struct HostedLink {
     listener: RefCell<Option<Listener>>,
 }
 
-/// Removes the entry of request `id` (ids are unique) and returns its value.
+/// Removes the entry of request `id` (ids are unique) and returns its value. The order of
+/// these lists does not matter: `swap_remove`, smaller than `remove`.
 fn take_by_id<T>(list: &RefCell<Vec<(u64, T)>>, id: u64) -> Option<T> {
     let mut list = list.borrow_mut();
     let i = list.iter().position(|(p, _)| *p == id)?;
-    Some(list.remove(i).1)
+    Some(list.swap_remove(i).1)
 }
 
 /// Counts a received message in `stats` (both ends).

@@ -39,35 +39,44 @@ thread_local! {
     static OPEN: RefCell<Vec<(usize, JsValue, Promise)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The promise of the popup login in progress for the client `key`, after focusing its
-/// popup; `None` when there is none (or its popup was closed).
-pub fn focus_open(key: usize) -> Option<Promise> {
+/// Takes the popup login of the client `key` out of the list (there is at most one) and, with
+/// `put`, puts that one in instead. The one access to the list: one `LocalKey::with` in the
+/// .wasm for the three uses below (size).
+fn swap_entry(key: usize, put: Option<(JsValue, Promise)>) -> Option<(JsValue, Promise)> {
     OPEN.with(|open| {
-        let open = open.borrow();
-        let (_, popup, promise) = open.iter().find(|(k, _, _)| *k == key)?;
-        if is_closed(popup) {
-            return None;
+        let mut open = open.borrow_mut();
+        let old = open.iter().position(|(k, _, _)| *k == key).map(|i| {
+            let (_, popup, promise) = open.swap_remove(i);
+            (popup, promise)
+        });
+        if let Some((popup, promise)) = put {
+            open.push((key, popup, promise));
         }
-        let _ = invoke(popup, "focus", &[]);
-        Some(promise.clone())
+        old
     })
 }
 
-/// Remembers the popup login of the client `key` (see [`focus_open`]).
-pub fn remember(key: usize, popup: &Window, promise: &Promise) {
-    forget(key);
-    OPEN.with(|open| open.borrow_mut().push((key, popup.into(), promise.clone())));
+/// The promise of the popup login in progress for the client `key`, after focusing its
+/// popup; `None` when there is none (or its popup was closed).
+pub fn focus_open(key: usize) -> Option<Promise> {
+    let (popup, promise) = swap_entry(key, None)?;
+    // Back in the list as it was, before anything else runs.
+    swap_entry(key, Some((popup.clone(), promise.clone())));
+    if is_closed(&popup) {
+        return None;
+    }
+    let _ = invoke(&popup, "focus", &[]);
+    Some(promise)
 }
 
-/// Forgets the popup login of the client `key` (there is at most one: [`remember`] forgets
-/// the one before; no `retain`, one generic instance less).
+/// Remembers the popup login of the client `key` (see [`focus_open`]), in place of one before.
+pub fn remember(key: usize, popup: &Window, promise: &Promise) {
+    swap_entry(key, Some((popup.into(), promise.clone())));
+}
+
+/// Forgets the popup login of the client `key`.
 pub fn forget(key: usize) {
-    OPEN.with(|open| {
-        let mut open = open.borrow_mut();
-        if let Some(i) = open.iter().position(|(k, _, _)| *k == key) {
-            let _ = open.remove(i);
-        }
-    });
+    swap_entry(key, None);
 }
 
 /// `w.closed` (true when unreadable).
