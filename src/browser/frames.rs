@@ -23,7 +23,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, Request, Response};
 
-use super::handlers::{call, Handlers};
+use super::handlers::Handlers;
 use super::runtime::{Runtime, TapId};
 use super::tabs::deferred;
 use super::{fetch, get, json_to_js, spawn, timers, window, BrowserPlatform};
@@ -117,40 +117,6 @@ fn post(target: &JsValue, message: &Value, origin: &ExactOrigin) {
     }
 }
 
-/// App event handlers by the event's `type` (any name: the app's own types).
-#[derive(Default)]
-struct TypedHandlers(RefCell<Vec<(String, Function)>>);
-
-impl TypedHandlers {
-    fn on(&self, kind: &str, handler: Function) {
-        let mut list = self.0.borrow_mut();
-        if !list.iter().any(|(k, f)| k == kind && f == &handler) {
-            list.push((kind.to_string(), handler));
-        }
-    }
-
-    fn off(&self, kind: &str, handler: &Function) {
-        // At most one: `on` adds a pair once.
-        let mut list = self.0.borrow_mut();
-        if let Some(i) = list.iter().position(|(k, f)| k == kind && f == handler) {
-            list.remove(i);
-        }
-    }
-
-    fn emit(&self, kind: &str, payload: &JsValue) {
-        let list: Vec<Function> = self
-            .0
-            .borrow()
-            .iter()
-            .filter(|(k, _)| k == kind)
-            .map(|(_, f)| f.clone())
-            .collect();
-        for f in list {
-            call(&f, kind, payload);
-        }
-    }
-}
-
 /// The client whose session a host shares, and its lifecycle driver.
 type Shared = (Rc<Client<BrowserPlatform>>, Rc<Runtime>);
 
@@ -162,7 +128,8 @@ pub struct HostBridge {
     /// The client and its runtime, once started ([`HostBridge::attach`]).
     started: RefCell<Option<Shared>>,
     stats: Cell<BridgeStats>,
-    handlers: TypedHandlers,
+    /// The app's handlers of the frame's events, by `type` (any name: the app's own types).
+    handlers: Handlers,
     /// The frame has said `ready` (at this origin).
     greeted: Cell<bool>,
     /// The frame has been handed a token, so refreshed ones are pushed to it.
@@ -193,7 +160,7 @@ impl HostBridge {
             options,
             started: RefCell::new(None),
             stats: Cell::default(),
-            handlers: TypedHandlers::default(),
+            handlers: Handlers::new(&[]),
             greeted: Cell::new(false),
             served: Cell::new(false),
             served_at: Cell::new(None),
@@ -373,12 +340,12 @@ impl HostBridge {
 
     /// Adds a handler of the frame's app events of type `kind`.
     pub fn on(&self, kind: &str, handler: Function) {
-        self.handlers.on(kind, handler);
+        self.handlers.insert(kind.to_string().into(), handler);
     }
 
     /// Removes a handler added with [`HostBridge::on`].
     pub fn off(&self, kind: &str, handler: &Function) {
-        self.handlers.off(kind, handler);
+        self.handlers.remove(kind, handler);
     }
 
     /// What the bridge received.
