@@ -147,7 +147,7 @@ impl PkceClient {
 
     /// Runs `body` on the started client as a promise (waiting for a discovery under way),
     /// then delivers the events it queued and re-arms the timer.
-    fn with_client<F>(
+    pub(super) fn with_client<F>(
         &self,
         body: impl FnOnce(Rc<Client<BrowserPlatform>>) -> F + 'static,
     ) -> Promise

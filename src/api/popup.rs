@@ -4,8 +4,8 @@
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
-use super::client::{PkceClient, Started};
-use super::convert::{from_js, promise, to_js};
+use super::client::PkceClient;
+use super::convert::{from_js, to_js};
 use crate::browser::popup;
 use crate::core::{Error, InPageOptions};
 
@@ -55,29 +55,24 @@ impl PkceClient {
         if let Some(open) = popup::focus_open(key) {
             return open;
         }
-        let parsed = in_page_options(&options, false);
-        // Synchronously, inside the user's gesture: after an await the browser would block it.
-        let opened = match &parsed {
-            Ok(_) => popup::open_blank().map_err(JsValue::from),
-            Err(e) => Err(e.clone()),
+        let options = match in_page_options(&options, false) {
+            Ok(options) => options,
+            Err(e) => return Promise::reject(&e),
         };
-        let window = opened.as_ref().ok().cloned();
-        let ready = self.ready();
-        let login = promise(async move {
-            let result = async {
-                let (options, window) = (parsed?, opened?);
-                let Started { client, runtime } = ready.await?;
-                let summary = popup::in_page_login(&client, Some(window), options).await;
-                runtime.pump();
-                to_js(&summary?.to_value())
-            }
-            .await;
-            popup::forget(key);
-            result
+        // Synchronously, inside the user's gesture: after an await the browser would block it.
+        let window = match popup::open_blank() {
+            Ok(window) => window,
+            Err(e) => return Promise::reject(&e.into()),
+        };
+        // Forgets the login when the body ends or is dropped unrun (the client failed to start).
+        let forget = Forget(key);
+        let popup_window = window.clone();
+        let login = self.with_client(move |client| async move {
+            let summary = popup::in_page_login(&client, Some(popup_window), options).await;
+            drop(forget);
+            to_js(&summary?.to_value())
         });
-        if let Some(window) = window {
-            popup::remember(key, &window, &login);
-        }
+        popup::remember(key, &window, &login);
         login
     }
 
@@ -97,14 +92,22 @@ impl PkceClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "RenewSilentlyOptions")] options: JsValue,
     ) -> Promise {
-        let parsed = in_page_options(&options, true);
-        let ready = self.ready();
-        promise(async move {
-            let options = parsed?;
-            let Started { client, runtime } = ready.await?;
-            let summary = popup::in_page_login(&client, None, options).await;
-            runtime.pump();
-            to_js(&summary?.to_value())
+        let options = match in_page_options(&options, true) {
+            Ok(options) => options,
+            Err(e) => return Promise::reject(&e),
+        };
+        self.with_client(move |client| async move {
+            let summary = popup::in_page_login(&client, None, options).await?;
+            to_js(&summary.to_value())
         })
+    }
+}
+
+/// Forgets the popup login of a client when dropped (see [`popup::forget`]).
+struct Forget(usize);
+
+impl Drop for Forget {
+    fn drop(&mut self) {
+        popup::forget(self.0);
     }
 }

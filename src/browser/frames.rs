@@ -23,10 +23,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, Request, Response};
 
-use super::handlers::{call, Handlers};
+use super::handlers::Handlers;
 use super::runtime::{Runtime, TapId};
 use super::tabs::deferred;
-use super::{fetch, json_to_js, spawn, timers, window, BrowserPlatform};
+use super::{fetch, get, json_to_js, spawn, timers, window, BrowserPlatform};
 use crate::core::json::Value;
 use crate::core::{
     forced_refresh_allowed, host_token_step, hosted_api_url, AccessToken, BridgeStats, Client,
@@ -67,17 +67,25 @@ impl Drop for Listener {
 /// Checks 1 to 3 of the module documentation, then the data's JSON text (check 4's first
 /// half): a plain object (its prototype `Object.prototype` or `null`: no class instance, array,
 /// Date or Map), whose `JSON.stringify` does not throw and is at most the size limit.
+///
+/// The event's members are read with [`get`] (plain property reads, as web-sys's getters make:
+/// one import for all of them).
 fn admit(event: &MessageEvent, from: &JsValue, origin: &ExactOrigin) -> Result<String, DropReason> {
-    if !event.is_trusted() {
+    let event: &JsValue = event.as_ref();
+    if get(event, "isTrusted").as_bool() != Some(true) {
         return Err(DropReason::Untrusted);
     }
-    if event.source().map(JsValue::from).as_ref() != Some(from) {
+    // `===`: the very window object, not one that looks like it.
+    if get(event, "source") != *from {
         return Err(DropReason::Source);
     }
-    if !origin.matches(&event.origin()) {
+    if !get(event, "origin")
+        .as_string()
+        .is_some_and(|o| origin.matches(&o))
+    {
         return Err(DropReason::Origin);
     }
-    let data = event.data();
+    let data = get(event, "data");
     if !data.is_object() || data.is_function() {
         return Err(DropReason::Invalid);
     }
@@ -87,6 +95,8 @@ fn admit(event: &MessageEvent, from: &JsValue, origin: &ExactOrigin) -> Result<S
         return Err(DropReason::Invalid);
     }
     let text = JSON::stringify(&data).map_err(|_| DropReason::Invalid)?;
+    // Its length in UTF-16 units, before the text is copied into the module's memory (a
+    // primitive string: `JsString::length`, not `Reflect.get`, which refuses non-objects).
     if text.length() as usize > MAX_BRIDGE_MESSAGE_LEN {
         return Err(DropReason::Invalid);
     }
@@ -107,38 +117,6 @@ fn post(target: &JsValue, message: &Value, origin: &ExactOrigin) {
     }
 }
 
-/// App event handlers by the event's `type` (any name: the app's own types).
-#[derive(Default)]
-struct TypedHandlers(RefCell<Vec<(String, Function)>>);
-
-impl TypedHandlers {
-    fn on(&self, kind: &str, handler: Function) {
-        let mut list = self.0.borrow_mut();
-        if !list.iter().any(|(k, f)| k == kind && f == &handler) {
-            list.push((kind.to_string(), handler));
-        }
-    }
-
-    fn off(&self, kind: &str, handler: &Function) {
-        self.0
-            .borrow_mut()
-            .retain(|(k, f)| !(k == kind && f == handler));
-    }
-
-    fn emit(&self, kind: &str, payload: &JsValue) {
-        let list: Vec<Function> = self
-            .0
-            .borrow()
-            .iter()
-            .filter(|(k, _)| k == kind)
-            .map(|(_, f)| f.clone())
-            .collect();
-        for f in list {
-            call(&f, kind, payload);
-        }
-    }
-}
-
 /// The client whose session a host shares, and its lifecycle driver.
 type Shared = (Rc<Client<BrowserPlatform>>, Rc<Runtime>);
 
@@ -150,7 +128,8 @@ pub struct HostBridge {
     /// The client and its runtime, once started ([`HostBridge::attach`]).
     started: RefCell<Option<Shared>>,
     stats: Cell<BridgeStats>,
-    handlers: TypedHandlers,
+    /// The app's handlers of the frame's events, by `type` (any name: the app's own types).
+    handlers: Handlers,
     /// The frame has said `ready` (at this origin).
     greeted: Cell<bool>,
     /// The frame has been handed a token, so refreshed ones are pushed to it.
@@ -181,7 +160,7 @@ impl HostBridge {
             options,
             started: RefCell::new(None),
             stats: Cell::default(),
-            handlers: TypedHandlers::default(),
+            handlers: Handlers::new(&[]),
             greeted: Cell::new(false),
             served: Cell::new(false),
             served_at: Cell::new(None),
@@ -241,12 +220,7 @@ impl HostBridge {
     }
 
     fn count(&self, result: Result<(), DropReason>) {
-        let mut stats = self.stats.get();
-        match result {
-            Ok(()) => stats.accept(),
-            Err(why) => stats.drop(why),
-        }
-        self.stats.set(stats);
+        count(&self.stats, result);
     }
 
     fn receive(self: Rc<Self>, event: &MessageEvent) {
@@ -366,12 +340,12 @@ impl HostBridge {
 
     /// Adds a handler of the frame's app events of type `kind`.
     pub fn on(&self, kind: &str, handler: Function) {
-        self.handlers.on(kind, handler);
+        self.handlers.insert(kind.to_string().into(), handler);
     }
 
     /// Removes a handler added with [`HostBridge::on`].
     pub fn off(&self, kind: &str, handler: &Function) {
-        self.handlers.off(kind, handler);
+        self.handlers.remove(kind, handler);
     }
 
     /// What the bridge received.
@@ -414,6 +388,24 @@ pub struct HostedLink {
     listener: RefCell<Option<Listener>>,
 }
 
+/// Removes the entry of request `id` (ids are unique) and returns its value. The order of
+/// these lists does not matter: `swap_remove`, smaller than `remove`.
+fn take_by_id<T>(list: &RefCell<Vec<(u64, T)>>, id: u64) -> Option<T> {
+    let mut list = list.borrow_mut();
+    let i = list.iter().position(|(p, _)| *p == id)?;
+    Some(list.swap_remove(i).1)
+}
+
+/// Counts a received message in `stats` (both ends).
+fn count(stats: &Cell<BridgeStats>, result: Result<(), DropReason>) {
+    let mut s = stats.get();
+    match result {
+        Ok(()) => s.accept(),
+        Err(why) => s.drop(why),
+    }
+    stats.set(s);
+}
+
 fn host_unavailable(why: &'static str) -> Error {
     EmbedError::HostUnavailable(why).into()
 }
@@ -423,12 +415,7 @@ impl HostedLink {
     pub fn start(options: HostedOptions) -> Result<Rc<HostedLink>, Error> {
         let w = window()?;
         let me: JsValue = w.clone().into();
-        let parent: Option<JsValue> = w
-            .parent()
-            .ok()
-            .flatten()
-            .map(JsValue::from)
-            .filter(|p| *p != me);
+        let parent = Some(get(&me, "parent")).filter(|p| p.is_object() && *p != me);
         let link = Rc::new(HostedLink {
             options,
             parent,
@@ -465,12 +452,7 @@ impl HostedLink {
     }
 
     fn count(&self, result: Result<(), DropReason>) {
-        let mut stats = self.stats.get();
-        match result {
-            Ok(()) => stats.accept(),
-            Err(why) => stats.drop(why),
-        }
-        self.stats.set(stats);
+        count(&self.stats, result);
     }
 
     fn receive(&self, event: &MessageEvent) {
@@ -484,11 +466,7 @@ impl HostedLink {
             Err(why) => return self.count(Err(why)),
         };
         let answered = |id: u64, answer: Answer| -> bool {
-            let resolve = {
-                let mut pending = self.pending.borrow_mut();
-                let i = pending.iter().position(|(p, _)| *p == id);
-                i.map(|i| pending.remove(i).1)
-            };
+            let resolve = take_by_id(&self.pending, id);
             match resolve {
                 Some(resolve) => {
                     self.answers.borrow_mut().push((id, answer));
@@ -580,12 +558,8 @@ impl HostedLink {
             let _ = resolve.call0(&JsValue::UNDEFINED);
         });
         let _ = JsFuture::from(promise).await;
-        self.pending.borrow_mut().retain(|(p, _)| *p != id);
-        let answer = {
-            let mut answers = self.answers.borrow_mut();
-            let i = answers.iter().position(|(a, _)| *a == id);
-            i.map(|i| answers.remove(i).1)
-        };
+        take_by_id(&self.pending, id);
+        let answer = take_by_id(&self.answers, id);
         match answer {
             Some(Answer::Token) => self
                 .token
@@ -606,18 +580,16 @@ impl HostedLink {
         let request = Request::new_with_str_and_init(&url, init.unchecked_ref())
             .map_err(|_| Error::InvalidArgument(INIT))?;
         let mut send = fetch::bearer_sender(request).map_err(|_| Error::InvalidArgument(INIT))?;
-        let token = self.access_token(false).await?;
-        let response = send(&token).await?;
-        if response.status() != 401 {
-            return Ok(response);
+        // One loop, not two copies of the ask-and-send steps: one await point each (size).
+        for refresh in [false, true] {
+            let token = self.access_token(refresh).await?;
+            let response = send(&token).await?;
+            if response.status() != 401 {
+                return Ok(response);
+            }
         }
-        let token = self.access_token(true).await?;
-        let response = send(&token).await?;
-        if response.status() == 401 {
-            self.token.borrow_mut().take();
-            return Err(Error::LoginRequired("the API refused the host's token"));
-        }
-        Ok(response)
+        self.token.borrow_mut().take();
+        Err(Error::LoginRequired("the API refused the host's token"))
     }
 
     /// Whether a token is held that has not expired.

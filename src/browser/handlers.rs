@@ -2,6 +2,7 @@
 //! removed by identity, and called in order with a payload. A handler that throws is reported
 //! on the console and the others still run.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 
 use js_sys::Function;
@@ -9,10 +10,11 @@ use wasm_bindgen::JsValue;
 
 use crate::core::{sanitize, ConfigError, Error};
 
-/// The handlers of the events `names`.
+/// The handlers of the events `names` (and, through [`Handlers::insert`], of names that are
+/// not known in advance: the frame bridge's app event types).
 pub struct Handlers {
     names: &'static [&'static str],
-    list: RefCell<Vec<(&'static str, Function)>>,
+    list: RefCell<Vec<(Cow<'static, str>, Function)>>,
 }
 
 impl Handlers {
@@ -61,6 +63,12 @@ impl Handlers {
     /// Adds `handler` under `name`, which may be a name of the library's own (not one of
     /// `names`); false when it was there already.
     pub fn add(&self, name: &'static str, handler: Function) -> bool {
+        self.insert(Cow::Borrowed(name), handler)
+    }
+
+    /// [`Handlers::add`] under any name, borrowed or owned (the host bridge's `bridge.on(type)`:
+    /// one handler list type in the .wasm, not two).
+    pub fn insert(&self, name: Cow<'static, str>, handler: Function) -> bool {
         let mut list = self.list.borrow_mut();
         let known = list.iter().any(|(n, f)| *n == name && f == &handler);
         if !known {
@@ -70,14 +78,14 @@ impl Handlers {
     }
 
     /// Removes `handler` from `name`.
-    pub fn remove(&self, name: &'static str, handler: &Function) {
+    pub fn remove(&self, name: &str, handler: &Function) {
         self.list
             .borrow_mut()
             .retain(|(n, f)| !(*n == name && f == handler));
     }
 
     /// Calls every handler of `name` with `payload`, in the order they were added.
-    pub fn emit(&self, name: &'static str, payload: &JsValue) {
+    pub fn emit(&self, name: &str, payload: &JsValue) {
         // A snapshot: a handler may call on() or off().
         let handlers: Vec<Function> = self
             .list

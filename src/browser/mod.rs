@@ -112,6 +112,26 @@ pub fn window() -> Result<web_sys::Window, Error> {
     ))
 }
 
+/// `target[key]`: a plain property read, as web-sys's getters make (`undefined` when it
+/// throws). The popup and frame code read the DOM through this one import, not one import
+/// (and one glue function) per getter (size).
+pub fn get(target: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `target[key](...args)` with at most two arguments, through the `Function.prototype.call`
+/// imports every module already has (see [`get`]). `Err` when the member is not a function
+/// or the call throws.
+pub fn invoke(target: &JsValue, key: &str, args: &[&JsValue]) -> Result<JsValue, JsValue> {
+    use wasm_bindgen::JsCast;
+    let f: js_sys::Function = get(target, key).dyn_into()?;
+    match args {
+        [] => f.call0(target),
+        [a] => f.call1(target, a),
+        [a, b, ..] => f.call2(target, a, b),
+    }
+}
+
 /// The name of a thrown JavaScript value (`TypeError`, a `DOMException`'s name...), kept in
 /// the typed error so a CORS refusal is told from a time-out. `None` for a value that is not
 /// an exception; never its message.

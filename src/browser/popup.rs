@@ -13,12 +13,12 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Promise};
+use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{HtmlIFrameElement, MessageEvent, Window};
+use web_sys::Window;
 
-use super::{json_to_js, window, BrowserPlatform};
+use super::{get, invoke, json_to_js, window, BrowserPlatform};
 use crate::core::json::Value;
 use crate::core::{
     read_relay_message, relay_message, CallbackError, CallbackParams, Client, Error, InPageOptions,
@@ -36,35 +36,59 @@ const CLOSED_POLL_MS: i32 = 400;
 thread_local! {
     /// The popup logins in progress: the client's key, the popup, the login's promise. A
     /// second `loginPopup()` of that client focuses the popup and returns the same promise.
-    static OPEN: RefCell<Vec<(usize, Window, Promise)>> = const { RefCell::new(Vec::new()) };
+    static OPEN: RefCell<Vec<(usize, JsValue, Promise)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Takes the popup login of the client `key` out of the list (there is at most one) and, with
+/// `put`, puts that one in instead. The one access to the list: one `LocalKey::with` in the
+/// .wasm for the three uses below (size).
+fn swap_entry(key: usize, put: Option<(JsValue, Promise)>) -> Option<(JsValue, Promise)> {
+    OPEN.with(|open| {
+        let mut open = open.borrow_mut();
+        let old = open.iter().position(|(k, _, _)| *k == key).map(|i| {
+            let (_, popup, promise) = open.swap_remove(i);
+            (popup, promise)
+        });
+        if let Some((popup, promise)) = put {
+            open.push((key, popup, promise));
+        }
+        old
+    })
 }
 
 /// The promise of the popup login in progress for the client `key`, after focusing its
 /// popup; `None` when there is none (or its popup was closed).
 pub fn focus_open(key: usize) -> Option<Promise> {
-    OPEN.with(|open| {
-        let open = open.borrow();
-        let (_, popup, promise) = open.iter().find(|(k, _, _)| *k == key)?;
-        if popup.closed().unwrap_or(true) {
-            return None;
-        }
-        let _ = popup.focus();
-        Some(promise.clone())
-    })
+    let (popup, promise) = swap_entry(key, None)?;
+    // Back in the list as it was, before anything else runs.
+    swap_entry(key, Some((popup.clone(), promise.clone())));
+    if is_closed(&popup) {
+        return None;
+    }
+    let _ = invoke(&popup, "focus", &[]);
+    Some(promise)
 }
 
-/// Remembers the popup login of the client `key` (see [`focus_open`]).
+/// Remembers the popup login of the client `key` (see [`focus_open`]), in place of one before.
 pub fn remember(key: usize, popup: &Window, promise: &Promise) {
-    OPEN.with(|open| {
-        let mut open = open.borrow_mut();
-        open.retain(|(k, _, _)| *k != key);
-        open.push((key, popup.clone(), promise.clone()));
-    });
+    swap_entry(key, Some((popup.into(), promise.clone())));
 }
 
 /// Forgets the popup login of the client `key`.
 pub fn forget(key: usize) {
-    OPEN.with(|open| open.borrow_mut().retain(|(k, _, _)| *k != key));
+    swap_entry(key, None);
+}
+
+/// `w.closed` (true when unreadable).
+fn is_closed(w: &JsValue) -> bool {
+    get(w, "closed").as_bool().unwrap_or(true)
+}
+
+/// `location.origin` of the window `w`.
+fn origin_of(w: &JsValue) -> Result<String, Error> {
+    get(&get(w, "location"), "origin")
+        .as_string()
+        .ok_or(Error::Platform("location.origin is unreadable"))
 }
 
 /// Opens an empty popup, synchronously: call it in the user's gesture (a click), before any
@@ -78,20 +102,20 @@ pub fn open_blank() -> Result<Window, Error> {
 }
 
 /// Where a login that stays on the page runs: a popup opened by [`open_blank`], or a hidden
-/// frame. Closes the popup or removes the frame when dropped (the login ended, whichever way).
+/// frame (the `<iframe>` element). Closes the popup or removes the frame when dropped (the
+/// login ended, whichever way).
 enum Place {
-    Popup(Window),
-    Frame(HtmlIFrameElement),
+    Popup(JsValue),
+    Frame(JsValue),
 }
 
 impl Drop for Place {
     fn drop(&mut self) {
-        match self {
-            Place::Popup(w) => {
-                let _ = w.close();
-            }
-            Place::Frame(f) => f.remove(),
-        }
+        let (target, method) = match self {
+            Place::Popup(w) => (w, "close"),
+            Place::Frame(f) => (f, "remove"),
+        };
+        let _ = invoke(target, method, &[]);
     }
 }
 
@@ -112,7 +136,7 @@ pub async fn in_page_login(
         return client.renew_silently(options.login, drive).await;
     };
     // Owned from the start, so the popup closes on any early return.
-    let popup = Place::Popup(popup);
+    let popup = Place::Popup(popup.into());
     let (login, url) = client.start_in_page_login(options.login, false).await?;
     let answer = drive(popup, &url, timeout).await?;
     client.finish_in_page_login(login, answer).await
@@ -125,16 +149,17 @@ async fn drive(
     url: &WebUrl,
     timeout_ms: u64,
 ) -> Result<Result<CallbackParams, CallbackError>, Error> {
+    let url = JsValue::from_str(url.as_str());
     let source = match &place {
         Place::Popup(w) => {
-            w.location()
-                .set_href(url.as_str())
+            Reflect::set(&get(w, "location"), &"href".into(), &url)
                 .map_err(|_| Error::Popup(PopupError::Closed))?;
             w.clone()
         }
         Place::Frame(f) => {
-            f.set_src(url.as_str());
-            f.content_window()
+            let _ = Reflect::set(f, &"src".into(), &url);
+            Some(get(f, "contentWindow"))
+                .filter(JsValue::is_object)
                 .ok_or(Error::Platform("the hidden frame has no window"))?
         }
     };
@@ -144,26 +169,26 @@ async fn drive(
 /// A hidden, empty frame in the document's body.
 fn hidden_frame() -> Result<Place, Error> {
     let failed = |_| Error::Platform("the hidden frame could not be made");
-    let document = window()?.document().ok_or(Error::Platform("no document"))?;
-    let frame: HtmlIFrameElement = document
-        .create_element("iframe")
-        .map_err(failed)?
-        .unchecked_into();
-    let _ = frame.set_attribute("aria-hidden", "true");
-    let _ = frame.set_attribute("tabindex", "-1");
-    let _ = frame.set_attribute(
-        "style",
-        "position:absolute;width:0;height:0;border:0;visibility:hidden",
-    );
-    let parent = document
-        .body()
-        .map(JsValue::from)
-        .or_else(|| document.document_element().map(JsValue::from))
+    let document: JsValue = window()?
+        .document()
+        .ok_or(Error::Platform("no document"))?
+        .into();
+    let frame = invoke(&document, "createElement", &[&"iframe".into()]).map_err(failed)?;
+    for (name, value) in [
+        ("aria-hidden", "true"),
+        ("tabindex", "-1"),
+        (
+            "style",
+            "position:absolute;width:0;height:0;border:0;visibility:hidden",
+        ),
+    ] {
+        let _ = invoke(&frame, "setAttribute", &[&name.into(), &value.into()]);
+    }
+    let parent = Some(get(&document, "body"))
+        .filter(JsValue::is_object)
+        .or_else(|| Some(get(&document, "documentElement")).filter(JsValue::is_object))
         .ok_or(Error::Platform("no document body"))?;
-    parent
-        .unchecked_ref::<web_sys::Node>()
-        .append_child(&frame)
-        .map_err(failed)?;
+    invoke(&parent, "appendChild", &[&frame]).map_err(failed)?;
     Ok(Place::Frame(frame))
 }
 
@@ -190,15 +215,12 @@ impl Outcome {
 /// the server showed a page despite `prompt=none`), and `popup_timeout` / `silent_timeout`
 /// after `timeout_ms`.
 async fn wait_for_answer(
-    source: &Window,
+    source: &JsValue,
     place: &Place,
     timeout_ms: u64,
 ) -> Result<Result<CallbackParams, CallbackError>, Error> {
     let window = window()?;
-    let own_origin = window
-        .location()
-        .origin()
-        .map_err(|_| Error::Platform("location.origin is unreadable"))?;
+    let own_origin = origin_of(&window)?;
     let mut resolve = None;
     let promise = Promise::new(&mut |r: Function, _| resolve = Some(r));
     let outcome = Rc::new(Outcome {
@@ -208,17 +230,19 @@ async fn wait_for_answer(
 
     let on_message = {
         let outcome = outcome.clone();
-        let source = JsValue::from(source.clone());
-        Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+        let source = source.clone();
+        Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
             // Exactly this page's origin, exactly the window we opened.
-            if e.origin() != own_origin {
+            if get(&e, "origin").as_string().as_deref() != Some(own_origin.as_str()) {
                 return;
             }
-            match e.source() {
-                Some(s) if Object::is(&s, &source) => {}
-                _ => return,
+            let s = get(&e, "source");
+            if s.is_null() || !Object::is(&s, &source) {
+                return;
             }
-            if let Some(relayed) = relay_value(&e.data()).and_then(|v| read_relay_message(&v)) {
+            if let Some(relayed) =
+                relay_value(&get(&e, "data")).and_then(|v| read_relay_message(&v))
+            {
                 outcome.settle(Ok(relayed));
             }
         })
@@ -247,12 +271,10 @@ async fn wait_for_answer(
                     PopupError::SilentTimeout
                 })
             } else if !popup {
-                source
-                    .location()
-                    .href()
+                Reflect::get(&get(&source, "location"), &"href".into())
                     .is_err()
                     .then_some(PopupError::FrameRefused)
-            } else if source.closed().unwrap_or(true) {
+            } else if is_closed(&source) {
                 closed_seen.replace(true).then_some(PopupError::Closed)
             } else {
                 closed_seen.set(false);
@@ -263,18 +285,19 @@ async fn wait_for_answer(
             }
         })
     };
-    let tick = window
-        .set_interval_with_callback_and_timeout_and_arguments_0(
-            on_tick.as_ref().unchecked_ref(),
-            CLOSED_POLL_MS,
-        )
-        .ok();
+    let w: &JsValue = window.as_ref();
+    let tick = invoke(
+        w,
+        "setInterval",
+        &[on_tick.as_ref(), &CLOSED_POLL_MS.into()],
+    )
+    .ok();
 
     let _ = JsFuture::from(promise).await;
 
     let _ = window.remove_event_listener_with_callback("message", listen);
     if let Some(id) = tick {
-        window.clear_interval_with_handle(id);
+        let _ = invoke(w, "clearInterval", &[&id]);
     }
     let value = outcome.value.borrow_mut().take();
     value.unwrap_or(Err(Error::Platform("the wait ended without an answer")))
@@ -315,15 +338,11 @@ pub fn relay_callback(
     client: &Client<BrowserPlatform>,
     url: &WebUrl,
 ) -> Result<Option<RelayedTo>, Error> {
-    let window = window()?;
-    let opener = window.opener().ok().filter(|o| o.is_object());
-    let parent = window
-        .parent()
-        .ok()
-        .flatten()
-        .filter(|p| !Object::is(p, &window));
-    let (target, to): (Window, RelayedTo) = match (opener, parent) {
-        (Some(o), _) => (o.unchecked_into(), RelayedTo::Opener),
+    let window: JsValue = window()?.into();
+    let opener = Some(get(&window, "opener")).filter(JsValue::is_object);
+    let parent = Some(get(&window, "parent")).filter(|p| p.is_object() && !Object::is(p, &window));
+    let (target, to) = match (opener, parent) {
+        (Some(o), _) => (o, RelayedTo::Opener),
         (None, Some(p)) => (p, RelayedTo::Parent),
         (None, None) => return Ok(None),
     };
@@ -331,15 +350,15 @@ pub fn relay_callback(
         return Ok(None);
     }
     let message = relay_message(url);
-    let own_origin = window
-        .location()
-        .origin()
-        .map_err(|_| Error::Platform("location.origin is unreadable"))?;
-    target
-        .post_message(&json_to_js(&message)?, &own_origin)
-        .map_err(|_| Error::Platform("postMessage failed"))?;
+    let own_origin = origin_of(&window)?.into();
+    invoke(
+        &target,
+        "postMessage",
+        &[&json_to_js(&message)?, &own_origin],
+    )
+    .map_err(|_| Error::Platform("postMessage failed"))?;
     if to == RelayedTo::Opener {
-        let _ = window.close();
+        let _ = invoke(&window, "close", &[]);
     }
     Ok(Some(to))
 }

@@ -164,7 +164,11 @@ impl Runtime {
 
     /// Removes the listener `id`.
     pub fn untap(&self, id: TapId) {
-        self.taps.borrow_mut().retain(|(i, _)| *i != id);
+        // Ids are unique: at most one (no `retain`: one generic instance less).
+        let mut taps = self.taps.borrow_mut();
+        if let Some(i) = taps.iter().position(|(i, _)| *i == id) {
+            taps.remove(i);
+        }
     }
 
     /// Adds `handler` for the event `name` (once: adding it again does nothing).

@@ -163,15 +163,19 @@ impl<P: Platform> Client<P> {
             }
             (Err(e), _) => return Err(e.into()),
         };
-        let Some(sub) = login.silent else {
-            return self.redeem(validated, login.pending, None).await;
-        };
         // A renewal continues the session: its count goes on, and the app hears of the new
-        // token as of a refresh (`tokenRefreshed`).
-        let before = self.stored_session().map_or(0, |s| s.refresh_count);
-        let summary = self
-            .redeem(validated, login.pending, sub.as_deref())
-            .await?;
+        // token as of a refresh (`tokenRefreshed`). One `redeem` call for both kinds (one
+        // await point in the state machine: size).
+        let silent = login.silent.is_some();
+        let before = match silent {
+            true => self.stored_session().map_or(0, |s| s.refresh_count),
+            false => 0,
+        };
+        let same_sub = login.silent.as_ref().and_then(Option::as_deref);
+        let summary = self.redeem(validated, login.pending, same_sub).await?;
+        if !silent {
+            return Ok(summary);
+        }
         let now = self.platform.now_ms();
         if let Some(mut session) = self.stored_session() {
             session.refresh_count = before.saturating_add(1);
