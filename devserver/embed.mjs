@@ -13,11 +13,11 @@
 
 import * as http from 'node:http';
 
-import { HOST } from './ports.mjs';
+import { closeServer, HOST, listen } from './ports.mjs';
 import { createStaticHandler, resolveMounts } from './static.mjs';
 
 /** The embedded app's pages: registered as redirect URIs (its popup login, when unframed). */
-export const EMBEDDED_REDIRECT_PATHS = Object.freeze(['/', '/embedded.html']);
+export const EMBEDDED_REDIRECT_PATHS = Object.freeze(['/']);
 
 /** The host page of the bridge demo, on the demo origin. */
 export const HOST_PAGE = '/plain/host.html';
@@ -47,25 +47,6 @@ export function embeddedCsp({ hostOrigin, issuer }) {
     `frame-ancestors ${hostOrigin}`,
     "img-src 'self' data:",
   ].join('; ');
-}
-
-function listen(server, port) {
-  return new Promise((resolve, reject) => {
-    const onError = (err) => reject(err);
-    server.once('error', onError);
-    server.listen(port, HOST, () => {
-      server.off('error', onError);
-      resolve(server.address().port);
-    });
-  });
-}
-
-function closeServer(server) {
-  return new Promise((resolve) => {
-    if (!server.listening) { resolve(); return; }
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }
 
 /**

@@ -15,6 +15,8 @@
 import * as crypto from 'node:crypto';
 import * as http from 'node:http';
 
+import { closeServer, HOST, listen } from './ports.mjs';
+
 import {
   ClientCredentialsToken,
   createGuestTokenProxy,
@@ -28,7 +30,6 @@ import {
   verifyGuestJwt,
 } from './guest-proxy.mjs';
 
-const HOST = '127.0.0.1';
 export const GUEST_CLIENT_ID = 'pixie-guest-proxy';
 export const GUEST_PROXY_PATH = '/api/internal/guest-token';
 export const GUEST_API_PATH = '/api/v2/webchat/guest';
@@ -114,25 +115,6 @@ async function readJson(req, limit = 16 * 1024) {
 function bearer(req) {
   const m = /^Bearer[ ]+([^\s]+)\s*$/i.exec(req.headers.authorization ?? '');
   return m ? m[1] : undefined;
-}
-
-function listen(server, port) {
-  return new Promise((resolve, reject) => {
-    const onError = (err) => reject(err);
-    server.once('error', onError);
-    server.listen(port, HOST, () => {
-      server.off('error', onError);
-      resolve(server.address().port);
-    });
-  });
-}
-
-function closeServer(server) {
-  return new Promise((resolve) => {
-    if (!server.listening) { resolve(); return; }
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }
 
 /** The stand-in guest API's signing key (RS256, generated at start) and its public JWK Set. */

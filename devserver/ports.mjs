@@ -110,3 +110,24 @@ export async function explainListenError(err, option, port, avoid = []) {
   if (err?.code !== 'EADDRINUSE' || !PORTS[option]) return err;
   return new PortInUseError(option, port, await nearbyFreePort(port, avoid));
 }
+
+/** Binds `server` to `port` (0: any free one) on HOST; resolves with the port it got. */
+export function listen(server, port) {
+  return new Promise((resolve, reject) => {
+    const onError = (err) => reject(err);
+    server.once('error', onError);
+    server.listen(port, HOST, () => {
+      server.off('error', onError);
+      resolve(server.address().port);
+    });
+  });
+}
+
+/** Stops `server` and drops its open connections; resolves once it is closed. */
+export function closeServer(server) {
+  return new Promise((resolve) => {
+    if (!server.listening) { resolve(); return; }
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

@@ -17,7 +17,9 @@ import {
   resetStats,
   sendJson,
 } from './api.mjs';
-import { defaultGuestPort, explainListenError, HOST, parsePort } from './ports.mjs';
+import {
+  closeServer, defaultGuestPort, explainListenError, HOST, listen, parsePort,
+} from './ports.mjs';
 import { createEmbedServices, HOST_PAGE } from './embed.mjs';
 import { createGuestServices, guestEnvOptions } from './guest.mjs';
 import { createProvider } from './provider.mjs';
@@ -67,25 +69,6 @@ export function redactUrl(url) {
   const params = new URLSearchParams(url.slice(q + 1));
   for (const key of [...params.keys()]) if (SECRET_PARAMS.has(key)) params.set(key, 'redacted');
   return `${url.slice(0, q)}?${params}`;
-}
-
-function listen(server, port) {
-  return new Promise((resolve, reject) => {
-    const onError = (err) => reject(err);
-    server.once('error', onError);
-    server.listen(port, HOST, () => {
-      server.off('error', onError);
-      resolve(server.address().port);
-    });
-  });
-}
-
-function closeServer(server) {
-  return new Promise((resolve) => {
-    if (!server.listening) { resolve(); return; }
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }
 
 function seconds(value, name) {
