@@ -772,8 +772,8 @@ async function appRedirectSection() {
   check('CORS origins: the demo\'s two, exactly those of the app\'s URIs, and the embedded app\'s',
     JSON.stringify(a.corsOrigins) === JSON.stringify([...demo, APP, 'https://app.example', embedded]), a.corsOrigins);
   check('redirect URIs: the demo\'s eight, then the app\'s, then the embedded app\'s; post-logout redirect URIs the same',
-    JSON.stringify(a.redirectUris.slice(8)) === JSON.stringify([`${APP}/`, APP, 'https://app.example/cb', `${embedded}/`, `${embedded}/embedded.html`])
-    && a.redirectUris.length === 13
+    JSON.stringify(a.redirectUris.slice(8)) === JSON.stringify([`${APP}/`, APP, 'https://app.example/cb', `${embedded}/`])
+    && a.redirectUris.length === 12
     && JSON.stringify(a.postLogoutRedirectUris) === JSON.stringify(a.redirectUris), a.redirectUris);
   for (const origin of [APP, 'https://app.example']) {
     const r = await f(a.endpoints.discovery, { headers: { origin } });

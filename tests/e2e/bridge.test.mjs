@@ -197,7 +197,7 @@ test('no host gives host_unavailable at once, and a page that frames the app wit
   t.after(() => context.close());
   const page = await context.newPage();
   const started = Date.now();
-  await page.goto(`${stack.dev.embed.embeddedOrigin}/embedded.html`);
+  await page.goto(`${stack.dev.embed.embeddedOrigin}/`);
   await page.locator('#status[data-state="host-unavailable"]').waitFor();
   assert.ok(Date.now() - started < 5_000, 'at once, not after the time-out');
   assert.equal(await page.locator('#error').getAttribute('data-code'), errorCode('host_unavailable'));
@@ -215,7 +215,7 @@ test('without a host, the embedded app signs in with a popup of its own (loginPo
   const context = await newContext(stack.browser);
   t.after(() => context.close());
   const page = await context.newPage();
-  await page.goto(`${stack.dev.embed.embeddedOrigin}/embedded.html`);
+  await page.goto(`${stack.dev.embed.embeddedOrigin}/`);
   await page.locator('#status[data-state="host-unavailable"]').waitFor();
   const [popup] = await Promise.all([context.waitForEvent('page'), page.locator('#popup').click()]);
   await popup.locator('input[name="login"]').fill('Grace Hopper');
@@ -318,7 +318,7 @@ test('the devserver sends each page its Content-Security-Policy: the host frames
   assert.deepEqual(host['connect-src'], ["'self'", issuer]);
   assert.deepEqual(host['frame-ancestors'], ["'none'"]);
   assert.deepEqual(host['script-src'], ["'self'", "'wasm-unsafe-eval'"]);
-  const app = await csp(`${embed.embeddedOrigin}/embedded.html`);
+  const app = await csp(`${embed.embeddedOrigin}/`);
   assert.deepEqual(app['frame-ancestors'], [demoOrigin]);
   assert.deepEqual(app['connect-src'], ["'self'", issuer]);
   // The embedded app's origin may call the API (CORS); the hostile one is not registered.
@@ -338,7 +338,7 @@ test('a page at another origin cannot frame the embedded app (frame-ancestors)',
     f.id = 'victim';
     f.src = src;
     document.body.append(f);
-  }, `${stack.dev.embed.embeddedOrigin}/embedded.html`);
+  }, `${stack.dev.embed.embeddedOrigin}/`);
   await sleep(1500);
   const frame = await (await page.locator('#victim').elementHandle()).contentFrame();
   // Blocked: the frame holds an error document, not the app (no #status, no script ran).
@@ -347,7 +347,7 @@ test('a page at another origin cannot frame the embedded app (frame-ancestors)',
   assert.deepEqual(loaded, [], 'the blocked document loaded no script');
   // The same page opened top-level (no framing) does load it: the check above can fail.
   const top = await context.newPage();
-  await top.goto(`${stack.dev.embed.embeddedOrigin}/embedded.html`);
+  await top.goto(`${stack.dev.embed.embeddedOrigin}/`);
   await top.locator('#status[data-state="host-unavailable"]').waitFor();
   assert.equal(loaded.length, 1);
 });

@@ -27,7 +27,7 @@ const config = await (await fetch("/config.json", { cache: "no-store" })).json()
 const ownClient = () => PkceClient.discover({
   issuer: config.issuer,
   clientId: config.clientId,
-  redirectUri: new URL("/embedded.html", window.location.origin).href,
+  redirectUri: new URL("/", window.location.origin).href,
   scopes: ["openid", "profile", "email"],
   apiBase: config.apiBase,
 });

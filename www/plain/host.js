@@ -94,7 +94,7 @@ if (!params.has("nobridge")) {
 
 iframe.src = params.get("frame") === "hostile"
   ? `${hostileOrigin}/`
-  : `${embeddedOrigin}/embedded.html${frameQuery}`;
+  : `${embeddedOrigin}/${frameQuery}`;
 $("hostile").src = `${hostileOrigin}/`;
 if (params.has("twin")) {
   const twin = document.createElement("iframe");
@@ -102,7 +102,7 @@ if (params.has("twin")) {
   twin.title = "the embedded app again, not shared";
   twin.width = 720;
   twin.height = 200;
-  twin.src = `${embeddedOrigin}/embedded.html${frameQuery}`;
+  twin.src = `${embeddedOrigin}/${frameQuery}`;
   $("twins").append(twin);
 }
 render();
