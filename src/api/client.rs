@@ -127,6 +127,11 @@ impl PkceClient {
     /// a `storageFallback` event, where it is blocked), sharing the page's provider documents.
     fn from_config(config: Config) -> PkceClient {
         let stores = open_stores(config.storage);
+        PkceClient::started_on(config, stores)
+    }
+
+    /// A started client on `config` and the stores opened for it.
+    fn started_on(config: Config, stores: Stores) -> PkceClient {
         let state = State::new(stores.mode);
         state.start(config, stores);
         PkceClient { state }
@@ -187,26 +192,25 @@ impl PkceClient {
         let checked = raw.precheck_discovery().map_err(Error::from)?;
         let documents = page_documents();
         let platform = BrowserPlatform::default();
+        // Opened once, whichever way the client starts (the storage probe is I/O).
+        let stores = open_stores(checked.storage);
         if discovery_needs_fetch(&documents, &raw, platform.now_ms())
             && !location::is_callback_url(None)
+            && stores.mode != StorageMode::MemoryFallback
+            && !has_stored_session(&*stores.sessions, &checked.client_id)
         {
-            let stores = open_stores(checked.storage);
-            if stores.mode != StorageMode::MemoryFallback
-                && !has_stored_session(&*stores.sessions, &checked.client_id)
-            {
-                let state = State::new(stores.mode);
-                *state.waiting.borrow_mut() = Some((raw, stores));
-                spawn({
-                    let state = state.clone();
-                    async move {
-                        let _ = state.ready().await;
-                    }
-                });
-                return Ok(PkceClient { state });
-            }
+            let state = State::new(stores.mode);
+            *state.waiting.borrow_mut() = Some((raw, stores));
+            spawn({
+                let state = state.clone();
+                async move {
+                    let _ = state.ready().await;
+                }
+            });
+            return Ok(PkceClient { state });
         }
         let config = discover_config(&platform, &documents, raw).await?;
-        Ok(PkceClient::from_config(config))
+        Ok(PkceClient::started_on(config, stores))
     }
 }
 
