@@ -1,4 +1,4 @@
-// Shortens the names of the functions the .wasm imports from its JS glue, in both files.
+// Shortens the names the .wasm and its JS glue know each other by, in both files.
 //
 //   node scripts/short-imports.mjs DIR GLUE
 //
@@ -12,9 +12,17 @@
 // once as a definition, so a change in wasm-bindgen's output stops the build instead of
 // producing a package that fails at instantiation. Run after wasm-opt and terser (terser keeps
 // property keys and exported names, so it would not undo it, but the order keeps one meaning
-// per step). Idempotent: a second run finds no long names and changes nothing.
+// per step).
+//
+// The exports get the same treatment where their names have an underscore (wasm-bindgen's
+// `pkceclient_callApi`, `__wbindgen_malloc`, `wasm_bindgen__convert__closures_____invoke__h…`):
+// each becomes `$` and a base-36 number wherever the glue reads it as a property (`X.name`;
+// any other use stops the build), and in DIR/pixie_auth_bg.wasm.d.ts. Left as they are: the
+// free functions (`login`, …: no underscore), `memory`, `__wbindgen_start` (the bundler
+// build's entry file calls it) and exports the glue does not use.
+// Idempotent: a second run finds no long names and changes nothing.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const [dir, glue] = process.argv.slice(2);
@@ -66,15 +74,17 @@ const limits = () => {
 if (bytes.readUInt32LE(0) !== 0x6d736100) fail('not a WebAssembly module');
 at = 8;
 let importSection = null;
+let exportSection = null;
 while (at < bytes.length) {
   const headerStart = at;
   const id = u8();
   const size = leb();
   const start = at;
   if (id === 2) importSection = { headerStart, start, end: start + size };
+  if (id === 7) exportSection = { headerStart, start, end: start + size };
   at = start + size;
 }
-if (!importSection) fail('no import section');
+if (!importSection || !exportSection) fail('no import or no export section');
 
 // Reads the import section, renaming wasm-bindgen's imports.
 at = importSection.start;
@@ -105,24 +115,64 @@ for (let i = 0; i < count; i++) {
   parts.push(desc);
 }
 if (at !== importSection.end) fail('the import section has trailing bytes');
-if (renamed.size === 0) process.exit(0); // already short
 
-// The glue: each long name defined exactly once (`name:function` or `function name(`).
 let js = readFileSync(gluePath, 'utf8');
-for (const [long, short] of renamed) {
-  const re = new RegExp(`(?<![\\w$])${long.replace(/\$/g, '\\$')}(?![\\w$])`, 'g');
-  const uses = js.match(re)?.length ?? 0;
-  if (uses !== 1) throw new Error(`${gluePath}: ${long} appears ${uses} times, expected once (has wasm-bindgen's output changed?)`);
-  js = js.replace(re, short);
-}
+const pattern = (n) => new RegExp(`(?<![\\w$])${n.replace(/\$/g, '\\$')}(?![\\w$])`, 'g');
 
-const body = Buffer.concat(parts);
+// The export section: names with an underscore that the glue reads as properties.
+at = exportSection.start;
+const exportCount = leb();
+const exported = new Map(); // long name -> short name
+const exportParts = [encodeLeb(exportCount)];
+for (let i = 0; i < exportCount; i++) {
+  const field = name();
+  const descStart = at;
+  u8();
+  leb();
+  const desc = bytes.subarray(descStart, at);
+  let newField = field;
+  const uses = [...js.matchAll(pattern(field))];
+  if (field.includes('_') && field !== '__wbindgen_start' && uses.length > 0) {
+    for (const m of uses) {
+      if (js[m.index - 1] !== '.') throw new Error(`${gluePath}: the export ${field} is used other than as a property (has wasm-bindgen's output changed?)`);
+    }
+    newField = `$${exported.size.toString(36)}`;
+    exported.set(field, newField);
+  }
+  const b = Buffer.from(newField, 'utf8');
+  exportParts.push(encodeLeb(b.length), b, desc);
+}
+if (at !== exportSection.end) fail('the export section has trailing bytes');
+if (renamed.size === 0 && exported.size === 0) process.exit(0); // already short
+
+// The glue: each imported name defined exactly once (`name:function` or `function name(`).
+for (const [long, short] of renamed) {
+  const uses = js.match(pattern(long))?.length ?? 0;
+  if (uses !== 1) throw new Error(`${gluePath}: ${long} appears ${uses} times, expected once (has wasm-bindgen's output changed?)`);
+  js = js.replace(pattern(long), short);
+}
+for (const [long, short] of exported) js = js.replace(pattern(long), short);
+
+// The module again, the two sections replaced (the import section comes before the export one).
+const section = (id, parts) => {
+  const body = Buffer.concat(parts);
+  return Buffer.concat([Buffer.from([id]), encodeLeb(body.length), body]);
+};
 const out = Buffer.concat([
   bytes.subarray(0, importSection.headerStart),
-  Buffer.from([2]), encodeLeb(body.length), body,
-  bytes.subarray(importSection.end),
+  section(2, parts),
+  bytes.subarray(importSection.end, exportSection.headerStart),
+  section(7, exportParts),
+  bytes.subarray(exportSection.end),
 ]);
 writeFileSync(wasmPath, out);
 writeFileSync(gluePath, js);
-console.log(`${renamed.size} imports renamed: ${bytes.length - out.length} B off the .wasm`);
+// The bundler build's declarations of the module's exports (`export const name: …`).
+const dtsPath = path.join(dir, 'pixie_auth_bg.wasm.d.ts');
+if (existsSync(dtsPath)) {
+  let dts = readFileSync(dtsPath, 'utf8');
+  for (const [long, short] of exported) dts = dts.replace(pattern(long), short);
+  writeFileSync(dtsPath, dts);
+}
+console.log(`${renamed.size} imports and ${exported.size} exports renamed: ${bytes.length - out.length} B off the .wasm`);
 
