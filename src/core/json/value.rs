@@ -413,6 +413,18 @@ impl Object {
         self.members.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
+    /// Member `key` as a string, borrowed: `Ok(None)` when absent or `null`, `Err(())` when of
+    /// another type. One out-of-line reader shared by every document reader (a closure per
+    /// call site would be inlined at each).
+    #[inline(never)]
+    pub fn opt_str(&self, key: &str) -> Result<Option<&str>, ()> {
+        match self.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(()),
+        }
+    }
+
     /// The value of member `key`, to change it.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
         self.members

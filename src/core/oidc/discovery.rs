@@ -12,10 +12,9 @@
 
 use crate::core::WebUrl;
 
-use super::jwks::opt_string;
 use crate::core::error::{ConfigError, DiscoveryError};
 use crate::core::http::{HttpRequest, HttpResponse};
-use crate::core::json::{self, Value};
+use crate::core::json::{self, Object, Value};
 use crate::core::oauth::{parse_endpoint, parse_issuer, Config, RawConfig};
 
 /// The well-known path appended to the issuer (OIDC Discovery §4).
@@ -64,24 +63,44 @@ pub struct ProviderMetadata {
     pub authorization_response_iss_parameter_supported: bool,
 }
 
-fn endpoint(field: &'static str, value: Option<String>) -> Result<Option<WebUrl>, DiscoveryError> {
-    value
-        .map(|v| {
-            parse_endpoint(field, &v).map_err(|e| match e {
-                ConfigError::Invalid { reason, .. } => {
-                    DiscoveryError::InvalidEndpoint { field, reason }
-                }
-                _ => DiscoveryError::InvalidDocument("an endpoint is invalid"),
-            })
-        })
-        .transpose()
-}
+/// The endpoint fields read, in the order they are checked; the first three are required.
+const ENDPOINTS: [&str; 6] = [
+    "authorization_endpoint",
+    "token_endpoint",
+    "jwks_uri",
+    "userinfo_endpoint",
+    "end_session_endpoint",
+    "revocation_endpoint",
+];
 
-fn required(field: &'static str, value: Option<String>) -> Result<WebUrl, DiscoveryError> {
-    endpoint(field, value)?.ok_or(DiscoveryError::InvalidEndpoint {
-        field,
-        reason: "is missing".into(),
-    })
+/// The wrong-type refusal of every metadata field.
+const WRONG_TYPE: DiscoveryError =
+    DiscoveryError::InvalidDocument("a metadata field has the wrong type");
+
+/// Endpoint `field` of the document (`None` when absent or null), checked; one out-of-line
+/// function for every field.
+#[inline(never)]
+fn endpoint(
+    doc: &Object,
+    field: &'static str,
+    required: bool,
+) -> Result<Option<WebUrl>, DiscoveryError> {
+    let Some(text) = doc.opt_str(field).map_err(|_| WRONG_TYPE)? else {
+        if required {
+            return Err(DiscoveryError::InvalidEndpoint {
+                field,
+                reason: "is missing".into(),
+            });
+        }
+        return Ok(None);
+    };
+    match parse_endpoint(field, text) {
+        Ok(url) => Ok(Some(url)),
+        Err(ConfigError::Invalid { reason, .. }) => {
+            Err(DiscoveryError::InvalidEndpoint { field, reason })
+        }
+        Err(_) => Err(DiscoveryError::InvalidDocument("an endpoint is invalid")),
+    }
 }
 
 /// Validates a discovery response (OIDC Discovery §4.2, §4.3) against the configured issuer.
@@ -100,12 +119,9 @@ pub fn process_discovery_response(
         .ok_or(DiscoveryError::InvalidDocument(
             "it is not a JSON object of OpenID Provider metadata",
         ))?;
-    const WRONG_TYPE: DiscoveryError =
-        DiscoveryError::InvalidDocument("a metadata field has the wrong type");
-    let string = |key| opt_string(&doc, key).map_err(|_| WRONG_TYPE);
     // §4.3: "The issuer value returned MUST be identical to the Issuer URL that was used as
     // the prefix to /.well-known/openid-configuration to retrieve the configuration".
-    if string("issuer")?.as_deref() != Some(issuer) {
+    if doc.opt_str("issuer").map_err(|_| WRONG_TYPE)? != Some(issuer) {
         return Err(DiscoveryError::IssuerMismatch);
     }
     // RFC 8414 §2: when the list is given, S256 must be on it (we send nothing else).
@@ -123,17 +139,24 @@ pub fn process_discovery_response(
         Some(Value::Bool(b)) => *b,
         Some(_) => return Err(WRONG_TYPE),
     };
+    let mut urls: [Option<WebUrl>; 6] = Default::default();
+    for (i, (slot, field)) in urls.iter_mut().zip(ENDPOINTS).enumerate() {
+        *slot = endpoint(&doc, field, i < 3)?;
+    }
+    let [Some(authorization_endpoint), Some(token_endpoint), Some(jwks_uri), userinfo_endpoint, end_session_endpoint, revocation_endpoint] =
+        urls
+    else {
+        // Never: `endpoint` refuses a missing required one.
+        return Err(DiscoveryError::InvalidDocument("an endpoint is invalid"));
+    };
     Ok(ProviderMetadata {
         issuer: issuer.to_string(),
-        authorization_endpoint: required(
-            "authorization_endpoint",
-            string("authorization_endpoint")?,
-        )?,
-        token_endpoint: required("token_endpoint", string("token_endpoint")?)?,
-        jwks_uri: required("jwks_uri", string("jwks_uri")?)?,
-        userinfo_endpoint: endpoint("userinfo_endpoint", string("userinfo_endpoint")?)?,
-        end_session_endpoint: endpoint("end_session_endpoint", string("end_session_endpoint")?)?,
-        revocation_endpoint: endpoint("revocation_endpoint", string("revocation_endpoint")?)?,
+        authorization_endpoint,
+        token_endpoint,
+        jwks_uri,
+        userinfo_endpoint,
+        end_session_endpoint,
+        revocation_endpoint,
         authorization_response_iss_parameter_supported: iss_parameter,
     })
 }

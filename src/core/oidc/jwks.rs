@@ -46,19 +46,17 @@ pub struct Jwk {
 
 /// An optional string member: `Ok(None)` when absent or null, `Err` when of another type.
 pub(crate) fn opt_string(map: &Object, key: &str) -> Result<Option<String>, ()> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(()),
-    }
+    map.opt_str(key).map(|s| s.map(str::to_owned))
 }
+
+/// The string members of a [`Jwk`] (all but `key_ops`), in the order of its fields.
+const JWK_STRINGS: [&str; 9] = ["kty", "kid", "use", "alg", "n", "e", "crv", "x", "y"];
 
 impl Jwk {
     /// Reads a JWK object (read by hand rather than with a serde derive: smaller in wasm).
     /// `None` when a member has the wrong type or `kty` is missing.
     pub fn from_json(value: &Value) -> Option<Jwk> {
         let map = value.as_object()?;
-        let s = |key| opt_string(map, key).ok();
         let key_ops = match map.get("key_ops") {
             None | Some(Value::Null) => None,
             Some(Value::Array(ops)) => Some(
@@ -68,17 +66,22 @@ impl Jwk {
             ),
             Some(_) => return None,
         };
+        let mut strings: [Option<String>; 9] = Default::default();
+        for (slot, key) in strings.iter_mut().zip(JWK_STRINGS) {
+            *slot = opt_string(map, key).ok()?;
+        }
+        let [kty, kid, use_, alg, n, e, crv, x, y] = strings;
         Some(Jwk {
-            kty: s("kty")??,
-            kid: s("kid")?,
-            use_: s("use")?,
+            kty: kty?,
+            kid,
+            use_,
             key_ops,
-            alg: s("alg")?,
-            n: s("n")?,
-            e: s("e")?,
-            crv: s("crv")?,
-            x: s("x")?,
-            y: s("y")?,
+            alg,
+            n,
+            e,
+            crv,
+            x,
+            y,
         })
     }
 }
