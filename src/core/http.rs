@@ -3,7 +3,7 @@
 //! The core describes requests and parses responses; the browser layer only moves the bytes
 //! (the "request/process pair" habit). Tests assert on these values without a network.
 
-use url::form_urlencoded;
+use crate::core::weburl::{form_pairs, push_form_pair};
 
 use crate::core::WebUrl;
 
@@ -86,9 +86,9 @@ impl core::fmt::Debug for HttpRequest {
 impl HttpRequest {
     /// A form POST (`application/x-www-form-urlencoded`, RFC 6749 §4.1.3) accepting JSON.
     pub fn form_post(url: &WebUrl, params: &[(&str, &str)]) -> Self {
-        let mut form = form_urlencoded::Serializer::new(String::new());
+        let mut form = String::new();
         for (k, v) in params {
-            form.append_pair(k, v);
+            push_form_pair(&mut form, 0, k, v);
         }
         HttpRequest {
             method: Method::Post,
@@ -100,7 +100,7 @@ impl HttpRequest {
                 ),
                 ("Accept", "application/json".to_string()),
             ],
-            body: Some(form.finish()),
+            body: Some(form),
             credentials: Credentials::Omit,
         }
     }
@@ -137,7 +137,7 @@ impl HttpRequest {
     pub fn form_params(&self) -> Vec<(String, String)> {
         self.body
             .as_deref()
-            .map(|b| form_urlencoded::parse(b.as_bytes()).into_owned().collect())
+            .map(|b| form_pairs(b).into_owned().collect())
             .unwrap_or_default()
     }
 }

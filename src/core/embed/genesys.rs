@@ -8,7 +8,7 @@
 //! under it (`apps.mypurecloud.ie`), nothing else. Anyone can put any query on a URL, so an
 //! app must never post to an origin read from its query without this check.
 
-use url::form_urlencoded;
+use crate::core::weburl::form_pairs;
 
 use super::{EmbedError, ExactOrigin};
 use crate::core::{genesys_domain, GENESYS_REGIONS};
@@ -48,7 +48,7 @@ pub fn genesys_host_origin(search: &str, region: Option<&str>) -> Result<Genesys
     let query = search.strip_prefix('?').unwrap_or(search);
     let mut host_origin = None;
     let mut target_env = None;
-    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+    for (key, value) in form_pairs(query) {
         let slot = match key.as_ref() {
             "gcHostOrigin" => &mut host_origin,
             "gcTargetEnv" => &mut target_env,

@@ -417,7 +417,7 @@ impl Object {
     /// another type. One out-of-line reader shared by every document reader (a closure per
     /// call site would be inlined at each).
     #[inline(never)]
-    pub fn opt_str(&self, key: &str) -> Result<Option<&str>, ()> {
+    pub(crate) fn opt_str(&self, key: &str) -> Result<Option<&str>, ()> {
         match self.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),

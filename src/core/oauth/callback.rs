@@ -2,6 +2,7 @@
 //! against the pending login. Only [`validate_callback`] can make a [`ValidatedCallback`], and
 //! the code exchange accepts nothing else.
 
+use crate::core::weburl::{form_pairs, FormPairs};
 use crate::core::WebUrl;
 
 use super::authorize::PendingLogin;
@@ -38,8 +39,8 @@ fn is_response_param(name: &str) -> bool {
 }
 
 /// The pairs of the URL's fragment, read as a form (`#code=…&state=…`).
-fn fragment_pairs(url: &WebUrl) -> url::form_urlencoded::Parse<'_> {
-    url::form_urlencoded::parse(url.fragment().unwrap_or("").as_bytes())
+fn fragment_pairs(url: &WebUrl) -> FormPairs<'_> {
+    form_pairs(url.fragment().unwrap_or(""))
 }
 
 /// The parameters as found in the callback URL, before validation. Holds the code, so it has

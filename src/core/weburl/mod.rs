@@ -3,9 +3,10 @@
 //! give for it — so that what we check is what the browser requests or navigates to.
 //!
 //! Why our own: the `url` crate's `Url` (its parser, IDNA tables and smallvec) costs about
-//! 29 KB gzip of `.wasm`; this module costs a few. The `url` crate stays, lean: its
-//! `form_urlencoded` reads and writes query strings here, and its `Url` is the reference this
-//! parser is differentially tested against (`differential.rs`, tests and fuzzing only).
+//! 29 KB gzip of `.wasm`; this module costs a few. The `url` crate stays, as the reference:
+//! its `Url` is what this parser is differentially tested against (`differential.rs`, tests
+//! and fuzzing), and its `form_urlencoded` what our own smaller form codec (`form.rs`, which
+//! reads and writes query strings here) is tested against.
 //!
 //! The rules. Everything accepted is serialized exactly as WHATWG does it; where WHATWG would
 //! *repair* a text (trim it, drop characters, rewrite a host or a port), we refuse it instead:
@@ -49,6 +50,7 @@
 //!
 //! [WHATWG URL Standard]: https://url.spec.whatwg.org/
 
+mod form;
 mod parse;
 
 #[doc(hidden)]
@@ -59,7 +61,7 @@ mod generate;
 #[cfg(test)]
 mod tests;
 
-use url::form_urlencoded;
+pub use form::{form_pairs, push_form_pair, FormPairs};
 
 /// Why a text is not a [`WebUrl`]. [`UrlError::message`] says it in words that never repeat
 /// the input.
@@ -247,12 +249,12 @@ impl WebUrl {
     /// The query's `application/x-www-form-urlencoded` pairs, decoded (`+` as space, `%XX`,
     /// invalid UTF-8 replaced), in order, empty pieces skipped: the `url` crate's
     /// `query_pairs`, `URLSearchParams`' entries.
-    pub fn query_pairs(&self) -> form_urlencoded::Parse<'_> {
-        form_urlencoded::parse(self.query().unwrap_or("").as_bytes())
+    pub fn query_pairs(&self) -> FormPairs<'_> {
+        form_pairs(self.query().unwrap_or(""))
     }
 
-    /// This URL with `pairs` appended to its query, each `name=value` encoded by
-    /// `form_urlencoded` and joined with `&`, the fragment kept: byte for byte what the `url`
+    /// This URL with `pairs` appended to its query, each `name=value` form-encoded (as the
+    /// `url` crate's `form_urlencoded` does) and joined with `&`, the fragment kept: byte for byte what the `url`
     /// crate's `query_pairs_mut().append_pair(..)` gives (a URL without a query gains one,
     /// even for no pair).
     pub fn with_query_appended(&self, pairs: &[(&str, &str)]) -> WebUrl {
@@ -267,7 +269,7 @@ impl WebUrl {
             }
         };
         for (name, value) in pairs {
-            append_pair(&mut text, query_start + 1, name, value);
+            push_form_pair(&mut text, query_start + 1, name, value);
         }
         let fragment_start = self.fragment_start.map(|_| text.len());
         text.push_str(self.slice(end, self.text.len()));
@@ -285,7 +287,7 @@ impl WebUrl {
         text.push('?');
         for (name, value) in self.query_pairs() {
             if !remove(&name) {
-                append_pair(&mut text, query_start + 1, &name, &value);
+                push_form_pair(&mut text, query_start + 1, &name, &value);
             }
         }
         let query = if text.len() > query_start + 1 {
@@ -383,17 +385,6 @@ impl WebUrl {
     fn slice(&self, start: usize, end: usize) -> &str {
         self.text.get(start..end).unwrap_or("")
     }
-}
-
-/// `name=value`, `form_urlencoded`, after a `&` unless the query (from `start`) is empty: the
-/// `url` crate's `append_pair`.
-fn append_pair(text: &mut String, start: usize, name: &str, value: &str) {
-    if text.len() > start {
-        text.push('&');
-    }
-    text.extend(form_urlencoded::byte_serialize(name.as_bytes()));
-    text.push('=');
-    text.extend(form_urlencoded::byte_serialize(value.as_bytes()));
 }
 
 impl core::fmt::Debug for WebUrl {

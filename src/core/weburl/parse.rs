@@ -30,7 +30,7 @@ const QUERY_SET: u128 = set(b" \"#<>'");
 /// WHATWG "fragment percent-encode set".
 const FRAGMENT_SET: u128 = set(b" \"<>`");
 
-const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+pub(super) const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 
 /// WHATWG "UTF-8 percent-encode" of `text` with `set`, appended to `out`.
@@ -46,14 +46,14 @@ fn encode_into(out: &mut Vec<u8>, text: &[u8], set: u128) {
     }
 }
 
-fn hex(digits: &[u8; 16], nibble: u8) -> u8 {
+pub(super) fn hex(digits: &[u8; 16], nibble: u8) -> u8 {
     digits
         .get(usize::from(nibble & 0xf))
         .copied()
         .unwrap_or(b'0')
 }
 
-fn hex_value(b: u8) -> Option<u16> {
+pub(super) fn hex_value(b: u8) -> Option<u16> {
     match b {
         b'0'..=b'9' => Some(u16::from(b - b'0')),
         b'a'..=b'f' => Some(u16::from(b - b'a') + 10),
