@@ -3,6 +3,7 @@
 //! The core describes requests and parses responses; the browser layer only moves the bytes
 //! (the "request/process pair" habit). Tests assert on these values without a network.
 
+use crate::core::json::parse_u64;
 use crate::core::weburl::{form_pairs, push_form_pair};
 
 use crate::core::WebUrl;
@@ -178,7 +179,7 @@ impl HttpResponse {
             }
             if let Some((name, value)) = directive.split_once('=') {
                 if name.trim().eq_ignore_ascii_case("max-age") {
-                    max_age = value.trim().trim_matches('"').parse::<u64>().ok();
+                    max_age = parse_u64(value.trim().trim_matches('"'));
                 }
             }
         }

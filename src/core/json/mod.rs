@@ -57,7 +57,7 @@ pub mod fuzzing;
 mod tests;
 
 pub use read::{parse, parse_bytes, parse_limited, Error, ErrorKind};
-pub use value::push_u64;
+pub use value::{parse_u64, push_u64};
 pub use value::{Number, Object, Value};
 pub use write::{write_string, ObjectWriter};
 

@@ -1091,3 +1091,35 @@ fn fuzz_corpus_passes_the_differential_check() {
         }
     }
 }
+
+#[test]
+fn parse_u64_reads_what_str_parse_reads() {
+    for text in [
+        "",
+        "+",
+        "-",
+        "0",
+        "+0",
+        "-0",
+        "+5",
+        "++5",
+        "5+",
+        "007",
+        " 5",
+        "5 ",
+        "1.0",
+        "1e3",
+        "٣",
+        "18446744073709551615",
+        "+18446744073709551615",
+        "18446744073709551616",
+        "99999999999999999999",
+        "3600",
+    ] {
+        assert_eq!(
+            crate::core::json::parse_u64(text),
+            text.parse::<u64>().ok(),
+            "{text:?}"
+        );
+    }
+}

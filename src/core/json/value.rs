@@ -269,6 +269,14 @@ impl Number {
     }
 }
 
+/// A decimal `u64` as `str::parse::<u64>` reads it (an optional `+`, then digits only, no
+/// overflow), without the generic `from_str_radix` inlined at each call site.
+#[inline(never)]
+pub fn parse_u64(text: &str) -> Option<u64> {
+    let bytes = text.as_bytes();
+    digits_to_u64(bytes.strip_prefix(b"+").unwrap_or(bytes))
+}
+
 /// Digits only (no sign, fraction or exponent) to a `u64`, `None` on anything else or overflow.
 fn digits_to_u64(digits: &[u8]) -> Option<u64> {
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {

@@ -89,7 +89,7 @@ fn expires_in(map: &Object) -> Result<Option<u64>, TokenError> {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::Number(n)) if !n.as_str().contains(['e', 'E']) => n.scaled_u64(0),
         Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
-            s.parse::<u64>().ok()
+            json::parse_u64(s)
         }
         Some(_) => None,
     };

@@ -350,7 +350,7 @@ impl Envelope {
             family: family.to_string(),
             // Only what the sender wrote opens: the header is rebuilt from these values for
             // the additional data, so another spelling of the same time does not.
-            sent_at: sent_at.parse().ok()?,
+            sent_at: json::parse_u64(sent_at)?,
             iv,
             sealed: bytes[IV_LEN..].to_vec(),
         })

@@ -60,7 +60,10 @@ impl<'a> Iterator for FormPairs<'a> {
 /// One name or value decoded: `+` to a space, `%XX` to its byte, then UTF-8, lossily.
 fn decode(text: &[u8]) -> Cow<'_, str> {
     if !text.iter().any(|&b| b == b'+' || b == b'%') {
-        return String::from_utf8_lossy(text);
+        return match core::str::from_utf8(text) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => Cow::Owned(lossy(text)),
+        };
     }
     let mut out = Vec::with_capacity(text.len());
     let mut i = 0;
@@ -81,7 +84,32 @@ fn decode(text: &[u8]) -> Cow<'_, str> {
             _ => b,
         });
     }
-    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+    Cow::Owned(lossy(&out))
+}
+
+/// `String::from_utf8_lossy` (each maximal invalid subpart becomes one U+FFFD, as the
+/// `Utf8Error` documentation says), over `core::str::from_utf8`, which the crate has anyway:
+/// `from_utf8_lossy` itself would add a kilobyte.
+fn lossy(mut bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    loop {
+        match core::str::from_utf8(bytes) {
+            Ok(valid) => {
+                out.push_str(valid);
+                return out;
+            }
+            Err(e) => {
+                let (valid, after) = bytes
+                    .split_at_checked(e.valid_up_to())
+                    .unwrap_or((bytes, &[]));
+                out.push_str(core::str::from_utf8(valid).unwrap_or(""));
+                out.push('\u{FFFD}');
+                bytes = after
+                    .get(e.error_len().unwrap_or(after.len())..)
+                    .unwrap_or(&[]);
+            }
+        }
+    }
 }
 
 /// Appends `text` form-encoded: ASCII letters, digits and `*-._` as they are, a space as
