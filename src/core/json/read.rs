@@ -169,8 +169,8 @@ impl Reader<'_> {
     fn value(&mut self, depth: usize) -> Result<Value, Error> {
         self.skip_whitespace();
         match self.peek() {
-            Some(b'{') => self.object(depth),
-            Some(b'[') => self.array(depth),
+            Some(b'{') => self.container(depth, true),
+            Some(b'[') => self.container(depth, false),
             Some(b'"') => Ok(Value::String(self.string()?)),
             Some(b't') => self.literal("true", Value::Bool(true)),
             Some(b'f') => self.literal("false", Value::Bool(false)),
@@ -190,57 +190,52 @@ impl Reader<'_> {
         }
     }
 
-    fn object(&mut self, depth: usize) -> Result<Value, Error> {
+    /// An object (`object`) or an array, at its opening bracket: one loop for both, smaller
+    /// than two.
+    fn container(&mut self, depth: usize, object: bool) -> Result<Value, Error> {
         if depth >= MAX_DEPTH {
             return Err(self.too_deep());
         }
-        self.pos += 1; // '{'
+        self.pos += 1; // '{' or '['
+        let close = if object { b'}' } else { b']' };
         let mut members = Vec::new();
-        self.skip_whitespace();
-        if self.eat(b'}') {
-            return Ok(Value::Object(Object::new()));
-        }
-        loop {
-            self.skip_whitespace();
-            if self.peek() != Some(b'"') {
-                return Err(self.syntax());
-            }
-            let key = self.string()?;
-            self.skip_whitespace();
-            if !self.eat(b':') {
-                return Err(self.syntax());
-            }
-            let value = self.value(depth + 1)?;
-            members.push((key, value));
-            self.skip_whitespace();
-            match self.next() {
-                Some(b',') => {}
-                // Last wins, at the first position: `JSON.parse`.
-                Some(b'}') => return Ok(Value::Object(Object::from_members(members))),
-                _ => return Err(self.syntax_before()),
-            }
-        }
-    }
-
-    fn array(&mut self, depth: usize) -> Result<Value, Error> {
-        if depth >= MAX_DEPTH {
-            return Err(self.too_deep());
-        }
-        self.pos += 1; // '['
         let mut items = Vec::new();
         self.skip_whitespace();
-        if self.eat(b']') {
-            return Ok(Value::Array(items));
-        }
-        loop {
-            items.push(self.value(depth + 1)?);
-            self.skip_whitespace();
-            match self.next() {
-                Some(b',') => {}
-                Some(b']') => return Ok(Value::Array(items)),
-                _ => return Err(self.syntax_before()),
+        if !self.eat(close) {
+            loop {
+                let key = if object {
+                    self.skip_whitespace();
+                    if self.peek() != Some(b'"') {
+                        return Err(self.syntax());
+                    }
+                    let key = self.string()?;
+                    self.skip_whitespace();
+                    if !self.eat(b':') {
+                        return Err(self.syntax());
+                    }
+                    Some(key)
+                } else {
+                    None
+                };
+                let value = self.value(depth + 1)?;
+                match key {
+                    Some(key) => members.push((key, value)),
+                    None => items.push(value),
+                }
+                self.skip_whitespace();
+                match self.next() {
+                    Some(b',') => {}
+                    Some(b) if b == close => break,
+                    _ => return Err(self.syntax_before()),
+                }
             }
         }
+        Ok(if object {
+            // Last wins, at the first position: `JSON.parse`.
+            Value::Object(Object::from_members(members))
+        } else {
+            Value::Array(items)
+        })
     }
 
     /// A syntax error at the byte just consumed.
