@@ -116,7 +116,7 @@ impl DocumentCache {
                 "expiresAt".into(),
                 now_ms.saturating_add(ttl_s * 1000).into(),
             );
-            entry.insert("body".into(), body.into());
+            entry.set("body", body.into());
             // A full or blocked storage only costs a fetch on the next page.
             let _ = tab.set(&Self::tab_key(url), &Value::from(entry).to_json());
         }

@@ -170,17 +170,14 @@ impl GuestEvent {
     /// `null` for [`GuestEvent::Token`], whose token is no payload.
     pub fn payload(&self) -> Value {
         let mut o = Object::new();
-        let mut set = |k: &str, v: Value| {
-            o.insert(k.into(), v);
-        };
         match self {
             GuestEvent::Token(_) => return Value::Null,
             GuestEvent::Expiring {
                 expires_at,
                 seconds_left,
             } => {
-                set("expiresAt", (*expires_at).into());
-                set("secondsLeft", (*seconds_left).into());
+                o.set("expiresAt", (*expires_at).into());
+                o.set("secondsLeft", (*seconds_left).into());
             }
             GuestEvent::Refreshed {
                 expires_at,
@@ -188,10 +185,10 @@ impl GuestEvent {
                 refresh_count,
                 last_refresh_at,
             } => {
-                set("expiresAt", (*expires_at).into());
-                set("refreshAt", (*refresh_at).into());
-                set("refreshCount", u64::from(*refresh_count).into());
-                set("lastRefreshAt", (*last_refresh_at).into());
+                o.set("expiresAt", (*expires_at).into());
+                o.set("refreshAt", (*refresh_at).into());
+                o.set("refreshCount", u64::from(*refresh_count).into());
+                o.set("lastRefreshAt", (*last_refresh_at).into());
             }
             GuestEvent::Expired {
                 code,
@@ -200,11 +197,11 @@ impl GuestEvent {
                 expires_at,
                 retry_at,
             } => {
-                set("code", (*code).into());
-                set("status", opt(status.map(u64::from)));
-                set("retryAfter", opt(*retry_after));
-                set("expiresAt", opt(*expires_at));
-                set("retryAt", (*retry_at).into());
+                o.set("code", (*code).into());
+                o.set("status", opt(status.map(u64::from)));
+                o.set("retryAfter", opt(*retry_after));
+                o.set("expiresAt", opt(*expires_at));
+                o.set("retryAt", (*retry_at).into());
             }
         }
         o.into()

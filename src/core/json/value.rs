@@ -453,6 +453,13 @@ impl Object {
         }
     }
 
+    /// [`Object::insert`] with a borrowed name: one out-of-line call per member for the
+    /// writers that build an object member by member (event payloads, messages).
+    #[inline(never)]
+    pub fn set(&mut self, key: &str, value: Value) {
+        self.insert(key.into(), value);
+    }
+
     /// Removes member `key`, keeping the others in order, and returns its value (moved out:
     /// no copy of a token).
     pub fn remove(&mut self, key: &str) -> Option<Value> {

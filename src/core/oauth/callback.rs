@@ -113,14 +113,14 @@ pub const RELAY_TYPE: &str = "pixie-auth:callback";
 /// repeated parameters, tokens in the URL) is relayed as `{ type, invalid: true }`, without it.
 pub fn relay_message(url: &WebUrl) -> Value {
     let mut o = Object::new();
-    o.insert("type".into(), RELAY_TYPE.into());
+    o.set("type", RELAY_TYPE.into());
     match parse_callback(url) {
         Ok(_) => {
             let keep = |name: &str| !CALLBACK_PARAMS.contains(&name);
             let relayed = url.without_fragment().with_query_pairs_removed(&keep);
-            o.insert("url".into(), relayed.as_str().into())
+            o.set("url", relayed.as_str().into())
         }
-        Err(_) => o.insert("invalid".into(), true.into()),
+        Err(_) => o.set("invalid", true.into()),
     };
     o.into()
 }

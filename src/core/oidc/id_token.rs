@@ -119,30 +119,28 @@ pub fn validate_claims(
     }
 
     // Step 3: `aud` MUST contain the client_id (a string, or an array of strings).
-    let audiences: Vec<&str> = match claims.get("aud") {
-        Some(Value::String(a)) => vec![a.as_str()],
-        Some(Value::Array(list)) => list
-            .iter()
-            .map(Value::as_str)
-            .collect::<Option<_>>()
-            .ok_or(IdTokenError::Malformed(
-                "aud is not a string or an array of strings",
-            ))?,
-        None => return Err(IdTokenError::AudMismatch),
-        Some(_) => {
-            return Err(IdTokenError::Malformed(
-                "aud is not a string or an array of strings",
-            ))
+    const AUD_TYPE: IdTokenError =
+        IdTokenError::Malformed("aud is not a string or an array of strings");
+    let (audiences, ours) = match claims.get("aud") {
+        Some(Value::String(a)) => (1, a == check.client_id),
+        Some(Value::Array(list)) => {
+            let mut ours = false;
+            for a in list {
+                ours |= a.as_str().ok_or(AUD_TYPE)? == check.client_id;
+            }
+            (list.len(), ours)
         }
+        None => return Err(IdTokenError::AudMismatch),
+        Some(_) => return Err(AUD_TYPE),
     };
-    if !audiences.contains(&check.client_id) {
+    if !ours {
         return Err(IdTokenError::AudMismatch);
     }
 
     // Steps 4 and 5: with several audiences `azp` must be present, and when present it must
     // be this client (so a token issued to another party that merely lists us is refused).
     match claims.get("azp") {
-        None if audiences.len() > 1 => return Err(IdTokenError::AzpMismatch),
+        None if audiences > 1 => return Err(IdTokenError::AzpMismatch),
         None => {}
         Some(Value::String(azp)) if azp == check.client_id => {}
         Some(Value::String(_)) => return Err(IdTokenError::AzpMismatch),

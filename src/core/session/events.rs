@@ -137,30 +137,27 @@ impl Event {
     /// `PixieEventMap` declares them).
     pub fn payload(&self) -> Value {
         let mut o = Object::new();
-        let mut set = |k: &str, v: Value| {
-            o.insert(k.to_string(), v);
-        };
         match self {
             Event::TokenExpiring(e) => {
-                set("expiresAt", e.expires_at.into());
-                set("secondsLeft", e.seconds_left.into());
-                set("hasRefreshToken", e.has_refresh_token.into());
+                o.set("expiresAt", e.expires_at.into());
+                o.set("secondsLeft", e.seconds_left.into());
+                o.set("hasRefreshToken", e.has_refresh_token.into());
             }
             Event::TokenRefreshed(e) => {
-                set("expiresAt", opt_u64(e.expires_at));
-                set("refreshCount", u64::from(e.refresh_count).into());
-                set("lastRefreshAt", e.last_refresh_at.into());
-                set("rotated", e.rotated.into());
-                set("origin", e.origin.as_str().into());
+                o.set("expiresAt", opt_u64(e.expires_at));
+                o.set("refreshCount", u64::from(e.refresh_count).into());
+                o.set("lastRefreshAt", e.last_refresh_at.into());
+                o.set("rotated", e.rotated.into());
+                o.set("origin", e.origin.as_str().into());
             }
             Event::SessionExpired(e) => {
-                set("reason", e.reason.as_str().into());
-                set("code", e.code.into());
+                o.set("reason", e.reason.as_str().into());
+                o.set("code", e.code.into());
             }
-            Event::LoggedOut(e) => set("origin", e.origin.as_str().into()),
+            Event::LoggedOut(e) => o.set("origin", e.origin.as_str().into()),
             Event::StorageFallback(e) => {
-                set("requested", e.requested.into());
-                set("actual", e.actual.into());
+                o.set("requested", e.requested.into());
+                o.set("actual", e.actual.into());
             }
         }
         o.into()

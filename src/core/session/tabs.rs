@@ -214,14 +214,14 @@ impl TabMessage {
         let mut body = Object::new();
         match self {
             TabMessage::Refreshed { families, session } => {
-                body.insert("families".into(), strings(families));
-                body.insert("session".into(), session.to_value());
+                body.set("families", strings(families));
+                body.set("session", session.to_value());
             }
             TabMessage::LoggedOut { families } => {
-                body.insert("families".into(), strings(families));
+                body.set("families", strings(families));
             }
             TabMessage::Query { family } => {
-                body.insert("family".into(), family.as_str().into());
+                body.set("family", family.as_str().into());
             }
         }
         let mut message = Object::new();
@@ -231,17 +231,13 @@ impl TabMessage {
 
     /// Parses a message's JSON; `None` for anything else.
     pub fn parse(text: &str) -> Option<TabMessage> {
-        let mut message = json::parse_limited(text, MAX_MESSAGE_LEN)
+        let message = json::parse_limited(text, MAX_MESSAGE_LEN)
             .ok()?
             .into_object()?;
         if message.len() != 1 {
             return None;
         }
-        let (tag, body) = message
-            .iter()
-            .next()
-            .map(|(k, _)| k.clone())
-            .and_then(|k| message.remove(&k).map(|v| (k, v)))?;
+        let (tag, body) = message.into_iter().next()?;
         let mut body = body.into_object()?;
         let families = |body: &Object| -> Option<Vec<String>> {
             body.get("families")?
