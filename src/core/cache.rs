@@ -112,10 +112,7 @@ impl DocumentCache {
             .min(DOCUMENT_TTL_MAX_S);
         if let (Some(tab), true) = (&self.tab, ttl_s > 0) {
             let mut entry = Object::new();
-            entry.insert(
-                "expiresAt".into(),
-                now_ms.saturating_add(ttl_s * 1000).into(),
-            );
+            entry.set("expiresAt", now_ms.saturating_add(ttl_s * 1000).into());
             entry.set("body", body.into());
             // A full or blocked storage only costs a fetch on the next page.
             let _ = tab.set(&Self::tab_key(url), &Value::from(entry).to_json());

@@ -1,6 +1,8 @@
 //! Parsing of HTTP dates (RFC 9110 §5.6.7, IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`),
 //! for the `Date` header (clock drift) and `Retry-After`.
 
+use crate::core::json::parse_u64;
+
 /// Parses an IMF-fixdate into milliseconds since the Unix epoch. Every number is plain
 /// digits (no sign), the year has at most four (so the arithmetic cannot overflow, and no date
 /// lies beyond 9999), and the day exists in its month: `31 Feb` is refused, not moved to
@@ -9,21 +11,8 @@ pub fn parse_http_date(text: &str) -> Option<u64> {
     let mut parts = text.trim().split_ascii_whitespace();
     let _weekday = parts.next()?.strip_suffix(',')?;
     let day = digits(parts.next()?, 2)?;
-    let month = match parts.next()? {
-        "Jan" => 1,
-        "Feb" => 2,
-        "Mar" => 3,
-        "Apr" => 4,
-        "May" => 5,
-        "Jun" => 6,
-        "Jul" => 7,
-        "Aug" => 8,
-        "Sep" => 9,
-        "Oct" => 10,
-        "Nov" => 11,
-        "Dec" => 12,
-        _ => return None,
-    };
+    let name = parts.next()?;
+    let month = MONTHS.iter().position(|m| *m == name)? as i64 + 1;
     let year = digits(parts.next()?, 4)?;
     let mut hms = parts.next()?.split(':').map(|p| digits(p, 2));
     let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
@@ -38,12 +27,17 @@ pub fn parse_http_date(text: &str) -> Option<u64> {
     Some(((days as u64) * 86_400 + h * 3600 + m * 60 + s) * 1000)
 }
 
+/// The month names of IMF-fixdate, January first.
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
 /// A number of 1 to `max_len` ASCII digits (no sign, no space).
 fn digits(text: &str, max_len: usize) -> Option<u64> {
     if text.is_empty() || text.len() > max_len || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    text.parse().ok()
+    parse_u64(text)
 }
 
 /// The number of days in `month` (1-12) of `year`, proleptic Gregorian.
@@ -73,7 +67,7 @@ pub fn parse_retry_after(value: &str, now_ms: u64) -> Option<u64> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         // delta-seconds = 1*DIGIT; beyond u64 is no wait we can honour, and no date either.
-        return value.parse::<u64>().ok();
+        return parse_u64(value);
     }
     parse_http_date(value).map(|at| at.saturating_sub(now_ms).div_ceil(1000))
 }

@@ -87,7 +87,7 @@ fn opt_string(map: &Object, key: &str) -> Result<Option<String>, TokenError> {
 fn expires_in(map: &Object) -> Result<Option<u64>, TokenError> {
     let seconds = match map.get("expires_in") {
         None | Some(Value::Null) => return Ok(None),
-        Some(Value::Number(n)) if !n.as_str().contains(['e', 'E']) => n.scaled_u64(0),
+        Some(Value::Number(n)) if !n.as_str().bytes().any(|b| b | 0x20 == b'e') => n.scaled_u64(0),
         Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
             json::parse_u64(s)
         }
