@@ -103,9 +103,7 @@ pub fn process_guest_token_response(
     now_ms: u64,
 ) -> Result<GuestToken, GuestTokenError> {
     let date = response.header("date").and_then(parse_http_date);
-    let body = json::parse_limited(&response.body, MAX_GUEST_RESPONSE_LEN)
-        .ok()
-        .and_then(Value::into_object);
+    let body = json::parse_object(&response.body, MAX_GUEST_RESPONSE_LEN);
     if !(200..300).contains(&response.status) {
         let retry_after = response
             .header("retry-after")

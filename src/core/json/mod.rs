@@ -56,7 +56,9 @@ pub mod fuzzing;
 #[cfg(test)]
 mod tests;
 
-pub use read::{parse, parse_bytes, parse_limited, Error, ErrorKind};
+pub use read::{
+    parse, parse_bytes, parse_bytes_object, parse_limited, parse_object, Error, ErrorKind,
+};
 pub use value::{parse_u64, push_u64};
 pub use value::{Number, Object, Value};
 pub use write::{write_string, ObjectWriter};

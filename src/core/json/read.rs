@@ -99,6 +99,21 @@ pub fn parse_bytes(bytes: &[u8], max_len: usize) -> Result<Value, Error> {
     }
 }
 
+/// [`parse_limited`] for the readers that want an object and nothing else: `None` for any
+/// error or another value. One out-of-line call instead of `.ok().and_then(..)` and the drops
+/// of the error and of a non-object inlined at each reader.
+#[inline(never)]
+pub fn parse_object(text: &str, max_len: usize) -> Option<Object> {
+    parse_limited(text, max_len).ok()?.into_object()
+}
+
+/// [`parse_bytes`] for the readers that want an object and nothing else (see
+/// [`parse_object`]).
+#[inline(never)]
+pub fn parse_bytes_object(bytes: &[u8], max_len: usize) -> Option<Object> {
+    parse_bytes(bytes, max_len).ok()?.into_object()
+}
+
 #[cold]
 #[inline(never)]
 fn too_large(max_len: usize) -> Error {

@@ -112,9 +112,7 @@ pub fn process_token_response(
     let retry_after = response
         .header("retry-after")
         .and_then(|v| parse_retry_after(v, now_ms));
-    let json = json::parse_limited(&response.body, MAX_TOKEN_RESPONSE_LEN)
-        .ok()
-        .and_then(Value::into_object);
+    let json = json::parse_object(&response.body, MAX_TOKEN_RESPONSE_LEN);
     if response.status != 200 {
         let error = json
             .as_ref()

@@ -113,12 +113,9 @@ pub fn process_discovery_response(
     }
     // Read by hand from a JSON object (smaller in wasm than a serde derive); a field we use
     // with the wrong type fails the whole document.
-    let doc = json::parse_limited(&response.body, MAX_DISCOVERY_LEN)
-        .ok()
-        .and_then(Value::into_object)
-        .ok_or(DiscoveryError::InvalidDocument(
-            "it is not a JSON object of OpenID Provider metadata",
-        ))?;
+    let doc = json::parse_object(&response.body, MAX_DISCOVERY_LEN).ok_or(
+        DiscoveryError::InvalidDocument("it is not a JSON object of OpenID Provider metadata"),
+    )?;
     // §4.3: "The issuer value returned MUST be identical to the Issuer URL that was used as
     // the prefix to /.well-known/openid-configuration to retrieve the configuration".
     if doc.opt_str("issuer").map_err(|_| WRONG_TYPE)? != Some(issuer) {

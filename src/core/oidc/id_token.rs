@@ -59,7 +59,7 @@ impl IdTokenClaims {
     /// Claims read back from storage (their JSON text, as [`IdTokenClaims::to_json`] gave
     /// it); `None` for text that is not a JSON object.
     pub fn from_stored_json(json: String) -> Option<IdTokenClaims> {
-        let claims = json::parse(&json).ok()?.into_object()?;
+        let claims = json::parse_object(&json, json::DEFAULT_MAX_LEN)?;
         Some(IdTokenClaims { claims, json })
     }
 

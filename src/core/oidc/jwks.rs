@@ -109,9 +109,7 @@ pub fn process_jwks_response(response: &HttpResponse) -> Result<JwkSet, JwksErro
     if response.status != 200 {
         return Err(JwksError::HttpStatus(response.status));
     }
-    let doc = json::parse_limited(&response.body, MAX_JWKS_LEN)
-        .ok()
-        .and_then(Value::into_object)
+    let doc = json::parse_object(&response.body, MAX_JWKS_LEN)
         .ok_or(JwksError::Invalid("the JWK Set is not a JSON object"))?;
     let Some(Value::Array(keys)) = doc.get("keys") else {
         return Err(JwksError::Invalid("the JWK Set has no keys array"));

@@ -199,9 +199,7 @@ pub fn parse_compact(token: &str) -> Result<UnverifiedJws<'_>, IdTokenError> {
         return Err(malformed("it is too large"));
     }
     let header_bytes = decode_url(h).ok_or(malformed("the header is not base64url"))?;
-    let header = json::parse_bytes(&header_bytes, MAX_JWS_PART_LEN)
-        .ok()
-        .and_then(Value::into_object)
+    let header = json::parse_bytes_object(&header_bytes, MAX_JWS_PART_LEN)
         .ok_or(malformed("the header is not a JSON object"))?;
     let alg = match header.get("alg") {
         Some(Value::String(name)) => JwsAlg::from_name(name)
@@ -219,9 +217,7 @@ pub fn parse_compact(token: &str) -> Result<UnverifiedJws<'_>, IdTokenError> {
     let payload_bytes = decode_url(p).ok_or(malformed("the payload is not base64url"))?;
     let payload_json =
         String::from_utf8(payload_bytes).map_err(|_| malformed("the payload is not UTF-8"))?;
-    let payload = json::parse_limited(&payload_json, MAX_JWS_PART_LEN)
-        .ok()
-        .and_then(Value::into_object)
+    let payload = json::parse_object(&payload_json, MAX_JWS_PART_LEN)
         .ok_or(malformed("the payload is not a JSON object"))?;
     let signature = decode_url(s).ok_or(malformed("the signature is not base64url"))?;
     Ok(UnverifiedJws {

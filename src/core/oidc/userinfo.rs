@@ -85,9 +85,7 @@ pub fn process_userinfo_response(
             UserInfoError::Invalid("signed or encrypted responses are not supported").into(),
         );
     }
-    let claims = json::parse_limited(&response.body, MAX_USERINFO_LEN)
-        .ok()
-        .and_then(Value::into_object)
+    let claims = json::parse_object(&response.body, MAX_USERINFO_LEN)
         .ok_or(UserInfoError::Invalid("the body is not a JSON object"))?;
     match claims.get("sub") {
         Some(Value::String(sub)) if sub == expected_sub => Ok(UserInfo {

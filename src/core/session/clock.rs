@@ -10,7 +10,7 @@
 //! earlier one wins.
 
 use crate::core::b64::decode_url;
-use crate::core::json::{self, Object, Value};
+use crate::core::json::{self, Object};
 use crate::core::oidc::{numeric_date_ms, MAX_JWS_PART_LEN};
 
 /// The time claims of a JWT, in seconds since the epoch.
@@ -50,9 +50,7 @@ pub fn unverified_jwt_payload(token: &str) -> Option<Object> {
     if parts.next().is_some() {
         return None;
     }
-    json::parse_bytes(&decode_url(payload)?, MAX_JWS_PART_LEN)
-        .ok()
-        .and_then(Value::into_object)
+    json::parse_bytes_object(&decode_url(payload)?, MAX_JWS_PART_LEN)
 }
 
 /// The server's clock minus the browser's, in milliseconds, at the moment `browser_now_ms`

@@ -231,9 +231,7 @@ impl TabMessage {
 
     /// Parses a message's JSON; `None` for anything else.
     pub fn parse(text: &str) -> Option<TabMessage> {
-        let message = json::parse_limited(text, MAX_MESSAGE_LEN)
-            .ok()?
-            .into_object()?;
+        let message = json::parse_object(text, MAX_MESSAGE_LEN)?;
         if message.len() != 1 {
             return None;
         }
