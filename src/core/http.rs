@@ -117,6 +117,18 @@ impl HttpRequest {
         }
     }
 
+    /// A GET accepting JSON (`Accept: application/json`), after an `Authorization` header
+    /// when one is given (discovery, JWKS, UserInfo).
+    #[inline(never)]
+    pub fn get_json(url: &WebUrl, authorization: Option<String>) -> Self {
+        let mut headers = Vec::with_capacity(2);
+        if let Some(value) = authorization {
+            headers.push(("Authorization", value));
+        }
+        headers.push(("Accept", String::from("application/json")));
+        Self::get(url, headers)
+    }
+
     /// Whether the request may follow an HTTP redirect: only when it carries no secret (no
     /// body, no `Authorization` header: discovery and the JWK Set). A request carrying the
     /// code, the verifier, a refresh token or a bearer token is sent with fetch's

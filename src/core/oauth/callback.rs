@@ -81,11 +81,11 @@ pub fn parse_callback(url: &WebUrl) -> Result<CallbackParams, CallbackError> {
     let mut found: [Option<String>; 5] = Default::default();
     let names = ["code", "state", "error", "error_description", "iss"];
     for (k, v) in url.query_pairs() {
-        if let Some(i) = names.iter().position(|n| *n == k) {
-            if found[i].is_some() {
-                return Err(CallbackError::DuplicateParameter(names[i]));
+        if let Some((name, slot)) = names.iter().zip(&mut found).find(|(n, _)| **n == k) {
+            if slot.is_some() {
+                return Err(CallbackError::DuplicateParameter(name));
             }
-            found[i] = Some(v.into_owned());
+            *slot = Some(v.into_owned());
         }
     }
     let [code, state, error, error_description, iss] = found;

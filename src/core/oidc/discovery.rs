@@ -35,10 +35,7 @@ pub fn discovery_url(issuer: &str) -> Result<WebUrl, ConfigError> {
 
 /// The discovery request (OIDC Discovery §4.1): a GET of [`discovery_url`].
 pub fn discovery_request(issuer: &str) -> Result<HttpRequest, ConfigError> {
-    Ok(HttpRequest::get(
-        &discovery_url(issuer)?,
-        vec![("Accept", "application/json".to_string())],
-    ))
+    Ok(HttpRequest::get_json(&discovery_url(issuer)?, None))
 }
 
 /// The provider metadata fields the library uses (OIDC Discovery §3, RFC 8414 §2,

@@ -101,7 +101,7 @@ pub const MAX_JWKS_LEN: usize = 64 * 1024;
 
 /// The request for the JWK Set: a plain GET.
 pub fn jwks_request(jwks_uri: &WebUrl) -> HttpRequest {
-    HttpRequest::get(jwks_uri, vec![("Accept", "application/json".to_string())])
+    HttpRequest::get_json(jwks_uri, None)
 }
 
 /// Reads a JWK Set response: status 200, a JSON object with a `keys` array.

@@ -17,13 +17,7 @@ use crate::core::secret::AccessToken;
 /// The UserInfo request (§5.3.1): `GET` with `Authorization: Bearer <access token>`.
 pub fn userinfo_request(endpoint: &WebUrl, access_token: &AccessToken) -> HttpRequest {
     let bearer = access_token.bearer_header();
-    HttpRequest::get(
-        endpoint,
-        vec![
-            ("Authorization", bearer),
-            ("Accept", "application/json".to_string()),
-        ],
-    )
+    HttpRequest::get_json(endpoint, Some(bearer))
 }
 
 /// The largest UserInfo response read, in bytes (64 KiB); a larger body is refused before
