@@ -220,16 +220,15 @@ fn parse_port(text: &[u8], default: u16) -> Result<Option<u16>, UrlError> {
 }
 
 fn push_decimal(out: &mut Vec<u8>, value: u16) {
-    let digits = [
-        value / 10_000,
-        value / 1_000 % 10,
-        value / 100 % 10,
-        value / 10 % 10,
-        value % 10,
-    ];
-    let first = digits.iter().position(|&d| d != 0).unwrap_or(4);
-    for &d in digits.iter().skip(first) {
-        out.push(b'0' + d as u8);
+    let mut divisor: u16 = 10_000;
+    let mut started = false;
+    while divisor > 0 {
+        let digit = (value / divisor % 10) as u8;
+        if digit != 0 || started || divisor == 1 {
+            started = true;
+            out.push(b'0' + digit);
+        }
+        divisor /= 10;
     }
 }
 
