@@ -292,14 +292,12 @@ fn parse_host(host: &[u8], out: &mut Vec<u8>) -> Result<HostKind, UrlError> {
 /// WHATWG "ends in a number checker": the last label (ignoring one trailing dot) is all digits,
 /// or `0x`/`0X` followed by hexadecimal digits (possibly none).
 fn ends_in_a_number(domain: &[u8]) -> bool {
-    let mut labels = domain.rsplit(|&b| b == b'.');
-    let mut last = labels.next().unwrap_or(&[]);
-    if last.is_empty() {
-        match labels.next() {
-            Some(before) => last = before,
-            None => return false,
-        }
-    }
+    let name = match domain {
+        [name @ .., b'.'] => name,
+        _ => domain,
+    };
+    let start = name.iter().rposition(|&b| b == b'.').map_or(0, |dot| dot + 1);
+    let last = name.get(start..).unwrap_or(&[]);
     if !last.is_empty() && last.iter().all(u8::is_ascii_digit) {
         return true;
     }
