@@ -184,9 +184,11 @@ fn malformed(why: &'static str) -> IdTokenError {
 ///   we understand none);
 /// - a JSON object payload.
 pub fn parse_compact(token: &str) -> Result<UnverifiedJws<'_>, IdTokenError> {
-    let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
+    let Some((h, p, s)) = token
+        .split_once('.')
+        .and_then(|(h, rest)| Some((h, rest.split_once('.')?)))
+        .map(|(h, (p, s))| (h, p, s))
+        .filter(|(_, _, s)| !s.contains('.'))
     else {
         return Err(malformed(
             "it is not three dot-separated parts (JWS compact form)",
@@ -222,7 +224,7 @@ pub fn parse_compact(token: &str) -> Result<UnverifiedJws<'_>, IdTokenError> {
     let signature = decode_url(s).ok_or(malformed("the signature is not base64url"))?;
     Ok(UnverifiedJws {
         header: JwsHeader { alg, kid },
-        signing_input: &token[..h.len() + 1 + p.len()],
+        signing_input: token.get(..h.len() + 1 + p.len()).unwrap_or(token),
         payload,
         payload_json,
         signature,
