@@ -45,9 +45,9 @@ pub fn unverified_jwt_times(token: &str) -> Option<JwtTimes> {
 /// second a JSON object of at most [`MAX_JWS_PART_LEN`] bytes), WITHOUT verifying anything;
 /// `None` for anything else. For times that schedule, never for trust.
 pub fn unverified_jwt_payload(token: &str) -> Option<Object> {
-    let mut parts = token.split('.');
-    let (_header, payload, _signature) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
+    let (_header, rest) = token.split_once('.')?;
+    let (payload, signature) = rest.split_once('.')?;
+    if signature.contains('.') {
         return None;
     }
     json::parse_bytes_object(&decode_url(payload)?, MAX_JWS_PART_LEN)

@@ -296,7 +296,10 @@ fn ends_in_a_number(domain: &[u8]) -> bool {
         [name @ .., b'.'] => name,
         _ => domain,
     };
-    let start = name.iter().rposition(|&b| b == b'.').map_or(0, |dot| dot + 1);
+    let start = name
+        .iter()
+        .rposition(|&b| b == b'.')
+        .map_or(0, |dot| dot + 1);
     let last = name.get(start..).unwrap_or(&[]);
     if !last.is_empty() && last.iter().all(u8::is_ascii_digit) {
         return true;
