@@ -70,12 +70,12 @@ impl DocumentCache {
         let tab = self.tab.as_ref()?;
         let key = Self::tab_key(url);
         let record = tab.get(&key).ok()??;
-        let entry = json::parse(&record).ok();
+        let entry = json::parse_object(&record, json::DEFAULT_MAX_LEN);
         let fresh = entry
             .as_ref()
             .and_then(|e| e.get("expiresAt")?.as_u64())
             .is_some_and(|at| now_ms < at);
-        match entry.and_then(|e| e.into_object()?.remove("body")?.into_string()) {
+        match entry.and_then(|mut e| e.remove("body")?.into_string()) {
             Some(body) if fresh => {
                 self.remember(url, &body);
                 Some(body)
