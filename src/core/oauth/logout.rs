@@ -8,13 +8,13 @@
 use crate::core::WebUrl;
 
 use super::config::{parse_endpoint, Config, Provider};
+use super::token::oauth_error_code;
 use crate::core::error::ConfigError;
 use crate::core::error::RevocationError;
 use crate::core::genesys::genesys_logout_url;
 use crate::core::http::{HttpRequest, HttpResponse};
 use crate::core::json::{self, Value};
 use crate::core::options::Options;
-use crate::core::sanitize::sanitize;
 use crate::core::secret::{AccessToken, IdToken, RefreshToken};
 
 /// Options of `logout()`, as JavaScript passes them (camelCase keys).
@@ -83,10 +83,7 @@ pub fn process_revocation_response(response: &HttpResponse) -> Result<(), Revoca
     if (200..300).contains(&response.status) {
         return Ok(());
     }
-    let error = json::parse_limited(&response.body, 16 * 1024)
-        .ok()
-        .and_then(|v| v.get("error")?.as_str().map(|e| sanitize(e, 64)))
-        .filter(|e| !e.is_empty());
+    let error = oauth_error_code(json::parse_object(&response.body, 16 * 1024).as_ref());
     Err(match error {
         Some(error) => RevocationError::OAuth {
             error,

@@ -80,6 +80,14 @@ fn opt_string(map: &Object, key: &str) -> Result<Option<String>, TokenError> {
     }
 }
 
+/// The `error` code of an error response's JSON object (RFC 6749 §5.2), sanitized to its
+/// character set and 64 characters; `None` when there is none (or nothing is left of it).
+#[inline(never)]
+pub(crate) fn oauth_error_code(body: Option<&Object>) -> Option<String> {
+    let error = sanitize(body?.get("error")?.as_str()?, 64);
+    (!error.is_empty()).then_some(error)
+}
+
 /// `expires_in` (RFC 6749 §5.1, seconds): a non-negative integer, or a decimal whose fraction
 /// is dropped, or a string of digits (some servers send one); clamped to [`MAX_EXPIRES_IN_S`].
 /// A negative number, an exponent form (`1e300`), a number beyond `u64` or any other type is
@@ -114,12 +122,7 @@ pub fn process_token_response(
         .and_then(|v| parse_retry_after(v, now_ms));
     let json = json::parse_object(&response.body, MAX_TOKEN_RESPONSE_LEN);
     if response.status != 200 {
-        let error = json
-            .as_ref()
-            .and_then(|m| m.get("error"))
-            .and_then(Value::as_str)
-            .map(|e| sanitize(e, 64))
-            .filter(|e| !e.is_empty());
+        let error = oauth_error_code(json.as_ref());
         return Err(match error {
             Some(error) => TokenError::OAuth {
                 error,
