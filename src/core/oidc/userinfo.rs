@@ -70,9 +70,11 @@ pub fn process_userinfo_response(
         status => return Err(UserInfoError::HttpStatus(status).into()),
     }
     let jwt = response.header("content-type").is_some_and(|t| {
+        let jwt = b"application/jwt";
         t.trim_start()
-            .to_ascii_lowercase()
-            .starts_with("application/jwt")
+            .as_bytes()
+            .get(..jwt.len())
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case(jwt))
     });
     if jwt {
         return Err(
