@@ -2,10 +2,224 @@
 //! options...), as JSON values, with exact keys: an unknown key is refused with a message
 //! naming it and the key that was probably meant (`scope` → `scopes`), a wrong type with one
 //! naming the key and the type expected. `null` counts as not given.
+//!
+//! One table-driven reader serves every options object: a table of names and, beside it, a
+//! table of [`Spec`]s (what each setting holds and the rule it is read with); [`read`] checks
+//! the whole object in table order, in one loop, and hands back the values as [`Fields`],
+//! taken in the same order by infallible accessors. The typed structs are then built without
+//! an error path per field (which cost kilobytes of drop code in the `.wasm`).
 
 use crate::core::error::ConfigError;
 use crate::core::json::{Object, Value};
 use crate::core::sanitize::sanitize;
+
+/// What one setting holds, and the rule it is read with (checked as it is read, in table
+/// order). A reason is the whole message after the setting's name, e.g. `must be ...`.
+#[derive(Debug, Clone, Copy)]
+pub enum Spec {
+    /// A string.
+    Str,
+    /// A string that must be one of the choices (else the reason); read as the index of the
+    /// one given ([`Fields::choice`]).
+    OneOf(&'static [&'static str], &'static str),
+    /// `true` or `false`.
+    Flag,
+    /// A whole number, 0 or more.
+    Whole,
+    /// An array of strings.
+    Strings,
+    /// An object of string values (name → value, in order).
+    StringMap,
+}
+
+/// One setting as read.
+enum Slot {
+    Absent,
+    Str(String),
+    Number(u64),
+    Strings(Vec<String>),
+    Map(Vec<(String, String)>),
+}
+
+/// The values of an options object that [`read`] accepted, taken in table order: each
+/// accessor takes the next setting (`None`, `false` or empty when it was not given).
+pub struct Fields {
+    slots: std::vec::IntoIter<Slot>,
+}
+
+/// An `invalid_config` error about `field`, with a fixed reason; out of line, as every
+/// error path.
+#[cold]
+#[inline(never)]
+pub fn refuse(field: &'static str, reason: &'static str) -> ConfigError {
+    ConfigError::Invalid {
+        field,
+        reason: reason.into(),
+    }
+}
+
+/// The object `value` as the options object `what` with the settings `names`: anything that
+/// is not an object, and any key not in `names`, is refused.
+fn object_of<'a>(
+    value: &'a Value,
+    what: &'static str,
+    names: &'static [&'static str],
+) -> Result<&'a Object, ConfigError> {
+    let Some(object) = value.as_object() else {
+        return Err(not_an_object(value, what));
+    };
+    match object.iter().find(|(k, _)| !names.contains(&k.as_str())) {
+        Some((key, _)) => Err(unknown_key(what, key, names)),
+        None => Ok(object),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn not_an_object(value: &Value, what: &'static str) -> ConfigError {
+    let mut reason = String::from("must be an object");
+    if let Value::String(_) | Value::Array(_) = value {
+        reason.push_str(" of named settings");
+    }
+    invalid(what, reason)
+}
+
+#[cold]
+#[inline(never)]
+fn unknown_key(what: &'static str, key: &str, names: &'static [&'static str]) -> ConfigError {
+    let mut reason = String::from("has no setting \"");
+    reason.push_str(&sanitize(key, 40));
+    reason.push('"');
+    if let Some(close) = closest(key, names) {
+        reason.push_str(" (did you mean \"");
+        reason.push_str(close);
+        reason.push_str("\"?)");
+    }
+    invalid(what, reason)
+}
+
+/// Reads `value` as the options object `what`, whose settings are `names` with the specs
+/// `specs` (the same length, in the same order): refuses anything that is not an object, any
+/// key not in `names`, then checks each setting in order, and gives the values back.
+pub fn read(
+    value: &Value,
+    what: &'static str,
+    names: &'static [&'static str],
+    specs: &'static [Spec],
+) -> Result<Fields, ConfigError> {
+    debug_assert_eq!(names.len(), specs.len(), "{what}: one spec per name");
+    let object = object_of(value, what, names)?;
+    let mut slots = Vec::with_capacity(names.len());
+    for (name, spec) in names.iter().zip(specs) {
+        let given = match object.get(name) {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(v),
+        };
+        slots.push(match given {
+            None => Slot::Absent,
+            Some(v) => read_one(name, *spec, v)?,
+        });
+    }
+    Ok(Fields {
+        slots: slots.into_iter(),
+    })
+}
+
+/// One setting that was given (not `null`).
+fn read_one(name: &'static str, spec: Spec, value: &Value) -> Result<Slot, ConfigError> {
+    let wrong = match (spec, value) {
+        (Spec::Str, Value::String(s)) => return Ok(Slot::Str(s.clone())),
+        (Spec::OneOf(choices, reason), Value::String(s)) => {
+            return match choices.iter().position(|c| c == s) {
+                Some(i) => Ok(Slot::Number(i as u64)),
+                None => Err(refuse(name, reason)),
+            }
+        }
+        (Spec::Str | Spec::OneOf(..), _) => "must be a string",
+        (Spec::Flag, Value::Bool(b)) => return Ok(Slot::Number(u64::from(*b))),
+        (Spec::Flag, _) => "must be true or false",
+        (Spec::Whole, v) => match v.as_u64() {
+            Some(n) => return Ok(Slot::Number(n)),
+            None => "must be a whole number, 0 or more",
+        },
+        (Spec::Strings, Value::Array(items)) => {
+            match items
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect()
+            {
+                Some(list) => return Ok(Slot::Strings(list)),
+                None => "must be an array of strings",
+            }
+        }
+        (Spec::Strings, _) => "must be an array of strings, e.g. [\"openid\"]",
+        (Spec::StringMap, Value::Object(members)) => {
+            let map = members
+                .iter()
+                .map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                .collect();
+            match map {
+                Some(map) => return Ok(Slot::Map(map)),
+                None => "must be an object of string values",
+            }
+        }
+        (Spec::StringMap, _) => "must be an object of string values",
+    };
+    Err(refuse(name, wrong))
+}
+
+impl Fields {
+    #[inline(never)]
+    fn next(&mut self) -> Slot {
+        self.slots.next().unwrap_or(Slot::Absent)
+    }
+
+    /// The next setting, a string ([`Spec::Str`]), when given.
+    #[inline(never)]
+    pub fn string(&mut self) -> Option<String> {
+        match self.next() {
+            Slot::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The next setting, a number ([`Spec::Whole`]), when given.
+    #[inline(never)]
+    pub fn number(&mut self) -> Option<u64> {
+        match self.next() {
+            Slot::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The next setting, a boolean ([`Spec::Flag`]), when given.
+    pub fn boolean(&mut self) -> Option<bool> {
+        self.number().map(|n| n != 0)
+    }
+
+    /// The next setting, a choice ([`Spec::OneOf`]): the index of the one given.
+    pub fn choice(&mut self) -> Option<u64> {
+        self.number()
+    }
+
+    /// The next setting, a list of strings ([`Spec::Strings`]), empty when not given.
+    #[inline(never)]
+    pub fn strings(&mut self) -> Vec<String> {
+        match self.next() {
+            Slot::Strings(list) => list,
+            _ => Vec::new(),
+        }
+    }
+
+    /// The next setting, an object of strings ([`Spec::StringMap`]), empty when not given.
+    #[inline(never)]
+    pub fn string_map(&mut self) -> Vec<(String, String)> {
+        match self.next() {
+            Slot::Map(map) => map,
+            _ => Vec::new(),
+        }
+    }
+}
 
 /// An options object being read: `what` names it in messages (e.g. `"the configuration"`),
 /// `known` lists every key it may have.
@@ -26,24 +240,7 @@ impl<'a> Options<'a> {
         what: &'static str,
         known: &'static [&'static str],
     ) -> Result<Options<'a>, ConfigError> {
-        let Some(object) = value.as_object() else {
-            let mut reason = String::from("must be an object");
-            if let Value::String(_) | Value::Array(_) = value {
-                reason.push_str(" of named settings");
-            }
-            return Err(invalid(what, reason));
-        };
-        if let Some((key, _)) = object.iter().find(|(k, _)| !known.contains(&k.as_str())) {
-            let mut reason = String::from("has no setting \"");
-            reason.push_str(&sanitize(key, 40));
-            reason.push('"');
-            if let Some(close) = closest(key, known) {
-                reason.push_str(" (did you mean \"");
-                reason.push_str(close);
-                reason.push_str("\"?)");
-            }
-            return Err(invalid(what, reason));
-        }
+        let object = object_of(value, what, known)?;
         Ok(Options { object, known })
     }
 
@@ -95,20 +292,6 @@ impl<'a> Options<'a> {
                 .as_u64()
                 .map(Some)
                 .ok_or_else(|| self.wrong_type(key, "a whole number, 0 or more")),
-        }
-    }
-
-    /// The list of strings `key`, empty when not given.
-    #[inline(never)]
-    pub fn strings(&self, key: &'static str) -> Result<Vec<String>, ConfigError> {
-        match self.get(key) {
-            None => Ok(Vec::new()),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| v.as_str().map(str::to_string))
-                .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| self.wrong_type(key, "an array of strings")),
-            Some(_) => Err(self.wrong_type(key, "an array of strings, e.g. [\"openid\"]")),
         }
     }
 
@@ -165,9 +348,10 @@ mod tests {
 
     const KNOWN: &[&str] = &["scopes", "redirectUri", "refreshLeadSeconds", "returnTo"];
 
-    fn options(text: &str) -> Result<(), ConfigError> {
-        let v = parse(text).unwrap();
-        Options::new(&v, "config", KNOWN).map(|_| ())
+    const SPECS: &[Spec] = &[Spec::Strings, Spec::Str, Spec::Whole, Spec::Str];
+
+    fn options(text: &str) -> Result<Fields, ConfigError> {
+        read(&parse(text).unwrap(), "config", KNOWN, SPECS)
     }
 
     fn reason(e: ConfigError) -> String {
@@ -186,10 +370,10 @@ mod tests {
             ("returnto", "returnTo"),
         ] {
             let text = format!("{{\"{typo}\": 1}}");
-            let r = reason(options(&text).unwrap_err());
+            let r = reason(options(&text).err().unwrap());
             assert!(r.contains(typo) && r.contains(meant), "{typo}: {r}");
         }
-        let r = reason(options(r#"{"somethingElse": 1}"#).unwrap_err());
+        let r = reason(options(r#"{"somethingElse": 1}"#).err().unwrap());
         assert!(
             r.contains("somethingElse") && !r.contains("did you mean"),
             "{r}"
@@ -199,14 +383,82 @@ mod tests {
 
     #[test]
     fn types_are_named() {
-        let v = parse(r#"{"scopes": "openid", "refreshLeadSeconds": 5.5, "returnTo": 3}"#).unwrap();
-        let o = Options::new(&v, "config", KNOWN).unwrap();
-        assert!(reason(o.strings("scopes").unwrap_err()).contains("array of strings"));
-        assert!(reason(o.whole_number("refreshLeadSeconds").unwrap_err()).contains("whole"));
-        assert!(reason(o.string("returnTo").unwrap_err()).contains("a string"));
-        let v = parse(r#"{"scopes": null}"#).unwrap();
-        let o = Options::new(&v, "config", KNOWN).unwrap();
-        assert!(o.strings("scopes").unwrap().is_empty(), "null is not given");
-        assert!(reason(options("[]").unwrap_err()).contains("object"));
+        let why = |text: &str| reason(options(text).err().unwrap());
+        assert_eq!(
+            why(r#"{"scopes": "openid"}"#),
+            "must be an array of strings, e.g. [\"openid\"]"
+        );
+        assert_eq!(
+            why(r#"{"scopes": ["a", 1]}"#),
+            "must be an array of strings"
+        );
+        assert_eq!(
+            why(r#"{"refreshLeadSeconds": 5.5}"#),
+            "must be a whole number, 0 or more"
+        );
+        assert_eq!(
+            why(r#"{"refreshLeadSeconds": -1}"#),
+            "must be a whole number, 0 or more"
+        );
+        assert_eq!(why(r#"{"returnTo": 3}"#), "must be a string");
+        assert_eq!(why("[]"), "must be an object of named settings");
+        assert_eq!(why("\"x\""), "must be an object of named settings");
+        assert_eq!(why("3"), "must be an object");
+        assert_eq!(why("null"), "must be an object");
+        // In table order: the first setting that is wrong is named.
+        let e = options(r#"{"returnTo": 3, "scopes": 1}"#).err().unwrap();
+        assert!(
+            matches!(
+                e,
+                ConfigError::Invalid {
+                    field: "scopes",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn values_come_back_in_table_order_and_null_is_not_given() {
+        let mut f = options(r#"{"returnTo": "/x", "scopes": ["a", "b"], "refreshLeadSeconds": 5}"#)
+            .unwrap();
+        assert_eq!(f.strings(), ["a", "b"]);
+        assert_eq!(f.string(), None);
+        assert_eq!(f.number(), Some(5));
+        assert_eq!(f.string().as_deref(), Some("/x"));
+        assert_eq!(f.string(), None, "past the end");
+        let mut f = options(r#"{"scopes": null, "redirectUri": null}"#).unwrap();
+        assert!(f.strings().is_empty());
+        assert_eq!(f.string(), None);
+        const MORE: &[&str] = &["flag", "map", "pick"];
+        const MORE_SPECS: &[Spec] = &[
+            Spec::Flag,
+            Spec::StringMap,
+            Spec::OneOf(&["a", "b"], "must be \"a\" or \"b\""),
+        ];
+        let read_more = |text: &str| read(&parse(text).unwrap(), "o", MORE, MORE_SPECS);
+        let mut f =
+            read_more(r#"{"flag": false, "map": {"k": "v", "l": "w"}, "pick": "b"}"#).unwrap();
+        assert_eq!(f.boolean(), Some(false));
+        assert_eq!(
+            f.string_map(),
+            [("k".into(), "v".into()), ("l".into(), "w".into())]
+        );
+        assert_eq!(f.choice(), Some(1));
+        let mut f = read_more("{}").unwrap();
+        assert_eq!(
+            (f.boolean(), f.string_map(), f.choice()),
+            (None, vec![], None)
+        );
+        let why = |text: &str| reason(read_more(text).err().unwrap());
+        assert_eq!(why(r#"{"flag": 1}"#), "must be true or false");
+        assert_eq!(
+            why(r#"{"map": {"k": 1}}"#),
+            "must be an object of string values"
+        );
+        assert_eq!(why(r#"{"map": []}"#), "must be an object of string values");
+        assert_eq!(why(r#"{"pick": "c"}"#), "must be \"a\" or \"b\"");
+        assert_eq!(why(r#"{"pick": 1}"#), "must be a string");
     }
 }
