@@ -19,6 +19,10 @@ use crate::core::sanitize::sanitize;
 pub enum Spec {
     /// A string.
     Str,
+    /// A string that must be given (else the reason).
+    Required(&'static str),
+    /// A string that must be given and not blank (else the reason).
+    Filled(&'static str),
     /// A string that must be one of the choices (else the reason); read as the index of the
     /// one given ([`Fields::choice`]).
     OneOf(&'static [&'static str], &'static str),
@@ -26,10 +30,15 @@ pub enum Spec {
     Flag,
     /// A whole number, 0 or more.
     Whole,
+    /// A whole number between the two bounds (inclusive), else the reason.
+    Range(u64, u64, &'static str),
     /// An array of strings.
     Strings,
     /// An object of string values (name → value, in order).
     StringMap,
+    /// Nothing JSON can carry (a function, which `JSON.stringify` leaves out): any value but
+    /// `null` is refused with the reason. Read as not given.
+    Refused(&'static str),
 }
 
 /// One setting as read.
@@ -115,9 +124,12 @@ pub fn read(
             None | Some(Value::Null) => None,
             Some(v) => Some(v),
         };
-        slots.push(match given {
-            None => Slot::Absent,
-            Some(v) => read_one(name, *spec, v)?,
+        slots.push(match (given, *spec) {
+            (None, Spec::Required(reason) | Spec::Filled(reason)) => {
+                return Err(refuse(name, reason))
+            }
+            (None, _) => Slot::Absent,
+            (Some(v), spec) => read_one(name, spec, v)?,
         });
     }
     Ok(Fields {
@@ -128,19 +140,29 @@ pub fn read(
 /// One setting that was given (not `null`).
 fn read_one(name: &'static str, spec: Spec, value: &Value) -> Result<Slot, ConfigError> {
     let wrong = match (spec, value) {
-        (Spec::Str, Value::String(s)) => return Ok(Slot::Str(s.clone())),
+        (Spec::Filled(reason), Value::String(s)) if s.trim().is_empty() => {
+            return Err(refuse(name, reason))
+        }
+        (Spec::Str | Spec::Required(_) | Spec::Filled(_), Value::String(s)) => {
+            return Ok(Slot::Str(s.clone()))
+        }
         (Spec::OneOf(choices, reason), Value::String(s)) => {
             return match choices.iter().position(|c| c == s) {
                 Some(i) => Ok(Slot::Number(i as u64)),
                 None => Err(refuse(name, reason)),
             }
         }
-        (Spec::Str | Spec::OneOf(..), _) => "must be a string",
+        (Spec::Str | Spec::Required(_) | Spec::Filled(_) | Spec::OneOf(..), _) => {
+            "must be a string"
+        }
         (Spec::Flag, Value::Bool(b)) => return Ok(Slot::Number(u64::from(*b))),
         (Spec::Flag, _) => "must be true or false",
-        (Spec::Whole, v) => match v.as_u64() {
-            Some(n) => return Ok(Slot::Number(n)),
-            None => "must be a whole number, 0 or more",
+        (Spec::Whole | Spec::Range(..), v) => match (spec, v.as_u64()) {
+            (Spec::Range(min, max, reason), Some(n)) if n < min || n > max => {
+                return Err(refuse(name, reason))
+            }
+            (_, Some(n)) => return Ok(Slot::Number(n)),
+            (_, None) => "must be a whole number, 0 or more",
         },
         (Spec::Strings, Value::Array(items)) => {
             match items
@@ -164,6 +186,7 @@ fn read_one(name: &'static str, spec: Spec, value: &Value) -> Result<Slot, Confi
             }
         }
         (Spec::StringMap, _) => "must be an object of string values",
+        (Spec::Refused(reason), _) => reason,
     };
     Err(refuse(name, wrong))
 }
@@ -183,7 +206,12 @@ impl Fields {
         }
     }
 
-    /// The next setting, a number ([`Spec::Whole`]), when given.
+    /// Passes over the next setting (a [`Spec::Refused`] one).
+    pub fn skip(&mut self) {
+        self.next();
+    }
+
+    /// The next setting, a number ([`Spec::Whole`], [`Spec::Range`]), when given.
     #[inline(never)]
     pub fn number(&mut self) -> Option<u64> {
         match self.next() {
@@ -195,6 +223,11 @@ impl Fields {
     /// The next setting, a boolean ([`Spec::Flag`]), when given.
     pub fn boolean(&mut self) -> Option<bool> {
         self.number().map(|n| n != 0)
+    }
+
+    /// The next setting, a boolean ([`Spec::Flag`]), `false` when not given.
+    pub fn flag(&mut self) -> bool {
+        self.number() == Some(1)
     }
 
     /// The next setting, a choice ([`Spec::OneOf`]): the index of the one given.
@@ -221,93 +254,8 @@ impl Fields {
     }
 }
 
-/// An options object being read: `what` names it in messages (e.g. `"the configuration"`),
-/// `known` lists every key it may have.
-pub struct Options<'a> {
-    object: &'a Object,
-    known: &'static [&'static str],
-}
-
 fn invalid(field: &'static str, reason: String) -> ConfigError {
     ConfigError::Invalid { field, reason }
-}
-
-impl<'a> Options<'a> {
-    /// Reads `value` as the options object `what` with the keys `known`: refuses anything
-    /// that is not an object, and any key not in `known`.
-    pub fn new(
-        value: &'a Value,
-        what: &'static str,
-        known: &'static [&'static str],
-    ) -> Result<Options<'a>, ConfigError> {
-        let object = object_of(value, what, known)?;
-        Ok(Options { object, known })
-    }
-
-    fn get(&self, key: &'static str) -> Option<&'a Value> {
-        debug_assert!(self.known.contains(&key), "{key} is not a known key");
-        match self.object.get(key) {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(v),
-        }
-    }
-
-    fn wrong_type(&self, key: &'static str, expected: &str) -> ConfigError {
-        let mut reason = String::from("must be ");
-        reason.push_str(expected);
-        invalid(key, reason)
-    }
-
-    /// The string `key`, when given.
-    #[inline(never)]
-    pub fn string(&self, key: &'static str) -> Result<Option<String>, ConfigError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(self.wrong_type(key, "a string")),
-        }
-    }
-
-    /// The boolean `key`, `false` when not given.
-    #[inline(never)]
-    pub fn flag(&self, key: &'static str) -> Result<bool, ConfigError> {
-        Ok(self.boolean(key)?.unwrap_or(false))
-    }
-
-    /// The boolean `key`, when given (for a default of `true`).
-    pub fn boolean(&self, key: &'static str) -> Result<Option<bool>, ConfigError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(_) => Err(self.wrong_type(key, "true or false")),
-        }
-    }
-
-    /// The whole, non-negative number `key`, when given.
-    #[inline(never)]
-    pub fn whole_number(&self, key: &'static str) -> Result<Option<u64>, ConfigError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(v) => v
-                .as_u64()
-                .map(Some)
-                .ok_or_else(|| self.wrong_type(key, "a whole number, 0 or more")),
-        }
-    }
-
-    /// The object of string values `key` (name → value, in order), empty when not given.
-    #[inline(never)]
-    pub fn string_map(&self, key: &'static str) -> Result<Vec<(String, String)>, ConfigError> {
-        match self.get(key) {
-            None => Ok(Vec::new()),
-            Some(Value::Object(members)) => members
-                .iter()
-                .map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| self.wrong_type(key, "an object of string values")),
-            Some(_) => Err(self.wrong_type(key, "an object of string values")),
-        }
-    }
 }
 
 /// The known key closest to `key` (case-insensitive edit distance at most 2, or the same

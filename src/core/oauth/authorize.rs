@@ -7,7 +7,7 @@ use super::config::Config;
 use super::pkce::{CodeChallenge, CODE_CHALLENGE_METHOD};
 use crate::core::error::ConfigError;
 use crate::core::json::{self, ObjectWriter, Value};
-use crate::core::options::Options;
+use crate::core::options::{read, Spec};
 use crate::core::secret::{CodeVerifier, Nonce, State};
 
 /// How long a pending login stays acceptable: 10 minutes.
@@ -23,13 +23,17 @@ pub struct LoginOptions {
     pub return_to: Option<String>,
 }
 
+/// The keys of `login()`'s options.
+const LOGIN_OPTION_KEYS: &[&str] = &["extraParams", "returnTo"];
+const LOGIN_OPTION_SPECS: &[Spec] = &[Spec::StringMap, Spec::Str];
+
 impl LoginOptions {
     /// Reads `login()`'s options object: `extraParams` and `returnTo`, nothing else.
     pub fn from_json(value: &Value) -> Result<LoginOptions, ConfigError> {
-        let o = Options::new(value, "loginOptions", &["extraParams", "returnTo"])?;
+        let mut f = read(value, "loginOptions", LOGIN_OPTION_KEYS, LOGIN_OPTION_SPECS)?;
         Ok(LoginOptions {
-            extra_params: o.string_map("extraParams")?,
-            return_to: o.string("returnTo")?,
+            extra_params: f.string_map(),
+            return_to: f.string(),
         })
     }
 
