@@ -145,25 +145,39 @@ pub fn from_js(value: &JsValue, what: &'static str) -> Result<Value, JsValue> {
     json::parse(&text).map_err(|_| config_error(what, "must be a plain object of settings"))
 }
 
+/// An `invalid_config` error the core found in an options object, as a JS value; out of line.
+#[cold]
+#[inline(never)]
+pub fn refused(error: ConfigError) -> JsValue {
+    Error::Config(error).into()
+}
+
 /// The configuration object of `new PkceClient(config)` and `PkceClient.discover(config)`.
 pub fn raw_config(config: &JsValue) -> Result<RawConfig, JsValue> {
-    Ok(RawConfig::from_json(&from_js(config, "config")?).map_err(Error::from)?)
+    RawConfig::from_json(&from_js(config, "config")?).map_err(refused)
+}
+
+/// An options object read by `read` from its JSON value; `undefined` or `null` for none.
+fn options<T: Default>(
+    options: &JsValue,
+    what: &'static str,
+    read: fn(&Value) -> Result<T, ConfigError>,
+) -> Result<T, JsValue> {
+    let value = from_js(options, what)?;
+    if value.is_null() {
+        return Ok(T::default());
+    }
+    read(&value).map_err(refused)
 }
 
 /// `login()` / `loginUrl()` options; `undefined` or `null` for none.
-pub fn login_options(options: &JsValue) -> Result<LoginOptions, JsValue> {
-    match from_js(options, "loginOptions")? {
-        Value::Null => Ok(LoginOptions::default()),
-        v => Ok(LoginOptions::from_json(&v).map_err(Error::from)?),
-    }
+pub fn login_options(value: &JsValue) -> Result<LoginOptions, JsValue> {
+    options(value, "loginOptions", LoginOptions::from_json)
 }
 
 /// `logout()` options; `undefined` or `null` for none.
-pub fn logout_options(options: &JsValue) -> Result<LogoutOptions, JsValue> {
-    match from_js(options, "logoutOptions")? {
-        Value::Null => Ok(LogoutOptions::default()),
-        v => Ok(LogoutOptions::from_json(&v).map_err(Error::from)?),
-    }
+pub fn logout_options(value: &JsValue) -> Result<LogoutOptions, JsValue> {
+    options(value, "logoutOptions", LogoutOptions::from_json)
 }
 
 /// The `LogoutResult` object of a logout outcome.
