@@ -6,7 +6,7 @@ use crate::core::WebUrl;
 use super::config::Config;
 use super::pkce::{CodeChallenge, CODE_CHALLENGE_METHOD};
 use crate::core::error::ConfigError;
-use crate::core::json::{self, ObjectWriter, Value};
+use crate::core::json::{self, Object, ObjectWriter, Value};
 use crate::core::options::{read, Spec};
 use crate::core::secret::{CodeVerifier, Nonce, State};
 
@@ -96,18 +96,32 @@ impl PendingLogin {
     /// Reads a stored record; `None` for anything that is not one (it is then treated as
     /// absent, and deleted).
     pub fn from_json(text: &str) -> Option<PendingLogin> {
-        let value = json::parse_limited(text, 16 * 1024).ok()?;
-        let string = |key| value.get(key).and_then(Value::as_str).map(str::to_string);
-        let number = |key| value.get(key).and_then(Value::as_u64);
+        let mut o = json::parse_limited(text, 16 * 1024).ok()?.into_object()?;
+        let number = |o: &Object, key| o.get(key).and_then(Value::as_u64);
+        let created_at = number(&o, "createdAt")?;
+        let max_age = number(&o, "maxAge");
+        // Moved out, not copied; one way out when one is missing.
+        let mut string = |key| match o.remove(key) {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        };
+        let (Some(state), Some(verifier), Some(redirect_uri), Some(server)) = (
+            string("state"),
+            string("codeVerifier"),
+            string("redirectUri"),
+            string("server"),
+        ) else {
+            return None;
+        };
         Some(PendingLogin {
-            state: State::new(string("state")?),
-            code_verifier: CodeVerifier::new(string("codeVerifier")?),
+            state: State::new(state),
+            code_verifier: CodeVerifier::new(verifier),
             nonce: string("nonce").map(Nonce::new),
-            redirect_uri: string("redirectUri")?,
-            server: string("server")?,
-            created_at: number("createdAt")?,
+            redirect_uri,
+            server,
+            created_at,
             return_to: string("returnTo"),
-            max_age: number("maxAge"),
+            max_age,
         })
     }
 
