@@ -321,6 +321,12 @@ pub fn parse_issuer(field: &'static str, value: &str) -> Result<String, ConfigEr
     Ok(value.to_string())
 }
 
+/// Whether `openid` is among `scopes`.
+#[inline(never)]
+fn names_openid(scopes: &[String]) -> bool {
+    scopes.iter().any(|s| s == "openid")
+}
+
 /// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
 fn is_scope_token(s: &str) -> bool {
     !s.is_empty()
@@ -454,7 +460,7 @@ impl RawConfig {
             issuer = Some(parse_issuer("issuer", i)?);
         }
         endpoint_into(&mut urls[JWKS], "jwksUri", &self.jwks_uri)?;
-        if self.scopes.iter().any(|s| s == "openid") && (issuer.is_none() || urls[JWKS].is_none()) {
+        if names_openid(&self.scopes) && (issuer.is_none() || urls[JWKS].is_none()) {
             return Err(refuse(
                 if issuer.is_none() {
                     "issuer"
@@ -557,7 +563,7 @@ impl Config {
 
     /// Whether `openid` is among the scopes (OpenID Connect is in use).
     pub fn is_openid(&self) -> bool {
-        self.scopes.iter().any(|s| s == "openid")
+        names_openid(&self.scopes)
     }
 }
 
