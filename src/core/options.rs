@@ -269,24 +269,28 @@ fn closest(key: &str, known: &[&'static str]) -> Option<&'static str> {
         .map(|(_, k)| k)
 }
 
-/// Levenshtein distance on ASCII-lowercased bytes (keys are short: a row of at most ~30).
+/// Levenshtein distance on ASCII-lowercased bytes (keys are short: one row on the stack; a
+/// key of 32 bytes or more is never close).
 fn distance(a: &str, b: &str) -> usize {
     let a = a.as_bytes();
     let b = b.as_bytes();
-    if a.len().abs_diff(b.len()) > 2 || a.len() > 64 {
+    let mut row = [0u8; 32];
+    if a.len().abs_diff(b.len()) > 2 || b.len() >= row.len() {
         return 3;
     }
-    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (j, slot) in row.iter_mut().enumerate() {
+        *slot = j as u8;
+    }
     for (i, ca) in a.iter().enumerate() {
         let mut diagonal = row[0];
-        row[0] = i + 1;
+        row[0] = (i + 1) as u8;
         for (j, cb) in b.iter().enumerate() {
-            let substitution = diagonal + usize::from(!ca.eq_ignore_ascii_case(cb));
+            let substitution = diagonal + u8::from(!ca.eq_ignore_ascii_case(cb));
             diagonal = row[j + 1];
             row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
         }
     }
-    row[b.len()]
+    usize::from(row[b.len()])
 }
 
 #[cfg(test)]
@@ -327,6 +331,28 @@ mod tests {
             "{r}"
         );
         assert!(options(r#"{"scopes": []}"#).is_ok());
+    }
+
+    #[test]
+    fn every_key_is_short_enough_to_be_suggested() {
+        use crate::core::{CONFIG_KEYS, GUEST_OPTION_KEYS, HOSTED_OPTION_KEYS, SHARE_OPTION_KEYS};
+        for keys in [
+            CONFIG_KEYS,
+            GUEST_OPTION_KEYS,
+            HOSTED_OPTION_KEYS,
+            SHARE_OPTION_KEYS,
+        ] {
+            for key in keys {
+                assert!(key.len() < 32, "{key}");
+                let mut typo = key.to_string();
+                typo.pop();
+                assert_eq!(closest(&typo, keys), Some(*key), "{typo}");
+                assert_eq!(closest(&key.to_uppercase(), keys), Some(*key));
+            }
+        }
+        assert_eq!(distance("kitten", "sitting"), 3);
+        assert_eq!(distance("scope", "scopes"), 1);
+        assert_eq!(distance("", "ab"), 2);
     }
 
     #[test]
