@@ -176,14 +176,16 @@ fn read_one(name: &'static str, spec: Spec, value: &Value) -> Result<Slot, Confi
         }
         (Spec::Strings, _) => "must be an array of strings, e.g. [\"openid\"]",
         (Spec::StringMap, Value::Object(members)) => {
-            let map = members
-                .iter()
-                .map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                .collect();
-            match map {
-                Some(map) => return Ok(Slot::Map(map)),
-                None => "must be an object of string values",
+            // A loop, not a collect into Option<Vec<_>>: that is a generic instantiation of
+            // its own in the .wasm.
+            let mut map = Vec::with_capacity(members.len());
+            for (k, v) in members {
+                match v.as_str() {
+                    Some(s) => map.push((k.clone(), s.to_string())),
+                    None => return Err(refuse(name, "must be an object of string values")),
+                }
             }
+            return Ok(Slot::Map(map));
         }
         (Spec::StringMap, _) => "must be an object of string values",
         (Spec::Refused(reason), _) => reason,
