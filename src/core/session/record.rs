@@ -111,11 +111,11 @@ impl Session {
     pub fn from_value(mut o: Object) -> Option<Session> {
         // What can still make it no record comes first, while no token is held.
         let lineage = strings(&o, "lineage")?;
-        let mut lineage_keys: Vec<ChannelKey> = strings(&o, "lineageKeys")?
-            .into_iter()
-            .map(ChannelKey::new)
-            .collect();
-        lineage_keys.truncate(lineage.len());
+        let mut lineage_keys = Vec::new();
+        // At most one key per family; a loop, not a collect (an instantiation of its own).
+        for key in strings(&o, "lineageKeys")?.into_iter().take(lineage.len()) {
+            lineage_keys.push(ChannelKey::new(key));
+        }
         let refresh_count = u32::try_from(number(&o, "refreshCount").unwrap_or(0)).ok()?;
         let issued_at = number(&o, "issuedAt")?;
         let id_token_claims = match take_string(&mut o, "idTokenClaims") {
@@ -375,7 +375,10 @@ fn push_lineage(
     key: ChannelKey,
 ) {
     if lineage.iter().any(|f| f == family) {
-        lineage.retain(|f| f != family);
+        // Each copy goes (a stored record may repeat one); a loop, where `retain` was 323 B.
+        while let Some(at) = lineage.iter().position(|f| f == family) {
+            lineage.remove(at);
+        }
         keys.clear();
     }
     lineage.insert(0, family.to_string());
