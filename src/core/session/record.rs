@@ -88,11 +88,11 @@ impl Session {
             put(&mut o, "lineage", Value::Array(families));
         }
         if !self.lineage_keys.is_empty() {
-            let keys = self
-                .lineage_keys
-                .iter()
-                .map(|k| k.secret().into())
-                .collect();
+            // A loop: this collect was an instantiation of its own.
+            let mut keys = Vec::with_capacity(self.lineage_keys.len());
+            for key in &self.lineage_keys {
+                keys.push(Value::from(key.secret()));
+            }
             put(&mut o, "lineageKeys", Value::Array(keys));
         }
         o.into()
@@ -374,17 +374,25 @@ fn push_lineage(
     family: &str,
     key: ChannelKey,
 ) {
-    if lineage.iter().any(|f| f == family) {
-        // Each copy goes (a stored record may repeat one); a loop, where `retain` was 323 B.
-        while let Some(at) = lineage.iter().position(|f| f == family) {
-            lineage.remove(at);
+    // Built anew with pushes: insert, remove and truncate were an instantiation each.
+    let returning = lineage.iter().any(|f| f == family);
+    let mut families = Vec::with_capacity(LINEAGE_LEN);
+    families.push(family.to_string());
+    for f in core::mem::take(lineage) {
+        if f != family && families.len() < LINEAGE_LEN {
+            families.push(f);
         }
-        keys.clear();
     }
-    lineage.insert(0, family.to_string());
-    keys.insert(0, key);
-    lineage.truncate(LINEAGE_LEN);
-    keys.truncate(LINEAGE_LEN);
+    *lineage = families;
+    let old_keys = core::mem::replace(keys, Vec::with_capacity(LINEAGE_LEN));
+    keys.push(key);
+    if !returning {
+        for k in old_keys {
+            if keys.len() < LINEAGE_LEN {
+                keys.push(k);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -493,6 +501,26 @@ mod tests {
         again.refresh_token = Some(RefreshToken::new("rt-4"));
         let s = s.refreshed(again, 11, "fam-1", key(1));
         assert!(s.lineage == ["fam-1", "fam-2"] && s.lineage_keys == [key(1)]);
+    }
+
+    #[test]
+    fn the_lineage_is_capped_and_holds_each_family_once() {
+        let key = |b: u8| ChannelKey::from_digest(&[b; 32]);
+        let (mut lineage, mut keys) = (Vec::new(), Vec::new());
+        for i in 0..LINEAGE_LEN + 5 {
+            push_lineage(&mut lineage, &mut keys, &format!("f{i}"), key(i as u8));
+        }
+        assert_eq!(lineage.len(), LINEAGE_LEN);
+        assert_eq!(keys.len(), LINEAGE_LEN);
+        assert_eq!(lineage[0], format!("f{}", LINEAGE_LEN + 4));
+        assert!(keys[0] == key((LINEAGE_LEN + 4) as u8) && keys[1] == key((LINEAGE_LEN + 3) as u8));
+        assert_eq!(lineage[LINEAGE_LEN - 1], "f5");
+        // A stored record that repeats a family: every copy goes when it comes back.
+        let mut lineage = vec!["a".to_string(), "b".into(), "a".into()];
+        let mut keys = vec![key(1), key(2), key(3)];
+        push_lineage(&mut lineage, &mut keys, "a", key(4));
+        assert_eq!(lineage, ["a", "b"]);
+        assert!(keys == [key(4)]);
     }
 
     #[test]
