@@ -22,9 +22,7 @@ use crate::core::{
 pub fn to_js_error(error: &Error) -> JsValue {
     let e = js_sys::Error::new(&error.message());
     e.set_name("PixieAuthError");
-    let set = |k: &str, v: JsValue| {
-        let _ = Reflect::set(&e, &k.into(), &v);
-    };
+    let set = |k: &str, v: JsValue| set_property(&e, k, &v);
     set("code", error.code().into());
     if let Some(oauth) = error.oauth_error() {
         set("oauthError", oauth.into());
@@ -46,6 +44,12 @@ pub fn to_js_error(error: &Error) -> JsValue {
         set("errorDescription", d.as_str().into());
     }
     e.into()
+}
+
+/// Sets `key` of the object `target` (one out-of-line copy for every object built here).
+#[inline(never)]
+fn set_property(target: &JsValue, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &key.into(), value);
 }
 
 /// `isPixieAuthError(e)`: whether `e` has the shape [`to_js_error`] makes: an object whose
@@ -180,27 +184,28 @@ pub fn logout_options(value: &JsValue) -> Result<LogoutOptions, JsValue> {
     options(value, "logoutOptions", LogoutOptions::from_json)
 }
 
-/// The `LogoutResult` object of a logout outcome.
+/// The `LogoutResult` object of a logout outcome (built directly: three properties).
 pub fn logout_result(outcome: &LogoutOutcome) -> JsValue {
-    let mut o = Object::new();
+    let result: JsValue = js_sys::Object::new().into();
     let revocation = match outcome.revocation {
         RevocationStatus::Revoked => "revoked",
         RevocationStatus::Failed => "failed",
         RevocationStatus::Skipped => "skipped",
     };
-    o.insert("revocation".into(), revocation.into());
-    o.insert("error".into(), Value::Null);
-    o.insert(
-        "redirectTo".into(),
-        outcome
+    set_property(&result, "revocation", &revocation.into());
+    set_property(
+        &result,
+        "error",
+        &outcome.error.as_ref().map_or(JsValue::NULL, to_js_error),
+    );
+    set_property(
+        &result,
+        "redirectTo",
+        &outcome
             .redirect_to
             .as_ref()
-            .map_or(Value::Null, |u| u.as_str().into()),
+            .map_or(JsValue::NULL, |u| u.as_str().into()),
     );
-    let result = to_js(&o.into()).unwrap_or(JsValue::NULL);
-    if let Some(error) = &outcome.error {
-        let _ = Reflect::set(&result, &"error".into(), &to_js_error(error));
-    }
     result
 }
 
