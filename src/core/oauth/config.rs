@@ -329,9 +329,13 @@ fn names_openid(scopes: &[String]) -> bool {
 
 /// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
 fn is_scope_token(s: &str) -> bool {
+    // A loop: `bytes().all(..)` was an instantiation of its own.
+    for b in s.bytes() {
+        if !matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E) {
+            return false;
+        }
+    }
     !s.is_empty()
-        && s.bytes()
-            .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
 }
 
 /// Where [`RawConfig::validate`] keeps the URLs it parsed, one slot each: every early return
