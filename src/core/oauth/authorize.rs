@@ -150,22 +150,29 @@ pub fn return_to_path(redirect_uri: &WebUrl, text: &str) -> Result<String, Confi
     absolute.push_str(text);
     let url = WebUrl::parse(&absolute).map_err(|_| bad_return_to())?;
     let path = url.path().as_bytes();
-    let encoded_separator = path
-        .windows(3)
-        .any(|w| matches!(w, [b'%', b'2', b'f' | b'F'] | [b'%', b'5', b'c' | b'C']));
-    let first_segment = path
-        .get(1..)
-        .unwrap_or_default()
-        .split(|&b| b == b'/')
-        .next();
+    // Plain loops over the bytes (the iterator adapters were instantiations of their own).
+    let mut encoded_separator = false;
+    for i in 0..path.len() {
+        if let Some([b'%', b'2', b'f' | b'F'] | [b'%', b'5', b'c' | b'C']) = path.get(i..i + 3) {
+            encoded_separator = true;
+        }
+    }
+    let mut at_in_first_segment = false;
+    for &b in path.get(1..).unwrap_or_default() {
+        if b == b'/' {
+            break;
+        }
+        at_in_first_segment |= b == b'@';
+    }
     if url.as_str() == absolute
         && url.origin() == origin
         && text.starts_with('/')
         && !url.path().starts_with("//")
         && !encoded_separator
-        && !first_segment.unwrap_or_default().contains(&b'@')
+        && !at_in_first_segment
     {
-        Ok(absolute.split_off(origin.len()))
+        // `absolute` is the origin followed by `text`, unchanged.
+        Ok(text.to_string())
     } else {
         Err(bad_return_to())
     }
