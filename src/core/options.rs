@@ -19,6 +19,8 @@ use crate::core::sanitize::sanitize;
 pub enum Spec {
     /// A string.
     Str,
+    /// A string; an empty one counts as not given.
+    Text,
     /// A string that must be given (else the reason).
     Required(&'static str),
     /// A string that must be given and not blank (else the reason).
@@ -143,7 +145,8 @@ fn read_one(name: &'static str, spec: Spec, value: &Value) -> Result<Slot, Confi
         (Spec::Filled(reason), Value::String(s)) if s.trim().is_empty() => {
             return Err(refuse(name, reason))
         }
-        (Spec::Str | Spec::Required(_) | Spec::Filled(_), Value::String(s)) => {
+        (Spec::Text, Value::String(s)) if s.is_empty() => return Ok(Slot::Absent),
+        (Spec::Str | Spec::Text | Spec::Required(_) | Spec::Filled(_), Value::String(s)) => {
             return Ok(Slot::Str(s.clone()))
         }
         (Spec::OneOf(choices, reason), Value::String(s)) => {
@@ -152,7 +155,7 @@ fn read_one(name: &'static str, spec: Spec, value: &Value) -> Result<Slot, Confi
                 None => Err(refuse(name, reason)),
             }
         }
-        (Spec::Str | Spec::Required(_) | Spec::Filled(_) | Spec::OneOf(..), _) => {
+        (Spec::Str | Spec::Text | Spec::Required(_) | Spec::Filled(_) | Spec::OneOf(..), _) => {
             "must be a string"
         }
         (Spec::Flag, Value::Bool(b)) => return Ok(Slot::Number(u64::from(*b))),
@@ -441,5 +444,10 @@ mod tests {
         assert_eq!(why(r#"{"map": []}"#), "must be an object of string values");
         assert_eq!(why(r#"{"pick": "c"}"#), "must be \"a\" or \"b\"");
         assert_eq!(why(r#"{"pick": 1}"#), "must be a string");
+        const TEXT: &[Spec] = &[Spec::Text];
+        let text = |t: &str| read(&parse(t).unwrap(), "o", &["t"], TEXT).map(|mut f| f.string());
+        assert_eq!(text(r#"{"t": ""}"#).ok(), Some(None), "empty is not given");
+        assert_eq!(text(r#"{"t": "x"}"#).ok(), Some(Some("x".into())));
+        assert_eq!(reason(text(r#"{"t": 1}"#).unwrap_err()), "must be a string");
     }
 }

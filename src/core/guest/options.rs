@@ -33,8 +33,8 @@ const GUEST_OPTION_SPECS: &[Spec] = &[
         "must be \"omit\", \"same-origin\" or \"include\"",
     ),
     Spec::Str,
-    Spec::Str,
-    Spec::Str,
+    Spec::Text,
+    Spec::Text,
     Spec::Range(0, MAX_LEAD_S, "must be between 0 and 86400 seconds"),
     Spec::Range(0, MAX_LEAD_S, "must be between 0 and 86400 seconds"),
 ];
@@ -84,8 +84,8 @@ impl GuestOptions {
             Some(_) => Credentials::Include,
         };
         let jwks_uri = f.string();
-        let issuer = f.string().filter(|s| !s.is_empty());
-        let audience = f.string().filter(|s| !s.is_empty());
+        let issuer = f.string();
+        let audience = f.string();
         let refresh_lead_ms = f.number().unwrap_or(DEFAULT_GUEST_REFRESH_LEAD_S) * 1000;
         let min_validity_ms = f.number().unwrap_or(DEFAULT_GUEST_MIN_VALIDITY_S) * 1000;
         let verification = match (jwks_uri, issuer, audience) {
