@@ -120,8 +120,10 @@ pub fn function_argument(value: JsValue) -> Result<js_sys::Function, JsValue> {
         .map_err(|_| invalid_argument("the event handler must be a function"))
 }
 
-/// An `invalid_config` error about `field`.
-pub fn config_error(field: &'static str, reason: impl ToString) -> JsValue {
+/// An `invalid_config` error about `field`; out of line.
+#[cold]
+#[inline(never)]
+pub fn config_error(field: &'static str, reason: &str) -> JsValue {
     Error::from(ConfigError::Invalid {
         field,
         reason: reason.to_string(),
@@ -144,9 +146,11 @@ pub fn from_js(value: &JsValue, what: &'static str) -> Result<Value, JsValue> {
     }
     let text = js_sys::JSON::stringify(value)
         .ok()
-        .and_then(|t| t.as_string())
-        .ok_or_else(|| config_error(what, "must be a plain object of settings"))?;
-    json::parse(&text).map_err(|_| config_error(what, "must be a plain object of settings"))
+        .and_then(|t| t.as_string());
+    match text.as_deref().map(json::parse) {
+        Some(Ok(value)) => Ok(value),
+        _ => Err(config_error(what, "must be a plain object of settings")),
+    }
 }
 
 /// An `invalid_config` error the core found in an options object, as a JS value; out of line.
