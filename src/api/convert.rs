@@ -22,9 +22,7 @@ use crate::core::{
 pub fn to_js_error(error: &Error) -> JsValue {
     let e = js_sys::Error::new(&error.message());
     e.set_name("PixieAuthError");
-    let set = |k: &str, v: JsValue| {
-        let _ = Reflect::set(&e, &k.into(), &v);
-    };
+    let set = |k: &str, v: JsValue| set_property(&e, k, &v);
     set("code", error.code().into());
     if let Some(oauth) = error.oauth_error() {
         set("oauthError", oauth.into());
@@ -46,6 +44,12 @@ pub fn to_js_error(error: &Error) -> JsValue {
         set("errorDescription", d.as_str().into());
     }
     e.into()
+}
+
+/// Sets `key` of the object `target` (one out-of-line copy for every object built here).
+#[inline(never)]
+fn set_property(target: &JsValue, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &key.into(), value);
 }
 
 /// `isPixieAuthError(e)`: whether `e` has the shape [`to_js_error`] makes: an object whose
@@ -116,8 +120,10 @@ pub fn function_argument(value: JsValue) -> Result<js_sys::Function, JsValue> {
         .map_err(|_| invalid_argument("the event handler must be a function"))
 }
 
-/// An `invalid_config` error about `field`.
-pub fn config_error(field: &'static str, reason: impl ToString) -> JsValue {
+/// An `invalid_config` error about `field`; out of line.
+#[cold]
+#[inline(never)]
+pub fn config_error(field: &'static str, reason: &str) -> JsValue {
     Error::from(ConfigError::Invalid {
         field,
         reason: reason.to_string(),
@@ -140,53 +146,70 @@ pub fn from_js(value: &JsValue, what: &'static str) -> Result<Value, JsValue> {
     }
     let text = js_sys::JSON::stringify(value)
         .ok()
-        .and_then(|t| t.as_string())
-        .ok_or_else(|| config_error(what, "must be a plain object of settings"))?;
-    json::parse(&text).map_err(|_| config_error(what, "must be a plain object of settings"))
+        .and_then(|t| t.as_string());
+    match text.as_deref().map(json::parse) {
+        Some(Ok(value)) => Ok(value),
+        _ => Err(config_error(what, "must be a plain object of settings")),
+    }
+}
+
+/// An `invalid_config` error the core found in an options object, as a JS value; out of line.
+#[cold]
+#[inline(never)]
+pub fn refused(error: ConfigError) -> JsValue {
+    Error::Config(error).into()
 }
 
 /// The configuration object of `new PkceClient(config)` and `PkceClient.discover(config)`.
 pub fn raw_config(config: &JsValue) -> Result<RawConfig, JsValue> {
-    Ok(RawConfig::from_json(&from_js(config, "config")?).map_err(Error::from)?)
+    RawConfig::from_json(&from_js(config, "config")?).map_err(refused)
+}
+
+/// An options object read by `read` from its JSON value; `undefined` or `null` for none.
+fn options<T: Default>(
+    options: &JsValue,
+    what: &'static str,
+    read: fn(&Value) -> Result<T, ConfigError>,
+) -> Result<T, JsValue> {
+    let value = from_js(options, what)?;
+    if value.is_null() {
+        return Ok(T::default());
+    }
+    read(&value).map_err(refused)
 }
 
 /// `login()` / `loginUrl()` options; `undefined` or `null` for none.
-pub fn login_options(options: &JsValue) -> Result<LoginOptions, JsValue> {
-    match from_js(options, "loginOptions")? {
-        Value::Null => Ok(LoginOptions::default()),
-        v => Ok(LoginOptions::from_json(&v).map_err(Error::from)?),
-    }
+pub fn login_options(value: &JsValue) -> Result<LoginOptions, JsValue> {
+    options(value, "loginOptions", LoginOptions::from_json)
 }
 
 /// `logout()` options; `undefined` or `null` for none.
-pub fn logout_options(options: &JsValue) -> Result<LogoutOptions, JsValue> {
-    match from_js(options, "logoutOptions")? {
-        Value::Null => Ok(LogoutOptions::default()),
-        v => Ok(LogoutOptions::from_json(&v).map_err(Error::from)?),
-    }
+pub fn logout_options(value: &JsValue) -> Result<LogoutOptions, JsValue> {
+    options(value, "logoutOptions", LogoutOptions::from_json)
 }
 
-/// The `LogoutResult` object of a logout outcome.
+/// The `LogoutResult` object of a logout outcome (built directly: three properties).
 pub fn logout_result(outcome: &LogoutOutcome) -> JsValue {
-    let mut o = Object::new();
+    let result: JsValue = js_sys::Object::new().into();
     let revocation = match outcome.revocation {
         RevocationStatus::Revoked => "revoked",
         RevocationStatus::Failed => "failed",
         RevocationStatus::Skipped => "skipped",
     };
-    o.insert("revocation".into(), revocation.into());
-    o.insert("error".into(), Value::Null);
-    o.insert(
-        "redirectTo".into(),
-        outcome
+    set_property(&result, "revocation", &revocation.into());
+    set_property(
+        &result,
+        "error",
+        &outcome.error.as_ref().map_or(JsValue::NULL, to_js_error),
+    );
+    set_property(
+        &result,
+        "redirectTo",
+        &outcome
             .redirect_to
             .as_ref()
-            .map_or(Value::Null, |u| u.as_str().into()),
+            .map_or(JsValue::NULL, |u| u.as_str().into()),
     );
-    let result = to_js(&o.into()).unwrap_or(JsValue::NULL);
-    if let Some(error) = &outcome.error {
-        let _ = Reflect::set(&result, &"error".into(), &to_js_error(error));
-    }
     result
 }
 

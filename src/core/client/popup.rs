@@ -17,7 +17,7 @@ use crate::core::json::Value;
 use crate::core::oauth::{
     callback_state, is_callback, validate_callback, CallbackParams, LoginOptions, PendingLogin,
 };
-use crate::core::options::Options;
+use crate::core::options::{read, Spec};
 use crate::core::secret::constant_time_eq;
 use crate::core::session::{
     lock_name, Event, Origin, SessionSummary, TabMessage, TokenRefreshed, SIBLING_QUERY_MS,
@@ -69,18 +69,21 @@ impl InPageOptions {
         } else {
             "loginPopupOptions"
         };
-        let o = Options::new(value, what, &["extraParams", "returnTo", "timeoutSeconds"])?;
-        let timeout = o.whole_number("timeoutSeconds")?.unwrap_or(default);
-        if timeout == 0 || timeout > MAX_TIMEOUT_S {
-            return Err(ConfigError::Invalid {
-                field: "timeoutSeconds",
-                reason: "must be between 1 and 600".into(),
-            });
-        }
+        let mut f = read(
+            value,
+            what,
+            &["timeoutSeconds", "extraParams", "returnTo"],
+            &[
+                Spec::Range(1, MAX_TIMEOUT_S, "must be between 1 and 600"),
+                Spec::StringMap,
+                Spec::Str,
+            ],
+        )?;
+        let timeout = f.number().unwrap_or(default);
         Ok(InPageOptions {
             login: LoginOptions {
-                extra_params: o.string_map("extraParams")?,
-                return_to: o.string("returnTo")?,
+                extra_params: f.string_map(),
+                return_to: f.string(),
             },
             timeout_ms: timeout * 1000,
         })

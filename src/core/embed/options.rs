@@ -4,10 +4,10 @@
 use super::{
     ExactOrigin, BRIDGE_TIMEOUT_DEFAULT_MS, FRAME_MIN_VALIDITY_DEFAULT_MS, HOST_MARGIN_DEFAULT_MS,
 };
-use crate::core::error::{ConfigError, Error};
+use crate::core::error::Error;
 use crate::core::json::Value;
 use crate::core::oauth::{parse_endpoint, MAX_LEAD_S};
-use crate::core::options::Options;
+use crate::core::options::{read, Spec};
 use crate::core::WebUrl;
 
 /// The keys of `shareWithFrame`'s options.
@@ -18,6 +18,18 @@ pub const HOSTED_OPTION_KEYS: &[&str] = &[
     "apiBase",
     "timeoutSeconds",
     "minValiditySeconds",
+];
+
+const SECONDS: Spec = Spec::Range(0, MAX_LEAD_S, "must be between 0 and 86400 seconds");
+const SHARE_OPTION_SPECS: &[Spec] = &[
+    Spec::Required("is required: the frame's exact origin"),
+    SECONDS,
+];
+const HOSTED_OPTION_SPECS: &[Spec] = &[
+    Spec::Required("is required: the host page's exact origin"),
+    Spec::Str,
+    SECONDS,
+    SECONDS,
 ];
 
 /// The validated options of the host's end of a bridge.
@@ -42,32 +54,20 @@ pub struct HostedOptions {
     pub min_validity_ms: u64,
 }
 
-fn seconds_ms(o: &Options<'_>, key: &'static str, default_ms: u64) -> Result<u64, ConfigError> {
-    match o.whole_number(key)? {
-        None => Ok(default_ms),
-        Some(s) if s <= MAX_LEAD_S => Ok(s * 1000),
-        Some(_) => Err(ConfigError::Invalid {
-            field: key,
-            reason: "must be between 0 and 86400 seconds".into(),
-        }),
-    }
-}
-
-fn origin(o: &Options<'_>, key: &'static str, what: &str) -> Result<ExactOrigin, Error> {
-    let text = o.string(key)?.ok_or_else(|| ConfigError::Invalid {
-        field: key,
-        reason: what.into(),
-    })?;
-    Ok(ExactOrigin::parse(&text)?)
+/// Seconds given, in ms, or the default (in ms).
+fn ms(seconds: Option<u64>, default_ms: u64) -> u64 {
+    seconds.map_or(default_ms, |s| s * 1000)
 }
 
 impl ShareOptions {
     /// Reads `shareWithFrame`'s options (as JSON).
     pub fn from_json(value: &Value) -> Result<ShareOptions, Error> {
-        let o = Options::new(value, "options", SHARE_OPTION_KEYS)?;
+        let mut f = read(value, "options", SHARE_OPTION_KEYS, SHARE_OPTION_SPECS)?;
+        let origin = f.string().unwrap_or_default();
+        let margin_ms = ms(f.number(), HOST_MARGIN_DEFAULT_MS);
         Ok(ShareOptions {
-            origin: origin(&o, "origin", "is required: the frame's exact origin")?,
-            margin_ms: seconds_ms(&o, "minValiditySeconds", HOST_MARGIN_DEFAULT_MS)?,
+            origin: ExactOrigin::parse(&origin)?,
+            margin_ms,
         })
     }
 }
@@ -75,22 +75,21 @@ impl ShareOptions {
 impl HostedOptions {
     /// Reads `fromHost`'s options (as JSON).
     pub fn from_json(value: &Value) -> Result<HostedOptions, Error> {
-        let o = Options::new(value, "options", HOSTED_OPTION_KEYS)?;
-        let host_origin = origin(
-            &o,
-            "hostOrigin",
-            "is required: the host page's exact origin",
-        )?;
-        let api_base = match o.string("apiBase")? {
+        let mut f = read(value, "options", HOSTED_OPTION_KEYS, HOSTED_OPTION_SPECS)?;
+        let host_origin = f.string().unwrap_or_default();
+        let api_base = f.string();
+        let timeout_ms = ms(f.number(), BRIDGE_TIMEOUT_DEFAULT_MS).max(100);
+        let min_validity_ms = ms(f.number(), FRAME_MIN_VALIDITY_DEFAULT_MS);
+        let host_origin = ExactOrigin::parse(&host_origin)?;
+        let api_base = match api_base {
             Some(text) => Some(parse_endpoint("apiBase", &text)?),
             None => None,
         };
-        let timeout_ms = seconds_ms(&o, "timeoutSeconds", BRIDGE_TIMEOUT_DEFAULT_MS)?.max(100);
         Ok(HostedOptions {
             host_origin,
             api_base,
             timeout_ms,
-            min_validity_ms: seconds_ms(&o, "minValiditySeconds", FRAME_MIN_VALIDITY_DEFAULT_MS)?,
+            min_validity_ms,
         })
     }
 }

@@ -9,19 +9,34 @@ use crate::core::error::ConfigError;
 use crate::core::http::Credentials;
 use crate::core::json::Value;
 use crate::core::oauth::{parse_endpoint, MAX_LEAD_S};
-use crate::core::options::Options;
+use crate::core::options::{read, refuse, Spec};
 use crate::core::weburl::WebUrl;
 
-/// Every key the options object may have.
+/// Every key the options object may have, in the order they are checked.
 pub const GUEST_OPTION_KEYS: &[&str] = &[
-    "endpoint",
     "body",
-    "refreshLeadSeconds",
-    "minValidity",
+    "endpoint",
     "credentials",
     "jwksUri",
     "issuer",
     "audience",
+    "refreshLeadSeconds",
+    "minValidity",
+];
+
+/// The rule of each key of [`GUEST_OPTION_KEYS`], in the same order.
+const GUEST_OPTION_SPECS: &[Spec] = &[
+    Spec::Refused("must be a function returning the request body object"),
+    Spec::Filled("is required: the site's guest token URL"),
+    Spec::OneOf(
+        &Credentials::NAMES,
+        "must be \"omit\", \"same-origin\" or \"include\"",
+    ),
+    Spec::Str,
+    Spec::Text,
+    Spec::Text,
+    Spec::Range(0, MAX_LEAD_S, "must be between 0 and 86400 seconds"),
+    Spec::Range(0, MAX_LEAD_S, "must be between 0 and 86400 seconds"),
 ];
 
 /// Default of `refreshLeadSeconds`: a new token is fetched 10 minutes before `exp`.
@@ -57,46 +72,22 @@ pub struct GuestOptions {
     pub verification: Option<GuestVerification>,
 }
 
-fn invalid(field: &'static str, reason: &str) -> ConfigError {
-    ConfigError::Invalid {
-        field,
-        reason: reason.into(),
-    }
-}
-
-fn seconds_ms(o: &Options<'_>, key: &'static str, default: u64) -> Result<u64, ConfigError> {
-    match o.whole_number(key)?.unwrap_or(default) {
-        s if s <= MAX_LEAD_S => Ok(s * 1000),
-        _ => Err(invalid(key, "must be between 0 and 86400 seconds")),
-    }
-}
-
 impl GuestOptions {
     /// Reads the options object (as JSON, without `body` when it is a function).
     pub fn from_json(value: &Value) -> Result<GuestOptions, ConfigError> {
-        let o = Options::new(value, "options", GUEST_OPTION_KEYS)?;
-        if value.get("body").is_some_and(|b| !b.is_null()) {
-            return Err(invalid(
-                "body",
-                "must be a function returning the request body object",
-            ));
-        }
-        let endpoint = o
-            .string("endpoint")?
-            .filter(|e| !e.trim().is_empty())
-            .ok_or_else(|| invalid("endpoint", "is required: the site's guest token URL"))?;
-        let credentials = match o.string("credentials")? {
-            None => Credentials::Omit,
-            Some(name) => Credentials::from_name(&name).ok_or_else(|| {
-                invalid(
-                    "credentials",
-                    "must be \"omit\", \"same-origin\" or \"include\"",
-                )
-            })?,
+        let mut f = read(value, "options", GUEST_OPTION_KEYS, GUEST_OPTION_SPECS)?;
+        f.skip();
+        let endpoint = f.string().unwrap_or_default();
+        let credentials = match f.choice() {
+            None | Some(0) => Credentials::Omit,
+            Some(1) => Credentials::SameOrigin,
+            Some(_) => Credentials::Include,
         };
-        let jwks_uri = o.string("jwksUri")?;
-        let issuer = o.string("issuer")?.filter(|s| !s.is_empty());
-        let audience = o.string("audience")?.filter(|s| !s.is_empty());
+        let jwks_uri = f.string();
+        let issuer = f.string();
+        let audience = f.string();
+        let refresh_lead_ms = f.number().unwrap_or(DEFAULT_GUEST_REFRESH_LEAD_S) * 1000;
+        let min_validity_ms = f.number().unwrap_or(DEFAULT_GUEST_MIN_VALIDITY_S) * 1000;
         let verification = match (jwks_uri, issuer, audience) {
             (None, None, None) => None,
             (Some(uri), Some(issuer), Some(audience)) => Some(GuestVerification {
@@ -112,7 +103,7 @@ impl GuestOptions {
                 } else {
                     "audience"
                 };
-                return Err(invalid(
+                return Err(refuse(
                     missing,
                     "is needed too: verification takes jwksUri, issuer and audience together",
                 ));
@@ -120,8 +111,8 @@ impl GuestOptions {
         };
         Ok(GuestOptions {
             endpoint,
-            refresh_lead_ms: seconds_ms(&o, "refreshLeadSeconds", DEFAULT_GUEST_REFRESH_LEAD_S)?,
-            min_validity_ms: seconds_ms(&o, "minValidity", DEFAULT_GUEST_MIN_VALIDITY_S)?,
+            refresh_lead_ms,
+            min_validity_ms,
             credentials,
             verification,
         })

@@ -6,8 +6,8 @@ use crate::core::WebUrl;
 use super::config::Config;
 use super::pkce::{CodeChallenge, CODE_CHALLENGE_METHOD};
 use crate::core::error::ConfigError;
-use crate::core::json::{self, ObjectWriter, Value};
-use crate::core::options::Options;
+use crate::core::json::{self, Object, ObjectWriter, Value};
+use crate::core::options::{read, Spec};
 use crate::core::secret::{CodeVerifier, Nonce, State};
 
 /// How long a pending login stays acceptable: 10 minutes.
@@ -23,13 +23,17 @@ pub struct LoginOptions {
     pub return_to: Option<String>,
 }
 
+/// The keys of `login()`'s options.
+const LOGIN_OPTION_KEYS: &[&str] = &["extraParams", "returnTo"];
+const LOGIN_OPTION_SPECS: &[Spec] = &[Spec::StringMap, Spec::Str];
+
 impl LoginOptions {
     /// Reads `login()`'s options object: `extraParams` and `returnTo`, nothing else.
     pub fn from_json(value: &Value) -> Result<LoginOptions, ConfigError> {
-        let o = Options::new(value, "loginOptions", &["extraParams", "returnTo"])?;
+        let mut f = read(value, "loginOptions", LOGIN_OPTION_KEYS, LOGIN_OPTION_SPECS)?;
         Ok(LoginOptions {
-            extra_params: o.string_map("extraParams")?,
-            return_to: o.string("returnTo")?,
+            extra_params: f.string_map(),
+            return_to: f.string(),
         })
     }
 
@@ -92,18 +96,32 @@ impl PendingLogin {
     /// Reads a stored record; `None` for anything that is not one (it is then treated as
     /// absent, and deleted).
     pub fn from_json(text: &str) -> Option<PendingLogin> {
-        let value = json::parse_limited(text, 16 * 1024).ok()?;
-        let string = |key| value.get(key).and_then(Value::as_str).map(str::to_string);
-        let number = |key| value.get(key).and_then(Value::as_u64);
+        let mut o = json::parse_limited(text, 16 * 1024).ok()?.into_object()?;
+        let number = |o: &Object, key| o.get(key).and_then(Value::as_u64);
+        let created_at = number(&o, "createdAt")?;
+        let max_age = number(&o, "maxAge");
+        // Moved out, not copied; one way out when one is missing.
+        let mut string = |key| match o.remove(key) {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        };
+        let (Some(state), Some(verifier), Some(redirect_uri), Some(server)) = (
+            string("state"),
+            string("codeVerifier"),
+            string("redirectUri"),
+            string("server"),
+        ) else {
+            return None;
+        };
         Some(PendingLogin {
-            state: State::new(string("state")?),
-            code_verifier: CodeVerifier::new(string("codeVerifier")?),
+            state: State::new(state),
+            code_verifier: CodeVerifier::new(verifier),
             nonce: string("nonce").map(Nonce::new),
-            redirect_uri: string("redirectUri")?,
-            server: string("server")?,
-            created_at: number("createdAt")?,
+            redirect_uri,
+            server,
+            created_at,
             return_to: string("returnTo"),
-            max_age: number("maxAge"),
+            max_age,
         })
     }
 
@@ -132,22 +150,29 @@ pub fn return_to_path(redirect_uri: &WebUrl, text: &str) -> Result<String, Confi
     absolute.push_str(text);
     let url = WebUrl::parse(&absolute).map_err(|_| bad_return_to())?;
     let path = url.path().as_bytes();
-    let encoded_separator = path
-        .windows(3)
-        .any(|w| matches!(w, [b'%', b'2', b'f' | b'F'] | [b'%', b'5', b'c' | b'C']));
-    let first_segment = path
-        .get(1..)
-        .unwrap_or_default()
-        .split(|&b| b == b'/')
-        .next();
+    // Plain loops over the bytes (the iterator adapters were instantiations of their own).
+    let mut encoded_separator = false;
+    for i in 0..path.len() {
+        if let Some([b'%', b'2', b'f' | b'F'] | [b'%', b'5', b'c' | b'C']) = path.get(i..i + 3) {
+            encoded_separator = true;
+        }
+    }
+    let mut at_in_first_segment = false;
+    for &b in path.get(1..).unwrap_or_default() {
+        if b == b'/' {
+            break;
+        }
+        at_in_first_segment |= b == b'@';
+    }
     if url.as_str() == absolute
         && url.origin() == origin
         && text.starts_with('/')
         && !url.path().starts_with("//")
         && !encoded_separator
-        && !first_segment.unwrap_or_default().contains(&b'@')
+        && !at_in_first_segment
     {
-        Ok(absolute.split_off(origin.len()))
+        // `absolute` is the origin followed by `text`, unchanged.
+        Ok(text.to_string())
     } else {
         Err(bad_return_to())
     }

@@ -8,7 +8,7 @@ use crate::core::WebUrl;
 use crate::core::error::ConfigError;
 use crate::core::genesys::genesys_domain;
 use crate::core::json::Value;
-use crate::core::options::Options;
+use crate::core::options::{read, refuse, Spec};
 
 /// Where the session (tokens) is kept. The configuration asks for `"session"` or `"memory"`;
 /// a client reports what it got, which is [`StorageMode::MemoryFallback`] where
@@ -43,7 +43,7 @@ impl StorageMode {
         match name {
             "session" => Ok(StorageMode::Session),
             "memory" => Ok(StorageMode::Memory),
-            _ => Err(invalid("storage", "must be \"session\" or \"memory\"")),
+            _ => Err(refuse("storage", "must be \"session\" or \"memory\"")),
         }
     }
 }
@@ -126,39 +126,59 @@ pub const CONFIG_KEYS: &[&str] = &[
     "autoRenew",
 ];
 
+/// The rule of each key of [`CONFIG_KEYS`], in the same order.
+const CONFIG_SPECS: &[Spec] = &[
+    Spec::Str,
+    Spec::Str,
+    Spec::Str,
+    Spec::Strings,
+    Spec::Str,
+    Spec::Str,
+    Spec::Str,
+    Spec::StringMap,
+    Spec::OneOf(&["session", "memory"], "must be \"session\" or \"memory\""),
+    Spec::Str,
+    Spec::Str,
+    Spec::Str,
+    Spec::Str,
+    Spec::Str,
+    Spec::Whole,
+    Spec::Whole,
+    Spec::Whole,
+    Spec::Str,
+    Spec::Flag,
+    Spec::OneOf(&["refresh", "silent"], "must be \"refresh\" or \"silent\""),
+];
+
 impl RawConfig {
     /// Reads the configuration object an app passed, as JSON: every key must be one of
     /// [`CONFIG_KEYS`] (a typo is refused, naming the likely key), and each value of its type.
     pub fn from_json(value: &Value) -> Result<RawConfig, ConfigError> {
-        let o = Options::new(value, "config", CONFIG_KEYS)?;
+        let mut f = read(value, "config", CONFIG_KEYS, CONFIG_SPECS)?;
         Ok(RawConfig {
-            region: o.string("region")?,
-            client_id: o.string("clientId")?,
-            redirect_uri: o.string("redirectUri")?,
-            scopes: o.strings("scopes")?,
-            authorization_endpoint: o.string("authorizationEndpoint")?,
-            token_endpoint: o.string("tokenEndpoint")?,
-            api_base: o.string("apiBase")?,
-            extra_params: o.string_map("extraParams")?,
-            storage: match o.string("storage")? {
-                Some(name) => StorageMode::from_config(&name)?,
-                None => StorageMode::Session,
+            region: f.string(),
+            client_id: f.string(),
+            redirect_uri: f.string(),
+            scopes: f.strings(),
+            authorization_endpoint: f.string(),
+            token_endpoint: f.string(),
+            api_base: f.string(),
+            extra_params: f.string_map(),
+            storage: match f.choice() {
+                Some(1) => StorageMode::Memory,
+                _ => StorageMode::Session,
             },
-            issuer: o.string("issuer")?,
-            jwks_uri: o.string("jwksUri")?,
-            userinfo_endpoint: o.string("userinfoEndpoint")?,
-            end_session_endpoint: o.string("endSessionEndpoint")?,
-            revocation_endpoint: o.string("revocationEndpoint")?,
-            clock_tolerance_seconds: o.whole_number("clockToleranceSeconds")?,
-            refresh_lead_seconds: o.whole_number("refreshLeadSeconds")?,
-            expiring_lead_seconds: o.whole_number("expiringLeadSeconds")?,
-            post_logout_redirect_uri: o.string("postLogoutRedirectUri")?,
-            share_across_tabs: o.boolean("shareAcrossTabs")?,
-            auto_renew_silent: match o.string("autoRenew")?.as_deref() {
-                None | Some("refresh") => false,
-                Some("silent") => true,
-                Some(_) => return Err(invalid("autoRenew", "must be \"refresh\" or \"silent\"")),
-            },
+            issuer: f.string(),
+            jwks_uri: f.string(),
+            userinfo_endpoint: f.string(),
+            end_session_endpoint: f.string(),
+            revocation_endpoint: f.string(),
+            clock_tolerance_seconds: f.number(),
+            refresh_lead_seconds: f.number(),
+            expiring_lead_seconds: f.number(),
+            post_logout_redirect_uri: f.string(),
+            share_across_tabs: f.boolean(),
+            auto_renew_silent: f.choice() == Some(1),
         })
     }
 }
@@ -237,7 +257,7 @@ pub const MAX_LEAD_S: u64 = 86_400;
 fn lead_ms(field: &'static str, value: Option<u64>, default: u64) -> Result<u64, ConfigError> {
     match value.unwrap_or(default) {
         s if s <= MAX_LEAD_S => Ok(s * 1000),
-        _ => Err(invalid(field, "must be between 0 and 86400 seconds")),
+        _ => Err(refuse(field, "must be between 0 and 86400 seconds")),
     }
 }
 
@@ -262,13 +282,6 @@ pub const RESERVED_PARAMS: &[&str] = &[
     "request_uri",
 ];
 
-fn invalid(field: &'static str, reason: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid {
-        field,
-        reason: reason.into(),
-    }
-}
-
 /// `"<text>"<rest>`, with `text` sanitized: a message naming what the app gave.
 pub fn quoted(text: &str, rest: &str) -> String {
     let mut out = String::from("\"");
@@ -281,15 +294,15 @@ pub fn quoted(text: &str, rest: &str) -> String {
 /// Parses an endpoint URL ([`WebUrl`]: absolute, no credentials, canonical): https (or http
 /// on a loopback host), no fragment.
 pub fn parse_endpoint(field: &'static str, value: &str) -> Result<WebUrl, ConfigError> {
-    let url = WebUrl::parse(value.trim()).map_err(|e| invalid(field, e.message()))?;
+    let url = WebUrl::parse(value.trim()).map_err(|e| refuse(field, e.message()))?;
     if !url.is_https() && !url.is_loopback() {
-        return Err(invalid(
+        return Err(refuse(
             field,
             "must use https (plain http is allowed only on localhost, 127.0.0.1 and [::1])",
         ));
     }
     if url.fragment().is_some() {
-        return Err(invalid(field, "must not contain a fragment (#...)"));
+        return Err(refuse(field, "must not contain a fragment (#...)"));
     }
     Ok(url)
 }
@@ -299,20 +312,79 @@ pub fn parse_endpoint(field: &'static str, value: &str) -> Result<WebUrl, Config
 /// issuers are compared as strings.
 pub fn parse_issuer(field: &'static str, value: &str) -> Result<String, ConfigError> {
     if value.trim() != value {
-        return Err(invalid(field, "must not have surrounding spaces"));
+        return Err(refuse(field, "must not have surrounding spaces"));
     }
     let url = parse_endpoint(field, value)?;
     if url.query().is_some() || value.contains('?') {
-        return Err(invalid(field, "must not contain a query (?...)"));
+        return Err(refuse(field, "must not contain a query (?...)"));
     }
     Ok(value.to_string())
 }
 
+/// Whether `openid` is among `scopes`.
+#[inline(never)]
+fn names_openid(scopes: &[String]) -> bool {
+    scopes.iter().any(|s| s == "openid")
+}
+
 /// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
 fn is_scope_token(s: &str) -> bool {
+    // A loop: `bytes().all(..)` was an instantiation of its own.
+    for b in s.bytes() {
+        if !matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E) {
+            return false;
+        }
+    }
     !s.is_empty()
-        && s.bytes()
-            .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+}
+
+/// Where [`RawConfig::validate`] keeps the URLs it parsed, one slot each: every early return
+/// then drops the one array, not a different set of values per error.
+const REDIRECT: usize = 0;
+const AUTHORIZE: usize = 1;
+const TOKEN: usize = 2;
+const API_BASE: usize = 3;
+const JWKS: usize = 4;
+const USERINFO: usize = 5;
+// 6: endSessionEndpoint.
+const REVOCATION: usize = 7;
+const POST_LOGOUT: usize = 8;
+
+/// Parses `value`, when given, into `slot` with [`parse_endpoint`].
+#[inline(never)]
+fn endpoint_into(
+    slot: &mut Option<WebUrl>,
+    field: &'static str,
+    value: &Option<String>,
+) -> Result<(), ConfigError> {
+    if let Some(value) = value {
+        *slot = Some(parse_endpoint(field, value)?);
+    }
+    Ok(())
+}
+
+/// The Genesys Cloud URL `https://<host><domain><path>`, into `slot`.
+#[inline(never)]
+fn genesys_into(
+    slot: &mut Option<WebUrl>,
+    host: &str,
+    domain: &str,
+    path: &str,
+) -> Result<(), ConfigError> {
+    let mut text = String::from("https://");
+    text.push_str(host);
+    text.push_str(domain);
+    text.push_str(path);
+    endpoint_into(slot, "region", &Some(text))
+}
+
+#[cold]
+#[inline(never)]
+fn refuse_value(field: &'static str, text: &str, rest: &str) -> ConfigError {
+    ConfigError::Invalid {
+        field,
+        reason: quoted(text, rest),
+    }
 }
 
 impl RawConfig {
@@ -320,99 +392,80 @@ impl RawConfig {
     pub fn validate(&self) -> Result<Config, ConfigError> {
         let client_id = self.client_id.as_deref().unwrap_or_default();
         if client_id.trim().is_empty() {
-            return Err(invalid("clientId", "is required"));
+            return Err(refuse("clientId", "is required"));
         }
-        let redirect_uri = parse_endpoint(
-            "redirectUri",
-            self.redirect_uri
-                .as_deref()
-                .ok_or_else(|| invalid("redirectUri", "is required"))?,
-        )?;
-        for s in &self.scopes {
-            if !is_scope_token(s) {
-                return Err(invalid(
-                    "scopes",
-                    quoted(
-                        s,
-                        " is not a valid scope (one scope per array item, no spaces)",
-                    ),
-                ));
-            }
+        let mut urls: [Option<WebUrl>; 9] = Default::default();
+        let mut issuer = None;
+        if self.redirect_uri.is_none() {
+            return Err(refuse("redirectUri", "is required"));
         }
-        for (name, _) in &self.extra_params {
-            if name.is_empty() || RESERVED_PARAMS.contains(&name.as_str()) {
-                return Err(invalid(
-                    "extraParams",
-                    quoted(name, " is set by the library and cannot be overridden"),
-                ));
-            }
+        endpoint_into(&mut urls[REDIRECT], "redirectUri", &self.redirect_uri)?;
+        if let Some(s) = self.scopes.iter().find(|s| !is_scope_token(s)) {
+            return Err(refuse_value(
+                "scopes",
+                s,
+                " is not a valid scope (one scope per array item, no spaces)",
+            ));
         }
-        let (provider, authorization_endpoint, token_endpoint, api_base) = match &self.region {
+        if let Some((name, _)) = self
+            .extra_params
+            .iter()
+            .find(|(name, _)| name.is_empty() || RESERVED_PARAMS.contains(&name.as_str()))
+        {
+            return Err(refuse_value(
+                "extraParams",
+                name,
+                " is set by the library and cannot be overridden",
+            ));
+        }
+        let provider = match &self.region {
             Some(region) => {
                 if self.authorization_endpoint.is_some() || self.token_endpoint.is_some() {
-                    return Err(invalid(
+                    return Err(refuse(
                         "region",
                         "give either a Genesys region or explicit endpoints, not both",
                     ));
                 }
-                let domain = genesys_domain(region).ok_or_else(|| ConfigError::UnknownRegion {
-                    given: region.clone(),
-                })?;
-                let at = |host: &str, path: &str| {
-                    let mut text = String::from("https://");
-                    text.push_str(host);
-                    text.push_str(domain);
-                    text.push_str(path);
-                    parse_endpoint("region", &text)
+                let Some(domain) = genesys_domain(region) else {
+                    return Err(unknown_region(region));
                 };
-                let api_base = match &self.api_base {
-                    Some(base) => parse_endpoint("apiBase", base)?,
-                    None => at("api.", "/")?,
-                };
-                (
-                    Provider::Genesys { domain },
-                    at("login.", "/oauth/authorize")?,
-                    at("login.", "/oauth/token")?,
-                    Some(api_base),
-                )
+                match &self.api_base {
+                    Some(_) => endpoint_into(&mut urls[API_BASE], "apiBase", &self.api_base)?,
+                    None => genesys_into(&mut urls[API_BASE], "api.", domain, "/")?,
+                }
+                genesys_into(&mut urls[AUTHORIZE], "login.", domain, "/oauth/authorize")?;
+                genesys_into(&mut urls[TOKEN], "login.", domain, "/oauth/token")?;
+                Provider::Genesys { domain }
             }
             None => {
-                let auth = self.authorization_endpoint.as_deref().ok_or_else(|| {
-                    invalid(
+                if self.authorization_endpoint.is_none() {
+                    return Err(refuse(
                         "authorizationEndpoint",
                         "is required (or give a Genesys `region`)",
-                    )
-                })?;
-                let token = self.token_endpoint.as_deref().ok_or_else(|| {
-                    invalid("tokenEndpoint", "is required (or give a Genesys `region`)")
-                })?;
-                let api_base = self
-                    .api_base
-                    .as_deref()
-                    .map(|b| parse_endpoint("apiBase", b))
-                    .transpose()?;
-                (
-                    Provider::Generic,
-                    parse_endpoint("authorizationEndpoint", auth)?,
-                    parse_endpoint("tokenEndpoint", token)?,
-                    api_base,
-                )
+                    ));
+                }
+                if self.token_endpoint.is_none() {
+                    return Err(refuse(
+                        "tokenEndpoint",
+                        "is required (or give a Genesys `region`)",
+                    ));
+                }
+                endpoint_into(&mut urls[API_BASE], "apiBase", &self.api_base)?;
+                endpoint_into(
+                    &mut urls[AUTHORIZE],
+                    "authorizationEndpoint",
+                    &self.authorization_endpoint,
+                )?;
+                endpoint_into(&mut urls[TOKEN], "tokenEndpoint", &self.token_endpoint)?;
+                Provider::Generic
             }
         };
-        let issuer = self
-            .issuer
-            .as_deref()
-            .map(|i| parse_issuer("issuer", i))
-            .transpose()?;
-        let endpoint = |field, value: &Option<String>| {
-            value
-                .as_deref()
-                .map(|v| parse_endpoint(field, v))
-                .transpose()
-        };
-        let jwks_uri = endpoint("jwksUri", &self.jwks_uri)?;
-        if self.scopes.iter().any(|s| s == "openid") && (issuer.is_none() || jwks_uri.is_none()) {
-            return Err(invalid(
+        if let Some(i) = &self.issuer {
+            issuer = Some(parse_issuer("issuer", i)?);
+        }
+        endpoint_into(&mut urls[JWKS], "jwksUri", &self.jwks_uri)?;
+        if names_openid(&self.scopes) && (issuer.is_none() || urls[JWKS].is_none()) {
+            return Err(refuse(
                 if issuer.is_none() {
                     "issuer"
                 } else {
@@ -426,11 +479,39 @@ impl RawConfig {
             .clock_tolerance_seconds
             .unwrap_or(DEFAULT_CLOCK_TOLERANCE_S);
         if clock_tolerance_s > MAX_CLOCK_TOLERANCE_S {
-            return Err(invalid(
+            return Err(refuse(
                 "clockToleranceSeconds",
                 "must be at most 600 (ten minutes)",
             ));
         }
+        for (slot, (field, value)) in urls[USERINFO..=REVOCATION].iter_mut().zip([
+            ("userinfoEndpoint", &self.userinfo_endpoint),
+            ("endSessionEndpoint", &self.end_session_endpoint),
+            ("revocationEndpoint", &self.revocation_endpoint),
+        ]) {
+            endpoint_into(slot, field, value)?;
+        }
+        let refresh_lead_ms = lead_ms(
+            "refreshLeadSeconds",
+            self.refresh_lead_seconds,
+            DEFAULT_REFRESH_LEAD_S,
+        )?;
+        let expiring_lead_ms = lead_ms(
+            "expiringLeadSeconds",
+            self.expiring_lead_seconds,
+            DEFAULT_EXPIRING_LEAD_S,
+        )?;
+        endpoint_into(
+            &mut urls[POST_LOGOUT],
+            "postLogoutRedirectUri",
+            &self.post_logout_redirect_uri,
+        )?;
+        let [Some(redirect_uri), Some(authorization_endpoint), Some(token_endpoint), api_base, jwks_uri, userinfo_endpoint, end_session_endpoint, revocation_endpoint, post_logout_redirect_uri] =
+            urls
+        else {
+            // Not reached: the three are parsed above or refused.
+            return Err(refuse("redirectUri", "is required"));
+        };
         Ok(Config {
             client_id: client_id.to_string(),
             redirect_uri,
@@ -443,28 +524,25 @@ impl RawConfig {
             provider,
             issuer,
             jwks_uri,
-            userinfo_endpoint: endpoint("userinfoEndpoint", &self.userinfo_endpoint)?,
-            end_session_endpoint: endpoint("endSessionEndpoint", &self.end_session_endpoint)?,
-            revocation_endpoint: endpoint("revocationEndpoint", &self.revocation_endpoint)?,
+            userinfo_endpoint,
+            end_session_endpoint,
+            revocation_endpoint,
             authorization_response_iss_parameter_supported: false,
             clock_tolerance_s,
-            refresh_lead_ms: lead_ms(
-                "refreshLeadSeconds",
-                self.refresh_lead_seconds,
-                DEFAULT_REFRESH_LEAD_S,
-            )?,
-            expiring_lead_ms: lead_ms(
-                "expiringLeadSeconds",
-                self.expiring_lead_seconds,
-                DEFAULT_EXPIRING_LEAD_S,
-            )?,
-            post_logout_redirect_uri: endpoint(
-                "postLogoutRedirectUri",
-                &self.post_logout_redirect_uri,
-            )?,
+            refresh_lead_ms,
+            expiring_lead_ms,
+            post_logout_redirect_uri,
             share_across_tabs: self.share_across_tabs.unwrap_or(true),
             auto_renew_silent: self.auto_renew_silent,
         })
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn unknown_region(region: &str) -> ConfigError {
+    ConfigError::UnknownRegion {
+        given: region.to_string(),
     }
 }
 
@@ -489,7 +567,7 @@ impl Config {
 
     /// Whether `openid` is among the scopes (OpenID Connect is in use).
     pub fn is_openid(&self) -> bool {
-        self.scopes.iter().any(|s| s == "openid")
+        names_openid(&self.scopes)
     }
 }
 
@@ -762,6 +840,89 @@ mod tests {
                 .contains("(did you mean \"shareAcrossTabs\"?)"),
             "{typo}"
         );
+    }
+
+    #[test]
+    fn one_spec_per_key() {
+        assert_eq!(CONFIG_KEYS.len(), CONFIG_SPECS.len());
+        let err = from_json(r#"{"autoRenew":"never"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(r#"`autoRenew`: must be "refresh" or "silent""#),
+            "{err}"
+        );
+        let err = from_json(r#"{"autoRenew":true}"#).unwrap_err().to_string();
+        assert!(err.contains("`autoRenew`: must be a string"), "{err}");
+        assert!(
+            from_json(r#"{"autoRenew":"silent"}"#)
+                .unwrap()
+                .auto_renew_silent
+        );
+        assert!(
+            !from_json(r#"{"autoRenew":"refresh"}"#)
+                .unwrap()
+                .auto_renew_silent
+        );
+        let err = from_json(r#"{"refreshLeadSeconds":-1}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`refreshLeadSeconds`: must be a whole number, 0 or more"),
+            "{err}"
+        );
+        let err = from_json(r#"{"extraParams":{"a":1}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`extraParams`: must be an object of string values"),
+            "{err}"
+        );
+        let err = from_json(r#"{"scopes":["a",1]}"#).unwrap_err().to_string();
+        assert!(
+            err.contains("`scopes`: must be an array of strings"),
+            "{err}"
+        );
+        let err = from_json(r#"{"scopes":"openid"}"#).unwrap_err().to_string();
+        assert!(
+            err.contains(r#"must be an array of strings, e.g. ["openid"]"#),
+            "{err}"
+        );
+        let raw = from_json(
+            r#"{"region":"r","clientId":"c","redirectUri":"u","scopes":["a","b"],
+            "authorizationEndpoint":"ae","tokenEndpoint":"te","apiBase":"ab",
+            "extraParams":{"x":"1","y":"2"},"storage":"memory","issuer":"i","jwksUri":"j",
+            "userinfoEndpoint":"ue","endSessionEndpoint":"ee","revocationEndpoint":"re",
+            "clockToleranceSeconds":1,"refreshLeadSeconds":2,"expiringLeadSeconds":3,
+            "postLogoutRedirectUri":"p","shareAcrossTabs":false,"autoRenew":"silent"}"#,
+        )
+        .unwrap();
+        assert_eq!(raw.region.as_deref(), Some("r"));
+        assert_eq!(raw.client_id.as_deref(), Some("c"));
+        assert_eq!(raw.redirect_uri.as_deref(), Some("u"));
+        assert_eq!(raw.scopes, ["a", "b"]);
+        assert_eq!(raw.authorization_endpoint.as_deref(), Some("ae"));
+        assert_eq!(raw.token_endpoint.as_deref(), Some("te"));
+        assert_eq!(raw.api_base.as_deref(), Some("ab"));
+        assert_eq!(
+            raw.extra_params,
+            [("x".into(), "1".into()), ("y".into(), "2".into())]
+        );
+        assert_eq!(raw.storage, StorageMode::Memory);
+        assert_eq!(raw.issuer.as_deref(), Some("i"));
+        assert_eq!(raw.jwks_uri.as_deref(), Some("j"));
+        assert_eq!(raw.userinfo_endpoint.as_deref(), Some("ue"));
+        assert_eq!(raw.end_session_endpoint.as_deref(), Some("ee"));
+        assert_eq!(raw.revocation_endpoint.as_deref(), Some("re"));
+        assert_eq!(raw.clock_tolerance_seconds, Some(1));
+        assert_eq!(raw.refresh_lead_seconds, Some(2));
+        assert_eq!(raw.expiring_lead_seconds, Some(3));
+        assert_eq!(raw.post_logout_redirect_uri.as_deref(), Some("p"));
+        assert_eq!(raw.share_across_tabs, Some(false));
+        assert!(raw.auto_renew_silent);
+        let none = from_json("{}").unwrap();
+        assert!(none.share_across_tabs.is_none() && none.scopes.is_empty());
+        assert!(!none.auto_renew_silent && none.clock_tolerance_seconds.is_none());
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::core::error::RevocationError;
 use crate::core::genesys::genesys_logout_url;
 use crate::core::http::{HttpRequest, HttpResponse};
 use crate::core::json::{self, Value};
-use crate::core::options::Options;
+use crate::core::options::{read, Spec};
 use crate::core::secret::{AccessToken, IdToken, RefreshToken};
 
 /// Options of `logout()`, as JavaScript passes them (camelCase keys).
@@ -37,15 +37,16 @@ pub struct LogoutOptions {
 impl LogoutOptions {
     /// Reads `logout()`'s options object: `redirect`, `returnTo`, `sendIdTokenHint`.
     pub fn from_json(value: &Value) -> Result<LogoutOptions, ConfigError> {
-        let o = Options::new(
+        let mut f = read(
             value,
             "logoutOptions",
             &["redirect", "returnTo", "sendIdTokenHint"],
+            &[Spec::Flag, Spec::Str, Spec::Flag],
         )?;
         Ok(LogoutOptions {
-            redirect: o.flag("redirect")?,
-            return_to: o.string("returnTo")?,
-            send_id_token_hint: o.flag("sendIdTokenHint")?,
+            redirect: f.flag(),
+            return_to: f.string(),
+            send_id_token_hint: f.flag(),
         })
     }
 }

@@ -61,44 +61,39 @@ impl Session {
     /// The record as a JSON object (stored, or carried to a sibling tab).
     pub fn to_value(&self) -> Value {
         let mut o = Object::new();
-        let mut set = |k: &str, v: Value| {
-            o.insert(k.to_string(), v);
-        };
-        set("accessToken", self.access_token.secret().into());
-        if let Some(at) = self.expires_at {
-            set("expiresAt", at.into());
-        }
-        if let Some(scope) = &self.scope {
-            set("scope", scope.as_str().into());
-        }
-        if let Some(rt) = &self.refresh_token {
-            set("refreshToken", rt.secret().into());
-        }
-        if let Some(id) = &self.id_token {
-            set("idToken", id.secret().into());
-        }
-        set("issuedAt", self.issued_at.into());
+        put_str(&mut o, "accessToken", Some(self.access_token.secret()));
+        put_u64(&mut o, "expiresAt", self.expires_at);
+        put_str(&mut o, "scope", self.scope.as_deref());
+        put_str(
+            &mut o,
+            "refreshToken",
+            self.refresh_token.as_ref().map(|t| t.secret()),
+        );
+        put_str(
+            &mut o,
+            "idToken",
+            self.id_token.as_ref().map(|t| t.secret()),
+        );
+        put_u64(&mut o, "issuedAt", Some(self.issued_at));
         if let Some(claims) = &self.id_token_claims {
-            set("idTokenClaims", claims.to_json().into());
+            put(&mut o, "idTokenClaims", claims.to_json().into());
         }
         if let Some(offset) = self.clock_offset_ms {
-            set("clockOffsetMs", offset.into());
+            put(&mut o, "clockOffsetMs", offset.into());
         }
-        set("refreshCount", u64::from(self.refresh_count).into());
-        if let Some(at) = self.last_refresh_at {
-            set("lastRefreshAt", at.into());
-        }
+        put_u64(&mut o, "refreshCount", Some(u64::from(self.refresh_count)));
+        put_u64(&mut o, "lastRefreshAt", self.last_refresh_at);
         if !self.lineage.is_empty() {
             let families = self.lineage.iter().map(|f| f.as_str().into()).collect();
-            set("lineage", Value::Array(families));
+            put(&mut o, "lineage", Value::Array(families));
         }
         if !self.lineage_keys.is_empty() {
-            let keys = self
-                .lineage_keys
-                .iter()
-                .map(|k| k.secret().into())
-                .collect();
-            set("lineageKeys", Value::Array(keys));
+            // A loop: this collect was an instantiation of its own.
+            let mut keys = Vec::with_capacity(self.lineage_keys.len());
+            for key in &self.lineage_keys {
+                keys.push(Value::from(key.secret()));
+            }
+            put(&mut o, "lineageKeys", Value::Array(keys));
         }
         o.into()
     }
@@ -114,44 +109,31 @@ impl Session {
 
     /// Reads a record from its JSON object (stored, or carried by a sibling tab's message).
     pub fn from_value(mut o: Object) -> Option<Session> {
-        let mut string = |key: &str| match o.remove(key) {
-            Some(Value::String(s)) => Some(s),
-            _ => None,
-        };
-        let access_token = AccessToken::new(string("accessToken")?);
-        let scope = string("scope");
-        let refresh_token = string("refreshToken").map(RefreshToken::new);
-        let id_token = string("idToken").map(IdToken::new);
-        let claims = string("idTokenClaims");
-        let id_token_claims = match claims {
+        // What can still make it no record comes first, while no token is held.
+        let lineage = strings(&o, "lineage")?;
+        let mut lineage_keys = Vec::new();
+        // At most one key per family; a loop, not a collect (an instantiation of its own).
+        for key in strings(&o, "lineageKeys")?.into_iter().take(lineage.len()) {
+            lineage_keys.push(ChannelKey::new(key));
+        }
+        let refresh_count = u32::try_from(number(&o, "refreshCount").unwrap_or(0)).ok()?;
+        let issued_at = number(&o, "issuedAt")?;
+        let id_token_claims = match take_string(&mut o, "idTokenClaims") {
             Some(text) => Some(IdTokenClaims::from_stored_json(text)?),
             None => None,
         };
-        let number = |key| o.get(key).and_then(Value::as_u64);
-        let strings = |key| match o.get(key) {
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| v.as_str().map(str::to_string))
-                .collect::<Option<Vec<_>>>(),
-            _ => Some(Vec::new()),
-        };
-        let lineage = strings("lineage")?;
-        let mut lineage_keys: Vec<ChannelKey> = strings("lineageKeys")?
-            .into_iter()
-            .map(ChannelKey::new)
-            .collect();
-        lineage_keys.truncate(lineage.len());
+        let access_token = AccessToken::new(take_string(&mut o, "accessToken")?);
         Some(Session {
             access_token,
-            expires_at: number("expiresAt"),
-            scope,
-            refresh_token,
-            id_token,
-            issued_at: number("issuedAt")?,
+            expires_at: number(&o, "expiresAt"),
+            scope: take_string(&mut o, "scope"),
+            refresh_token: take_string(&mut o, "refreshToken").map(RefreshToken::new),
+            id_token: take_string(&mut o, "idToken").map(IdToken::new),
+            issued_at,
             id_token_claims,
             clock_offset_ms: o.get("clockOffsetMs").and_then(Value::as_i64),
-            refresh_count: u32::try_from(number("refreshCount").unwrap_or(0)).ok()?,
-            last_refresh_at: number("lastRefreshAt"),
+            refresh_count,
+            last_refresh_at: number(&o, "lastRefreshAt"),
             lineage,
             lineage_keys,
         })
@@ -292,24 +274,46 @@ impl SessionSummary {
     /// The object apps get (TypeScript `SessionSummary`).
     pub fn to_value(&self) -> Value {
         let mut o = Object::new();
-        let opt = |v: Option<u64>| v.map_or(Value::Null, Value::from);
-        o.insert("expiresAt".into(), opt(self.expires_at));
-        o.insert(
-            "scope".into(),
+        let or_null = |v: Option<u64>| v.map_or(Value::Null, Value::from);
+        put(&mut o, "expiresAt", or_null(self.expires_at));
+        put(
+            &mut o,
+            "scope",
             self.scope.as_deref().map_or(Value::Null, Value::from),
         );
-        o.insert("hasRefreshToken".into(), self.has_refresh_token.into());
-        o.insert("hasIdToken".into(), self.has_id_token.into());
-        if let Some(path) = &self.return_to {
-            o.insert("returnTo".into(), path.as_str().into());
-        }
-        o.insert("refreshCount".into(), u64::from(self.refresh_count).into());
-        o.insert("lastRefreshAt".into(), opt(self.last_refresh_at));
-        o.insert(
-            "clockOffsetMs".into(),
+        put(&mut o, "hasRefreshToken", self.has_refresh_token.into());
+        put(&mut o, "hasIdToken", self.has_id_token.into());
+        put_str(&mut o, "returnTo", self.return_to.as_deref());
+        put(&mut o, "refreshCount", u64::from(self.refresh_count).into());
+        put(&mut o, "lastRefreshAt", or_null(self.last_refresh_at));
+        put(
+            &mut o,
+            "clockOffsetMs",
             self.clock_offset_ms.map_or(Value::Null, Value::from),
         );
         o.into()
+    }
+}
+
+/// Sets member `key` of an object being built.
+#[inline(never)]
+fn put(o: &mut Object, key: &str, value: Value) {
+    o.insert(key.to_string(), value);
+}
+
+/// Sets the string member `key`, when there is a text.
+#[inline(never)]
+fn put_str(o: &mut Object, key: &str, text: Option<&str>) {
+    if let Some(text) = text {
+        put(o, key, text.into());
+    }
+}
+
+/// Sets the number member `key`, when there is a number.
+#[inline(never)]
+fn put_u64(o: &mut Object, key: &str, n: Option<u64>) {
+    if let Some(n) = n {
+        put(o, key, n.into());
     }
 }
 
@@ -335,6 +339,31 @@ pub struct SessionSummary {
     pub clock_offset_ms: Option<i64>,
 }
 
+/// The string member `key`, moved out (no copy of a token), when it is one.
+fn take_string(o: &mut Object, key: &str) -> Option<String> {
+    match o.remove(key) {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
+/// The whole number member `key`, when it is one.
+fn number(o: &Object, key: &str) -> Option<u64> {
+    o.get(key).and_then(Value::as_u64)
+}
+
+/// The array member `key`: its strings (`None` when it holds anything else), or none when it
+/// is not an array.
+fn strings(o: &Object, key: &str) -> Option<Vec<String>> {
+    match o.get(key) {
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| v.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>(),
+        _ => Some(Vec::new()),
+    }
+}
+
 /// Puts `family` (with its channel `key`) in front of a lineage, at most [`LINEAGE_LEN`]
 /// long. A family already in the lineage (a server handing out an old token again) moves to
 /// the front; the keys then no longer line up, and are dropped rather than mismatched (those
@@ -345,14 +374,25 @@ fn push_lineage(
     family: &str,
     key: ChannelKey,
 ) {
-    if lineage.iter().any(|f| f == family) {
-        lineage.retain(|f| f != family);
-        keys.clear();
+    // Built anew with pushes: insert, remove and truncate were an instantiation each.
+    let returning = lineage.iter().any(|f| f == family);
+    let mut families = Vec::with_capacity(LINEAGE_LEN);
+    families.push(family.to_string());
+    for f in core::mem::take(lineage) {
+        if f != family && families.len() < LINEAGE_LEN {
+            families.push(f);
+        }
     }
-    lineage.insert(0, family.to_string());
-    keys.insert(0, key);
-    lineage.truncate(LINEAGE_LEN);
-    keys.truncate(LINEAGE_LEN);
+    *lineage = families;
+    let old_keys = core::mem::replace(keys, Vec::with_capacity(LINEAGE_LEN));
+    keys.push(key);
+    if !returning {
+        for k in old_keys {
+            if keys.len() < LINEAGE_LEN {
+                keys.push(k);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -461,6 +501,26 @@ mod tests {
         again.refresh_token = Some(RefreshToken::new("rt-4"));
         let s = s.refreshed(again, 11, "fam-1", key(1));
         assert!(s.lineage == ["fam-1", "fam-2"] && s.lineage_keys == [key(1)]);
+    }
+
+    #[test]
+    fn the_lineage_is_capped_and_holds_each_family_once() {
+        let key = |b: u8| ChannelKey::from_digest(&[b; 32]);
+        let (mut lineage, mut keys) = (Vec::new(), Vec::new());
+        for i in 0..LINEAGE_LEN + 5 {
+            push_lineage(&mut lineage, &mut keys, &format!("f{i}"), key(i as u8));
+        }
+        assert_eq!(lineage.len(), LINEAGE_LEN);
+        assert_eq!(keys.len(), LINEAGE_LEN);
+        assert_eq!(lineage[0], format!("f{}", LINEAGE_LEN + 4));
+        assert!(keys[0] == key((LINEAGE_LEN + 4) as u8) && keys[1] == key((LINEAGE_LEN + 3) as u8));
+        assert_eq!(lineage[LINEAGE_LEN - 1], "f5");
+        // A stored record that repeats a family: every copy goes when it comes back.
+        let mut lineage = vec!["a".to_string(), "b".into(), "a".into()];
+        let mut keys = vec![key(1), key(2), key(3)];
+        push_lineage(&mut lineage, &mut keys, "a", key(4));
+        assert_eq!(lineage, ["a", "b"]);
+        assert!(keys == [key(4)]);
     }
 
     #[test]
