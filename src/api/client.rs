@@ -2,7 +2,6 @@
 
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
-use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 
@@ -21,8 +20,8 @@ use crate::browser::runtime::Runtime;
 use crate::browser::storage::{open_stores, Stores};
 use crate::browser::{fetch, location, spawn, BrowserPlatform};
 use crate::core::{
-    discover_config, discovery_needs_fetch, has_stored_session, Client, Config, Error,
-    LogoutOptions, Platform, RawConfig, StorageMode, EVENT_NAMES,
+    discover_config, discovery_needs_fetch, has_stored_session, AccessToken, Client, Config, Error,
+    LogoutOptions, Platform, RawConfig, Session, StorageMode, EVENT_NAMES,
 };
 
 /// What an event name must be, in `invalid_argument` messages.
@@ -159,26 +158,25 @@ impl PkceClient {
     where
         F: Future<Output = Result<JsValue, JsValue>> + 'static,
     {
-        run_started(
-            Box::pin(self.ready()),
-            Box::new(move |client| Box::pin(body(client)) as PromiseBody),
-        )
+        let body = Box::new(move |client| Box::pin(body(client)) as PromiseBody);
+        self.run(Operation::Body(body), false)
     }
 
-    /// [`PkceClient::with_client`] for what needs a session: before the client started there
-    /// is none in this tab, so it rejects at once with `login_required` (no request), as a
-    /// started client without a session does.
-    fn with_session<F>(
-        &self,
-        body: impl FnOnce(Rc<Client<BrowserPlatform>>) -> F + 'static,
-    ) -> Promise
-    where
-        F: Future<Output = Result<JsValue, JsValue>> + 'static,
-    {
-        match self.started() {
-            Some(_) => self.with_client(body),
-            None => Promise::reject(&Error::LoginRequired("there is no session").into()),
+    /// Runs `operation` on the started client as a promise (waiting for a discovery under way),
+    /// then delivers the events it queued and re-arms the timer. With `needs_session`, before
+    /// the client started there is no session in this tab, so it rejects at once with
+    /// `login_required` (no request), as a started client without a session does.
+    fn run(&self, operation: Operation, needs_session: bool) -> Promise {
+        if needs_session && self.started().is_none() {
+            return Promise::reject(&Error::LoginRequired("there is no session").into());
         }
+        let ready = self.ready();
+        promise(async move {
+            let started = ready.await?;
+            let result = operation.run(&started.client).await;
+            started.runtime.pump();
+            result
+        })
     }
 
     /// `PkceClient.discover` without the promise. The configuration is checked first
@@ -214,17 +212,111 @@ impl PkceClient {
     }
 }
 
-/// [`PkceClient::with_client`] without its generics: once in the .wasm (size).
-fn run_started(
-    ready: Pin<Box<dyn Future<Output = Result<Started, JsValue>>>>,
-    body: Box<dyn FnOnce(Rc<Client<BrowserPlatform>>) -> PromiseBody>,
-) -> Promise {
-    promise(async move {
-        let started = ready.await?;
-        let result = body(started.client.clone()).await;
-        started.runtime.pump();
-        result
-    })
+/// A promise-returning method of [`PkceClient`] with its arguments. Every one runs in the one
+/// state machine of [`Operation::run`] (one future type, one poll function, one drop glue) rather
+/// than in a future type of its own (size).
+enum Operation {
+    LoginUrl(JsValue),
+    Login(JsValue),
+    HandleCallback(JsValue),
+    MessengerAuthCode(JsValue),
+    LoadUserInfo,
+    CallApi(JsValue, JsValue),
+    Refresh,
+    AccessToken,
+    /// The parsed options, and the session ended before the client started (`None`: it
+    /// had not started, so the session is ended once it has).
+    Logout(Result<LogoutOptions, JsValue>, Option<Option<Session>>),
+    /// Any other body ([`PkceClient::with_client`]), boxed: its generics end here.
+    Body(Box<dyn FnOnce(Rc<Client<BrowserPlatform>>) -> PromiseBody>),
+}
+
+impl Operation {
+    /// Runs the operation on the started client `inner`.
+    async fn run(self, inner: &Rc<Client<BrowserPlatform>>) -> Result<JsValue, JsValue> {
+        match self {
+            Operation::Body(body) => body(inner.clone()).await,
+            Operation::LoginUrl(options) => {
+                let url = inner.start_login(login_options(&options)?).await?;
+                Ok(JsValue::from(url.as_str()))
+            }
+            Operation::Login(options) => {
+                let options = login_options(&options)?;
+                inner.check_redirect_login()?;
+                let url = inner.start_login(options).await?;
+                location::navigate(url.as_str())?;
+                Ok(JsValue::UNDEFINED)
+            }
+            Operation::HandleCallback(url) => {
+                let page = location::take_callback(url_argument(&url, URL_ARGUMENT)?)?;
+                // A popup's or a silent frame's redirect page: relayed to its opener or parent.
+                if page.is_current_page() {
+                    if let Some(to) = crate::browser::popup::relay_callback(inner, page.url())? {
+                        return Ok(super::popup::relayed(to));
+                    }
+                }
+                let summary = inner.handle_callback(page.url()).await?;
+                page.restore(summary.return_to.as_deref())?;
+                to_js(&summary.to_value())
+            }
+            Operation::MessengerAuthCode(url) => {
+                let page = location::take_callback(url_argument(&url, URL_ARGUMENT)?)?;
+                let handoff = inner.messenger_auth_code(page.url())?;
+                page.restore(handoff.return_to.as_deref())?;
+                convert::messenger_auth_code(&handoff)
+            }
+            Operation::LoadUserInfo => {
+                let info = inner.load_userinfo().await?;
+                parse_json(info.to_json())
+            }
+            Operation::CallApi(path, init) => {
+                let send = api_sender(inner, &path, &init)?;
+                let response = inner.call_api(send).await?;
+                Ok(response.into())
+            }
+            Operation::Refresh => {
+                inner.refresh().await?;
+                match inner.stored_session() {
+                    Some(s) => to_js(&s.summary().to_value()),
+                    None => Err(Error::LoginRequired("there is no session").into()),
+                }
+            }
+            Operation::AccessToken => {
+                let token = inner.api_token().await?;
+                Ok(JsValue::from(token.secret()))
+            }
+            Operation::Logout(parsed, ended) => {
+                let session = ended.unwrap_or_else(|| inner.end_local_session());
+                let default = LogoutOptions::default();
+                let options = parsed.as_ref().unwrap_or(&default);
+                let outcome = inner.finish_logout(session, options).await;
+                let options_ok = parsed?;
+                let outcome = outcome?;
+                if let (true, Some(url)) = (options_ok.redirect, &outcome.redirect_to) {
+                    location::navigate(url.as_str())?;
+                }
+                Ok(logout_result(&outcome))
+            }
+        }
+    }
+}
+
+/// `callApi`'s request to the target `path` resolved against the API base, with `init`, as
+/// its send function. `invalid_argument` (nothing sent) for a path that is not a string or
+/// a `URL`, or an `init` the browser's `Request` refuses.
+fn api_sender(
+    inner: &Rc<Client<BrowserPlatform>>,
+    path: &JsValue,
+    init: &JsValue,
+) -> Result<impl AsyncFnMut(&AccessToken) -> Result<web_sys::Response, Error>, JsValue> {
+    let path = url_argument(path, URL_ARGUMENT)?;
+    let url = inner.api_url(&path.ok_or_else(|| invalid_argument(URL_ARGUMENT))?)?;
+    // The browser's Request checks `init` (undefined and null are none; not an object,
+    // a bad method or header, a throwing getter: a TypeError), as fetch() would.
+    const INIT: &str = "callApi's init must be a RequestInit the browser accepts";
+    let request = Request::new_with_str_and_init(&url, init.unchecked_ref())
+        .map_err(|_| invalid_argument(INIT))?;
+    fetch::bearer_sender(request).map_err(|_| invalid_argument(INIT))
 }
 
 #[wasm_bindgen]
@@ -270,10 +362,7 @@ impl PkceClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: JsValue,
     ) -> Promise {
-        self.with_client(move |inner| async move {
-            let url = inner.start_login(login_options(&options)?).await?;
-            Ok(JsValue::from(url.as_str()))
-        })
+        self.run(Operation::LoginUrl(options), false)
     }
 
     /// Starts a login: stores the pending login and sends the browser to the authorization
@@ -285,13 +374,7 @@ impl PkceClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: JsValue,
     ) -> Promise {
-        self.with_client(move |inner| async move {
-            let options = login_options(&options)?;
-            inner.check_redirect_login()?;
-            let url = inner.start_login(options).await?;
-            location::navigate(url.as_str())?;
-            Ok(JsValue::UNDEFINED)
-        })
+        self.run(Operation::Login(options), false)
     }
 
     /// Whether `url` (a string or a `URL`; default: the current page) is an authorization
@@ -322,18 +405,7 @@ impl PkceClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "string | URL")] url: JsValue,
     ) -> Promise {
-        self.with_client(move |inner| async move {
-            let page = location::take_callback(url_argument(&url, URL_ARGUMENT)?)?;
-            // A popup's or a silent frame's redirect page: relayed to its opener or parent.
-            if page.is_current_page() {
-                if let Some(to) = crate::browser::popup::relay_callback(&inner, page.url())? {
-                    return Ok(super::popup::relayed(to));
-                }
-            }
-            let summary = inner.handle_callback(page.url()).await?;
-            page.restore(summary.return_to.as_deref())?;
-            to_js(&summary.to_value())
-        })
+        self.run(Operation::HandleCallback(url), false)
     }
 
     /// The Genesys Web Messenger hand-off, for an "OpenID Connect Messenger Configuration"
@@ -354,12 +426,7 @@ impl PkceClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "string | URL")] url: JsValue,
     ) -> Promise {
-        self.with_client(move |inner| async move {
-            let page = location::take_callback(url_argument(&url, URL_ARGUMENT)?)?;
-            let handoff = inner.messenger_auth_code(page.url())?;
-            page.restore(handoff.return_to.as_deref())?;
-            convert::messenger_auth_code(&handoff)
-        })
+        self.run(Operation::MessengerAuthCode(url), false)
     }
 
     /// The claims of the verified ID token of the current session, or `null` (no session, an
@@ -380,10 +447,7 @@ impl PkceClient {
     /// (`login_required`); other failures are `userinfo_failed` or `userinfo_invalid`.
     #[wasm_bindgen(js_name = loadUserInfo, unchecked_return_type = "Promise<UserInfo>")]
     pub fn load_user_info(&self) -> Promise {
-        self.with_session(move |inner| async move {
-            let info = inner.load_userinfo().await?;
-            parse_json(info.to_json())
-        })
+        self.run(Operation::LoadUserInfo, true)
     }
 
     /// `fetch` with `Authorization: Bearer <access token>`. A path is resolved against the API
@@ -404,18 +468,7 @@ impl PkceClient {
         #[wasm_bindgen(unchecked_param_type = "string | URL")] path: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: JsValue,
     ) -> Promise {
-        self.with_session(move |inner| async move {
-            let path = url_argument(&path, URL_ARGUMENT)?;
-            let url = inner.api_url(&path.ok_or_else(|| invalid_argument(URL_ARGUMENT))?)?;
-            // The browser's Request checks `init` (undefined and null are none; not an object,
-            // a bad method or header, a throwing getter: a TypeError), as fetch() would.
-            const INIT: &str = "callApi's init must be a RequestInit the browser accepts";
-            let request = Request::new_with_str_and_init(&url, init.unchecked_ref())
-                .map_err(|_| invalid_argument(INIT))?;
-            let send = fetch::bearer_sender(request).map_err(|_| invalid_argument(INIT))?;
-            let response = inner.call_api(send).await?;
-            Ok(response.into())
-        })
+        self.run(Operation::CallApi(path, init), true)
     }
 
     /// Refreshes the access token now (normally automatic, `refreshLeadSeconds` before
@@ -425,13 +478,7 @@ impl PkceClient {
     /// (the session is kept).
     #[wasm_bindgen(unchecked_return_type = "Promise<SessionSummary>")]
     pub fn refresh(&self) -> Promise {
-        self.with_session(move |inner| async move {
-            inner.refresh().await?;
-            match inner.stored_session() {
-                Some(s) => to_js(&s.summary().to_value()),
-                None => Err(Error::LoginRequired("there is no session").into()),
-            }
-        })
+        self.run(Operation::Refresh, true)
     }
 
     /// THE WAY TO READ THE RAW ACCESS TOKEN, on purpose: for an API `callApi` cannot reach
@@ -439,10 +486,7 @@ impl PkceClient {
     /// or store it; prefer `callApi`. Rejects with `login_required` without a usable session.
     #[wasm_bindgen(js_name = getAccessToken, unchecked_return_type = "Promise<string>")]
     pub fn get_access_token(&self) -> Promise {
-        self.with_session(move |inner| async move {
-            let token = inner.api_token().await?;
-            Ok(JsValue::from(token.secret()))
-        })
+        self.run(Operation::AccessToken, true)
     }
 
     /// Adds an event handler (TypeScript signature in `PkceClient`'s interface). Throws
@@ -500,17 +544,6 @@ impl PkceClient {
             s.runtime.pump();
             session
         });
-        self.with_client(move |inner| async move {
-            let session = ended.unwrap_or_else(|| inner.end_local_session());
-            let default = LogoutOptions::default();
-            let options = parsed.as_ref().unwrap_or(&default);
-            let outcome = inner.finish_logout(session, options).await;
-            let options_ok = parsed?;
-            let outcome = outcome?;
-            if let (true, Some(url)) = (options_ok.redirect, &outcome.redirect_to) {
-                location::navigate(url.as_str())?;
-            }
-            Ok(logout_result(&outcome))
-        })
+        self.run(Operation::Logout(parsed, ended), false)
     }
 }
