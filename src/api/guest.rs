@@ -7,7 +7,7 @@ use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 
 use super::client::EVENT_NAME;
-use super::convert::{from_js, function_argument, promise, string_argument};
+use super::convert::{from_js, function_argument, promise, string_argument, to_js_error};
 use super::functions::page_documents;
 use crate::browser::guest::GuestRuntime;
 use crate::core::{Error, GuestOptions};
@@ -70,7 +70,12 @@ impl GuestTokenSource {
     #[wasm_bindgen(js_name = getToken, unchecked_return_type = "Promise<string>")]
     pub fn get_token(&self) -> Promise {
         let runtime = self.runtime.clone();
-        promise(async move { Ok(runtime.get_token().await?.secret().into()) })
+        promise(async move {
+            match runtime.get_token().await {
+                Ok(jwt) => Ok(jwt.secret().into()),
+                Err(e) => Err(to_js_error(&e)),
+            }
+        })
     }
 
     /// Adds an event handler (TypeScript signature in `GuestTokenSource`'s interface).
