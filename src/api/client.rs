@@ -27,6 +27,25 @@ use crate::core::{
 /// What an event name must be, in `invalid_argument` messages.
 pub(super) const EVENT_NAME: &str = "the event name must be a string";
 
+/// `on` (`add`) or `off` of `handler` for the event `name` on `handlers`: the one body of the
+/// `on` and `off` methods of every class (size). `invalid_argument` for a name that is not a
+/// string (checked first) or a handler that is not a function; `invalid_config` for a string
+/// that names no event.
+pub(super) fn change_handler(
+    handlers: &Handlers,
+    name: &JsValue,
+    handler: JsValue,
+    add: bool,
+) -> Result<(), JsValue> {
+    let name = string_argument(name, EVENT_NAME)?;
+    let handler = function_argument(handler)?;
+    Ok(if add {
+        handlers.on(&name, handler)
+    } else {
+        handlers.off(&name, &handler)
+    }?)
+}
+
 /// A PKCE login client. See the README for the full JavaScript API.
 #[wasm_bindgen]
 pub struct PkceClient {
@@ -494,18 +513,13 @@ impl PkceClient {
     /// is not a string or a handler that is not a function.
     #[wasm_bindgen(skip_typescript)]
     pub fn on(&self, name: JsValue, handler: JsValue) -> Result<(), JsValue> {
-        let name = string_argument(&name, EVENT_NAME)?;
-        Ok(self.state.handlers.on(&name, function_argument(handler)?)?)
+        change_handler(&self.state.handlers, &name, handler, true)
     }
 
     /// Removes an event handler (the same errors as `on`).
     #[wasm_bindgen(skip_typescript)]
     pub fn off(&self, name: JsValue, handler: JsValue) -> Result<(), JsValue> {
-        let name = string_argument(&name, EVENT_NAME)?;
-        Ok(self
-            .state
-            .handlers
-            .off(&name, &function_argument(handler)?)?)
+        change_handler(&self.state.handlers, &name, handler, false)
     }
 
     /// Whether a session with an unexpired access token exists.

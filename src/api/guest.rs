@@ -6,8 +6,8 @@ use std::rc::Rc;
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 
-use super::client::EVENT_NAME;
-use super::convert::{from_js, function_argument, promise, string_argument, to_js_error};
+use super::client::change_handler;
+use super::convert::{from_js, function_argument, promise, to_js_error};
 use super::functions::page_documents;
 use crate::browser::guest::GuestRuntime;
 use crate::core::{Error, GuestOptions};
@@ -81,17 +81,13 @@ impl GuestTokenSource {
     /// Adds an event handler (TypeScript signature in `GuestTokenSource`'s interface).
     #[wasm_bindgen(skip_typescript)]
     pub fn on(&self, name: JsValue, handler: JsValue) -> Result<(), JsValue> {
-        let name = string_argument(&name, EVENT_NAME)?;
-        let handler = function_argument(handler)?;
-        Ok(self.runtime.handlers().on(&name, handler)?)
+        change_handler(self.runtime.handlers(), &name, handler, true)
     }
 
     /// Removes an event handler.
     #[wasm_bindgen(skip_typescript)]
     pub fn off(&self, name: JsValue, handler: JsValue) -> Result<(), JsValue> {
-        let name = string_argument(&name, EVENT_NAME)?;
-        let handler = function_argument(handler)?;
-        Ok(self.runtime.handlers().off(&name, &handler)?)
+        change_handler(self.runtime.handlers(), &name, handler, false)
     }
 
     /// Stops for good: forgets the token, stops the timer, and makes `getToken()` reject

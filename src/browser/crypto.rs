@@ -2,12 +2,12 @@
 //! and `verify` for ID token signatures, and `encrypt`/`decrypt` with AES-GCM for the tab
 //! channel.
 
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, SubtleCrypto};
 
-use super::window;
+use super::{object, window};
 use crate::core::ChannelKey;
 use crate::core::Jwk;
 use crate::core::{AlgFamily, JwsAlg};
@@ -57,16 +57,6 @@ pub async fn sha256(data: &[u8]) -> Result<[u8; 32], Error> {
     }
     bytes.copy_to(&mut out);
     Ok(out)
-}
-
-/// A plain JS object from string properties. WebCrypto's algorithm parameters and JWKs are
-/// dictionaries, so plain objects do, and cost less than web-sys's typed dictionaries.
-fn object(props: &[(&str, &JsValue)]) -> Object {
-    let o = Object::new();
-    for (k, v) in props {
-        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
-    }
-    o
 }
 
 /// Verifies a JWS signature with WebCrypto: `importKey("jwk", ...)` then `verify(...)`.

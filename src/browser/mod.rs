@@ -132,6 +132,17 @@ pub fn invoke(target: &JsValue, key: &str, args: &[&JsValue]) -> Result<JsValue,
     }
 }
 
+/// A plain JS object from string properties. WebCrypto's algorithm parameters, JWKs and
+/// `fetch`'s `RequestInit` are dictionaries, so plain objects do, and cost less than web-sys's
+/// typed dictionaries (an import and a glue function per member).
+pub fn object(props: &[(&str, &JsValue)]) -> js_sys::Object {
+    let o = js_sys::Object::new();
+    for (k, v) in props {
+        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
+    }
+    o
+}
+
 /// The name of a thrown JavaScript value (`TypeError`, a `DOMException`'s name...), kept in
 /// the typed error so a CORS refusal is told from a time-out. `None` for a value that is not
 /// an exception; never its message.

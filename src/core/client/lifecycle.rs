@@ -410,20 +410,7 @@ impl<P: Platform> Client<P> {
     /// (then the session is ended and `sessionExpired` queued). This is how `callApi` and
     /// `getAccessToken()` get their token.
     pub async fn api_token(&self) -> Result<AccessToken, Error> {
-        let session = self
-            .stored_session()
-            .ok_or(Error::LoginRequired("there is no session"))?;
-        if session.is_fresh(self.platform.now_ms()) {
-            return Ok(session.access_token);
-        }
-        if !self.can_refresh(&session) {
-            self.expire(ExpiredReason::Expired);
-            return Err(Error::LoginRequired("the session expired"));
-        }
-        self.refresh().await?;
-        self.session()
-            .map(|s| s.access_token)
-            .ok_or(Error::LoginRequired("the session expired"))
+        self.usable_token(None).await
     }
 
     /// After the API answered 401 to a request sent with `used`: the token to retry with
@@ -435,19 +422,51 @@ impl<P: Platform> Client<P> {
         used: &AccessToken,
         retried: bool,
     ) -> Result<AccessToken, Error> {
+        self.usable_token(Some((used, retried))).await
+    }
+
+    /// [`Client::api_token`] (`unauthorized` is `None`) and [`Client::after_unauthorized`]
+    /// (the token the API refused, and whether it was a retry) in one state machine (size):
+    /// the synchronous decision ([`Client::token_step`]), then the refresh when it asks for one.
+    async fn usable_token(
+        &self,
+        unauthorized: Option<(&AccessToken, bool)>,
+    ) -> Result<AccessToken, Error> {
+        if let Some(token) = self.token_step(unauthorized)? {
+            return Ok(token);
+        }
+        self.refresh().await?;
+        self.session()
+            .map(|s| s.access_token)
+            .ok_or(Error::LoginRequired("the session expired"))
+    }
+
+    /// What [`Client::usable_token`] does without a request: `Some` token to use as it is,
+    /// `None` to refresh first, or `login_required` (the session ended where it cannot be
+    /// renewed, with the reason queued).
+    fn token_step(
+        &self,
+        unauthorized: Option<(&AccessToken, bool)>,
+    ) -> Result<Option<AccessToken>, Error> {
         let session = self
             .stored_session()
             .ok_or(Error::LoginRequired("there is no session"))?;
-        if !retried && session.access_token != *used && session.is_fresh(self.platform.now_ms()) {
-            return Ok(session.access_token);
+        let fresh = session.is_fresh(self.platform.now_ms());
+        let Some((used, retried)) = unauthorized else {
+            if fresh {
+                return Ok(Some(session.access_token));
+            }
+            if !self.can_refresh(&session) {
+                self.expire(ExpiredReason::Expired);
+                return Err(Error::LoginRequired("the session expired"));
+            }
+            return Ok(None);
+        };
+        if !retried && session.access_token != *used && fresh {
+            return Ok(Some(session.access_token));
         }
         match after_api_response(401, retried, self.can_refresh(&session)) {
-            ApiStep::RefreshAndRetry => {
-                self.refresh().await?;
-                self.session()
-                    .map(|s| s.access_token)
-                    .ok_or(Error::LoginRequired("the session expired"))
-            }
+            ApiStep::RefreshAndRetry => Ok(None),
             ApiStep::EndSession | ApiStep::Deliver => {
                 self.expire(ExpiredReason::Unauthorized);
                 Err(Error::LoginRequired(
