@@ -4,6 +4,7 @@
 //! ([`Client::take_events`]).
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
 
 use super::{Client, Platform};
 use crate::core::error::{Error, TokenError};
@@ -139,14 +140,16 @@ impl<P: Platform> Client<P> {
     }
 
     /// The family id of a token ([`family_id`]).
-    async fn token_family(&self, secret: &str) -> Result<String, Error> {
+    pub(super) async fn token_family(&self, secret: &str) -> Result<String, Error> {
         Ok(family_id(&self.platform.sha256(secret.as_bytes()).await?))
     }
 
     /// The family id of a session: of its refresh token, else of its access token.
-    pub async fn family_of(&self, session: &Session) -> Result<String, Error> {
+    pub fn family_of<'a>(
+        &'a self,
+        session: &'a Session,
+    ) -> impl Future<Output = Result<String, Error>> + 'a {
         self.token_family(super::channel::family_token(session))
-            .await
     }
 
     fn history_for(&self, session: &Session) -> RefreshHistory {
@@ -409,20 +412,22 @@ impl<P: Platform> Client<P> {
     /// is held. `login_required` when there is no session, or it expired and cannot be renewed
     /// (then the session is ended and `sessionExpired` queued). This is how `callApi` and
     /// `getAccessToken()` get their token.
-    pub async fn api_token(&self) -> Result<AccessToken, Error> {
-        self.usable_token(None).await
+    ///
+    /// Not an `async fn` of its own: the future is [`Client::usable_token`]'s (size).
+    pub fn api_token(&self) -> impl Future<Output = Result<AccessToken, Error>> + '_ {
+        self.usable_token(None)
     }
 
     /// After the API answered 401 to a request sent with `used`: the token to retry with
     /// (a concurrent call's newer one, or a fresh one from a refresh), or `login_required`
     /// with the session ended when the request was already retried or the token cannot be
     /// renewed ([`after_api_response`]).
-    pub async fn after_unauthorized(
-        &self,
-        used: &AccessToken,
+    pub fn after_unauthorized<'a>(
+        &'a self,
+        used: &'a AccessToken,
         retried: bool,
-    ) -> Result<AccessToken, Error> {
-        self.usable_token(Some((used, retried))).await
+    ) -> impl Future<Output = Result<AccessToken, Error>> + 'a {
+        self.usable_token(Some((used, retried)))
     }
 
     /// [`Client::api_token`] (`unauthorized` is `None`) and [`Client::after_unauthorized`]
