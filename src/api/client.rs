@@ -198,13 +198,19 @@ impl PkceClient {
         })
     }
 
+    /// A promise of `then` of the client [`PkceClient::discovered`] makes: one future type
+    /// for `PkceClient.discover` and `configureWithDiscovery` (size).
+    pub(super) fn discover_then(config: JsValue, then: fn(PkceClient) -> JsValue) -> Promise {
+        promise(async move { Ok(then(PkceClient::discovered(config).await?)) })
+    }
+
     /// `PkceClient.discover` without the promise. The configuration is checked first
     /// (`invalid_config`). On a page with nothing to do with the provider yet — no session in
     /// this tab, not an authorization response, the document not kept for the tab, storage
     /// not blocked — the client is made at once and the document fetched in the background:
     /// a failure then rejects the first call that needs it (`login()`...), and the next call
     /// tries again. Otherwise the document is fetched (or read from the tab) first.
-    pub(super) async fn discovered(config: JsValue) -> Result<PkceClient, JsValue> {
+    async fn discovered(config: JsValue) -> Result<PkceClient, JsValue> {
         let raw = raw_config(&config)?;
         let checked = raw.precheck_discovery().map_err(Error::from)?;
         let documents = page_documents();
@@ -235,8 +241,9 @@ impl PkceClient {
 /// state machine of [`Operation::run`] (one future type, one poll function, one drop glue) rather
 /// than in a future type of its own (size).
 enum Operation {
-    LoginUrl(JsValue),
-    Login(JsValue),
+    /// `loginUrl()` (`false`: the URL is the result) and `login()` (`true`: it is navigated
+    /// to), one await of `start_login` for both.
+    Login(JsValue, bool),
     HandleCallback(JsValue),
     MessengerAuthCode(JsValue),
     LoadUserInfo,
@@ -255,14 +262,15 @@ impl Operation {
     async fn run(self, inner: &Rc<Client<BrowserPlatform>>) -> Result<JsValue, JsValue> {
         match self {
             Operation::Body(body) => body(inner.clone()).await,
-            Operation::LoginUrl(options) => {
-                let url = inner.start_login(login_options(&options)?).await?;
-                Ok(JsValue::from(url.as_str()))
-            }
-            Operation::Login(options) => {
+            Operation::Login(options, redirect) => {
                 let options = login_options(&options)?;
-                inner.check_redirect_login()?;
+                if redirect {
+                    inner.check_redirect_login()?;
+                }
                 let url = inner.start_login(options).await?;
+                if !redirect {
+                    return Ok(JsValue::from(url.as_str()));
+                }
                 location::navigate(url.as_str())?;
                 Ok(JsValue::UNDEFINED)
             }
@@ -365,7 +373,7 @@ impl PkceClient {
     pub fn discover(
         #[wasm_bindgen(unchecked_param_type = "DiscoveryConfig")] config: JsValue,
     ) -> Promise {
-        promise(async move { Ok(PkceClient::discovered(config).await?.into()) })
+        PkceClient::discover_then(config, |client| client.into())
     }
 
     /// Where the session is kept: `"session"`, `"memory"`, or `"memory-fallback"` when
@@ -381,7 +389,7 @@ impl PkceClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: JsValue,
     ) -> Promise {
-        self.run(Operation::LoginUrl(options), false)
+        self.run(Operation::Login(options, false), false)
     }
 
     /// Starts a login: stores the pending login and sends the browser to the authorization
@@ -393,7 +401,7 @@ impl PkceClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: JsValue,
     ) -> Promise {
-        self.run(Operation::Login(options), false)
+        self.run(Operation::Login(options, true), false)
     }
 
     /// Whether `url` (a string or a `URL`; default: the current page) is an authorization
