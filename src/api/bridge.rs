@@ -7,7 +7,7 @@ use std::rc::Rc;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
-use super::client::{PkceClient, EVENT_NAME};
+use super::client::{change_handler, PkceClient};
 use super::convert::{
     from_js, function_argument, invalid_argument, promise, string_argument, to_js, url_argument,
     URL_ARGUMENT,
@@ -131,21 +131,13 @@ impl HostedClient {
     /// Adds an event handler (TypeScript signature in `HostedClient`'s interface).
     #[wasm_bindgen(skip_typescript)]
     pub fn on(&self, name: JsValue, handler: JsValue) -> Result<(), JsValue> {
-        let name = string_argument(&name, EVENT_NAME)?;
-        Ok(self
-            .inner
-            .handlers()
-            .on(&name, function_argument(handler)?)?)
+        change_handler(self.inner.handlers(), &name, handler, true)
     }
 
     /// Removes an event handler.
     #[wasm_bindgen(skip_typescript)]
     pub fn off(&self, name: JsValue, handler: JsValue) -> Result<(), JsValue> {
-        let name = string_argument(&name, EVENT_NAME)?;
-        Ok(self
-            .inner
-            .handlers()
-            .off(&name, &function_argument(handler)?)?)
+        change_handler(self.inner.handlers(), &name, handler, false)
     }
 
     /// What the frame received from its parent (the same shape as `FrameBridge.stats()`).

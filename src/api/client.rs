@@ -2,7 +2,6 @@
 
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
-use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 
@@ -21,12 +20,31 @@ use crate::browser::runtime::Runtime;
 use crate::browser::storage::{open_stores, Stores};
 use crate::browser::{fetch, location, spawn, BrowserPlatform};
 use crate::core::{
-    discover_config, discovery_needs_fetch, has_stored_session, Client, Config, Error,
-    LogoutOptions, Platform, RawConfig, StorageMode, EVENT_NAMES,
+    discover_config, discovery_needs_fetch, has_stored_session, AccessToken, Client, Config, Error,
+    LogoutOptions, Platform, RawConfig, Session, StorageMode, EVENT_NAMES,
 };
 
 /// What an event name must be, in `invalid_argument` messages.
 pub(super) const EVENT_NAME: &str = "the event name must be a string";
+
+/// `on` (`add`) or `off` of `handler` for the event `name` on `handlers`: the one body of the
+/// `on` and `off` methods of every class (size). `invalid_argument` for a name that is not a
+/// string (checked first) or a handler that is not a function; `invalid_config` for a string
+/// that names no event.
+pub(super) fn change_handler(
+    handlers: &Handlers,
+    name: &JsValue,
+    handler: JsValue,
+    add: bool,
+) -> Result<(), JsValue> {
+    let name = string_argument(name, EVENT_NAME)?;
+    let handler = function_argument(handler)?;
+    Ok(if add {
+        handlers.on(&name, handler)
+    } else {
+        handlers.off(&name, &handler)
+    }?)
+}
 
 /// A PKCE login client. See the README for the full JavaScript API.
 #[wasm_bindgen]
@@ -159,26 +177,31 @@ impl PkceClient {
     where
         F: Future<Output = Result<JsValue, JsValue>> + 'static,
     {
-        run_started(
-            Box::pin(self.ready()),
-            Box::new(move |client| Box::pin(body(client)) as PromiseBody),
-        )
+        let body = Box::new(move |client| Box::pin(body(client)) as PromiseBody);
+        self.run(Operation::Body(body), false)
     }
 
-    /// [`PkceClient::with_client`] for what needs a session: before the client started there
-    /// is none in this tab, so it rejects at once with `login_required` (no request), as a
-    /// started client without a session does.
-    fn with_session<F>(
-        &self,
-        body: impl FnOnce(Rc<Client<BrowserPlatform>>) -> F + 'static,
-    ) -> Promise
-    where
-        F: Future<Output = Result<JsValue, JsValue>> + 'static,
-    {
-        match self.started() {
-            Some(_) => self.with_client(body),
-            None => Promise::reject(&Error::LoginRequired("there is no session").into()),
+    /// Runs `operation` on the started client as a promise (waiting for a discovery under way),
+    /// then delivers the events it queued and re-arms the timer. With `needs_session`, before
+    /// the client started there is no session in this tab, so it rejects at once with
+    /// `login_required` (no request), as a started client without a session does.
+    fn run(&self, operation: Operation, needs_session: bool) -> Promise {
+        if needs_session && self.started().is_none() {
+            return Promise::reject(&Error::LoginRequired("there is no session").into());
         }
+        let ready = self.ready();
+        promise(async move {
+            let started = ready.await?;
+            let result = operation.run(&started.client).await;
+            started.runtime.pump();
+            result
+        })
+    }
+
+    /// A promise of `then` of the client [`PkceClient::discovered`] makes: one future type
+    /// for `PkceClient.discover` and `configureWithDiscovery` (size).
+    pub(super) fn discover_then(config: JsValue, then: fn(PkceClient) -> JsValue) -> Promise {
+        promise(async move { Ok(then(PkceClient::discovered(config).await?)) })
     }
 
     /// `PkceClient.discover` without the promise. The configuration is checked first
@@ -187,7 +210,7 @@ impl PkceClient {
     /// not blocked — the client is made at once and the document fetched in the background:
     /// a failure then rejects the first call that needs it (`login()`...), and the next call
     /// tries again. Otherwise the document is fetched (or read from the tab) first.
-    pub(super) async fn discovered(config: JsValue) -> Result<PkceClient, JsValue> {
+    async fn discovered(config: JsValue) -> Result<PkceClient, JsValue> {
         let raw = raw_config(&config)?;
         let checked = raw.precheck_discovery().map_err(Error::from)?;
         let documents = page_documents();
@@ -214,17 +237,113 @@ impl PkceClient {
     }
 }
 
-/// [`PkceClient::with_client`] without its generics: once in the .wasm (size).
-fn run_started(
-    ready: Pin<Box<dyn Future<Output = Result<Started, JsValue>>>>,
-    body: Box<dyn FnOnce(Rc<Client<BrowserPlatform>>) -> PromiseBody>,
-) -> Promise {
-    promise(async move {
-        let started = ready.await?;
-        let result = body(started.client.clone()).await;
-        started.runtime.pump();
-        result
-    })
+/// A promise-returning method of [`PkceClient`] with its arguments. Every one runs in the one
+/// state machine of [`Operation::run`] (one future type, one poll function, one drop glue) rather
+/// than in a future type of its own (size).
+enum Operation {
+    /// `loginUrl()` (`false`: the URL is the result) and `login()` (`true`: it is navigated
+    /// to), one await of `start_login` for both.
+    Login(JsValue, bool),
+    HandleCallback(JsValue),
+    MessengerAuthCode(JsValue),
+    LoadUserInfo,
+    CallApi(JsValue, JsValue),
+    Refresh,
+    AccessToken,
+    /// The parsed options, and the session ended before the client started (`None`: it
+    /// had not started, so the session is ended once it has).
+    Logout(Result<LogoutOptions, JsValue>, Option<Option<Session>>),
+    /// Any other body ([`PkceClient::with_client`]), boxed: its generics end here.
+    Body(Box<dyn FnOnce(Rc<Client<BrowserPlatform>>) -> PromiseBody>),
+}
+
+impl Operation {
+    /// Runs the operation on the started client `inner`.
+    async fn run(self, inner: &Rc<Client<BrowserPlatform>>) -> Result<JsValue, JsValue> {
+        match self {
+            Operation::Body(body) => body(inner.clone()).await,
+            Operation::Login(options, redirect) => {
+                let options = login_options(&options)?;
+                if redirect {
+                    inner.check_redirect_login()?;
+                }
+                let url = inner.start_login(options).await?;
+                if !redirect {
+                    return Ok(JsValue::from(url.as_str()));
+                }
+                location::navigate(url.as_str())?;
+                Ok(JsValue::UNDEFINED)
+            }
+            Operation::HandleCallback(url) => {
+                let page = location::take_callback(url_argument(&url, URL_ARGUMENT)?)?;
+                // A popup's or a silent frame's redirect page: relayed to its opener or parent.
+                if page.is_current_page() {
+                    if let Some(to) = crate::browser::popup::relay_callback(inner, page.url())? {
+                        return Ok(super::popup::relayed(to));
+                    }
+                }
+                let summary = inner.handle_callback(page.url()).await?;
+                page.restore(summary.return_to.as_deref())?;
+                to_js(&summary.to_value())
+            }
+            Operation::MessengerAuthCode(url) => {
+                let page = location::take_callback(url_argument(&url, URL_ARGUMENT)?)?;
+                let handoff = inner.messenger_auth_code(page.url())?;
+                page.restore(handoff.return_to.as_deref())?;
+                convert::messenger_auth_code(&handoff)
+            }
+            Operation::LoadUserInfo => {
+                let info = inner.load_userinfo().await?;
+                parse_json(info.to_json())
+            }
+            Operation::CallApi(path, init) => {
+                let send = api_sender(inner, &path, &init)?;
+                let response = inner.call_api(send).await?;
+                Ok(response.into())
+            }
+            Operation::Refresh => {
+                inner.refresh().await?;
+                match inner.stored_session() {
+                    Some(s) => to_js(&s.summary().to_value()),
+                    None => Err(Error::LoginRequired("there is no session").into()),
+                }
+            }
+            Operation::AccessToken => {
+                let token = inner.api_token().await?;
+                Ok(JsValue::from(token.secret()))
+            }
+            Operation::Logout(parsed, ended) => {
+                let session = ended.unwrap_or_else(|| inner.end_local_session());
+                let default = LogoutOptions::default();
+                let options = parsed.as_ref().unwrap_or(&default);
+                let outcome = inner.finish_logout(session, options).await;
+                let options_ok = parsed?;
+                let outcome = outcome?;
+                if let (true, Some(url)) = (options_ok.redirect, &outcome.redirect_to) {
+                    location::navigate(url.as_str())?;
+                }
+                Ok(logout_result(&outcome))
+            }
+        }
+    }
+}
+
+/// `callApi`'s request to the target `path` resolved against the API base, with `init`, as
+/// its send function. `invalid_argument` (nothing sent) for a path that is not a string or
+/// a `URL`, or an `init` the browser's `Request` refuses.
+fn api_sender(
+    inner: &Rc<Client<BrowserPlatform>>,
+    path: &JsValue,
+    init: &JsValue,
+) -> Result<impl AsyncFnMut(&AccessToken) -> Result<web_sys::Response, Error>, JsValue> {
+    let path = url_argument(path, URL_ARGUMENT)?;
+    let url = inner.api_url(&path.ok_or_else(|| invalid_argument(URL_ARGUMENT))?)?;
+    // The browser's Request checks `init` (undefined and null are none; not an object,
+    // a bad method or header, a throwing getter: a TypeError), as fetch() would.
+    const INIT: &str = "callApi's init must be a RequestInit the browser accepts";
+    let request = Request::new_with_str_and_init(&url, init.unchecked_ref())
+        .map_err(|_| invalid_argument(INIT))?;
+    fetch::bearer_sender(request).map_err(|_| invalid_argument(INIT))
 }
 
 #[wasm_bindgen]
@@ -254,7 +373,7 @@ impl PkceClient {
     pub fn discover(
         #[wasm_bindgen(unchecked_param_type = "DiscoveryConfig")] config: JsValue,
     ) -> Promise {
-        promise(async move { Ok(PkceClient::discovered(config).await?.into()) })
+        PkceClient::discover_then(config, |client| client.into())
     }
 
     /// Where the session is kept: `"session"`, `"memory"`, or `"memory-fallback"` when
@@ -270,10 +389,7 @@ impl PkceClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: JsValue,
     ) -> Promise {
-        self.with_client(move |inner| async move {
-            let url = inner.start_login(login_options(&options)?).await?;
-            Ok(JsValue::from(url.as_str()))
-        })
+        self.run(Operation::Login(options, false), false)
     }
 
     /// Starts a login: stores the pending login and sends the browser to the authorization
@@ -285,13 +401,7 @@ impl PkceClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: JsValue,
     ) -> Promise {
-        self.with_client(move |inner| async move {
-            let options = login_options(&options)?;
-            inner.check_redirect_login()?;
-            let url = inner.start_login(options).await?;
-            location::navigate(url.as_str())?;
-            Ok(JsValue::UNDEFINED)
-        })
+        self.run(Operation::Login(options, true), false)
     }
 
     /// Whether `url` (a string or a `URL`; default: the current page) is an authorization
@@ -322,18 +432,7 @@ impl PkceClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "string | URL")] url: JsValue,
     ) -> Promise {
-        self.with_client(move |inner| async move {
-            let page = location::take_callback(url_argument(&url, URL_ARGUMENT)?)?;
-            // A popup's or a silent frame's redirect page: relayed to its opener or parent.
-            if page.is_current_page() {
-                if let Some(to) = crate::browser::popup::relay_callback(&inner, page.url())? {
-                    return Ok(super::popup::relayed(to));
-                }
-            }
-            let summary = inner.handle_callback(page.url()).await?;
-            page.restore(summary.return_to.as_deref())?;
-            to_js(&summary.to_value())
-        })
+        self.run(Operation::HandleCallback(url), false)
     }
 
     /// The Genesys Web Messenger hand-off, for an "OpenID Connect Messenger Configuration"
@@ -354,12 +453,7 @@ impl PkceClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "string | URL")] url: JsValue,
     ) -> Promise {
-        self.with_client(move |inner| async move {
-            let page = location::take_callback(url_argument(&url, URL_ARGUMENT)?)?;
-            let handoff = inner.messenger_auth_code(page.url())?;
-            page.restore(handoff.return_to.as_deref())?;
-            convert::messenger_auth_code(&handoff)
-        })
+        self.run(Operation::MessengerAuthCode(url), false)
     }
 
     /// The claims of the verified ID token of the current session, or `null` (no session, an
@@ -380,10 +474,7 @@ impl PkceClient {
     /// (`login_required`); other failures are `userinfo_failed` or `userinfo_invalid`.
     #[wasm_bindgen(js_name = loadUserInfo, unchecked_return_type = "Promise<UserInfo>")]
     pub fn load_user_info(&self) -> Promise {
-        self.with_session(move |inner| async move {
-            let info = inner.load_userinfo().await?;
-            parse_json(info.to_json())
-        })
+        self.run(Operation::LoadUserInfo, true)
     }
 
     /// `fetch` with `Authorization: Bearer <access token>`. A path is resolved against the API
@@ -404,18 +495,7 @@ impl PkceClient {
         #[wasm_bindgen(unchecked_param_type = "string | URL")] path: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: JsValue,
     ) -> Promise {
-        self.with_session(move |inner| async move {
-            let path = url_argument(&path, URL_ARGUMENT)?;
-            let url = inner.api_url(&path.ok_or_else(|| invalid_argument(URL_ARGUMENT))?)?;
-            // The browser's Request checks `init` (undefined and null are none; not an object,
-            // a bad method or header, a throwing getter: a TypeError), as fetch() would.
-            const INIT: &str = "callApi's init must be a RequestInit the browser accepts";
-            let request = Request::new_with_str_and_init(&url, init.unchecked_ref())
-                .map_err(|_| invalid_argument(INIT))?;
-            let send = fetch::bearer_sender(request).map_err(|_| invalid_argument(INIT))?;
-            let response = inner.call_api(send).await?;
-            Ok(response.into())
-        })
+        self.run(Operation::CallApi(path, init), true)
     }
 
     /// Refreshes the access token now (normally automatic, `refreshLeadSeconds` before
@@ -425,13 +505,7 @@ impl PkceClient {
     /// (the session is kept).
     #[wasm_bindgen(unchecked_return_type = "Promise<SessionSummary>")]
     pub fn refresh(&self) -> Promise {
-        self.with_session(move |inner| async move {
-            inner.refresh().await?;
-            match inner.stored_session() {
-                Some(s) => to_js(&s.summary().to_value()),
-                None => Err(Error::LoginRequired("there is no session").into()),
-            }
-        })
+        self.run(Operation::Refresh, true)
     }
 
     /// THE WAY TO READ THE RAW ACCESS TOKEN, on purpose: for an API `callApi` cannot reach
@@ -439,10 +513,7 @@ impl PkceClient {
     /// or store it; prefer `callApi`. Rejects with `login_required` without a usable session.
     #[wasm_bindgen(js_name = getAccessToken, unchecked_return_type = "Promise<string>")]
     pub fn get_access_token(&self) -> Promise {
-        self.with_session(move |inner| async move {
-            let token = inner.api_token().await?;
-            Ok(JsValue::from(token.secret()))
-        })
+        self.run(Operation::AccessToken, true)
     }
 
     /// Adds an event handler (TypeScript signature in `PkceClient`'s interface). Throws
@@ -450,18 +521,13 @@ impl PkceClient {
     /// is not a string or a handler that is not a function.
     #[wasm_bindgen(skip_typescript)]
     pub fn on(&self, name: JsValue, handler: JsValue) -> Result<(), JsValue> {
-        let name = string_argument(&name, EVENT_NAME)?;
-        Ok(self.state.handlers.on(&name, function_argument(handler)?)?)
+        change_handler(&self.state.handlers, &name, handler, true)
     }
 
     /// Removes an event handler (the same errors as `on`).
     #[wasm_bindgen(skip_typescript)]
     pub fn off(&self, name: JsValue, handler: JsValue) -> Result<(), JsValue> {
-        let name = string_argument(&name, EVENT_NAME)?;
-        Ok(self
-            .state
-            .handlers
-            .off(&name, &function_argument(handler)?)?)
+        change_handler(&self.state.handlers, &name, handler, false)
     }
 
     /// Whether a session with an unexpired access token exists.
@@ -500,17 +566,6 @@ impl PkceClient {
             s.runtime.pump();
             session
         });
-        self.with_client(move |inner| async move {
-            let session = ended.unwrap_or_else(|| inner.end_local_session());
-            let default = LogoutOptions::default();
-            let options = parsed.as_ref().unwrap_or(&default);
-            let outcome = inner.finish_logout(session, options).await;
-            let options_ok = parsed?;
-            let outcome = outcome?;
-            if let (true, Some(url)) = (options_ok.redirect, &outcome.redirect_to) {
-                location::navigate(url.as_str())?;
-            }
-            Ok(logout_result(&outcome))
-        })
+        self.run(Operation::Logout(parsed, ended), false)
     }
 }

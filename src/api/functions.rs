@@ -7,7 +7,7 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use super::client::PkceClient;
-use super::convert::{config_error, logout_result, promise};
+use super::convert::{config_error, logout_result};
 use crate::browser::storage::document_cache;
 use crate::core::{DocumentCache, LogoutOutcome, RevocationStatus};
 
@@ -52,10 +52,9 @@ pub fn configure(
 pub fn configure_with_discovery(
     #[wasm_bindgen(unchecked_param_type = "DiscoveryConfig")] config: JsValue,
 ) -> Promise {
-    promise(async move {
-        let client = PkceClient::discovered(config).await?;
+    PkceClient::discover_then(config, |client| {
         DEFAULT.with(|d| *d.borrow_mut() = Some(Rc::new(client)));
-        Ok(JsValue::UNDEFINED)
+        JsValue::UNDEFINED
     })
 }
 

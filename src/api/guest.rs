@@ -6,8 +6,8 @@ use std::rc::Rc;
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 
-use super::client::EVENT_NAME;
-use super::convert::{from_js, function_argument, promise, string_argument};
+use super::client::change_handler;
+use super::convert::{from_js, function_argument, promise, to_js_error};
 use super::functions::page_documents;
 use crate::browser::guest::GuestRuntime;
 use crate::core::{Error, GuestOptions};
@@ -70,23 +70,24 @@ impl GuestTokenSource {
     #[wasm_bindgen(js_name = getToken, unchecked_return_type = "Promise<string>")]
     pub fn get_token(&self) -> Promise {
         let runtime = self.runtime.clone();
-        promise(async move { Ok(runtime.get_token().await?.secret().into()) })
+        promise(async move {
+            match runtime.get_token().await {
+                Ok(jwt) => Ok(jwt.secret().into()),
+                Err(e) => Err(to_js_error(&e)),
+            }
+        })
     }
 
     /// Adds an event handler (TypeScript signature in `GuestTokenSource`'s interface).
     #[wasm_bindgen(skip_typescript)]
     pub fn on(&self, name: JsValue, handler: JsValue) -> Result<(), JsValue> {
-        let name = string_argument(&name, EVENT_NAME)?;
-        let handler = function_argument(handler)?;
-        Ok(self.runtime.handlers().on(&name, handler)?)
+        change_handler(self.runtime.handlers(), &name, handler, true)
     }
 
     /// Removes an event handler.
     #[wasm_bindgen(skip_typescript)]
     pub fn off(&self, name: JsValue, handler: JsValue) -> Result<(), JsValue> {
-        let name = string_argument(&name, EVENT_NAME)?;
-        let handler = function_argument(handler)?;
-        Ok(self.runtime.handlers().off(&name, &handler)?)
+        change_handler(self.runtime.handlers(), &name, handler, false)
     }
 
     /// Stops for good: forgets the token, stops the timer, and makes `getToken()` reject

@@ -2,21 +2,24 @@
 //! and `verify` for ID token signatures, and `encrypt`/`decrypt` with AES-GCM for the tab
 //! channel.
 
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, SubtleCrypto};
 
-use super::window;
+use super::{object, window};
 use crate::core::ChannelKey;
 use crate::core::Jwk;
 use crate::core::{AlgFamily, JwsAlg};
 use crate::core::{Error, JwksError};
 
 fn crypto() -> Result<web_sys::Crypto, Error> {
-    window()?
-        .crypto()
-        .map_err(|_| Error::Platform("window.crypto is unavailable"))
+    // A property read, not web-sys's getter: one import less (size).
+    let crypto = super::get(&window()?.into(), "crypto");
+    if !crypto.is_object() {
+        return Err(Error::Platform("window.crypto is unavailable"));
+    }
+    Ok(crypto.unchecked_into())
 }
 
 /// Fills `buf` from `crypto.getRandomValues` (at most 65536 bytes per call, per the spec).
@@ -37,7 +40,7 @@ fn subtle() -> Result<SubtleCrypto, Error> {
     if subtle.is_undefined() {
         return Err(NO_SUBTLE);
     }
-    Ok(crypto.subtle())
+    Ok(subtle.unchecked_into())
 }
 
 /// SHA-256 through `crypto.subtle.digest`.
@@ -57,16 +60,6 @@ pub async fn sha256(data: &[u8]) -> Result<[u8; 32], Error> {
     }
     bytes.copy_to(&mut out);
     Ok(out)
-}
-
-/// A plain JS object from string properties. WebCrypto's algorithm parameters and JWKs are
-/// dictionaries, so plain objects do, and cost less than web-sys's typed dictionaries.
-fn object(props: &[(&str, &JsValue)]) -> Object {
-    let o = Object::new();
-    for (k, v) in props {
-        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
-    }
-    o
 }
 
 /// Verifies a JWS signature with WebCrypto: `importKey("jwk", ...)` then `verify(...)`.
@@ -129,11 +122,11 @@ pub async fn verify_signature(
     let promise = subtle
         .import_key_with_object("jwk", &jwk, &import, false, &usages)
         .map_err(|_| BAD_KEY)?;
+    // importKey resolves with a CryptoKey (or rejects): no instanceof check (an import).
     let key: CryptoKey = JsFuture::from(promise)
         .await
         .map_err(|_| BAD_KEY)?
-        .dyn_into()
-        .map_err(|_| BAD_KEY)?;
+        .unchecked_into();
     let promise = subtle
         .verify_with_object_and_u8_array_and_u8_array(&verify, &key, signature, signing_input)
         .map_err(|_| FAILED)?;

@@ -1,12 +1,11 @@
 //! `fetch`: sends a core [`HttpRequest`] and reads the answer into an [`HttpResponse`].
 
-use wasm_bindgen::JsCast;
+use js_sys::Reflect;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    Headers, Request, RequestCache, RequestCredentials, RequestInit, RequestRedirect, Response,
-};
+use web_sys::{Headers, Request, Response};
 
-use super::{js_error_name, window};
+use super::{js_error_name, object, window};
 use crate::core::Error;
 use crate::core::{AccessToken, ApiResponse, Credentials, HttpRequest, HttpResponse};
 
@@ -20,28 +19,7 @@ const READ_HEADERS: [&str; 4] = ["date", "retry-after", "content-type", "cache-c
 /// a request that carries a secret ([`HttpRequest::follows_redirects`]). Any failure to get a
 /// response (offline, DNS, CORS refusal) is [`Error::Network`], with the exception's name.
 pub async fn send(request: HttpRequest) -> Result<HttpResponse, Error> {
-    let headers = Headers::new().map_err(|_| Error::Platform("Headers"))?;
-    for (name, value) in &request.headers {
-        headers
-            .append(name, value)
-            .map_err(|_| Error::Platform("Headers.append"))?;
-    }
-    let init = RequestInit::new();
-    init.set_method(request.method.as_str());
-    init.set_headers(&headers);
-    init.set_credentials(match request.credentials {
-        Credentials::Omit => RequestCredentials::Omit,
-        Credentials::SameOrigin => RequestCredentials::SameOrigin,
-        Credentials::Include => RequestCredentials::Include,
-    });
-    init.set_cache(RequestCache::NoStore);
-    if !request.follows_redirects() {
-        init.set_redirect(RequestRedirect::Error);
-    }
-    if let Some(body) = &request.body {
-        init.set_body(&body.into());
-    }
-    let req = Request::new_with_str_and_init(&request.url, &init).map_err(|e| network(&e))?;
+    let req = browser_request(&request)?;
     let response = fetch_request(&req).await?;
     let mut out = HttpResponse {
         status: response.status(),
@@ -61,8 +39,40 @@ pub async fn send(request: HttpRequest) -> Result<HttpResponse, Error> {
     Ok(out)
 }
 
+/// The browser's `Request` for `request` (see [`send`]). Its `init` is a plain object with
+/// the members set as web-sys's `RequestInit` setters would, without an import (and a glue
+/// function) per member (size).
+#[inline(always)]
+fn browser_request(request: &HttpRequest) -> Result<Request, Error> {
+    let headers = Headers::new().map_err(|_| Error::Platform("Headers"))?;
+    for (name, value) in &request.headers {
+        headers
+            .append(name, value)
+            .map_err(|_| Error::Platform("Headers.append"))?;
+    }
+    let s = JsValue::from_str;
+    let credentials = match request.credentials {
+        Credentials::Omit => "omit",
+        Credentials::SameOrigin => "same-origin",
+        Credentials::Include => "include",
+    };
+    let init = object(&[
+        ("method", &s(request.method.as_str())),
+        ("headers", &headers),
+        ("credentials", &s(credentials)),
+        ("cache", &s("no-store")),
+    ]);
+    if !request.follows_redirects() {
+        let _ = Reflect::set(&init, &s("redirect"), &s("error"));
+    }
+    if let Some(body) = &request.body {
+        let _ = Reflect::set(&init, &s("body"), &s(body));
+    }
+    Request::new_with_str_and_init(&request.url, init.unchecked_ref()).map_err(|e| network(&e))
+}
+
 /// A failure to get a response, with the name of the exception behind it.
-fn network(thrown: &wasm_bindgen::JsValue) -> Error {
+fn network(thrown: &JsValue) -> Error {
     Error::Network(js_error_name(thrown))
 }
 

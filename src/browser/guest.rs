@@ -129,7 +129,7 @@ impl GuestRuntime {
     }
 
     /// A token valid for at least `minValidity` ([`GuestTokens::get_token`]).
-    pub async fn get_token(self: Rc<Self>) -> Result<GuestJwt, Error> {
+    pub async fn get_token(self: Rc<Self>) -> Result<GuestJwt, Rc<Error>> {
         let result = self.source.get_token().await;
         self.arm();
         result

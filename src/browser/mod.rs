@@ -48,50 +48,52 @@ impl BrowserPlatform {
     }
 }
 
+// The async methods return the browser function's future itself (`fn ... -> impl Future`,
+// which the trait's `async fn` allows), not a state machine wrapping it (size).
 impl Platform for BrowserPlatform {
     fn random_bytes(&self, buf: &mut [u8]) -> Result<(), Error> {
         crypto::random_bytes(buf)
     }
 
-    async fn sha256(&self, data: &[u8]) -> Result<[u8; 32], Error> {
-        crypto::sha256(data).await
+    fn sha256(&self, data: &[u8]) -> impl Future<Output = Result<[u8; 32], Error>> {
+        crypto::sha256(data)
     }
 
-    async fn fetch(&self, request: HttpRequest) -> Result<HttpResponse, Error> {
-        fetch::send(request).await
+    fn fetch(&self, request: HttpRequest) -> impl Future<Output = Result<HttpResponse, Error>> {
+        fetch::send(request)
     }
 
-    async fn verify_signature(
+    fn verify_signature(
         &self,
         alg: JwsAlg,
         key: &Jwk,
         signing_input: &[u8],
         signature: &[u8],
-    ) -> Result<bool, Error> {
-        crypto::verify_signature(alg, key, signing_input, signature).await
+    ) -> impl Future<Output = Result<bool, Error>> {
+        crypto::verify_signature(alg, key, signing_input, signature)
     }
 
-    async fn aes_gcm(
+    fn aes_gcm(
         &self,
         encrypt: bool,
         key: &ChannelKey,
         iv: &[u8; 12],
         aad: &[u8],
         data: &[u8],
-    ) -> Result<Vec<u8>, Error> {
-        crypto::aes_gcm(encrypt, key, iv, aad, data).await
+    ) -> impl Future<Output = Result<Vec<u8>, Error>> {
+        crypto::aes_gcm(encrypt, key, iv, aad, data)
     }
 
     fn now_ms(&self) -> u64 {
         js_sys::Date::now() as u64
     }
 
-    async fn sleep(&self, ms: u64) {
-        timers::sleep(ms).await
+    fn sleep(&self, ms: u64) -> impl Future<Output = ()> {
+        timers::sleep(ms)
     }
 
-    async fn lock(&self, name: &str) -> LockGuard {
-        tabs::lock(name).await
+    fn lock(&self, name: &str) -> impl Future<Output = LockGuard> {
+        tabs::lock(name)
     }
 
     fn broadcast(&self, message: &str) -> bool {
@@ -130,6 +132,17 @@ pub fn invoke(target: &JsValue, key: &str, args: &[&JsValue]) -> Result<JsValue,
         [a] => f.call1(target, a),
         [a, b, ..] => f.call2(target, a, b),
     }
+}
+
+/// A plain JS object from string properties. WebCrypto's algorithm parameters, JWKs and
+/// `fetch`'s `RequestInit` are dictionaries, so plain objects do, and cost less than web-sys's
+/// typed dictionaries (an import and a glue function per member).
+pub fn object(props: &[(&str, &JsValue)]) -> js_sys::Object {
+    let o = js_sys::Object::new();
+    for (k, v) in props {
+        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
+    }
+    o
 }
 
 /// The name of a thrown JavaScript value (`TypeError`, a `DOMException`'s name...), kept in

@@ -64,13 +64,13 @@ impl Wakeup {
         });
         let w = window()?;
         let listener: &Function = on_event.as_ref().unchecked_ref();
-        let failed = Error::Platform("addEventListener failed");
+        const FAILED: Error = Error::Platform("addEventListener failed");
         w.document()
-            .ok_or(failed.clone())?
+            .ok_or(FAILED)?
             .add_event_listener_with_callback("visibilitychange", listener)
-            .map_err(|_| failed.clone())?;
+            .map_err(|_| FAILED)?;
         w.add_event_listener_with_callback("online", listener)
-            .map_err(|_| failed)?;
+            .map_err(|_| FAILED)?;
         Ok(Wakeup {
             on_timer,
             on_event,

@@ -10,8 +10,7 @@ use super::{Client, Platform};
 use crate::core::error::Error;
 use crate::core::secret::ChannelKey;
 use crate::core::session::{
-    channel_key_input, family_id, Dropped, Envelope, Session, TabMessage, IV_LEN,
-    MESSAGE_WINDOW_MS, TAG_LEN,
+    channel_key_input, Dropped, Envelope, Session, TabMessage, IV_LEN, MESSAGE_WINDOW_MS, TAG_LEN,
 };
 
 /// How many message tags a tab remembers: the last 64 it opened or posted. A family posts a
@@ -83,7 +82,7 @@ impl<P: Platform> Client<P> {
         session: &Session,
     ) -> Result<(String, ChannelKey), Error> {
         let token = family_token(session);
-        let family = family_id(&self.platform.sha256(token.as_bytes()).await?);
+        let family = self.token_family(token).await?;
         Ok((family, self.channel_key(token).await?))
     }
 

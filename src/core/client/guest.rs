@@ -46,8 +46,9 @@ struct State {
     stopped: bool,
     /// Counts finished cycles (and `stop()`): a waiter wakes when it changes.
     generation: u32,
-    /// How the last cycle ended, for the callers that waited on it.
-    outcome: Option<Result<(), Error>>,
+    /// How the last cycle ended, for the callers that waited on it: its error shared, not
+    /// cloned (no `Error::clone` in the .wasm: size).
+    outcome: Option<Result<(), Rc<Error>>>,
     waiters: Vec<Waker>,
 }
 
@@ -134,13 +135,14 @@ impl<P: Platform> GuestTokens<P> {
 
     /// A token valid for at least `minValidity` (or half its lifetime when that is shorter):
     /// the one held, else a new one. However many callers ask at once, one cycle runs and
-    /// they all get its outcome. After a failed cycle a new call tries again at once.
-    pub async fn get_token(&self) -> Result<GuestJwt, Error> {
+    /// they all get its outcome (the one error of a failed cycle, shared). After a failed
+    /// cycle a new call tries again at once.
+    pub async fn get_token(&self) -> Result<GuestJwt, Rc<Error>> {
         let now = self.platform.now_ms();
         let (in_flight, generation) = {
             let s = self.state.borrow();
             if s.stopped {
-                return Err(stopped());
+                return Err(Rc::new(stopped()));
             }
             if let Some(h) = &s.held {
                 if is_usable(&h.times, self.options.min_validity_ms, now) {
@@ -163,7 +165,7 @@ impl<P: Platform> GuestTokens<P> {
         }
         // Fresh from the cycle: handed out even below minValidity, it is the newest there is.
         self.current()
-            .ok_or_else(|| GuestTokenError::Invalid("its exp is already past").into())
+            .ok_or_else(|| Rc::new(GuestTokenError::Invalid("its exp is already past").into()))
     }
 
     fn step(&self) -> GuestStep {
@@ -228,7 +230,7 @@ impl<P: Platform> GuestTokens<P> {
             s.stopped = true;
             s.held = None;
             s.generation = s.generation.wrapping_add(1);
-            s.outcome = Some(Err(stopped()));
+            s.outcome = Some(Err(Rc::new(stopped())));
             std::mem::take(&mut s.waiters)
         };
         waiters.into_iter().for_each(Waker::wake);
@@ -237,7 +239,7 @@ impl<P: Platform> GuestTokens<P> {
     /// One cycle: `tokenExpiring` (when a token is held) before the first request, up to three
     /// requests, then the token in (`onToken`, then `tokenRefreshed`) or `tokenExpired`; the
     /// callers waiting on the cycle wake.
-    async fn run_cycle(&self) -> Result<(), Error> {
+    async fn run_cycle(&self) -> Result<(), Rc<Error>> {
         self.begin_cycle();
         let result = self.fetch_with_retries().await;
         self.end_cycle(result)
@@ -256,13 +258,13 @@ impl<P: Platform> GuestTokens<P> {
             });
         }
     }
-    fn end_cycle(&self, result: Result<GuestToken, Error>) -> Result<(), Error> {
+    fn end_cycle(&self, result: Result<GuestToken, Error>) -> Result<(), Rc<Error>> {
         let now = self.platform.now_ms();
         let mut s = self.state.borrow_mut();
         s.in_flight = false;
         s.generation = s.generation.wrapping_add(1);
         let (token, event, outcome) = match result {
-            _ if s.stopped => (None, None, Err(stopped())),
+            _ if s.stopped => (None, None, Err(Rc::new(stopped()))),
             Ok(token) => {
                 let times = GuestTimes {
                     issued_at: token.issued_at,
@@ -290,7 +292,7 @@ impl<P: Platform> GuestTokens<P> {
                 }
                 let still = s.held.as_ref().map(|h| h.times.expires_at);
                 let event = expired(&e, still, s.failures.retry_at);
-                (None, Some(event), Err(e))
+                (None, Some(event), Err(Rc::new(e)))
             }
         };
         s.outcome = Some(outcome.clone());

@@ -4,6 +4,7 @@
 //! ([`Client::take_events`]).
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
 
 use super::{Client, Platform};
 use crate::core::error::{Error, TokenError};
@@ -139,14 +140,16 @@ impl<P: Platform> Client<P> {
     }
 
     /// The family id of a token ([`family_id`]).
-    async fn token_family(&self, secret: &str) -> Result<String, Error> {
+    pub(super) async fn token_family(&self, secret: &str) -> Result<String, Error> {
         Ok(family_id(&self.platform.sha256(secret.as_bytes()).await?))
     }
 
     /// The family id of a session: of its refresh token, else of its access token.
-    pub async fn family_of(&self, session: &Session) -> Result<String, Error> {
+    pub fn family_of<'a>(
+        &'a self,
+        session: &'a Session,
+    ) -> impl Future<Output = Result<String, Error>> + 'a {
         self.token_family(super::channel::family_token(session))
-            .await
     }
 
     fn history_for(&self, session: &Session) -> RefreshHistory {
@@ -409,16 +412,33 @@ impl<P: Platform> Client<P> {
     /// is held. `login_required` when there is no session, or it expired and cannot be renewed
     /// (then the session is ended and `sessionExpired` queued). This is how `callApi` and
     /// `getAccessToken()` get their token.
-    pub async fn api_token(&self) -> Result<AccessToken, Error> {
-        let session = self
-            .stored_session()
-            .ok_or(Error::LoginRequired("there is no session"))?;
-        if session.is_fresh(self.platform.now_ms()) {
-            return Ok(session.access_token);
-        }
-        if !self.can_refresh(&session) {
-            self.expire(ExpiredReason::Expired);
-            return Err(Error::LoginRequired("the session expired"));
+    ///
+    /// Not an `async fn` of its own: the future is [`Client::usable_token`]'s (size).
+    pub fn api_token(&self) -> impl Future<Output = Result<AccessToken, Error>> + '_ {
+        self.usable_token(None)
+    }
+
+    /// After the API answered 401 to a request sent with `used`: the token to retry with
+    /// (a concurrent call's newer one, or a fresh one from a refresh), or `login_required`
+    /// with the session ended when the request was already retried or the token cannot be
+    /// renewed ([`after_api_response`]).
+    pub fn after_unauthorized<'a>(
+        &'a self,
+        used: &'a AccessToken,
+        retried: bool,
+    ) -> impl Future<Output = Result<AccessToken, Error>> + 'a {
+        self.usable_token(Some((used, retried)))
+    }
+
+    /// [`Client::api_token`] (`unauthorized` is `None`) and [`Client::after_unauthorized`]
+    /// (the token the API refused, and whether it was a retry) in one state machine (size):
+    /// the synchronous decision ([`Client::token_step`]), then the refresh when it asks for one.
+    async fn usable_token(
+        &self,
+        unauthorized: Option<(&AccessToken, bool)>,
+    ) -> Result<AccessToken, Error> {
+        if let Some(token) = self.token_step(unauthorized)? {
+            return Ok(token);
         }
         self.refresh().await?;
         self.session()
@@ -426,28 +446,32 @@ impl<P: Platform> Client<P> {
             .ok_or(Error::LoginRequired("the session expired"))
     }
 
-    /// After the API answered 401 to a request sent with `used`: the token to retry with
-    /// (a concurrent call's newer one, or a fresh one from a refresh), or `login_required`
-    /// with the session ended when the request was already retried or the token cannot be
-    /// renewed ([`after_api_response`]).
-    pub async fn after_unauthorized(
+    /// What [`Client::usable_token`] does without a request: `Some` token to use as it is,
+    /// `None` to refresh first, or `login_required` (the session ended where it cannot be
+    /// renewed, with the reason queued).
+    fn token_step(
         &self,
-        used: &AccessToken,
-        retried: bool,
-    ) -> Result<AccessToken, Error> {
+        unauthorized: Option<(&AccessToken, bool)>,
+    ) -> Result<Option<AccessToken>, Error> {
         let session = self
             .stored_session()
             .ok_or(Error::LoginRequired("there is no session"))?;
-        if !retried && session.access_token != *used && session.is_fresh(self.platform.now_ms()) {
-            return Ok(session.access_token);
+        let fresh = session.is_fresh(self.platform.now_ms());
+        let Some((used, retried)) = unauthorized else {
+            if fresh {
+                return Ok(Some(session.access_token));
+            }
+            if !self.can_refresh(&session) {
+                self.expire(ExpiredReason::Expired);
+                return Err(Error::LoginRequired("the session expired"));
+            }
+            return Ok(None);
+        };
+        if !retried && session.access_token != *used && fresh {
+            return Ok(Some(session.access_token));
         }
         match after_api_response(401, retried, self.can_refresh(&session)) {
-            ApiStep::RefreshAndRetry => {
-                self.refresh().await?;
-                self.session()
-                    .map(|s| s.access_token)
-                    .ok_or(Error::LoginRequired("the session expired"))
-            }
+            ApiStep::RefreshAndRetry => Ok(None),
             ApiStep::EndSession | ApiStep::Deliver => {
                 self.expire(ExpiredReason::Unauthorized);
                 Err(Error::LoginRequired(

@@ -23,6 +23,7 @@ pub use popup::{InPageLogin, InPageOptions, DEFAULT_POPUP_TIMEOUT_S, DEFAULT_SIL
 
 use join::join;
 
+use std::future::Future;
 use std::rc::Rc;
 
 use crate::core::WebUrl;
@@ -292,29 +293,28 @@ impl<P: Platform> Client<P> {
         Ok(summary)
     }
 
-    /// Verifies an ID token from the token endpoint for this pending login.
-    async fn verify_id_token(
-        &self,
-        id_token: &crate::core::secret::IdToken,
-        pending: &PendingLogin,
+    /// Verifies an ID token from the token endpoint for this pending login (the future of
+    /// [`Client::check_id_token`], not one of its own: size).
+    fn verify_id_token<'a>(
+        &'a self,
+        id_token: &'a crate::core::secret::IdToken,
+        pending: &'a PendingLogin,
         now_ms: u64,
-    ) -> Result<IdTokenClaims, Error> {
+    ) -> impl Future<Output = Result<IdTokenClaims, Error>> + 'a {
         self.check_id_token(id_token, pending.nonce.as_ref(), pending.max_age, now_ms)
-            .await
     }
 
     /// An ID token from a refresh response (OIDC Core §12.2): verified like the login's
     /// (signature, `iss`, `aud`, `azp`, times), then held to the login's ID token: the same
     /// `iss`, `sub`, `aud` and `azp`; `auth_time`, when present, unchanged; `nonce` absent or
     /// the login's.
-    pub(crate) async fn verify_refreshed_id_token(
-        &self,
-        id_token: &crate::core::secret::IdToken,
-        login: Option<&IdTokenClaims>,
+    pub(crate) fn verify_refreshed_id_token<'a>(
+        &'a self,
+        id_token: &'a crate::core::secret::IdToken,
+        login: Option<&'a IdTokenClaims>,
         now_ms: u64,
-    ) -> Result<IdTokenClaims, Error> {
+    ) -> impl Future<Output = Result<IdTokenClaims, Error>> + 'a {
         self.verify_same_user_id_token(id_token, login, now_ms, true)
-            .await
     }
 
     /// An ID token verified like the login's, then held to `login`'s `iss`, `sub`, `aud` and

@@ -307,7 +307,7 @@ fn no_answer_is_retried_then_a_network_error() {
         .fail_network()
         .fail_network();
     let (s, _) = source(&p);
-    assert_eq!(block_on(s.get_token()).unwrap_err(), Error::Network(None));
+    assert_eq!(*block_on(s.get_token()).unwrap_err(), Error::Network(None));
     assert_eq!(p.requests.borrow().len(), 3);
 }
 
@@ -484,7 +484,7 @@ impl Platform for Gated<'_> {
 }
 
 /// A `get_token` call in progress.
-type Call<'a> = Pin<Box<dyn Future<Output = Result<GuestJwt, Error>> + 'a>>;
+type Call<'a> = Pin<Box<dyn Future<Output = Result<GuestJwt, Rc<Error>>> + 'a>>;
 
 /// Polls every future once (a no-op waker: the test decides when to poll again).
 fn poll_all<T>(futures: &mut [Pin<Box<dyn Future<Output = T> + '_>>], done: &mut [Option<T>]) {
@@ -518,7 +518,8 @@ fn one_request_however_many_callers_wait() {
         s.tick().await;
         s.get_token().await
     }));
-    let mut done: Vec<Option<Result<GuestJwt, Error>>> = (0..calls.len()).map(|_| None).collect();
+    let mut done: Vec<Option<Result<GuestJwt, Rc<Error>>>> =
+        (0..calls.len()).map(|_| None).collect();
     poll_all(&mut calls, &mut done);
     assert!(
         done.iter().all(Option::is_none),
@@ -560,7 +561,7 @@ fn stop_fails_the_waiting_callers_and_discards_the_request_in_flight() {
     let mut calls: Vec<Call<'_>> = (0..2)
         .map(|_| Box::pin(s.get_token()) as Pin<Box<dyn Future<Output = _>>>)
         .collect();
-    let mut done: Vec<Option<Result<GuestJwt, Error>>> = vec![None, None];
+    let mut done: Vec<Option<Result<GuestJwt, Rc<Error>>>> = vec![None, None];
     poll_all(&mut calls, &mut done);
     s.stop();
     open.set(true);
