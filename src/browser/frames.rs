@@ -21,9 +21,9 @@ use std::rc::{Rc, Weak};
 use js_sys::{Function, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{MessageEvent, Request, Response};
+use web_sys::{Request, Response};
 
-use super::handlers::Handlers;
+use super::handlers::{Handlers, Listener};
 use super::runtime::{Runtime, TapId};
 use super::tabs::deferred;
 use super::{fetch, get, json_to_js, spawn, timers, window, BrowserPlatform};
@@ -37,41 +37,27 @@ use crate::core::{
 /// The events of a [`HostedLink`]: a new token from the host, and the host's logout.
 pub const HOSTED_EVENT_NAMES: [&str; 2] = ["tokenRefreshed", "loggedOut"];
 
-/// A `message` listener on `window`, removed on drop.
-struct Listener {
-    closure: Closure<dyn FnMut(MessageEvent)>,
+/// A `message` listener on `window` calling `on_message` with each event; removed on drop.
+/// One helper for both ends of the bridge and the popup's wait
+/// ([`crate::browser::popup`]).
+pub fn on_message(on_message: Box<dyn FnMut(JsValue)>) -> Result<Listener, Error> {
+    Listener::add(None, "message", on_message)
 }
 
-impl Listener {
-    /// Boxed first, so the closure machinery exists once in the .wasm for both ends (size).
-    fn add(on_message: Box<dyn FnMut(MessageEvent)>) -> Result<Listener, Error> {
-        let closure = Closure::wrap(on_message);
-        window()?
-            .add_event_listener_with_callback("message", closure.as_ref().unchecked_ref())
-            .map_err(|_| Error::Platform("addEventListener failed"))?;
-        Ok(Listener { closure })
-    }
-}
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        if let Ok(w) = window() {
-            let _ = w.remove_event_listener_with_callback(
-                "message",
-                self.closure.as_ref().unchecked_ref(),
-            );
-        }
-    }
-}
-
-/// Checks 1 to 3 of the module documentation, then the data's JSON text (check 4's first
-/// half): a plain object (its prototype `Object.prototype` or `null`: no class instance, array,
-/// Date or Map), whose `JSON.stringify` does not throw and is at most the size limit.
+/// Checks 1 to 3 of the module documentation (`origin`: exact string equality, as
+/// [`ExactOrigin::matches`]), then the data's JSON text (check 4's first half): a plain object
+/// (its prototype `Object.prototype` or `null`: no class instance, array, Date or Map), whose
+/// `JSON.stringify` does not throw and is at most `max_len` UTF-16 units. The one check of
+/// every received message: both bridge ends, and the popup's and silent frame's answer.
 ///
 /// The event's members are read with [`get`] (plain property reads, as web-sys's getters make:
 /// one import for all of them).
-fn admit(event: &MessageEvent, from: &JsValue, origin: &ExactOrigin) -> Result<String, DropReason> {
-    let event: &JsValue = event.as_ref();
+pub fn admit(
+    event: &JsValue,
+    from: &JsValue,
+    origin: &str,
+    max_len: usize,
+) -> Result<String, DropReason> {
     if get(event, "isTrusted").as_bool() != Some(true) {
         return Err(DropReason::Untrusted);
     }
@@ -79,10 +65,7 @@ fn admit(event: &MessageEvent, from: &JsValue, origin: &ExactOrigin) -> Result<S
     if get(event, "source") != *from {
         return Err(DropReason::Source);
     }
-    if !get(event, "origin")
-        .as_string()
-        .is_some_and(|o| origin.matches(&o))
-    {
+    if get(event, "origin").as_string().as_deref() != Some(origin) {
         return Err(DropReason::Origin);
     }
     let data = get(event, "data");
@@ -97,7 +80,7 @@ fn admit(event: &MessageEvent, from: &JsValue, origin: &ExactOrigin) -> Result<S
     let text = JSON::stringify(&data).map_err(|_| DropReason::Invalid)?;
     // Its length in UTF-16 units, before the text is copied into the module's memory (a
     // primitive string: `JsString::length`, not `Reflect.get`, which refuses non-objects).
-    if text.length() as usize > MAX_BRIDGE_MESSAGE_LEN {
+    if text.length() as usize > max_len {
         return Err(DropReason::Invalid);
     }
     text.as_string().ok_or(DropReason::Invalid)
@@ -169,7 +152,7 @@ impl HostBridge {
             tap: Cell::new(None),
         });
         let weak = Rc::downgrade(&bridge);
-        let listener = Listener::add(Box::new(move |event| {
+        let listener = on_message(Box::new(move |event| {
             if let Some(b) = weak.upgrade() {
                 b.receive(&event);
             }
@@ -223,7 +206,7 @@ impl HostBridge {
         count(&self.stats, result);
     }
 
-    fn receive(self: Rc<Self>, event: &MessageEvent) {
+    fn receive(self: Rc<Self>, event: &JsValue) {
         if self.listener.borrow().is_none() {
             return;
         }
@@ -231,8 +214,13 @@ impl HostBridge {
         if frame.is_null() || frame.is_undefined() {
             return self.count(Err(DropReason::Source));
         }
-        let message =
-            admit(event, &frame, &self.options.origin).and_then(|text| FrameMessage::parse(&text));
+        let message = admit(
+            event,
+            &frame,
+            self.options.origin.as_str(),
+            MAX_BRIDGE_MESSAGE_LEN,
+        )
+        .and_then(|text| FrameMessage::parse(&text));
         let message = match message {
             Ok(m) => m,
             Err(why) => return self.count(Err(why)),
@@ -430,7 +418,7 @@ impl HostedLink {
         });
         if link.parent.is_some() {
             let weak = Rc::downgrade(&link);
-            let listener = Listener::add(Box::new(move |event| {
+            let listener = on_message(Box::new(move |event| {
                 if let Some(l) = weak.upgrade() {
                     l.receive(&event);
                 }
@@ -455,12 +443,17 @@ impl HostedLink {
         count(&self.stats, result);
     }
 
-    fn receive(&self, event: &MessageEvent) {
+    fn receive(&self, event: &JsValue) {
         let Some(parent) = &self.parent else {
             return;
         };
-        let message = admit(event, parent, &self.options.host_origin)
-            .and_then(|text| HostMessage::parse(&text));
+        let message = admit(
+            event,
+            parent,
+            self.options.host_origin.as_str(),
+            MAX_BRIDGE_MESSAGE_LEN,
+        )
+        .and_then(|text| HostMessage::parse(&text));
         let message = match message {
             Ok(m) => m,
             Err(why) => return self.count(Err(why)),

@@ -18,8 +18,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Window;
 
+use super::frames::{admit, on_message};
+use super::handlers::callback;
 use super::{get, invoke, json_to_js, window, BrowserPlatform};
-use crate::core::json::Value;
+use crate::core::json;
 use crate::core::{
     read_relay_message, relay_message, CallbackError, CallbackParams, Client, Error, InPageOptions,
     PopupError, SessionSummary, WebUrl,
@@ -32,6 +34,8 @@ const POPUP_FEATURES: &str = "popup=yes,width=520,height=680";
 /// How often the popup is checked for having been closed (and the frame for showing another
 /// origin's page, and both for the time-out), in ms.
 const CLOSED_POLL_MS: i32 = 400;
+/// The largest answer read, as JSON text (32 KiB): a bigger one is ignored.
+const RELAY_MAX_LEN: usize = 32 * 1024;
 
 thread_local! {
     /// The popup logins in progress: the client's key, the popup, the login's promise. A
@@ -231,26 +235,17 @@ async fn wait_for_answer(
     let on_message = {
         let outcome = outcome.clone();
         let source = source.clone();
-        Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
-            // Exactly this page's origin, exactly the window we opened.
-            if get(&e, "origin").as_string().as_deref() != Some(own_origin.as_str()) {
-                return;
-            }
-            let s = get(&e, "source");
-            if s.is_null() || !Object::is(&s, &source) {
-                return;
-            }
-            if let Some(relayed) =
-                relay_value(&get(&e, "data")).and_then(|v| read_relay_message(&v))
+        // Trusted, from exactly the window we opened, at exactly this page's origin.
+        on_message(Box::new(move |e| {
+            if let Some(relayed) = admit(&e, &source, &own_origin, RELAY_MAX_LEN)
+                .ok()
+                .and_then(|text| json::parse_limited(&text, RELAY_MAX_LEN).ok())
+                .and_then(|v| read_relay_message(&v))
             {
                 outcome.settle(Ok(relayed));
             }
-        })
+        }))?
     };
-    let listen = on_message.as_ref().unchecked_ref::<Function>();
-    window
-        .add_event_listener_with_callback("message", listen)
-        .map_err(|_| Error::Platform("addEventListener"))?;
 
     // One check every CLOSED_POLL_MS: the time-out; the popup closed (two checks in a row, so
     // an answer posted just before the redirect page closed itself is still delivered first);
@@ -263,7 +258,7 @@ async fn wait_for_answer(
         let source = source.clone();
         let popup = matches!(place, Place::Popup(_));
         let closed_seen = Cell::new(false);
-        Closure::<dyn FnMut()>::new(move || {
+        callback(Box::new(move |_| {
             let ended = if js_sys::Date::now() >= deadline {
                 Some(if popup {
                     PopupError::Timeout
@@ -283,7 +278,7 @@ async fn wait_for_answer(
             if let Some(e) = ended {
                 outcome.settle(Err(e.into()));
             }
-        })
+        }))
     };
     let w: &JsValue = window.as_ref();
     let tick = invoke(
@@ -295,19 +290,12 @@ async fn wait_for_answer(
 
     let _ = JsFuture::from(promise).await;
 
-    let _ = window.remove_event_listener_with_callback("message", listen);
+    drop(on_message);
     if let Some(id) = tick {
         let _ = invoke(w, "clearInterval", &[&id]);
     }
     let value = outcome.value.borrow_mut().take();
     value.unwrap_or(Err(Error::Platform("the wait ended without an answer")))
-}
-
-/// A message's data as the core reads it: its JSON text parsed (`None` for data that has
-/// none, such as a `BigInt`; the core ignores anything that is not a relayed callback).
-fn relay_value(data: &JsValue) -> Option<Value> {
-    let text = js_sys::JSON::stringify(data).ok()?.as_string()?;
-    crate::core::json::parse_limited(&text, 32 * 1024).ok()
 }
 
 /// Where a redirect page relays: its opener (a popup) or its parent (a frame).

@@ -9,6 +9,7 @@ use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use super::handlers::{self, Callback, Listener};
 use super::window;
 use crate::core::Error;
 
@@ -36,8 +37,9 @@ pub async fn sleep(ms: u64) {
 /// A re-armable timer plus `visibilitychange` (to visible) and `online` listeners, all
 /// calling one callback. Dropping it clears the timer and removes the listeners.
 pub struct Wakeup {
-    on_timer: Closure<dyn FnMut()>,
-    on_event: Closure<dyn FnMut(web_sys::Event)>,
+    on_timer: Callback,
+    _on_visible: Listener,
+    _on_online: Listener,
     timer: Cell<Option<i32>>,
     delay: Cell<Option<u64>>,
 }
@@ -52,28 +54,26 @@ impl Wakeup {
     /// many kinds of caller there are (size).
     fn with(callback: std::rc::Rc<dyn Fn()>) -> Result<Wakeup, Error> {
         let cb = callback.clone();
-        let on_timer = Closure::<dyn FnMut()>::new(move || cb());
-        let on_event = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
-            let hidden = event.type_() == "visibilitychange"
-                && web_sys::window()
-                    .and_then(|w| w.document())
-                    .is_some_and(|d| d.hidden());
-            if !hidden {
-                callback();
-            }
-        });
-        let w = window()?;
-        let listener: &Function = on_event.as_ref().unchecked_ref();
-        let failed = Error::Platform("addEventListener failed");
-        w.document()
-            .ok_or(failed.clone())?
-            .add_event_listener_with_callback("visibilitychange", listener)
-            .map_err(|_| failed.clone())?;
-        w.add_event_listener_with_callback("online", listener)
-            .map_err(|_| failed)?;
+        let on_timer = handlers::callback(Box::new(move |_| cb()));
+        let document = window()?
+            .document()
+            .ok_or(Error::Platform("addEventListener failed"))?;
+        let cb = callback.clone();
+        let doc = document.clone();
+        let on_visible = Listener::add(
+            Some(document.into()),
+            "visibilitychange",
+            Box::new(move |_| {
+                if !doc.hidden() {
+                    cb();
+                }
+            }),
+        )?;
+        let on_online = Listener::add(None, "online", Box::new(move |_| callback()))?;
         Ok(Wakeup {
             on_timer,
-            on_event,
+            _on_visible: on_visible,
+            _on_online: on_online,
             timer: Cell::new(None),
             delay: Cell::new(None),
         })
@@ -118,12 +118,5 @@ impl Wakeup {
 impl Drop for Wakeup {
     fn drop(&mut self) {
         self.disarm();
-        if let Ok(w) = window() {
-            let listener: &Function = self.on_event.as_ref().unchecked_ref();
-            if let Some(d) = w.document() {
-                let _ = d.remove_event_listener_with_callback("visibilitychange", listener);
-            }
-            let _ = w.remove_event_listener_with_callback("online", listener);
-        }
     }
 }
