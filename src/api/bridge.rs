@@ -13,6 +13,7 @@ use super::convert::{
     URL_ARGUMENT,
 };
 use crate::browser::frames::{HostBridge, HostedLink};
+use crate::browser::handlers::Handlers;
 use crate::browser::spawn;
 use crate::core::json::{Object, Value};
 use crate::core::{app_event_type_ok, Error, HostedOptions, ShareOptions};
@@ -26,10 +27,33 @@ pub struct FrameBridge {
     inner: Rc<HostBridge>,
 }
 
-fn event_type(kind: &JsValue) -> Result<String, JsValue> {
-    kind.as_string()
-        .filter(|k| app_event_type_ok(k))
-        .ok_or_else(|| invalid_argument(EVENT_TYPE))
+/// `on` (`add`) or `off` of either end, one body for the four methods (size): the frame's
+/// app event types on the host (`app`: any valid type), the library's events
+/// ([`HOSTED_EVENT_NAMES`](crate::browser::frames::HOSTED_EVENT_NAMES)) in the frame.
+fn on_off(
+    handlers: &Handlers,
+    app: bool,
+    name: &JsValue,
+    handler: JsValue,
+    add: bool,
+) -> Result<(), JsValue> {
+    let name = if app {
+        name.as_string()
+            .filter(|k| app_event_type_ok(k))
+            .ok_or_else(|| invalid_argument(EVENT_TYPE))?
+    } else {
+        string_argument(name, EVENT_NAME)?
+    };
+    let handler = function_argument(handler)?;
+    match (app, add) {
+        (true, true) => {
+            handlers.insert(name.into(), handler);
+        }
+        (true, false) => handlers.remove(&name, &handler),
+        (false, true) => handlers.on(&name, handler)?,
+        (false, false) => handlers.off(&name, &handler)?,
+    }
+    Ok(())
 }
 
 #[wasm_bindgen]
@@ -42,9 +66,7 @@ impl FrameBridge {
         #[wasm_bindgen(unchecked_param_type = "(message: FrameEventMessage) => void")]
         handler: JsValue,
     ) -> Result<(), JsValue> {
-        let kind = event_type(&kind)?;
-        self.inner.on(&kind, function_argument(handler)?);
-        Ok(())
+        on_off(self.inner.handlers(), true, &kind, handler, true)
     }
 
     /// Removes a handler added with `on`.
@@ -54,9 +76,7 @@ impl FrameBridge {
         #[wasm_bindgen(unchecked_param_type = "(message: FrameEventMessage) => void")]
         handler: JsValue,
     ) -> Result<(), JsValue> {
-        let kind = event_type(&kind)?;
-        self.inner.off(&kind, &function_argument(handler)?);
-        Ok(())
+        on_off(self.inner.handlers(), true, &kind, handler, false)
     }
 
     /// What the bridge received: `{ accepted, dropped, droppedBy: { untrusted, source,
@@ -131,21 +151,13 @@ impl HostedClient {
     /// Adds an event handler (TypeScript signature in `HostedClient`'s interface).
     #[wasm_bindgen(skip_typescript)]
     pub fn on(&self, name: JsValue, handler: JsValue) -> Result<(), JsValue> {
-        let name = string_argument(&name, EVENT_NAME)?;
-        Ok(self
-            .inner
-            .handlers()
-            .on(&name, function_argument(handler)?)?)
+        on_off(self.inner.handlers(), false, &name, handler, true)
     }
 
     /// Removes an event handler.
     #[wasm_bindgen(skip_typescript)]
     pub fn off(&self, name: JsValue, handler: JsValue) -> Result<(), JsValue> {
-        let name = string_argument(&name, EVENT_NAME)?;
-        Ok(self
-            .inner
-            .handlers()
-            .off(&name, &function_argument(handler)?)?)
+        on_off(self.inner.handlers(), false, &name, handler, false)
     }
 
     /// What the frame received from its parent (the same shape as `FrameBridge.stats()`).

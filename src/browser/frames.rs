@@ -326,14 +326,10 @@ impl HostBridge {
         }
     }
 
-    /// Adds a handler of the frame's app events of type `kind`.
-    pub fn on(&self, kind: &str, handler: Function) {
-        self.handlers.insert(kind.to_string().into(), handler);
-    }
-
-    /// Removes a handler added with [`HostBridge::on`].
-    pub fn off(&self, kind: &str, handler: &Function) {
-        self.handlers.remove(kind, handler);
+    /// The handlers of the frame's app events, by `type` ([`Handlers::insert`] and
+    /// [`Handlers::remove`]: any name).
+    pub fn handlers(&self) -> &Handlers {
+        &self.handlers
     }
 
     /// What the bridge received.
