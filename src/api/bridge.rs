@@ -9,13 +9,13 @@ use wasm_bindgen::prelude::*;
 
 use super::client::{PkceClient, EVENT_NAME};
 use super::convert::{
-    from_js, function_argument, invalid_argument, promise, string_argument, to_js, url_argument,
-    URL_ARGUMENT,
+    from_js, function_argument, invalid_argument, parse_json, promise, string_argument, to_js,
+    url_argument, URL_ARGUMENT,
 };
 use crate::browser::frames::{HostBridge, HostedLink};
 use crate::browser::handlers::Handlers;
 use crate::browser::spawn;
-use crate::core::json::{Object, Value};
+use crate::core::json::ObjectWriter;
 use crate::core::{app_event_type_ok, Error, HostedOptions, ShareOptions};
 
 /// What an app event type must be, in `invalid_argument` messages.
@@ -236,13 +236,16 @@ pub fn genesys_host_origin(
         false => Some(string_argument(&region, "the region must be a string")?),
     };
     let host = crate::core::genesys_host_origin(&search, region.as_deref()).map_err(Error::from)?;
-    let mut o = Object::new();
-    o.insert("origin".into(), host.origin.as_str().into());
-    o.insert("region".into(), host.region.into());
-    o.insert("domain".into(), host.domain.into());
-    o.insert(
-        "targetEnv".into(),
-        host.target_env.map_or(Value::Null, Value::from),
-    );
-    to_js(&o.into())
+    // JSON text (escaped by the writer) and one `JSON.parse` (size).
+    let mut text = String::new();
+    let mut o = ObjectWriter::new(&mut text);
+    o.string("origin", host.origin.as_str())
+        .string("region", host.region)
+        .string("domain", host.domain);
+    match &host.target_env {
+        Some(env) => o.string("targetEnv", env),
+        None => o.null("targetEnv"),
+    };
+    o.finish();
+    parse_json(&text)
 }

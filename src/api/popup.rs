@@ -5,22 +5,20 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use super::client::PkceClient;
-use super::convert::{from_js, to_js};
+use super::convert::{from_js, parse_json, to_js};
 use crate::browser::popup;
 use crate::core::{Error, InPageOptions};
 
 /// What `handleCallback()` resolves with on a redirect page that relayed the callback: a
 /// summary of no session (this page redeemed nothing) with `relayed: "opener" | "parent"`.
 pub(super) fn relayed(to: popup::RelayedTo) -> JsValue {
-    let mut o = crate::core::json::Object::new();
-    o.insert("relayed".into(), to.as_str().into());
-    for key in ["expiresAt", "scope", "lastRefreshAt", "clockOffsetMs"] {
-        o.insert(key.into(), crate::core::json::Value::Null);
-    }
-    o.insert("hasRefreshToken".into(), false.into());
-    o.insert("hasIdToken".into(), false.into());
-    o.insert("refreshCount".into(), 0u64.into());
-    to_js(&o.into()).unwrap_or(JsValue::NULL)
+    // JSON text and one `JSON.parse`, not ten members built one by one (size).
+    let mut text = String::from(r#"{"relayed":""#);
+    text.push_str(to.as_str());
+    text.push_str(
+        r#"","expiresAt":null,"scope":null,"lastRefreshAt":null,"clockOffsetMs":null,"hasRefreshToken":false,"hasIdToken":false,"refreshCount":0}"#,
+    );
+    parse_json(&text).unwrap_or(JsValue::NULL)
 }
 
 /// The options of `loginPopup()` (`silent: false`) or `renewSilently()`.

@@ -27,7 +27,7 @@ use super::handlers::{Handlers, Listener};
 use super::runtime::{Runtime, TapId};
 use super::tabs::deferred;
 use super::{fetch, get, json_to_js, spawn, timers, window, BrowserPlatform};
-use crate::core::json::Value;
+use crate::core::json::{ObjectWriter, Value};
 use crate::core::{
     forced_refresh_allowed, host_token_step, hosted_api_url, AccessToken, BridgeStats, Client,
     DropReason, EmbedError, Error, Event, ExactOrigin, FrameMessage, FrameToken, HostMessage,
@@ -498,8 +498,7 @@ impl HostedLink {
                 let had = self.token.borrow_mut().take().is_some();
                 self.had_token.set(false);
                 if had {
-                    let _ = json_to_js(&Value::Object(Default::default()))
-                        .map(|p| self.handlers.emit("loggedOut", &p));
+                    self.handlers.emit("loggedOut", &Object::new().into());
                 }
                 true
             }
@@ -508,12 +507,19 @@ impl HostedLink {
     }
 
     fn emit_refreshed(&self, expires_at: Option<u64>) {
-        let mut o = crate::core::json::Object::new();
-        o.insert(
-            "expiresAt".into(),
-            expires_at.map_or(Value::Null, Value::from),
-        );
-        if let Ok(p) = json_to_js(&o.into()) {
+        // `{ expiresAt }` as JSON text and one `JSON.parse` (size). A time past 2^53 - 1 is
+        // no JavaScript number: not emitted, as `json_to_js` refuses it.
+        if expires_at.is_some_and(|at| at > (1 << 53) - 1) {
+            return;
+        }
+        let mut text = String::new();
+        let mut o = ObjectWriter::new(&mut text);
+        match expires_at {
+            Some(at) => o.u64("expiresAt", at),
+            None => o.null("expiresAt"),
+        };
+        o.finish();
+        if let Ok(p) = JSON::parse(&text) {
             self.handlers.emit("tokenRefreshed", &p);
         }
     }
