@@ -347,6 +347,12 @@ impl HostBridge {
     }
 }
 
+/// [`HostedLink::ask`]'s result: the token held, or request `id` sent and its promise.
+enum Ask {
+    Held(AccessToken),
+    Sent(u64, js_sys::Promise),
+}
+
 /// What the host answered to a request.
 enum Answer {
     Token,
@@ -527,7 +533,19 @@ impl HostedLink {
     /// A usable access token: the one held, or a new one from the host (`refresh`: the API
     /// refused the one held, so the host refreshes first). `login_required` when the host has
     /// no session; `host_unavailable` when there is no parent or it did not answer in time.
+    /// Only the wait is async ([`HostedLink::ask`], [`HostedLink::answer`]: size).
     pub async fn access_token(self: &Rc<Self>, refresh: bool) -> Result<AccessToken, Error> {
+        let (id, promise) = match self.ask(refresh)? {
+            Ask::Held(token) => return Ok(token),
+            Ask::Sent(id, promise) => (id, promise),
+        };
+        let _ = JsFuture::from(promise).await;
+        self.answer(id)
+    }
+
+    /// The token held when it is usable; otherwise request `id` sent to the host, and the
+    /// promise that resolves on its answer or after the time-out.
+    fn ask(&self, refresh: bool) -> Result<Ask, Error> {
         if self.listener.borrow().is_none() {
             return Err(host_unavailable(if self.parent.is_none() {
                 "this page is not in a frame, so there is no host to ask"
@@ -538,21 +556,21 @@ impl HostedLink {
         if !refresh {
             if let Some(t) = self.token.borrow().as_ref() {
                 if t.usable(self.now(), self.options.min_validity_ms) {
-                    return Ok(t.token.clone());
+                    return Ok(Ask::Held(t.token.clone()));
                 }
             }
         }
         let id = self.next_id.get() + 1;
         self.next_id.set(id);
         let (promise, resolve, _) = deferred();
-        self.pending.borrow_mut().push((id, resolve.clone()));
+        timers::resolve_after(&resolve, self.options.timeout_ms);
+        self.pending.borrow_mut().push((id, resolve));
         self.send(&FrameMessage::TokenRequest { id, refresh }.to_value());
-        let timeout = self.options.timeout_ms;
-        spawn(async move {
-            timers::sleep(timeout).await;
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        });
-        let _ = JsFuture::from(promise).await;
+        Ok(Ask::Sent(id, promise))
+    }
+
+    /// What the host answered to request `id` (nothing: it did not answer in time).
+    fn answer(&self, id: u64) -> Result<AccessToken, Error> {
         take_by_id(&self.pending, id);
         let answer = take_by_id(&self.answers, id);
         match answer {

@@ -5,11 +5,12 @@
 
 use std::cell::Cell;
 
-use js_sys::{Function, Promise};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::handlers::{self, Callback, Listener};
+use super::tabs::deferred;
 use super::window;
 use crate::core::Error;
 
@@ -19,18 +20,23 @@ pub const COARSE_CHECK_MS: u64 = 30_000;
 /// The shortest re-arm delay, so a state that stays due can never spin the page.
 pub const MIN_REARM_MS: u64 = 1_000;
 
-/// Resolves after `ms` milliseconds (`setTimeout`; at most 2^31-1 ms).
-pub async fn sleep(ms: u64) {
+/// Calls `resolve` after `ms` milliseconds (`setTimeout`; at most 2^31-1 ms), or at once
+/// where no timer can be set.
+pub fn resolve_after(resolve: &Function, ms: u64) {
     let ms = ms.min(i32::MAX as u64) as i32;
-    let promise = Promise::new(&mut |resolve: Function, _reject: Function| {
-        let scheduled = window().map(|w| {
-            w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-                .is_ok()
-        });
-        if scheduled != Ok(true) {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        }
+    let scheduled = window().map(|w| {
+        w.set_timeout_with_callback_and_timeout_and_arguments_0(resolve, ms)
+            .is_ok()
     });
+    if scheduled != Ok(true) {
+        let _ = resolve.call0(&JsValue::UNDEFINED);
+    }
+}
+
+/// Resolves after `ms` milliseconds ([`resolve_after`]).
+pub async fn sleep(ms: u64) {
+    let (promise, resolve, _) = deferred();
+    resolve_after(&resolve, ms);
     let _ = JsFuture::from(promise).await;
 }
 
