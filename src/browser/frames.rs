@@ -244,54 +244,65 @@ impl HostBridge {
     }
 
     /// Answers token request `id`: the access token only, refreshed first when it expires
-    /// within the margin or the frame's was refused ([`host_token_step`]).
+    /// within the margin or the frame's was refused ([`host_token_step`]). The decisions are
+    /// [`HostBridge::step`]'s; only the waits are here (size).
     async fn answer(self: Rc<Self>, id: u64, forced: bool) {
         // Not started within 10 s: no answer (the frame's request times out).
         let Some((client, runtime)) = self.client().await else {
             return;
         };
         let mut refreshed = false;
-        loop {
-            let session = client.stored_session();
-            let step = host_token_step(
-                session.as_ref().map(|s| s.expires_at),
-                client.platform().now_ms(),
-                self.options.margin_ms,
-                session.as_ref().is_some_and(|s| s.refresh_token.is_some()),
-                forced
-                    && session.as_ref().is_some_and(|s| {
-                        forced_refresh_allowed(
-                            s.issued_at,
-                            self.served_at.get(),
-                            self.forced_at.get(),
-                        )
-                    }),
-                refreshed,
-            );
-            match (step, session) {
-                (HostStep::Answer, Some(s)) => {
-                    self.served.set(true);
-                    self.served_at.set(Some(s.issued_at));
-                    return self.send(&HostMessage::Token {
-                        id: Some(id),
-                        token: s.access_token,
-                        expires_at: s.expires_at,
-                    });
+        while self.step(&client, id, forced, refreshed) {
+            let _ = client.refresh().await;
+            runtime.pump();
+            refreshed = true;
+        }
+    }
+
+    /// One decision on request `id`: answers it (the token, or `login_required`) and returns
+    /// false, or returns true when the session must be refreshed first.
+    fn step(
+        &self,
+        client: &Client<BrowserPlatform>,
+        id: u64,
+        forced: bool,
+        refreshed: bool,
+    ) -> bool {
+        let session = client.stored_session();
+        let step = host_token_step(
+            session.as_ref().map(|s| s.expires_at),
+            client.platform().now_ms(),
+            self.options.margin_ms,
+            session.as_ref().is_some_and(|s| s.refresh_token.is_some()),
+            forced
+                && session.as_ref().is_some_and(|s| {
+                    forced_refresh_allowed(s.issued_at, self.served_at.get(), self.forced_at.get())
+                }),
+            refreshed,
+        );
+        match (step, session) {
+            (HostStep::Answer, Some(s)) => {
+                self.served.set(true);
+                self.served_at.set(Some(s.issued_at));
+                self.send(&HostMessage::Token {
+                    id: Some(id),
+                    token: s.access_token,
+                    expires_at: s.expires_at,
+                });
+                false
+            }
+            (HostStep::RefreshFirst, session) => {
+                if forced {
+                    self.forced_at.set(session.map(|s| s.issued_at));
                 }
-                (HostStep::RefreshFirst, session) => {
-                    if forced {
-                        self.forced_at.set(session.map(|s| s.issued_at));
-                    }
-                    let _ = client.refresh().await;
-                    runtime.pump();
-                    refreshed = true;
-                }
-                _ => {
-                    return self.send(&HostMessage::Error {
-                        id: Some(id),
-                        code: "login_required".into(),
-                    })
-                }
+                true
+            }
+            _ => {
+                self.send(&HostMessage::Error {
+                    id: Some(id),
+                    code: "login_required".into(),
+                });
+                false
             }
         }
     }
