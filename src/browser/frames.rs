@@ -27,7 +27,7 @@ use super::handlers::{Handlers, Listener};
 use super::runtime::{Runtime, TapId};
 use super::tabs::deferred;
 use super::{fetch, get, json_to_js, spawn, timers, window, BrowserPlatform};
-use crate::core::json::{ObjectWriter, Value};
+use crate::core::json::ObjectWriter;
 use crate::core::{
     forced_refresh_allowed, host_token_step, hosted_api_url, AccessToken, BridgeStats, Client,
     DropReason, EmbedError, Error, Event, ExactOrigin, FrameMessage, FrameToken, HostMessage,
@@ -86,10 +86,11 @@ pub fn admit(
     text.as_string().ok_or(DropReason::Invalid)
 }
 
-/// Posts `message` to `target` with `targetOrigin` = `origin` (never `'*'`). `postMessage`
-/// is read from the window object itself: a cross-origin `WindowProxy` exposes it.
-fn post(target: &JsValue, message: &Value, origin: &ExactOrigin) {
-    let Ok(payload) = json_to_js(message) else {
+/// Posts `message` (JSON text: the object `JSON.parse` makes of it; or a JS value) to
+/// `target` with `targetOrigin` = `origin` (never `'*'`). `postMessage` is read from the
+/// window object itself: a cross-origin `WindowProxy` exposes it.
+fn post(target: &JsValue, message: Result<JsValue, Error>, origin: &ExactOrigin) {
+    let Ok(payload) = message else {
         return;
     };
     let send = Reflect::get(target, &"postMessage".into())
@@ -98,6 +99,12 @@ fn post(target: &JsValue, message: &Value, origin: &ExactOrigin) {
     if let Some(send) = send {
         let _ = send.call2(target, &payload, &origin.as_str().into());
     }
+}
+
+/// A library message's JSON text as the object to post (`None`: not sent).
+fn parsed(text: Option<String>) -> Result<JsValue, Error> {
+    text.and_then(|t| JSON::parse(&t).ok())
+        .ok_or(Error::Platform("JSON.parse"))
 }
 
 /// The client whose session a host shares, and its lifecycle driver.
@@ -197,7 +204,7 @@ impl HostBridge {
     fn send(&self, message: &HostMessage) {
         post(
             &self.frame_window(),
-            &message.to_value(),
+            parsed(message.to_json()),
             &self.options.origin,
         );
     }
@@ -437,12 +444,12 @@ impl HostedLink {
                 }
             }))?;
             *link.listener.borrow_mut() = Some(listener);
-            link.send(&FrameMessage::Ready.to_value());
+            link.send(parsed(FrameMessage::Ready.to_json()));
         }
         Ok(link)
     }
 
-    fn send(&self, message: &Value) {
+    fn send(&self, message: Result<JsValue, Error>) {
         if let Some(parent) = &self.parent {
             post(parent, message, &self.options.host_origin);
         }
@@ -576,7 +583,7 @@ impl HostedLink {
         let (promise, resolve, _) = deferred();
         timers::resolve_after(&resolve, self.options.timeout_ms);
         self.pending.borrow_mut().push((id, resolve));
-        self.send(&FrameMessage::TokenRequest { id, refresh }.to_value());
+        self.send(parsed(FrameMessage::TokenRequest { id, refresh }.to_json()));
         Ok(Ask::Sent(id, promise))
     }
 
@@ -634,11 +641,11 @@ impl HostedLink {
             .and_then(|t| t.as_string())
             .ok_or(Error::InvalidArgument(BAD))?;
         match FrameMessage::parse(&text) {
-            Ok(m @ FrameMessage::AppEvent { .. }) => {
+            Ok(FrameMessage::AppEvent { value, .. }) => {
                 if self.listener.borrow().is_none() {
                     return Err(host_unavailable("there is no host to send to"));
                 }
-                self.send(&m.to_value());
+                self.send(json_to_js(&value));
                 Ok(())
             }
             _ => Err(Error::InvalidArgument(BAD)),
