@@ -491,33 +491,29 @@ impl HostedLink {
         };
         let ok = match message {
             HostMessage::Ack => true,
+            // An answer to a request still waiting, or a push once a token was received.
             HostMessage::Token {
-                id: Some(id),
+                id,
                 token,
                 expires_at,
             } => {
-                let asked = self.pending.borrow().iter().any(|(p, _)| *p == id);
-                if asked {
-                    *self.token.borrow_mut() = Some(FrameToken { token, expires_at });
-                    self.had_token.set(true);
-                    answered(id, Answer::Token);
-                }
-                asked
-            }
-            HostMessage::Token {
-                id: None,
-                token,
-                expires_at,
-            } => {
-                let ok = self.had_token.get();
+                let ok = match id {
+                    Some(id) => self.pending.borrow().iter().any(|(p, _)| *p == id),
+                    None => self.had_token.get(),
+                };
                 if ok {
                     *self.token.borrow_mut() = Some(FrameToken { token, expires_at });
-                    self.emit_refreshed(expires_at);
+                    match id {
+                        Some(id) => {
+                            self.had_token.set(true);
+                            answered(id, Answer::Token);
+                        }
+                        None => self.emit_refreshed(expires_at),
+                    }
                 }
                 ok
             }
-            HostMessage::Error { id: Some(id), .. } => answered(id, Answer::Refused),
-            HostMessage::Error { id: None, .. } => false,
+            HostMessage::Error { id, .. } => id.is_some_and(|id| answered(id, Answer::Refused)),
             HostMessage::LoggedOut => {
                 let had = self.token.borrow_mut().take().is_some();
                 self.had_token.set(false);
