@@ -9,12 +9,13 @@ use wasm_bindgen::prelude::*;
 
 use super::client::{change_handler, PkceClient};
 use super::convert::{
-    from_js, function_argument, invalid_argument, promise, string_argument, to_js, url_argument,
-    URL_ARGUMENT,
+    from_js, function_argument, invalid_argument, parse_json, promise, string_argument, to_js,
+    url_argument, URL_ARGUMENT,
 };
 use crate::browser::frames::{HostBridge, HostedLink};
+use crate::browser::handlers::Handlers;
 use crate::browser::spawn;
-use crate::core::json::{Object, Value};
+use crate::core::json::ObjectWriter;
 use crate::core::{app_event_type_ok, Error, HostedOptions, ShareOptions};
 
 /// What an app event type must be, in `invalid_argument` messages.
@@ -26,10 +27,20 @@ pub struct FrameBridge {
     inner: Rc<HostBridge>,
 }
 
-fn event_type(kind: &JsValue) -> Result<String, JsValue> {
-    kind.as_string()
+/// `on` (`add`) or `off` of the frame's app event types on the host (any valid type), one body
+/// for both methods; the frame's own `on`/`off` share `change_handler` with the other classes.
+fn on_off(handlers: &Handlers, kind: &JsValue, handler: JsValue, add: bool) -> Result<(), JsValue> {
+    let kind = kind
+        .as_string()
         .filter(|k| app_event_type_ok(k))
-        .ok_or_else(|| invalid_argument(EVENT_TYPE))
+        .ok_or_else(|| invalid_argument(EVENT_TYPE))?;
+    let handler = function_argument(handler)?;
+    if add {
+        handlers.insert(kind.into(), handler);
+    } else {
+        handlers.remove(&kind, &handler);
+    }
+    Ok(())
 }
 
 #[wasm_bindgen]
@@ -42,9 +53,7 @@ impl FrameBridge {
         #[wasm_bindgen(unchecked_param_type = "(message: FrameEventMessage) => void")]
         handler: JsValue,
     ) -> Result<(), JsValue> {
-        let kind = event_type(&kind)?;
-        self.inner.on(&kind, function_argument(handler)?);
-        Ok(())
+        on_off(self.inner.handlers(), &kind, handler, true)
     }
 
     /// Removes a handler added with `on`.
@@ -54,9 +63,7 @@ impl FrameBridge {
         #[wasm_bindgen(unchecked_param_type = "(message: FrameEventMessage) => void")]
         handler: JsValue,
     ) -> Result<(), JsValue> {
-        let kind = event_type(&kind)?;
-        self.inner.off(&kind, &function_argument(handler)?);
-        Ok(())
+        on_off(self.inner.handlers(), &kind, handler, false)
     }
 
     /// What the bridge received: `{ accepted, dropped, droppedBy: { untrusted, source,
@@ -216,13 +223,16 @@ pub fn genesys_host_origin(
         false => Some(string_argument(&region, "the region must be a string")?),
     };
     let host = crate::core::genesys_host_origin(&search, region.as_deref()).map_err(Error::from)?;
-    let mut o = Object::new();
-    o.insert("origin".into(), host.origin.as_str().into());
-    o.insert("region".into(), host.region.into());
-    o.insert("domain".into(), host.domain.into());
-    o.insert(
-        "targetEnv".into(),
-        host.target_env.map_or(Value::Null, Value::from),
-    );
-    to_js(&o.into())
+    // JSON text (escaped by the writer) and one `JSON.parse` (size).
+    let mut text = String::new();
+    let mut o = ObjectWriter::new(&mut text);
+    o.string("origin", host.origin.as_str())
+        .string("region", host.region)
+        .string("domain", host.domain);
+    match &host.target_env {
+        Some(env) => o.string("targetEnv", env),
+        None => o.null("targetEnv"),
+    };
+    o.finish();
+    parse_json(&text)
 }

@@ -5,22 +5,21 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use super::client::PkceClient;
-use super::convert::{from_js, to_js};
+use super::convert::{from_js, parse_json, to_js};
 use crate::browser::popup;
 use crate::core::{Error, InPageOptions};
+use web_sys::Window;
 
 /// What `handleCallback()` resolves with on a redirect page that relayed the callback: a
 /// summary of no session (this page redeemed nothing) with `relayed: "opener" | "parent"`.
 pub(super) fn relayed(to: popup::RelayedTo) -> JsValue {
-    let mut o = crate::core::json::Object::new();
-    o.insert("relayed".into(), to.as_str().into());
-    for key in ["expiresAt", "scope", "lastRefreshAt", "clockOffsetMs"] {
-        o.insert(key.into(), crate::core::json::Value::Null);
-    }
-    o.insert("hasRefreshToken".into(), false.into());
-    o.insert("hasIdToken".into(), false.into());
-    o.insert("refreshCount".into(), 0u64.into());
-    to_js(&o.into()).unwrap_or(JsValue::NULL)
+    // JSON text and one `JSON.parse`, not ten members built one by one (size).
+    let mut text = String::from(r#"{"relayed":""#);
+    text.push_str(to.as_str());
+    text.push_str(
+        r#"","expiresAt":null,"scope":null,"lastRefreshAt":null,"clockOffsetMs":null,"hasRefreshToken":false,"hasIdToken":false,"refreshCount":0}"#,
+    );
+    parse_json(&text).unwrap_or(JsValue::NULL)
 }
 
 /// The options of `loginPopup()` (`silent: false`) or `renewSilently()`.
@@ -65,13 +64,7 @@ impl PkceClient {
             Err(e) => return Promise::reject(&e.into()),
         };
         // Forgets the login when the body ends or is dropped unrun (the client failed to start).
-        let forget = Forget(key);
-        let popup_window = window.clone();
-        let login = self.with_client(move |client| async move {
-            let summary = popup::in_page_login(&client, Some(popup_window), options).await;
-            drop(forget);
-            to_js(&summary?.to_value())
-        });
+        let login = self.in_page(Some((Forget(key), window.clone())), options);
         popup::remember(key, &window, &login);
         login
     }
@@ -92,13 +85,23 @@ impl PkceClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "RenewSilentlyOptions")] options: JsValue,
     ) -> Promise {
-        let options = match in_page_options(&options, true) {
-            Ok(options) => options,
-            Err(e) => return Promise::reject(&e),
-        };
+        match in_page_options(&options, true) {
+            Ok(options) => self.in_page(None, options),
+            Err(e) => Promise::reject(&e),
+        }
+    }
+}
+
+impl PkceClient {
+    /// The login of `loginPopup()` (`popup`: its window, and the entry to forget when the login
+    /// ends) or of `renewSilently()` (`None`), resolving with the session summary. One body for
+    /// both (size).
+    fn in_page(&self, popup: Option<(Forget, Window)>, options: InPageOptions) -> Promise {
         self.with_client(move |client| async move {
-            let summary = popup::in_page_login(&client, None, options).await?;
-            to_js(&summary.to_value())
+            let (forget, window) = popup.unzip();
+            let summary = popup::in_page_login(&client, window, options).await;
+            drop(forget);
+            to_js(&summary?.to_value())
         })
     }
 }

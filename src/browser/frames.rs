@@ -21,13 +21,13 @@ use std::rc::{Rc, Weak};
 use js_sys::{Function, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{MessageEvent, Request, Response};
+use web_sys::{Request, Response};
 
-use super::handlers::Handlers;
+use super::handlers::{Handlers, Listener};
 use super::runtime::{Runtime, TapId};
 use super::tabs::deferred;
 use super::{fetch, get, json_to_js, spawn, timers, window, BrowserPlatform};
-use crate::core::json::Value;
+use crate::core::json::ObjectWriter;
 use crate::core::{
     forced_refresh_allowed, host_token_step, hosted_api_url, AccessToken, BridgeStats, Client,
     DropReason, EmbedError, Error, Event, ExactOrigin, FrameMessage, FrameToken, HostMessage,
@@ -37,41 +37,27 @@ use crate::core::{
 /// The events of a [`HostedLink`]: a new token from the host, and the host's logout.
 pub const HOSTED_EVENT_NAMES: [&str; 2] = ["tokenRefreshed", "loggedOut"];
 
-/// A `message` listener on `window`, removed on drop.
-struct Listener {
-    closure: Closure<dyn FnMut(MessageEvent)>,
+/// A `message` listener on `window` calling `on_message` with each event; removed on drop.
+/// One helper for both ends of the bridge and the popup's wait
+/// ([`crate::browser::popup`]).
+pub fn on_message(on_message: Box<dyn FnMut(JsValue)>) -> Result<Listener, Error> {
+    Listener::add(None, "message", on_message)
 }
 
-impl Listener {
-    /// Boxed first, so the closure machinery exists once in the .wasm for both ends (size).
-    fn add(on_message: Box<dyn FnMut(MessageEvent)>) -> Result<Listener, Error> {
-        let closure = Closure::wrap(on_message);
-        window()?
-            .add_event_listener_with_callback("message", closure.as_ref().unchecked_ref())
-            .map_err(|_| Error::Platform("addEventListener failed"))?;
-        Ok(Listener { closure })
-    }
-}
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        if let Ok(w) = window() {
-            let _ = w.remove_event_listener_with_callback(
-                "message",
-                self.closure.as_ref().unchecked_ref(),
-            );
-        }
-    }
-}
-
-/// Checks 1 to 3 of the module documentation, then the data's JSON text (check 4's first
-/// half): a plain object (its prototype `Object.prototype` or `null`: no class instance, array,
-/// Date or Map), whose `JSON.stringify` does not throw and is at most the size limit.
+/// Checks 1 to 3 of the module documentation (`origin`: exact string equality, as
+/// [`ExactOrigin::matches`]), then the data's JSON text (check 4's first half): a plain object
+/// (its prototype `Object.prototype` or `null`: no class instance, array, Date or Map), whose
+/// `JSON.stringify` does not throw and is at most `max_len` UTF-16 units. The one check of
+/// every received message: both bridge ends, and the popup's and silent frame's answer.
 ///
 /// The event's members are read with [`get`] (plain property reads, as web-sys's getters make:
 /// one import for all of them).
-fn admit(event: &MessageEvent, from: &JsValue, origin: &ExactOrigin) -> Result<String, DropReason> {
-    let event: &JsValue = event.as_ref();
+pub fn admit(
+    event: &JsValue,
+    from: &JsValue,
+    origin: &str,
+    max_len: usize,
+) -> Result<String, DropReason> {
     if get(event, "isTrusted").as_bool() != Some(true) {
         return Err(DropReason::Untrusted);
     }
@@ -79,10 +65,7 @@ fn admit(event: &MessageEvent, from: &JsValue, origin: &ExactOrigin) -> Result<S
     if get(event, "source") != *from {
         return Err(DropReason::Source);
     }
-    if !get(event, "origin")
-        .as_string()
-        .is_some_and(|o| origin.matches(&o))
-    {
+    if get(event, "origin").as_string().as_deref() != Some(origin) {
         return Err(DropReason::Origin);
     }
     let data = get(event, "data");
@@ -97,16 +80,17 @@ fn admit(event: &MessageEvent, from: &JsValue, origin: &ExactOrigin) -> Result<S
     let text = JSON::stringify(&data).map_err(|_| DropReason::Invalid)?;
     // Its length in UTF-16 units, before the text is copied into the module's memory (a
     // primitive string: `JsString::length`, not `Reflect.get`, which refuses non-objects).
-    if text.length() as usize > MAX_BRIDGE_MESSAGE_LEN {
+    if text.length() as usize > max_len {
         return Err(DropReason::Invalid);
     }
     text.as_string().ok_or(DropReason::Invalid)
 }
 
-/// Posts `message` to `target` with `targetOrigin` = `origin` (never `'*'`). `postMessage`
-/// is read from the window object itself: a cross-origin `WindowProxy` exposes it.
-fn post(target: &JsValue, message: &Value, origin: &ExactOrigin) {
-    let Ok(payload) = json_to_js(message) else {
+/// Posts `message` (JSON text: the object `JSON.parse` makes of it; or a JS value) to
+/// `target` with `targetOrigin` = `origin` (never `'*'`). `postMessage` is read from the
+/// window object itself: a cross-origin `WindowProxy` exposes it.
+fn post(target: &JsValue, message: Result<JsValue, Error>, origin: &ExactOrigin) {
+    let Ok(payload) = message else {
         return;
     };
     let send = Reflect::get(target, &"postMessage".into())
@@ -115,6 +99,12 @@ fn post(target: &JsValue, message: &Value, origin: &ExactOrigin) {
     if let Some(send) = send {
         let _ = send.call2(target, &payload, &origin.as_str().into());
     }
+}
+
+/// A library message's JSON text as the object to post (`None`: not sent).
+fn parsed(text: Option<String>) -> Result<JsValue, Error> {
+    text.and_then(|t| JSON::parse(&t).ok())
+        .ok_or(Error::Platform("JSON.parse"))
 }
 
 /// The client whose session a host shares, and its lifecycle driver.
@@ -169,7 +159,7 @@ impl HostBridge {
             tap: Cell::new(None),
         });
         let weak = Rc::downgrade(&bridge);
-        let listener = Listener::add(Box::new(move |event| {
+        let listener = on_message(Box::new(move |event| {
             if let Some(b) = weak.upgrade() {
                 b.receive(&event);
             }
@@ -214,7 +204,7 @@ impl HostBridge {
     fn send(&self, message: &HostMessage) {
         post(
             &self.frame_window(),
-            &message.to_value(),
+            parsed(message.to_json()),
             &self.options.origin,
         );
     }
@@ -223,7 +213,7 @@ impl HostBridge {
         count(&self.stats, result);
     }
 
-    fn receive(self: Rc<Self>, event: &MessageEvent) {
+    fn receive(self: Rc<Self>, event: &JsValue) {
         if self.listener.borrow().is_none() {
             return;
         }
@@ -231,8 +221,13 @@ impl HostBridge {
         if frame.is_null() || frame.is_undefined() {
             return self.count(Err(DropReason::Source));
         }
-        let message =
-            admit(event, &frame, &self.options.origin).and_then(|text| FrameMessage::parse(&text));
+        let message = admit(
+            event,
+            &frame,
+            self.options.origin.as_str(),
+            MAX_BRIDGE_MESSAGE_LEN,
+        )
+        .and_then(|text| FrameMessage::parse(&text));
         let message = match message {
             Ok(m) => m,
             Err(why) => return self.count(Err(why)),
@@ -256,54 +251,65 @@ impl HostBridge {
     }
 
     /// Answers token request `id`: the access token only, refreshed first when it expires
-    /// within the margin or the frame's was refused ([`host_token_step`]).
+    /// within the margin or the frame's was refused ([`host_token_step`]). The decisions are
+    /// [`HostBridge::step`]'s; only the waits are here (size).
     async fn answer(self: Rc<Self>, id: u64, forced: bool) {
         // Not started within 10 s: no answer (the frame's request times out).
         let Some((client, runtime)) = self.client().await else {
             return;
         };
         let mut refreshed = false;
-        loop {
-            let session = client.stored_session();
-            let step = host_token_step(
-                session.as_ref().map(|s| s.expires_at),
-                client.platform().now_ms(),
-                self.options.margin_ms,
-                session.as_ref().is_some_and(|s| s.refresh_token.is_some()),
-                forced
-                    && session.as_ref().is_some_and(|s| {
-                        forced_refresh_allowed(
-                            s.issued_at,
-                            self.served_at.get(),
-                            self.forced_at.get(),
-                        )
-                    }),
-                refreshed,
-            );
-            match (step, session) {
-                (HostStep::Answer, Some(s)) => {
-                    self.served.set(true);
-                    self.served_at.set(Some(s.issued_at));
-                    return self.send(&HostMessage::Token {
-                        id: Some(id),
-                        token: s.access_token,
-                        expires_at: s.expires_at,
-                    });
+        while self.step(&client, id, forced, refreshed) {
+            let _ = client.refresh().await;
+            runtime.pump();
+            refreshed = true;
+        }
+    }
+
+    /// One decision on request `id`: answers it (the token, or `login_required`) and returns
+    /// false, or returns true when the session must be refreshed first.
+    fn step(
+        &self,
+        client: &Client<BrowserPlatform>,
+        id: u64,
+        forced: bool,
+        refreshed: bool,
+    ) -> bool {
+        let session = client.stored_session();
+        let step = host_token_step(
+            session.as_ref().map(|s| s.expires_at),
+            client.platform().now_ms(),
+            self.options.margin_ms,
+            session.as_ref().is_some_and(|s| s.refresh_token.is_some()),
+            forced
+                && session.as_ref().is_some_and(|s| {
+                    forced_refresh_allowed(s.issued_at, self.served_at.get(), self.forced_at.get())
+                }),
+            refreshed,
+        );
+        match (step, session) {
+            (HostStep::Answer, Some(s)) => {
+                self.served.set(true);
+                self.served_at.set(Some(s.issued_at));
+                self.send(&HostMessage::Token {
+                    id: Some(id),
+                    token: s.access_token,
+                    expires_at: s.expires_at,
+                });
+                false
+            }
+            (HostStep::RefreshFirst, session) => {
+                if forced {
+                    self.forced_at.set(session.map(|s| s.issued_at));
                 }
-                (HostStep::RefreshFirst, session) => {
-                    if forced {
-                        self.forced_at.set(session.map(|s| s.issued_at));
-                    }
-                    let _ = client.refresh().await;
-                    runtime.pump();
-                    refreshed = true;
-                }
-                _ => {
-                    return self.send(&HostMessage::Error {
-                        id: Some(id),
-                        code: "login_required".into(),
-                    })
-                }
+                true
+            }
+            _ => {
+                self.send(&HostMessage::Error {
+                    id: Some(id),
+                    code: "login_required".into(),
+                });
+                false
             }
         }
     }
@@ -338,14 +344,10 @@ impl HostBridge {
         }
     }
 
-    /// Adds a handler of the frame's app events of type `kind`.
-    pub fn on(&self, kind: &str, handler: Function) {
-        self.handlers.insert(kind.to_string().into(), handler);
-    }
-
-    /// Removes a handler added with [`HostBridge::on`].
-    pub fn off(&self, kind: &str, handler: &Function) {
-        self.handlers.remove(kind, handler);
+    /// The handlers of the frame's app events, by `type` ([`Handlers::insert`] and
+    /// [`Handlers::remove`]: any name).
+    pub fn handlers(&self) -> &Handlers {
+        &self.handlers
     }
 
     /// What the bridge received.
@@ -361,6 +363,12 @@ impl HostBridge {
             runtime.untap(tap);
         }
     }
+}
+
+/// [`HostedLink::ask`]'s result: the token held, or request `id` sent and its promise.
+enum Ask {
+    Held(AccessToken),
+    Sent(u64, js_sys::Promise),
 }
 
 /// What the host answered to a request.
@@ -430,18 +438,18 @@ impl HostedLink {
         });
         if link.parent.is_some() {
             let weak = Rc::downgrade(&link);
-            let listener = Listener::add(Box::new(move |event| {
+            let listener = on_message(Box::new(move |event| {
                 if let Some(l) = weak.upgrade() {
                     l.receive(&event);
                 }
             }))?;
             *link.listener.borrow_mut() = Some(listener);
-            link.send(&FrameMessage::Ready.to_value());
+            link.send(parsed(FrameMessage::Ready.to_json()));
         }
         Ok(link)
     }
 
-    fn send(&self, message: &Value) {
+    fn send(&self, message: Result<JsValue, Error>) {
         if let Some(parent) = &self.parent {
             post(parent, message, &self.options.host_origin);
         }
@@ -455,12 +463,17 @@ impl HostedLink {
         count(&self.stats, result);
     }
 
-    fn receive(&self, event: &MessageEvent) {
+    fn receive(&self, event: &JsValue) {
         let Some(parent) = &self.parent else {
             return;
         };
-        let message = admit(event, parent, &self.options.host_origin)
-            .and_then(|text| HostMessage::parse(&text));
+        let message = admit(
+            event,
+            parent,
+            self.options.host_origin.as_str(),
+            MAX_BRIDGE_MESSAGE_LEN,
+        )
+        .and_then(|text| HostMessage::parse(&text));
         let message = match message {
             Ok(m) => m,
             Err(why) => return self.count(Err(why)),
@@ -478,39 +491,34 @@ impl HostedLink {
         };
         let ok = match message {
             HostMessage::Ack => true,
+            // An answer to a request still waiting, or a push once a token was received.
             HostMessage::Token {
-                id: Some(id),
+                id,
                 token,
                 expires_at,
             } => {
-                let asked = self.pending.borrow().iter().any(|(p, _)| *p == id);
-                if asked {
-                    *self.token.borrow_mut() = Some(FrameToken { token, expires_at });
-                    self.had_token.set(true);
-                    answered(id, Answer::Token);
-                }
-                asked
-            }
-            HostMessage::Token {
-                id: None,
-                token,
-                expires_at,
-            } => {
-                let ok = self.had_token.get();
+                let ok = match id {
+                    Some(id) => self.pending.borrow().iter().any(|(p, _)| *p == id),
+                    None => self.had_token.get(),
+                };
                 if ok {
                     *self.token.borrow_mut() = Some(FrameToken { token, expires_at });
-                    self.emit_refreshed(expires_at);
+                    match id {
+                        Some(id) => {
+                            self.had_token.set(true);
+                            answered(id, Answer::Token);
+                        }
+                        None => self.emit_refreshed(expires_at),
+                    }
                 }
                 ok
             }
-            HostMessage::Error { id: Some(id), .. } => answered(id, Answer::Refused),
-            HostMessage::Error { id: None, .. } => false,
+            HostMessage::Error { id, .. } => id.is_some_and(|id| answered(id, Answer::Refused)),
             HostMessage::LoggedOut => {
                 let had = self.token.borrow_mut().take().is_some();
                 self.had_token.set(false);
                 if had {
-                    let _ = json_to_js(&Value::Object(Default::default()))
-                        .map(|p| self.handlers.emit("loggedOut", &p));
+                    self.handlers.emit("loggedOut", &Object::new().into());
                 }
                 true
             }
@@ -519,12 +527,19 @@ impl HostedLink {
     }
 
     fn emit_refreshed(&self, expires_at: Option<u64>) {
-        let mut o = crate::core::json::Object::new();
-        o.insert(
-            "expiresAt".into(),
-            expires_at.map_or(Value::Null, Value::from),
-        );
-        if let Ok(p) = json_to_js(&o.into()) {
+        // `{ expiresAt }` as JSON text and one `JSON.parse` (size). A time past 2^53 - 1 is
+        // no JavaScript number: not emitted, as `json_to_js` refuses it.
+        if expires_at.is_some_and(|at| at > (1 << 53) - 1) {
+            return;
+        }
+        let mut text = String::new();
+        let mut o = ObjectWriter::new(&mut text);
+        match expires_at {
+            Some(at) => o.u64("expiresAt", at),
+            None => o.null("expiresAt"),
+        };
+        o.finish();
+        if let Ok(p) = JSON::parse(&text) {
             self.handlers.emit("tokenRefreshed", &p);
         }
     }
@@ -532,7 +547,19 @@ impl HostedLink {
     /// A usable access token: the one held, or a new one from the host (`refresh`: the API
     /// refused the one held, so the host refreshes first). `login_required` when the host has
     /// no session; `host_unavailable` when there is no parent or it did not answer in time.
+    /// Only the wait is async ([`HostedLink::ask`], [`HostedLink::answer`]: size).
     pub async fn access_token(self: &Rc<Self>, refresh: bool) -> Result<AccessToken, Error> {
+        let (id, promise) = match self.ask(refresh)? {
+            Ask::Held(token) => return Ok(token),
+            Ask::Sent(id, promise) => (id, promise),
+        };
+        let _ = JsFuture::from(promise).await;
+        self.answer(id)
+    }
+
+    /// The token held when it is usable; otherwise request `id` sent to the host, and the
+    /// promise that resolves on its answer or after the time-out.
+    fn ask(&self, refresh: bool) -> Result<Ask, Error> {
         if self.listener.borrow().is_none() {
             return Err(host_unavailable(if self.parent.is_none() {
                 "this page is not in a frame, so there is no host to ask"
@@ -543,21 +570,21 @@ impl HostedLink {
         if !refresh {
             if let Some(t) = self.token.borrow().as_ref() {
                 if t.usable(self.now(), self.options.min_validity_ms) {
-                    return Ok(t.token.clone());
+                    return Ok(Ask::Held(t.token.clone()));
                 }
             }
         }
         let id = self.next_id.get() + 1;
         self.next_id.set(id);
         let (promise, resolve, _) = deferred();
-        self.pending.borrow_mut().push((id, resolve.clone()));
-        self.send(&FrameMessage::TokenRequest { id, refresh }.to_value());
-        let timeout = self.options.timeout_ms;
-        spawn(async move {
-            timers::sleep(timeout).await;
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        });
-        let _ = JsFuture::from(promise).await;
+        timers::resolve_after(&resolve, self.options.timeout_ms);
+        self.pending.borrow_mut().push((id, resolve));
+        self.send(parsed(FrameMessage::TokenRequest { id, refresh }.to_json()));
+        Ok(Ask::Sent(id, promise))
+    }
+
+    /// What the host answered to request `id` (nothing: it did not answer in time).
+    fn answer(&self, id: u64) -> Result<AccessToken, Error> {
         take_by_id(&self.pending, id);
         let answer = take_by_id(&self.answers, id);
         match answer {
@@ -610,11 +637,11 @@ impl HostedLink {
             .and_then(|t| t.as_string())
             .ok_or(Error::InvalidArgument(BAD))?;
         match FrameMessage::parse(&text) {
-            Ok(m @ FrameMessage::AppEvent { .. }) => {
+            Ok(FrameMessage::AppEvent { value, .. }) => {
                 if self.listener.borrow().is_none() {
                     return Err(host_unavailable("there is no host to send to"));
                 }
-                self.send(&m.to_value());
+                self.send(json_to_js(&value));
                 Ok(())
             }
             _ => Err(Error::InvalidArgument(BAD)),

@@ -1,14 +1,74 @@
 //! The app's handlers of one object's events: each added once (like `addEventListener`),
 //! removed by identity, and called in order with a payload. A handler that throws is reported
 //! on the console and the others still run.
+//!
+//! And the library's own callbacks from the browser ([`Callback`], [`Listener`]): every DOM
+//! listener and timer callback of the crate is one closure type.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
 
 use js_sys::Function;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
 
+use web_sys::EventTarget;
+
+use super::window;
 use crate::core::{sanitize, ConfigError, Error};
+
+/// A callback the browser calls with one value (an event; `undefined` from a timer). The one
+/// closure type of the crate's listeners and timers, and the one `JsFuture` and the
+/// micro-task queue already use: its invoke shim and JS adapter exist once in the .wasm
+/// (size).
+pub type Callback = Closure<dyn FnMut(JsValue) -> Result<(), JsError>>;
+
+/// A [`Callback`] running `f`.
+pub fn callback(f: Box<dyn FnMut(JsValue)>) -> Callback {
+    let mut f = f;
+    Closure::wrap(Box::new(move |value| {
+        f(value);
+        Ok(())
+    }))
+}
+
+/// A [`Callback`] added with `addEventListener` to a target for one event type; removed when
+/// dropped.
+pub struct Listener {
+    target: EventTarget,
+    kind: &'static str,
+    callback: Callback,
+}
+
+impl Listener {
+    /// Adds `f` as a listener of `kind` events on `target` (`window` when `None`).
+    pub fn add(
+        target: Option<JsValue>,
+        kind: &'static str,
+        f: Box<dyn FnMut(JsValue)>,
+    ) -> Result<Listener, Error> {
+        let target: EventTarget = match target {
+            Some(t) => t.unchecked_into(),
+            None => window()?.into(),
+        };
+        let callback = callback(f);
+        target
+            .add_event_listener_with_callback(kind, callback.as_ref().unchecked_ref())
+            .map_err(|_| Error::Platform("addEventListener failed"))?;
+        Ok(Listener {
+            target,
+            kind,
+            callback,
+        })
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self
+            .target
+            .remove_event_listener_with_callback(self.kind, self.callback.as_ref().unchecked_ref());
+    }
+}
 
 /// The handlers of the events `names` (and, through [`Handlers::insert`], of names that are
 /// not known in advance: the frame bridge's app event types).

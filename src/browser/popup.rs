@@ -18,8 +18,11 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Window;
 
+use super::frames::{admit, on_message};
+use super::handlers::{callback, Callback, Listener};
+use super::tabs::deferred;
 use super::{get, invoke, json_to_js, window, BrowserPlatform};
-use crate::core::json::Value;
+use crate::core::json;
 use crate::core::{
     read_relay_message, relay_message, CallbackError, CallbackParams, Client, Error, InPageOptions,
     PopupError, SessionSummary, WebUrl,
@@ -32,6 +35,8 @@ const POPUP_FEATURES: &str = "popup=yes,width=520,height=680";
 /// How often the popup is checked for having been closed (and the frame for showing another
 /// origin's page, and both for the time-out), in ms.
 const CLOSED_POLL_MS: i32 = 400;
+/// The largest answer read, as JSON text (32 KiB): a bigger one is ignored.
+const RELAY_MAX_LEN: usize = 32 * 1024;
 
 thread_local! {
     /// The popup logins in progress: the client's key, the popup, the login's promise. A
@@ -142,28 +147,17 @@ pub async fn in_page_login(
     client.finish_in_page_login(login, answer).await
 }
 
-/// Sends the popup or the frame to `url`, waits for its answer ([`wait_for_answer`]), and
-/// closes the popup or removes the frame.
+/// Sends the popup or the frame to `url`, waits for its answer ([`Wait`]), and closes the
+/// popup or removes the frame. Only the wait itself is async: the set-up and the tear-down are
+/// plain functions, so this state machine holds a promise and a [`Wait`] (size).
 async fn drive(
     place: Place,
     url: &WebUrl,
     timeout_ms: u64,
 ) -> Result<Result<CallbackParams, CallbackError>, Error> {
-    let url = JsValue::from_str(url.as_str());
-    let source = match &place {
-        Place::Popup(w) => {
-            Reflect::set(&get(w, "location"), &"href".into(), &url)
-                .map_err(|_| Error::Popup(PopupError::Closed))?;
-            w.clone()
-        }
-        Place::Frame(f) => {
-            let _ = Reflect::set(f, &"src".into(), &url);
-            Some(get(f, "contentWindow"))
-                .filter(JsValue::is_object)
-                .ok_or(Error::Platform("the hidden frame has no window"))?
-        }
-    };
-    wait_for_answer(&source, &place, timeout_ms).await
+    let (promise, wait) = Wait::start(&place, url, timeout_ms)?;
+    let _ = JsFuture::from(promise).await;
+    wait.finish()
 }
 
 /// A hidden, empty frame in the document's body.
@@ -208,106 +202,119 @@ impl Outcome {
     }
 }
 
-/// Waits for the redirect page's answer from `source`: a `message` of this page's own origin
-/// from exactly that window, carrying a relayed callback ([`read_relay_message`]).
-/// Other messages are ignored. Ends early with `popup_closed` when the popup is closed,
-/// `silent_frame_refused` when the frame shows a page of another origin (framing refused, or
-/// the server showed a page despite `prompt=none`), and `popup_timeout` / `silent_timeout`
-/// after `timeout_ms`.
-async fn wait_for_answer(
-    source: &JsValue,
-    place: &Place,
-    timeout_ms: u64,
-) -> Result<Result<CallbackParams, CallbackError>, Error> {
-    let window = window()?;
-    let own_origin = origin_of(&window)?;
-    let mut resolve = None;
-    let promise = Promise::new(&mut |r: Function, _| resolve = Some(r));
-    let outcome = Rc::new(Outcome {
-        value: RefCell::new(None),
-        resolve: resolve.ok_or(Error::Platform("Promise"))?,
-    });
-
-    let on_message = {
-        let outcome = outcome.clone();
-        let source = source.clone();
-        Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
-            // Exactly this page's origin, exactly the window we opened.
-            if get(&e, "origin").as_string().as_deref() != Some(own_origin.as_str()) {
-                return;
-            }
-            let s = get(&e, "source");
-            if s.is_null() || !Object::is(&s, &source) {
-                return;
-            }
-            if let Some(relayed) =
-                relay_value(&get(&e, "data")).and_then(|v| read_relay_message(&v))
-            {
-                outcome.settle(Ok(relayed));
-            }
-        })
-    };
-    let listen = on_message.as_ref().unchecked_ref::<Function>();
-    window
-        .add_event_listener_with_callback("message", listen)
-        .map_err(|_| Error::Platform("addEventListener"))?;
-
-    // One check every CLOSED_POLL_MS: the time-out; the popup closed (two checks in a row, so
-    // an answer posted just before the redirect page closed itself is still delivered first);
-    // the frame showing a page of another origin (the server's page, or the browser's error
-    // page for a refused frame), which never answers here. The redirect page is of this
-    // origin, and the server's redirects before it commit no page.
-    let deadline = js_sys::Date::now() + timeout_ms as f64;
-    let on_tick = {
-        let outcome = outcome.clone();
-        let source = source.clone();
-        let popup = matches!(place, Place::Popup(_));
-        let closed_seen = Cell::new(false);
-        Closure::<dyn FnMut()>::new(move || {
-            let ended = if js_sys::Date::now() >= deadline {
-                Some(if popup {
-                    PopupError::Timeout
-                } else {
-                    PopupError::SilentTimeout
-                })
-            } else if !popup {
-                Reflect::get(&get(&source, "location"), &"href".into())
-                    .is_err()
-                    .then_some(PopupError::FrameRefused)
-            } else if is_closed(&source) {
-                closed_seen.replace(true).then_some(PopupError::Closed)
-            } else {
-                closed_seen.set(false);
-                None
-            };
-            if let Some(e) = ended {
-                outcome.settle(Err(e.into()));
-            }
-        })
-    };
-    let w: &JsValue = window.as_ref();
-    let tick = invoke(
-        w,
-        "setInterval",
-        &[on_tick.as_ref(), &CLOSED_POLL_MS.into()],
-    )
-    .ok();
-
-    let _ = JsFuture::from(promise).await;
-
-    let _ = window.remove_event_listener_with_callback("message", listen);
-    if let Some(id) = tick {
-        let _ = invoke(w, "clearInterval", &[&id]);
-    }
-    let value = outcome.value.borrow_mut().take();
-    value.unwrap_or(Err(Error::Platform("the wait ended without an answer")))
+/// A wait for the redirect page's answer from the popup or the frame: a `message` of this
+/// page's own origin from exactly that window, carrying a relayed callback
+/// ([`read_relay_message`]). Other messages are ignored. Ends early with `popup_closed` when
+/// the popup is closed, `silent_frame_refused` when the frame shows a page of another origin
+/// (framing refused, or the server showed a page despite `prompt=none`), and `popup_timeout` /
+/// `silent_timeout` after the time-out. Dropping it removes the listener and the interval.
+struct Wait {
+    outcome: Rc<Outcome>,
+    _on_message: Listener,
+    _on_tick: Callback,
+    tick: Option<JsValue>,
 }
 
-/// A message's data as the core reads it: its JSON text parsed (`None` for data that has
-/// none, such as a `BigInt`; the core ignores anything that is not a relayed callback).
-fn relay_value(data: &JsValue) -> Option<Value> {
-    let text = js_sys::JSON::stringify(data).ok()?.as_string()?;
-    crate::core::json::parse_limited(&text, 32 * 1024).ok()
+impl Wait {
+    /// Sends `place` to `url` and starts waiting; the promise resolves when the wait ends.
+    fn start(place: &Place, url: &WebUrl, timeout_ms: u64) -> Result<(Promise, Wait), Error> {
+        let url = JsValue::from_str(url.as_str());
+        let source = match place {
+            Place::Popup(w) => {
+                Reflect::set(&get(w, "location"), &"href".into(), &url)
+                    .map_err(|_| Error::Popup(PopupError::Closed))?;
+                w.clone()
+            }
+            Place::Frame(f) => {
+                let _ = Reflect::set(f, &"src".into(), &url);
+                Some(get(f, "contentWindow"))
+                    .filter(JsValue::is_object)
+                    .ok_or(Error::Platform("the hidden frame has no window"))?
+            }
+        };
+        let window: JsValue = window()?.into();
+        let own_origin = origin_of(&window)?;
+        let (promise, resolve, _) = deferred();
+        let outcome = Rc::new(Outcome {
+            value: RefCell::new(None),
+            resolve,
+        });
+
+        let on_message = {
+            let outcome = outcome.clone();
+            let source = source.clone();
+            // Trusted, from exactly the window we opened, at exactly this page's origin.
+            on_message(Box::new(move |e| {
+                if let Some(relayed) = admit(&e, &source, &own_origin, RELAY_MAX_LEN)
+                    .ok()
+                    .and_then(|text| json::parse_limited(&text, RELAY_MAX_LEN).ok())
+                    .and_then(|v| read_relay_message(&v))
+                {
+                    outcome.settle(Ok(relayed));
+                }
+            }))?
+        };
+
+        // One check every CLOSED_POLL_MS: the time-out; the popup closed (two checks in a row,
+        // so an answer posted just before the redirect page closed itself is still delivered
+        // first); the frame showing a page of another origin (the server's page, or the
+        // browser's error page for a refused frame), which never answers here. The redirect
+        // page is of this origin, and the server's redirects before it commit no page.
+        let deadline = js_sys::Date::now() + timeout_ms as f64;
+        let on_tick = {
+            let outcome = outcome.clone();
+            let popup = matches!(place, Place::Popup(_));
+            let closed_seen = Cell::new(false);
+            callback(Box::new(move |_| {
+                let ended = if js_sys::Date::now() >= deadline {
+                    Some(if popup {
+                        PopupError::Timeout
+                    } else {
+                        PopupError::SilentTimeout
+                    })
+                } else if !popup {
+                    Reflect::get(&get(&source, "location"), &"href".into())
+                        .is_err()
+                        .then_some(PopupError::FrameRefused)
+                } else if is_closed(&source) {
+                    closed_seen.replace(true).then_some(PopupError::Closed)
+                } else {
+                    closed_seen.set(false);
+                    None
+                };
+                if let Some(e) = ended {
+                    outcome.settle(Err(e.into()));
+                }
+            }))
+        };
+        let tick = invoke(
+            &window,
+            "setInterval",
+            &[on_tick.as_ref(), &CLOSED_POLL_MS.into()],
+        )
+        .ok();
+        let wait = Wait {
+            outcome,
+            _on_message: on_message,
+            _on_tick: on_tick,
+            tick,
+        };
+        Ok((promise, wait))
+    }
+
+    /// The answer, once the promise resolved; then the listener and the interval go.
+    fn finish(self) -> Result<Result<CallbackParams, CallbackError>, Error> {
+        let value = self.outcome.value.borrow_mut().take();
+        value.unwrap_or(Err(Error::Platform("the wait ended without an answer")))
+    }
+}
+
+impl Drop for Wait {
+    fn drop(&mut self) {
+        if let (Some(id), Ok(w)) = (&self.tick, window()) {
+            let _ = invoke(&w.into(), "clearInterval", &[id]);
+        }
+    }
 }
 
 /// Where a redirect page relays: its opener (a popup) or its parent (a frame).

@@ -10,9 +10,10 @@ use std::cell::{Cell, RefCell};
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{BroadcastChannel, MessageEvent};
+use web_sys::BroadcastChannel;
 
-use super::window;
+use super::handlers::{callback, Callback};
+use super::{get, window};
 use crate::core::Error;
 use crate::core::LockGuard;
 
@@ -59,7 +60,7 @@ pub fn deferred() -> (Promise, Function, Function) {
 /// own messages. Dropping it closes the channel.
 pub struct TabChannel {
     channel: BroadcastChannel,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_message: Callback,
 }
 
 impl TabChannel {
@@ -74,11 +75,11 @@ impl TabChannel {
                 return None;
             }
         };
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-            if let Some(text) = e.data().as_string() {
+        let on_message = callback(Box::new(move |e| {
+            if let Some(text) = get(&e, "data").as_string() {
                 on_message(text);
             }
-        });
+        }));
         channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         Some(TabChannel {
             channel,
@@ -124,20 +125,20 @@ pub async fn web_lock(name: &str) -> Result<LockGuard, Error> {
     // `held` is what the lock callback returns: the lock lasts until it resolves.
     let (held, release, _) = deferred();
     let (granted, grant, fail) = deferred();
-    let callback = Closure::once_into_js(move |_lock: JsValue| -> JsValue {
+    let granted_cb = Closure::once_into_js(move |_lock: JsValue| -> JsValue {
         let _ = grant.call0(&JsValue::UNDEFINED);
         held.into()
     });
     let pending: Promise = request
-        .call2(&locks, &name.into(), &callback)
+        .call2(&locks, &name.into(), &granted_cb)
         .map_err(|_| FAILED)?
         .dyn_into()
         .map_err(|_| FAILED)?;
     // A request refused before granting (e.g. an opaque origin) must not leave us waiting.
-    let on_fail = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+    let on_fail = callback(Box::new(move |e| {
         let _ = fail.call1(&JsValue::UNDEFINED, &e);
-    });
-    let _ = pending.catch(&on_fail);
+    }));
+    let _ = super::invoke(&pending, "catch", &[on_fail.as_ref()]);
     JsFuture::from(granted).await.map_err(|_| FAILED)?;
     Ok(LockGuard::new(move || {
         let _ = release.call0(&JsValue::UNDEFINED);

@@ -5,10 +5,12 @@
 
 use std::cell::Cell;
 
-use js_sys::{Function, Promise};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use super::handlers::{self, Callback, Listener};
+use super::tabs::deferred;
 use super::window;
 use crate::core::Error;
 
@@ -18,26 +20,32 @@ pub const COARSE_CHECK_MS: u64 = 30_000;
 /// The shortest re-arm delay, so a state that stays due can never spin the page.
 pub const MIN_REARM_MS: u64 = 1_000;
 
-/// Resolves after `ms` milliseconds (`setTimeout`; at most 2^31-1 ms).
-pub async fn sleep(ms: u64) {
+/// Calls `resolve` after `ms` milliseconds (`setTimeout`; at most 2^31-1 ms), or at once
+/// where no timer can be set.
+pub fn resolve_after(resolve: &Function, ms: u64) {
     let ms = ms.min(i32::MAX as u64) as i32;
-    let promise = Promise::new(&mut |resolve: Function, _reject: Function| {
-        let scheduled = window().map(|w| {
-            w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-                .is_ok()
-        });
-        if scheduled != Ok(true) {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        }
+    let scheduled = window().map(|w| {
+        w.set_timeout_with_callback_and_timeout_and_arguments_0(resolve, ms)
+            .is_ok()
     });
+    if scheduled != Ok(true) {
+        let _ = resolve.call0(&JsValue::UNDEFINED);
+    }
+}
+
+/// Resolves after `ms` milliseconds ([`resolve_after`]).
+pub async fn sleep(ms: u64) {
+    let (promise, resolve, _) = deferred();
+    resolve_after(&resolve, ms);
     let _ = JsFuture::from(promise).await;
 }
 
 /// A re-armable timer plus `visibilitychange` (to visible) and `online` listeners, all
 /// calling one callback. Dropping it clears the timer and removes the listeners.
 pub struct Wakeup {
-    on_timer: Closure<dyn FnMut()>,
-    on_event: Closure<dyn FnMut(web_sys::Event)>,
+    on_timer: Callback,
+    _on_visible: Listener,
+    _on_online: Listener,
     timer: Cell<Option<i32>>,
     delay: Cell<Option<u64>>,
 }
@@ -52,28 +60,26 @@ impl Wakeup {
     /// many kinds of caller there are (size).
     fn with(callback: std::rc::Rc<dyn Fn()>) -> Result<Wakeup, Error> {
         let cb = callback.clone();
-        let on_timer = Closure::<dyn FnMut()>::new(move || cb());
-        let on_event = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
-            let hidden = event.type_() == "visibilitychange"
-                && web_sys::window()
-                    .and_then(|w| w.document())
-                    .is_some_and(|d| d.hidden());
-            if !hidden {
-                callback();
-            }
-        });
-        let w = window()?;
-        let listener: &Function = on_event.as_ref().unchecked_ref();
-        const FAILED: Error = Error::Platform("addEventListener failed");
-        w.document()
-            .ok_or(FAILED)?
-            .add_event_listener_with_callback("visibilitychange", listener)
-            .map_err(|_| FAILED)?;
-        w.add_event_listener_with_callback("online", listener)
-            .map_err(|_| FAILED)?;
+        let on_timer = handlers::callback(Box::new(move |_| cb()));
+        let document = window()?
+            .document()
+            .ok_or(Error::Platform("addEventListener failed"))?;
+        let cb = callback.clone();
+        let doc = document.clone();
+        let on_visible = Listener::add(
+            Some(document.into()),
+            "visibilitychange",
+            Box::new(move |_| {
+                if !doc.hidden() {
+                    cb();
+                }
+            }),
+        )?;
+        let on_online = Listener::add(None, "online", Box::new(move |_| callback()))?;
         Ok(Wakeup {
             on_timer,
-            on_event,
+            _on_visible: on_visible,
+            _on_online: on_online,
             timer: Cell::new(None),
             delay: Cell::new(None),
         })
@@ -118,12 +124,5 @@ impl Wakeup {
 impl Drop for Wakeup {
     fn drop(&mut self) {
         self.disarm();
-        if let Ok(w) = window() {
-            let listener: &Function = self.on_event.as_ref().unchecked_ref();
-            if let Some(d) = w.document() {
-                let _ = d.remove_event_listener_with_callback("visibilitychange", listener);
-            }
-            let _ = w.remove_event_listener_with_callback("online", listener);
-        }
     }
 }

@@ -22,13 +22,15 @@
 //! name ([`app_event_type_ok`]), re-emitted to the host app's `bridge.on(type)` handlers as
 //! the parsed copy (no functions, getters or prototypes survive the JSON text).
 
-use crate::core::json::{self, Object, Value};
+use crate::core::json::{self, Object, ObjectWriter, Value};
 use crate::core::AccessToken;
 
 /// The value of the `pixie` member that marks the library's own messages (version 1).
 pub const BRIDGE_PROTOCOL: &str = "bridge/1";
 /// The largest message accepted, as JSON text (16 KiB): a bigger one is dropped unread.
 pub const MAX_BRIDGE_MESSAGE_LEN: usize = 16 * 1024;
+/// The largest integer a JavaScript number holds exactly (`Number.MAX_SAFE_INTEGER`).
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 /// The longest `type` of an app event.
 pub const MAX_EVENT_TYPE_LEN: usize = 64;
 
@@ -230,33 +232,40 @@ impl FrameMessage {
         }
     }
 
-    /// The message as JSON (what the frame posts).
-    pub fn to_value(&self) -> Value {
-        match self {
-            FrameMessage::Ready => ours("ready").into(),
-            FrameMessage::TokenRequest { id, refresh } => {
-                let mut o = ours("token");
-                o.insert("id".into(), (*id).into());
-                if *refresh {
-                    o.insert("refresh".into(), true.into());
-                }
-                o.into()
-            }
-            FrameMessage::AppEvent { value, .. } => value.clone(),
+    /// The library's messages as JSON text (what the frame posts); `None` for an app event,
+    /// which is posted as the app's object ([`FrameMessage::AppEvent`]'s `value`).
+    pub fn to_json(&self) -> Option<String> {
+        let (id, refresh) = match self {
+            FrameMessage::Ready => (None, false),
+            FrameMessage::TokenRequest { id, refresh } => (Some(*id), *refresh),
+            FrameMessage::AppEvent { .. } => return None,
+        };
+        let mut out = String::new();
+        let mut o = ours(&mut out, if id.is_some() { "token" } else { "ready" });
+        if let Some(id) = id {
+            o.u64("id", id);
         }
+        if refresh {
+            o.bool("refresh", true);
+        }
+        o.finish();
+        Some(out)
     }
 }
 
-/// `{ "pixie": "bridge/1", "type": kind }`.
-fn ours(kind: &str) -> Object {
-    let mut o = Object::new();
-    o.insert("pixie".into(), BRIDGE_PROTOCOL.into());
-    o.insert("type".into(), kind.into());
+/// `{ "pixie": "bridge/1", "type": kind` written to `out`, the rest to follow.
+fn ours<'a>(out: &'a mut String, kind: &str) -> ObjectWriter<'a> {
+    let mut o = ObjectWriter::new(out);
+    o.string("pixie", BRIDGE_PROTOCOL).string("type", kind);
     o
 }
 
-fn opt(id: Option<u64>) -> Value {
-    id.map_or(Value::Null, Value::from)
+/// An `id` or `expiresAt` member: the number, or `null`.
+fn opt(o: &mut ObjectWriter<'_>, key: &str, n: Option<u64>) {
+    match n {
+        Some(n) => o.u64(key, n),
+        None => o.null(key),
+    };
 }
 
 impl HostMessage {
@@ -304,28 +313,33 @@ impl HostMessage {
         }
     }
 
-    /// The message as JSON (what the host posts).
-    pub fn to_value(&self) -> Value {
+    /// The message as JSON text (what the host posts); `None` when a number is past
+    /// 2^53 - 1, which a JavaScript number cannot hold exactly (such a message is not sent).
+    pub fn to_json(&self) -> Option<String> {
+        let mut out = String::new();
+        let (kind, id, expires_at) = match self {
+            HostMessage::Ack => ("ack", None, None),
+            HostMessage::LoggedOut => ("loggedOut", None, None),
+            HostMessage::Token { id, expires_at, .. } => ("token", *id, *expires_at),
+            HostMessage::Error { id, .. } => ("error", *id, None),
+        };
+        if id.max(expires_at) > Some(MAX_SAFE_INTEGER) {
+            return None;
+        }
+        let mut o = ours(&mut out, kind);
         match self {
-            HostMessage::Ack => ours("ack").into(),
-            HostMessage::LoggedOut => ours("loggedOut").into(),
-            HostMessage::Token {
-                id,
-                token,
-                expires_at,
-            } => {
-                let mut o = ours("token");
-                o.insert("id".into(), opt(*id));
-                o.insert("accessToken".into(), token.secret().into());
-                o.insert("expiresAt".into(), opt(*expires_at));
-                o.into()
+            HostMessage::Ack | HostMessage::LoggedOut => {}
+            HostMessage::Token { token, .. } => {
+                opt(&mut o, "id", id);
+                o.string("accessToken", token.secret());
+                opt(&mut o, "expiresAt", expires_at);
             }
-            HostMessage::Error { id, code } => {
-                let mut o = ours("error");
-                o.insert("id".into(), opt(*id));
-                o.insert("code".into(), code.as_str().into());
-                o.into()
+            HostMessage::Error { code, .. } => {
+                opt(&mut o, "id", id);
+                o.string("code", code);
             }
         }
+        o.finish();
+        Some(out)
     }
 }

@@ -216,7 +216,7 @@ fn host_messages_round_trip_and_only_the_token_answer_carries_a_token() {
         token: crate::core::AccessToken::new("at-1"),
         expires_at: Some(1_000),
     };
-    let text = token.to_value().to_json();
+    let text = token.to_json().unwrap();
     assert_eq!(
         text,
         r#"{"pixie":"bridge/1","type":"token","id":3,"accessToken":"at-1","expiresAt":1000}"#
@@ -242,7 +242,7 @@ fn host_messages_round_trip_and_only_the_token_answer_carries_a_token() {
             code: "login_required".into(),
         },
     ] {
-        let text = msg.to_value().to_json();
+        let text = msg.to_json().unwrap();
         assert!(!text.contains("accessToken"), "{text}");
         assert!(HostMessage::parse(&text).is_ok(), "{text}");
     }
@@ -440,4 +440,22 @@ fn the_options_of_both_ends_are_read_with_exact_keys() {
             "{bad}"
         );
     }
+}
+
+#[test]
+fn a_host_message_with_a_number_javascript_cannot_hold_is_not_written() {
+    let token = |id, expires_at| HostMessage::Token {
+        id,
+        token: crate::core::AccessToken::new("at-1"),
+        expires_at,
+    };
+    let safe = (1u64 << 53) - 1;
+    assert!(token(Some(1), Some(safe)).to_json().is_some());
+    assert!(token(Some(1), Some(safe + 1)).to_json().is_none());
+    assert!(token(Some(safe + 1), None).to_json().is_none());
+    let error = HostMessage::Error {
+        id: Some(safe + 1),
+        code: "login_required".into(),
+    };
+    assert!(error.to_json().is_none());
 }
