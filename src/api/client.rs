@@ -244,14 +244,20 @@ enum Operation {
     /// `loginUrl()` (`false`: the URL is the result) and `login()` (`true`: it is navigated
     /// to), one await of `start_login` for both.
     Login(JsValue, bool),
+    /// `handleCallback(url)`.
     HandleCallback(JsValue),
+    /// `messengerAuthCode(url)`.
     MessengerAuthCode(JsValue),
+    /// `loadUserInfo()`.
     LoadUserInfo,
+    /// `callApi(path, init)`.
     CallApi(JsValue, JsValue),
+    /// `refresh()`.
     Refresh,
+    /// `getAccessToken()`.
     AccessToken,
-    /// The parsed options, and the session ended before the client started (`None`: it
-    /// had not started, so the session is ended once it has).
+    /// `logout(options)`: the parsed options, and the session `logout()` ended at once
+    /// (`None` when the client had not started: it is ended once it has).
     Logout(Result<LogoutOptions, JsValue>, Option<Option<Session>>),
     /// Any other body ([`PkceClient::with_client`]), boxed: its generics end here.
     Body(Box<dyn FnOnce(Rc<Client<BrowserPlatform>>) -> PromiseBody>),

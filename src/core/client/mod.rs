@@ -261,13 +261,14 @@ impl<P: Platform> Client<P> {
         // With OpenID Connect the ID token's keys are fetched beside the token request (or
         // found in the tab's cache), not after it. A failure here is not final: the
         // verification below asks again.
-        let (tokens, now) = match (self.config.is_openid(), &self.config.jwks_uri) {
-            (true, Some(jwks_uri)) => {
-                let keys = load_jwks(&self.platform, &self.documents, jwks_uri, false);
-                join(exchange, keys).await.0?
+        // One await of the exchange (size): without keys to load, `keys` is done at once.
+        let jwks_uri = (self.config.jwks_uri.as_ref()).filter(|_| self.config.is_openid());
+        let keys = async move {
+            if let Some(jwks_uri) = jwks_uri {
+                let _ = load_jwks(&self.platform, &self.documents, jwks_uri, false).await;
             }
-            _ => exchange.await?,
         };
+        let (tokens, now) = join(exchange, keys).await.0?;
         let claims = if self.config.is_openid() {
             // OIDC Core §3.1.3.3: with the openid scope the token response carries an ID token.
             let id_token = tokens.id_token.as_ref().ok_or(Error::TokenExchange(
