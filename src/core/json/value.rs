@@ -518,14 +518,16 @@ fn sort_by_name(order: &mut [usize], members: &[(String, Value)]) {
     }
 }
 
-/// The sort key of the entry at `slot` of `order`.
-fn order_key<'a>(
-    order: &[usize],
-    members: &'a [(String, Value)],
-    slot: usize,
-) -> (Option<&'a str>, usize) {
-    let position = order.get(slot).copied().unwrap_or(usize::MAX);
-    (name(members, position), position)
+/// Whether the entry at slot `a` of `order` sorts before the one at slot `b`: by name, then
+/// by position (written out: a tuple comparison of `Option`s adds generic code).
+fn before(order: &[usize], members: &[(String, Value)], a: usize, b: usize) -> bool {
+    let position = |slot: usize| order.get(slot).copied().unwrap_or(usize::MAX);
+    let (pa, pb) = (position(a), position(b));
+    let (na, nb) = (
+        name(members, pa).unwrap_or(""),
+        name(members, pb).unwrap_or(""),
+    );
+    na < nb || (na == nb && pa < pb)
 }
 
 fn sift_down(order: &mut [usize], members: &[(String, Value)], mut root: usize, end: usize) {
@@ -534,12 +536,10 @@ fn sift_down(order: &mut [usize], members: &[(String, Value)], mut root: usize, 
         if child >= end {
             return;
         }
-        if child + 1 < end
-            && order_key(order, members, child) < order_key(order, members, child + 1)
-        {
+        if child + 1 < end && before(order, members, child, child + 1) {
             child += 1;
         }
-        if order_key(order, members, root) >= order_key(order, members, child) {
+        if !before(order, members, root, child) {
             return;
         }
         swap(order, root, child);
