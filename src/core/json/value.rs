@@ -236,8 +236,8 @@ impl Number {
             .unwrap_or(text.len());
         let (mantissa, exponent) = text.split_at_checked(mantissa_end).unwrap_or((text, &[]));
         // value * 10^decimals = digits(int ++ frac) * 10^shift, each fraction digit one less.
-        let mut shift = parse_exponent(exponent.get(1..).unwrap_or(&[]))
-            .saturating_add(i64::from(decimals));
+        let mut shift =
+            parse_exponent(exponent.get(1..).unwrap_or(&[])).saturating_add(i64::from(decimals));
         let mut digits: u64 = 0;
         let mut in_fraction = false;
         for &b in mantissa {
