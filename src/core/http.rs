@@ -177,6 +177,17 @@ impl core::fmt::Debug for HttpResponse {
     }
 }
 
+/// `text` without the `"` at either end (any number of them, as `trim_matches('"')`).
+fn trim_quotes(text: &str) -> &str {
+    let bytes = text.as_bytes();
+    let start = bytes.iter().position(|&b| b != b'"').unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|&b| b != b'"')
+        .map_or(start, |last| last + 1);
+    text.get(start..end).unwrap_or("")
+}
+
 impl HttpResponse {
     /// How long the response may be kept, from `Cache-Control`: `max-age` in seconds, `0` for
     /// `no-store` or `no-cache`, `None` when the header says neither.
@@ -191,7 +202,7 @@ impl HttpResponse {
             }
             if let Some((name, value)) = directive.split_once('=') {
                 if name.trim().eq_ignore_ascii_case("max-age") {
-                    max_age = parse_u64(value.trim().trim_matches('"'));
+                    max_age = parse_u64(trim_quotes(value.trim()));
                 }
             }
         }
@@ -210,6 +221,24 @@ impl HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trim_quotes_is_trim_matches() {
+        for text in [
+            "",
+            "\"",
+            "\"\"",
+            "a",
+            "\"a\"",
+            "\"\"a\"",
+            "a\"b",
+            "\"600",
+            "600\"\"\"",
+            "é\"",
+        ] {
+            assert_eq!(trim_quotes(text), text.trim_matches('"'), "{text:?}");
+        }
+    }
 
     #[test]
     fn max_age_from_cache_control() {

@@ -135,8 +135,7 @@ pub fn process_guest_token_response(
         exp: Some(exp),
     };
     let offset = clock_offset_ms(date, Some(&times), None, now_ms);
-    let server_now_ms = (i128::from(now_ms) + i128::from(offset.unwrap_or(0)))
-        .clamp(0, i128::from(u64::MAX)) as u64;
+    let server_now_ms = now_ms.saturating_add_signed(offset.unwrap_or(0));
     if exp * 1000 <= server_now_ms {
         return Err(invalid("its exp is already past"));
     }

@@ -229,35 +229,42 @@ impl Number {
         if text.first() == Some(&b'-') {
             return None;
         }
-        // Split `int[.frac][e±exp]`; the lexeme is valid, so the parts are digits.
+        // `int[.frac][e±exp]`; the lexeme is valid, so the parts are digits.
         let mantissa_end = text
             .iter()
-            .position(|b| matches!(b, b'e' | b'E'))
+            .position(|b| b | 0x20 == b'e')
             .unwrap_or(text.len());
         let (mantissa, exponent) = text.split_at_checked(mantissa_end).unwrap_or((text, &[]));
-        let exponent = parse_exponent(exponent.get(1..).unwrap_or(&[]));
-        let (int, frac) = match mantissa.iter().position(|b| *b == b'.') {
-            Some(dot) => (
-                mantissa.get(..dot).unwrap_or(&[]),
-                mantissa.get(dot + 1..).unwrap_or(&[]),
-            ),
-            None => (mantissa, &[][..]),
-        };
-        // value * 10^decimals = digits(int ++ frac) * 10^shift
-        let shift = exponent
-            .saturating_add(i64::from(decimals))
-            .saturating_sub(frac.len() as i64);
-        let (mut int_keep, mut frac_keep) = (int.len(), frac.len());
-        if shift < 0 {
-            // Drop the last -shift digits: truncation toward zero.
-            let mut drop = usize::try_from(shift.unsigned_abs()).unwrap_or(usize::MAX);
-            let from_frac = drop.min(frac_keep);
-            frac_keep -= from_frac;
-            drop -= from_frac;
-            int_keep = int_keep.saturating_sub(drop);
+        // value * 10^decimals = digits(int ++ frac) * 10^shift, each fraction digit one less.
+        let mut shift =
+            parse_exponent(exponent.get(1..).unwrap_or(&[])).saturating_add(i64::from(decimals));
+        let mut digits: u64 = 0;
+        let mut in_fraction = false;
+        for &b in mantissa {
+            if b == b'.' {
+                in_fraction = true;
+            } else {
+                digits += 1;
+                if in_fraction {
+                    shift -= 1;
+                }
+            }
         }
-        let n = accumulate(0, int.get(..int_keep).unwrap_or(&[]))?;
-        let mut n = accumulate(n, frac.get(..frac_keep).unwrap_or(&[]))?;
+        // A negative shift drops the last -shift digits: truncation toward zero.
+        let mut keep = digits.saturating_sub(if shift < 0 { shift.unsigned_abs() } else { 0 });
+        let mut n: u64 = 0;
+        for &b in mantissa {
+            if b == b'.' {
+                continue;
+            }
+            if keep == 0 {
+                break;
+            }
+            keep -= 1;
+            n = n
+                .checked_mul(10)?
+                .checked_add(u64::from(b.wrapping_sub(b'0')))?;
+        }
         if n == 0 {
             return Some(0);
         }
@@ -518,14 +525,16 @@ fn sort_by_name(order: &mut [usize], members: &[(String, Value)]) {
     }
 }
 
-/// The sort key of the entry at `slot` of `order`.
-fn order_key<'a>(
-    order: &[usize],
-    members: &'a [(String, Value)],
-    slot: usize,
-) -> (Option<&'a str>, usize) {
-    let position = order.get(slot).copied().unwrap_or(usize::MAX);
-    (name(members, position), position)
+/// Whether the entry at slot `a` of `order` sorts before the one at slot `b`: by name, then
+/// by position (written out: a tuple comparison of `Option`s adds generic code).
+fn before(order: &[usize], members: &[(String, Value)], a: usize, b: usize) -> bool {
+    let position = |slot: usize| order.get(slot).copied().unwrap_or(usize::MAX);
+    let (pa, pb) = (position(a), position(b));
+    let (na, nb) = (
+        name(members, pa).unwrap_or(""),
+        name(members, pb).unwrap_or(""),
+    );
+    na < nb || (na == nb && pa < pb)
 }
 
 fn sift_down(order: &mut [usize], members: &[(String, Value)], mut root: usize, end: usize) {
@@ -534,12 +543,10 @@ fn sift_down(order: &mut [usize], members: &[(String, Value)], mut root: usize, 
         if child >= end {
             return;
         }
-        if child + 1 < end
-            && order_key(order, members, child) < order_key(order, members, child + 1)
-        {
+        if child + 1 < end && before(order, members, child, child + 1) {
             child += 1;
         }
-        if order_key(order, members, root) >= order_key(order, members, child) {
+        if !before(order, members, root, child) {
             return;
         }
         swap(order, root, child);

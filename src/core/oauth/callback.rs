@@ -143,9 +143,13 @@ pub fn read_relay_message(value: &Value) -> Option<Result<CallbackParams, Callba
 
 /// The `state` parameter of the callback at `url`, if it has exactly one.
 pub fn callback_state(url: &WebUrl) -> Option<String> {
-    let mut states = url.query_pairs().filter(|(k, _)| k == "state");
-    let state = states.next()?.1.into_owned();
-    states.next().is_none().then_some(state)
+    let mut state = None;
+    for (name, value) in url.query_pairs() {
+        if name == "state" && state.replace(value).is_some() {
+            return None;
+        }
+    }
+    state.map(|s| s.into_owned())
 }
 
 /// A serialized URL's origin and path: everything before its query or fragment.

@@ -28,7 +28,11 @@ pub const MAX_DISCOVERY_LEN: usize = 256 * 1024;
 /// [`WELL_KNOWN_PATH`] (OIDC Discovery §4: "remove any terminating /").
 pub fn discovery_url(issuer: &str) -> Result<WebUrl, ConfigError> {
     let issuer = parse_issuer("issuer", issuer)?;
-    let mut text = issuer.trim_end_matches('/').to_string();
+    let end = issuer
+        .bytes()
+        .rposition(|b| b != b'/')
+        .map_or(0, |last| last + 1);
+    let mut text = String::from(issuer.get(..end).unwrap_or(""));
     text.push_str(WELL_KNOWN_PATH);
     parse_endpoint("issuer", &text)
 }

@@ -114,13 +114,13 @@ pub fn process_jwks_response(response: &HttpResponse) -> Result<JwkSet, JwksErro
     let Some(Value::Array(keys)) = doc.get("keys") else {
         return Err(JwksError::Invalid("the JWK Set has no keys array"));
     };
-    Ok(JwkSet {
-        keys: keys
-            .iter()
-            .filter_map(Jwk::from_json)
-            .filter(|k| k.kty == "RSA" || k.kty == "EC")
-            .collect(),
-    })
+    let mut set = JwkSet::default();
+    for key in keys.iter().filter_map(Jwk::from_json) {
+        if key.kty == "RSA" || key.kty == "EC" {
+            set.keys.push(key);
+        }
+    }
+    Ok(set)
 }
 
 /// Where a JWK Set came from.
@@ -190,18 +190,18 @@ impl JwkSet {
     /// only fitting key). Two fitting keys with the same `kid` (or two fitting keys and no
     /// `kid`) are [`IdTokenError::KeyAmbiguous`]: never "the first one".
     pub fn select(&self, header: &JwsHeader) -> Result<&Jwk, IdTokenError> {
-        let mut candidates = self.keys.iter().filter(|k| {
-            k.fits(header.alg)
+        let mut chosen = None;
+        for k in &self.keys {
+            let fits = k.fits(header.alg)
                 && header
                     .kid
                     .as_deref()
-                    .is_none_or(|kid| k.kid.as_deref() == Some(kid))
-        });
-        match (candidates.next(), candidates.next()) {
-            (Some(key), None) => Ok(key),
-            (None, _) => Err(IdTokenError::UnknownKid),
-            (Some(_), Some(_)) => Err(IdTokenError::KeyAmbiguous),
+                    .is_none_or(|kid| k.kid.as_deref() == Some(kid));
+            if fits && chosen.replace(k).is_some() {
+                return Err(IdTokenError::KeyAmbiguous);
+            }
         }
+        chosen.ok_or(IdTokenError::UnknownKid)
     }
 }
 

@@ -73,14 +73,24 @@ pub fn clock_offset_ms(
                 .map(|s| s.saturating_mul(1000))
         })
         .or_else(|| id_token.and_then(|t| t.iat).map(|s| s.saturating_mul(1000)))?;
-    let diff = i128::from(server_now) - i128::from(browser_now_ms);
-    Some(diff.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
+    // server_now - browser_now_ms, saturating at the ends of i64 (no 128-bit arithmetic).
+    Some(match server_now.checked_sub(browser_now_ms) {
+        Some(ahead) => i64::try_from(ahead).unwrap_or(i64::MAX),
+        None => 0i64
+            .checked_sub_unsigned(browser_now_ms - server_now)
+            .unwrap_or(i64::MIN),
+    })
 }
 
 /// Converts a server-clock instant into browser-clock milliseconds.
 pub fn to_browser_ms(server_ms: u64, offset_ms: Option<i64>) -> u64 {
-    let v = i128::from(server_ms) - i128::from(offset_ms.unwrap_or(0));
-    v.clamp(0, i128::from(u64::MAX)) as u64
+    // server_ms - offset, saturating at 0 and u64::MAX.
+    let offset = offset_ms.unwrap_or(0);
+    if offset >= 0 {
+        server_ms.saturating_sub(offset.unsigned_abs())
+    } else {
+        server_ms.saturating_add(offset.unsigned_abs())
+    }
 }
 
 /// When the access token expires, in browser-clock milliseconds: the earlier of `expires_in`
@@ -103,6 +113,48 @@ pub fn access_token_expiry(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The saturating arithmetic gives what exact 128-bit arithmetic clamped gives.
+    #[test]
+    fn offsets_saturate_as_exact_arithmetic_clamped() {
+        let values = [
+            0,
+            1,
+            999,
+            1 << 40,
+            i64::MAX as u64,
+            (i64::MAX as u64) + 1,
+            u64::MAX - 1,
+            u64::MAX,
+        ];
+        let offsets = [
+            0,
+            1,
+            -1,
+            1 << 40,
+            -(1 << 40),
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ];
+        for &a in &values {
+            for &b in &values {
+                let exact = (i128::from(a) - i128::from(b))
+                    .clamp(i128::from(i64::MIN), i128::from(i64::MAX));
+                assert_eq!(
+                    clock_offset_ms(Some(a), None, None, b),
+                    Some(exact as i64),
+                    "{a} {b}"
+                );
+            }
+            for &o in &offsets {
+                let exact = (i128::from(a) - i128::from(o)).clamp(0, i128::from(u64::MAX));
+                assert_eq!(to_browser_ms(a, Some(o)), exact as u64, "{a} {o}");
+                let exact = (i128::from(a) + i128::from(o)).clamp(0, i128::from(u64::MAX));
+                assert_eq!(a.saturating_add_signed(o), exact as u64, "{a} {o}");
+            }
+        }
+    }
     use crate::core::testing::jwt;
 
     #[test]
