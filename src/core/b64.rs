@@ -1,36 +1,11 @@
 //! Base64url without padding (RFC 4648 §5), the encoding of PKCE values and JWS parts.
-//!
-//! Both directions are written by hand: they are all the protocol needs, and the `base64`
-//! crate's generic engine costs several KB of wasm. The crate stays as the reference the
-//! tests compare both with.
 
-/// The base64url alphabet (RFC 4648 §5, Table 2).
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 
 /// Encodes bytes as base64url without padding.
 pub fn encode_url(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    let mut push = |acc: u32, bits: u32| {
-        let index = (acc >> bits) & 63;
-        out.push(char::from(
-            ALPHABET.get(index as usize).copied().unwrap_or(b'A'),
-        ));
-    };
-    for &b in bytes {
-        acc = (acc << 8) | u32::from(b);
-        bits += 8;
-        while bits >= 6 {
-            bits -= 6;
-            push(acc, bits);
-        }
-        acc &= (1 << bits) - 1;
-    }
-    if bits > 0 {
-        // The last 2 or 4 bits, padded with zero bits to a character.
-        push(acc << (6 - bits), 0);
-    }
-    out
+    URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// Decodes base64url without padding; `None` on any other alphabet, padding, bad length, or
@@ -77,7 +52,7 @@ mod tests {
     }
 
     #[test]
-    fn encoder_and_decoder_agree_with_the_base64_crate() {
+    fn decoder_agrees_with_the_base64_crate() {
         use base64::engine::general_purpose::URL_SAFE_NO_PAD;
         use base64::Engine;
         let mut seed = 7u32;
@@ -89,7 +64,6 @@ mod tests {
                 })
                 .collect();
             let text = super::encode_url(&data);
-            assert_eq!(text, URL_SAFE_NO_PAD.encode(&data), "{data:?}");
             assert_eq!(super::decode_url(&text).as_deref(), Some(&data[..]));
         }
         for text in [
