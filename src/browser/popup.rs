@@ -1,7 +1,7 @@
 //! Logins that stay on the page, the browser side: the popup (`window.open`), the hidden
 //! frame of a silent renewal, the wait for the redirect page's answer, and the redirect
-//! page's relay. Every decision is the core's ([`Client::start_in_page_login`],
-//! [`Client::finish_in_page_login`], [`Client::relays_callback`]).
+//! page's relay. Every decision is the core's ([`Client::in_page_login`],
+//! [`Client::relays_callback`]).
 //!
 //! An answer is accepted only from a `message` event whose `origin` equals this page's own
 //! origin exactly (string equality: scheme, host and port) and whose `source` is the window

@@ -282,14 +282,29 @@ impl<P: Platform> Client<P> {
             }
             shared = Some((family, key, lock));
         }
-        let (login, url) = self.start_in_page_login(options, silent).await?;
+        // The steps of `start_in_page_login` and `finish_in_page_login`, here rather than
+        // through their futures: one flat state machine (size).
+        let mut options = options;
+        let subject = self.silent_request(&mut options, silent);
+        let (pending, url) = self.prepare_login(options).await?;
+        let login = InPageLogin {
+            pending,
+            silent: subject,
+        };
         let relayed = drive(&url).await?;
         if let Some(start) = &start {
             if self.superseded(start)? {
                 return self.current_summary();
             }
         }
-        let summary = self.finish_in_page_login(login, relayed).await?;
+        let (validated, before) = self.accept_relayed(&login, relayed)?;
+        let InPageLogin { pending, silent } = login;
+        let same_sub = silent.as_ref().and_then(Option::as_deref);
+        let summary = self.redeem(validated, pending, same_sub).await?;
+        let summary = match silent {
+            Some(_) => self.renewed(before, summary)?,
+            None => summary,
+        };
         if let (Some(start), Some((family, key, _lock))) = (&start, &shared) {
             if let Some(mut next) = self.stored_session() {
                 let own = self.family_of(&next).await?;
