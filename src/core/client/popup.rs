@@ -259,7 +259,10 @@ impl<P: Platform> Client<P> {
         silent: bool,
         drive: impl AsyncFnOnce(&WebUrl) -> Result<Result<CallbackParams, CallbackError>, Error>,
     ) -> Result<SessionSummary, Error> {
-        let start = self.stored_session().filter(|_| silent);
+        let start = match silent {
+            true => self.stored_session(),
+            false => None,
+        };
         // The renewed session's family, its key and its lock, held to the end.
         let mut shared = None;
         if let Some(start) = &start {
