@@ -5,9 +5,9 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use super::client::PkceClient;
-use super::convert::{from_js, parse_json, to_js};
+use super::convert::{from_js, parse_json, refused, to_js};
 use crate::browser::popup;
-use crate::core::{Error, InPageOptions};
+use crate::core::InPageOptions;
 use web_sys::Window;
 
 /// What `handleCallback()` resolves with on a redirect page that relayed the callback: a
@@ -29,7 +29,7 @@ fn in_page_options(options: &JsValue, silent: bool) -> Result<InPageOptions, JsV
     } else {
         "loginPopupOptions"
     };
-    Ok(InPageOptions::from_json(&from_js(options, what)?, silent).map_err(Error::from)?)
+    InPageOptions::from_json(&from_js(options, what)?, silent).map_err(refused)
 }
 
 #[wasm_bindgen]

@@ -1,7 +1,7 @@
 //! Logins that stay on the page, the browser side: the popup (`window.open`), the hidden
 //! frame of a silent renewal, the wait for the redirect page's answer, and the redirect
-//! page's relay. Every decision is the core's ([`Client::start_in_page_login`],
-//! [`Client::finish_in_page_login`], [`Client::relays_callback`]).
+//! page's relay. Every decision is the core's ([`Client::in_page_login`],
+//! [`Client::relays_callback`]).
 //!
 //! An answer is accepted only from a `message` event whose `origin` equals this page's own
 //! origin exactly (string equality: scheme, host and port) and whose `source` is the window
@@ -11,6 +11,7 @@
 //! away.
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
 use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise, Reflect};
@@ -125,39 +126,35 @@ impl Drop for Place {
 }
 
 /// A popup login (`popup`: the window [`open_blank`] opened in the user's gesture) or, with
-/// `None`, a silent renewal (`renewSilently()`, a hidden frame with `prompt=none`, through
-/// [`Client::renew_silently`]: one tab of a session's family at a time, the result shared with
-/// the siblings): builds the authorization URL (the pending login stays in memory), sends the
-/// popup or the frame there, waits for the redirect page's answer, closes the popup or removes
-/// the frame, and finishes the login.
-pub async fn in_page_login(
-    client: &Client<BrowserPlatform>,
+/// `None`, a silent renewal (`renewSilently()`, a hidden frame with `prompt=none`: one tab of
+/// a session's family at a time, the result shared with the siblings), both through
+/// [`Client::in_page_login`]: builds the authorization URL (the pending login stays in
+/// memory), sends the popup or the frame there, waits for the redirect page's answer
+/// ([`Wait`]), closes the popup or removes the frame, and finishes the login. Not an `async fn`
+/// of its own, and one `drive` for both kinds: one instantiation of the core's flow (size).
+pub fn in_page_login<'a>(
+    client: &'a Client<BrowserPlatform>,
     popup: Option<Window>,
     options: InPageOptions,
-) -> Result<SessionSummary, Error> {
+) -> impl Future<Output = Result<SessionSummary, Error>> + 'a {
     let timeout = options.timeout_ms;
-    let Some(popup) = popup else {
-        let drive = async |url: &WebUrl| drive(hidden_frame()?, url, timeout).await;
-        return client.renew_silently(options.login, drive).await;
+    let silent = popup.is_none();
+    // Owned from the start, so the popup closes on any early return (the closure dropped unrun).
+    let popup = popup.map(|w| Place::Popup(w.into()));
+    // Only the wait itself is async: the set-up and the tear-down are plain functions, so the
+    // state machine holds the place, a promise and a [`Wait`] (size).
+    let drive = async move |url: &WebUrl| {
+        let place = match popup {
+            Some(place) => place,
+            None => hidden_frame()?,
+        };
+        let (promise, wait) = Wait::start(&place, url, timeout)?;
+        let _ = JsFuture::from(promise).await;
+        let answer = wait.finish();
+        drop(place);
+        answer
     };
-    // Owned from the start, so the popup closes on any early return.
-    let popup = Place::Popup(popup.into());
-    let (login, url) = client.start_in_page_login(options.login, false).await?;
-    let answer = drive(popup, &url, timeout).await?;
-    client.finish_in_page_login(login, answer).await
-}
-
-/// Sends the popup or the frame to `url`, waits for its answer ([`Wait`]), and closes the
-/// popup or removes the frame. Only the wait itself is async: the set-up and the tear-down are
-/// plain functions, so this state machine holds a promise and a [`Wait`] (size).
-async fn drive(
-    place: Place,
-    url: &WebUrl,
-    timeout_ms: u64,
-) -> Result<Result<CallbackParams, CallbackError>, Error> {
-    let (promise, wait) = Wait::start(&place, url, timeout_ms)?;
-    let _ = JsFuture::from(promise).await;
-    wait.finish()
+    client.in_page_login(options.login, silent, drive)
 }
 
 /// A hidden, empty frame in the document's body.

@@ -16,6 +16,7 @@ use crate::core::error::{CallbackError, ConfigError, Error, PopupError};
 use crate::core::json::Value;
 use crate::core::oauth::{
     callback_state, is_callback, validate_callback, CallbackParams, LoginOptions, PendingLogin,
+    ValidatedCallback,
 };
 use crate::core::options::{read, Spec};
 use crate::core::secret::constant_time_eq;
@@ -118,21 +119,28 @@ impl<P: Platform> Client<P> {
         mut options: LoginOptions,
         silent: bool,
     ) -> Result<(InPageLogin, WebUrl), Error> {
-        let silent = if silent {
-            options.extra_params.retain(|(k, _)| k != "prompt");
-            options
-                .extra_params
-                .push(("prompt".to_string(), "none".to_string()));
-            Some(
-                self.stored_session()
-                    .and_then(|s| s.id_token_claims)
-                    .and_then(|c| c.sub().map(str::to_string)),
-            )
-        } else {
-            None
-        };
+        let silent = self.silent_request(&mut options, silent);
         let (pending, url) = self.prepare_login(options).await?;
         Ok((InPageLogin { pending, silent }, url))
+    }
+
+    /// For a silent renewal (`silent`), `prompt=none` in `options` (in place of any `prompt`)
+    /// and the subject the new ID token must name; `None` for a popup login. A plain function:
+    /// no part of the state machine (size).
+    #[inline(never)]
+    fn silent_request(&self, options: &mut LoginOptions, silent: bool) -> Option<Option<String>> {
+        if !silent {
+            return None;
+        }
+        options.extra_params.retain(|(k, _)| k != "prompt");
+        options
+            .extra_params
+            .push(("prompt".to_string(), "none".to_string()));
+        Some(
+            self.stored_session()
+                .and_then(|s| s.id_token_claims)
+                .and_then(|c| c.sub().map(str::to_string)),
+        )
     }
 
     /// Finishes a popup or silent login with the callback its redirect page relayed
@@ -148,6 +156,32 @@ impl<P: Platform> Client<P> {
         login: InPageLogin,
         relayed: Result<CallbackParams, CallbackError>,
     ) -> Result<SessionSummary, Error> {
+        // The checks and the renewal's bookkeeping are plain functions around the one await
+        // (`redeem`, for both kinds): only the pending login and the subject are held (size).
+        let (validated, before) = self.accept_relayed(&login, relayed)?;
+        let InPageLogin { pending, silent } = login;
+        let summary = self
+            .redeem(
+                validated,
+                pending,
+                silent.as_ref().and_then(Option::as_deref),
+            )
+            .await?;
+        match silent {
+            Some(_) => self.renewed(before, summary),
+            None => Ok(summary),
+        }
+    }
+
+    /// The relayed callback of `login`, validated as `handleCallback()` validates one (for a
+    /// silent renewal, the server's answers that need the user get their own codes), and the
+    /// refresh count of the session a silent renewal continues (0 for a popup login).
+    #[inline(never)]
+    fn accept_relayed(
+        &self,
+        login: &InPageLogin,
+        relayed: Result<CallbackParams, CallbackError>,
+    ) -> Result<(ValidatedCallback, u32), Error> {
         let validated = relayed.and_then(|params| {
             validate_callback(
                 params,
@@ -157,54 +191,54 @@ impl<P: Platform> Client<P> {
                 self.issuer_check(),
             )
         });
-        let validated = match (validated, &login.silent) {
-            (Ok(v), _) => v,
-            (Err(CallbackError::Authorization { error, description }), Some(_)) => {
-                return Err(silent_error(&error).unwrap_or(Error::Callback(
-                    CallbackError::Authorization { error, description },
-                )))
+        let validated = validated.map_err(|e| match e {
+            CallbackError::Authorization { error, description } if login.is_silent() => {
+                silent_error(&error).unwrap_or(Error::Callback(CallbackError::Authorization {
+                    error,
+                    description,
+                }))
             }
-            (Err(e), _) => return Err(e.into()),
-        };
-        // A renewal continues the session: its count goes on, and the app hears of the new
-        // token as of a refresh (`tokenRefreshed`). One `redeem` call for both kinds (one
-        // await point in the state machine: size).
-        let silent = login.silent.is_some();
-        let before = match silent {
+            e => e.into(),
+        })?;
+        let before = match login.is_silent() {
             true => self.stored_session().map_or(0, |s| s.refresh_count),
             false => 0,
         };
-        let same_sub = login.silent.as_ref().and_then(Option::as_deref);
-        let summary = self.redeem(validated, login.pending, same_sub).await?;
-        if !silent {
+        Ok((validated, before))
+    }
+
+    /// After a silent renewal redeemed its code: the renewal continues the session, so its
+    /// count goes on from `before` and the app hears of the new token as of a refresh
+    /// (`tokenRefreshed`).
+    #[inline(never)]
+    fn renewed(&self, before: u32, summary: SessionSummary) -> Result<SessionSummary, Error> {
+        let Some(mut session) = self.stored_session() else {
             return Ok(summary);
-        }
+        };
         let now = self.platform.now_ms();
-        if let Some(mut session) = self.stored_session() {
-            session.refresh_count = before.saturating_add(1);
-            session.last_refresh_at = Some(now);
-            self.save_session(&session)?;
-            self.push_event(Event::TokenRefreshed(TokenRefreshed {
-                expires_at: session.expires_at,
-                refresh_count: session.refresh_count,
-                last_refresh_at: now,
-                rotated: false,
-                origin: Origin::ThisTab,
-            }));
-            let mut summary = session.summary();
-            summary.return_to = None;
-            return Ok(summary);
-        }
+        session.refresh_count = before.saturating_add(1);
+        session.last_refresh_at = Some(now);
+        self.save_session(&session)?;
+        self.push_event(Event::TokenRefreshed(TokenRefreshed {
+            expires_at: session.expires_at,
+            refresh_count: session.refresh_count,
+            last_refresh_at: now,
+            rotated: false,
+            origin: Origin::ThisTab,
+        }));
+        let mut summary = session.summary();
+        summary.return_to = None;
         Ok(summary)
     }
 
-    /// A silent renewal (`renewSilently()`), shared with the sibling tabs as a refresh is.
-    /// `drive` opens the authorization URL in a hidden frame and answers with what its redirect
-    /// page relayed.
+    /// A popup login (`silent: false`) or a silent renewal (`renewSilently()`, `silent: true`):
+    /// one flow for both (size). `drive` opens the authorization URL in the popup or a hidden
+    /// frame and answers with what its redirect page relayed.
     ///
-    /// A session with no refresh token (the reason to renew silently) names its family by its
-    /// access token, and a duplicated tab holds the same one, so siblings share the family's
-    /// lock and channel key (`session::tabs`). So, as [`Client::refresh`] does:
+    /// A silent renewal is shared with the sibling tabs as a refresh is. A session with no
+    /// refresh token (the reason to renew silently) names its family by its access token, and
+    /// a duplicated tab holds the same one, so siblings share the family's lock and channel key
+    /// (`session::tabs`). So, as [`Client::refresh`] does:
     ///
     /// 1. take the family's lock: siblings whose lifecycle renews at the same moment renew one
     ///    at a time;
@@ -217,52 +251,90 @@ impl<P: Platform> Client<P> {
     ///    posted to the siblings sealed under the old family's key, which they hold. They
     ///    adopt it after verifying its ID token again ([`Client::receive_tab_message`]).
     ///
-    /// With no session it is a plain silent login: no lock, nothing shared.
+    /// A popup login, or a silent one with no session, is a plain login: no lock, nothing
+    /// shared.
+    pub async fn in_page_login(
+        &self,
+        options: LoginOptions,
+        silent: bool,
+        drive: impl AsyncFnOnce(&WebUrl) -> Result<Result<CallbackParams, CallbackError>, Error>,
+    ) -> Result<SessionSummary, Error> {
+        let start = match silent {
+            true => self.stored_session(),
+            false => None,
+        };
+        // The renewed session's family, its key and its lock, held to the end.
+        let mut shared = None;
+        if let Some(start) = &start {
+            let (family, key) = self.own_family(start).await?;
+            let lock = self
+                .platform
+                .lock(&lock_name(&self.config.client_id, &family))
+                .await;
+            if self.superseded(start)? {
+                return self.current_summary();
+            }
+            let query = TabMessage::Query {
+                family: family.clone(),
+            };
+            if self.post(&family, &key, &query).await {
+                self.platform.sleep(SIBLING_QUERY_MS).await;
+                if self.superseded(start)? {
+                    return self.current_summary();
+                }
+            }
+            shared = Some((family, key, lock));
+        }
+        // The steps of `start_in_page_login` and `finish_in_page_login`, here rather than
+        // through their futures: one flat state machine (size).
+        let mut options = options;
+        let subject = self.silent_request(&mut options, silent);
+        let (pending, url) = self.prepare_login(options).await?;
+        let login = InPageLogin {
+            pending,
+            silent: subject,
+        };
+        let relayed = drive(&url).await?;
+        if let Some(start) = &start {
+            if self.superseded(start)? {
+                return self.current_summary();
+            }
+        }
+        let (validated, before) = self.accept_relayed(&login, relayed)?;
+        let InPageLogin { pending, silent } = login;
+        let same_sub = silent.as_ref().and_then(Option::as_deref);
+        let summary = self.redeem(validated, pending, same_sub).await?;
+        let summary = match silent {
+            Some(_) => self.renewed(before, summary)?,
+            None => summary,
+        };
+        if let (Some(start), Some((family, key, _lock))) = (&start, &shared) {
+            if let Some(mut next) = self.stored_session() {
+                let own = self.family_of(&next).await?;
+                next.descends_from(start, &own, family, key.clone());
+                self.save_session(&next)?;
+                self.share(next, own, family, key).await;
+            }
+        }
+        Ok(summary)
+    }
+
+    /// A silent renewal (`renewSilently()`): [`Client::in_page_login`] with `silent: true`.
     pub async fn renew_silently(
         &self,
         options: LoginOptions,
         drive: impl AsyncFnOnce(&WebUrl) -> Result<Result<CallbackParams, CallbackError>, Error>,
     ) -> Result<SessionSummary, Error> {
-        let Some(start) = self.stored_session() else {
-            let (login, url) = self.start_in_page_login(options, true).await?;
-            let relayed = drive(&url).await?;
-            return self.finish_in_page_login(login, relayed).await;
-        };
-        let (family, key) = self.own_family(&start).await?;
-        let _lock = self
-            .platform
-            .lock(&lock_name(&self.config.client_id, &family))
-            .await;
-        let current = |s: &Self| {
-            s.stored_session()
-                .map(|s| s.summary())
-                .ok_or(Error::LoginRequired("the session ended during the renewal"))
-        };
-        if self.superseded(&start)? {
-            return current(self);
-        }
-        let query = TabMessage::Query {
-            family: family.clone(),
-        };
-        if self.post(&family, &key, &query).await {
-            self.platform.sleep(SIBLING_QUERY_MS).await;
-            if self.superseded(&start)? {
-                return current(self);
-            }
-        }
-        let (login, url) = self.start_in_page_login(options, true).await?;
-        let relayed = drive(&url).await?;
-        if self.superseded(&start)? {
-            return current(self);
-        }
-        let summary = self.finish_in_page_login(login, relayed).await?;
-        if let Some(mut next) = self.stored_session() {
-            let own = self.family_of(&next).await?;
-            next.descends_from(&start, &own, &family, key.clone());
-            self.save_session(&next)?;
-            self.share(next, own, &family, &key).await;
-        }
-        Ok(summary)
+        self.in_page_login(options, true, drive).await
+    }
+
+    /// The stored session's summary, for a renewal that found the session replaced (by a
+    /// sibling's renewal, or a new login); `login_required` when it is gone.
+    #[inline(never)]
+    fn current_summary(&self) -> Result<SessionSummary, Error> {
+        self.stored_session()
+            .map(|s| s.summary())
+            .ok_or(Error::LoginRequired("the session ended during the renewal"))
     }
 
     /// Whether the callback at `url` is not this tab's to redeem: it is an authorization
