@@ -13,7 +13,8 @@ use super::parse::{hex, hex_value, HEX_UPPER};
 /// (a `%` not followed by two hexadecimal digits stays), invalid UTF-8 replaced by U+FFFD;
 /// empty pieces skipped; a piece without `=` is a name with an empty value. Made by
 /// [`form_pairs`] and [`super::WebUrl::query_pairs`].
-#[derive(Clone, Debug)]
+/// No `Debug`: it holds a callback's query or fragment, code and state included.
+#[derive(Clone)]
 pub struct FormPairs<'a> {
     rest: &'a [u8],
 }
